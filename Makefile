@@ -1,0 +1,147 @@
+# mailctl / libauth build.
+#
+#   make              build/libauth.a build/libauth.so build/mailctl build/dkimkeygen
+#   make deps         install missing Debian packages (scripts/deps.sh)
+#   make check        deps + build + every test (unit and integration, real servers)
+#   make check-asan   the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make demo         start the test servers on the bundled zones and run mailctl on them
+#   make bench        benchmarks (bench/), figures beside the peers
+#   make fuzz         libFuzzer targets (clang), each run for FUZZ_SECONDS
+#   make conformance  OpenSPF RFC 7208 suite from ../shared/conformance (when present)
+#   make lint         bans unsafe string functions
+#   make install      PREFIX=/usr/local
+#
+# Sources are found by wildcard: a module is added by adding files, never by editing lists.
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+PKGS     := ldns libssl libcrypto jansson libpsl libcurl
+VERSION  := 0.1.0
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wpointer-arith -Wvla -Wno-unused-parameter
+CSTD     := -std=c11 -D_GNU_SOURCE
+OPT      ?= -O2 -g
+SAN      ?=
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS += -Ilibauth/include -Ilibauth -Icmd -Itests/support -DMAILCTL_VERSION='"$(VERSION)"' \
+            -DTEST_DATADIR='"$(CURDIR)/testdata"' -DTEST_BUILD_DIR='"$(CURDIR)/$(BUILD)"'
+CFLAGS   := $(CSTD) $(OPT) $(WARN) $(SAN) -fPIC $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS  += $(SAN)
+LDLIBS   := $(PKG_LIBS) -lm
+
+LIB_SRC    := $(shell find libauth -name '*.c' | sort)
+CMD_SRC    := $(filter-out cmd/main.c,$(wildcard cmd/*.c))
+CHECK_SRC  := $(wildcard checks/*.c)
+KEYGEN_SRC := $(wildcard dkimkeygen/*.c)
+SUPPORT_SRC:= $(wildcard tests/support/*.c)
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+INTEG_SRC  := $(wildcard tests/integration/test_*.c)
+BENCH_SRC  := $(wildcard bench/*.c)
+TOOL_SRC   := $(wildcard tests/tools/*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB_OBJ    := $(call obj,$(LIB_SRC))
+CMD_OBJ    := $(call obj,$(CMD_SRC))
+CHECK_OBJ  := $(call obj,$(CHECK_SRC))
+SUPPORT_OBJ:= $(call obj,$(SUPPORT_SRC))
+TESTS      := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC) $(INTEG_SRC))
+BENCHES    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+TOOLS      := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
+
+PROGRAMS := $(BUILD)/mailctl $(if $(KEYGEN_SRC),$(BUILD)/dkimkeygen)
+
+.PHONY: all deps check check-asan test demo bench fuzz conformance lint install clean tests
+all: $(BUILD)/libauth.a $(BUILD)/libauth.so $(PROGRAMS) $(BUILD)/libauth.pc
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libauth.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libauth.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libauth.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libcmd.a: $(CMD_OBJ) $(CHECK_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/mailctl: $(call obj,cmd/main.c) $(BUILD)/libcmd.a $(BUILD)/libauth.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/dkimkeygen: $(call obj,$(KEYGEN_SRC)) $(BUILD)/libcmd.a $(BUILD)/libauth.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJ) $(BUILD)/libcmd.a $(BUILD)/libauth.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(SUPPORT_OBJ) $(BUILD)/libcmd.a $(BUILD)/libauth.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(SUPPORT_OBJ) $(BUILD)/libauth.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libauth.pc: Makefile
+	@mkdir -p $(BUILD)
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: libauth\nDescription: DNS and sender authentication (SPF, DKIM, DMARC) for mail\nVersion: %s\nRequires.private: %s\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lauth\n' \
+	  '$(PREFIX)' '$(VERSION)' '$(PKGS)' > $@
+
+tests: $(TESTS) $(TOOLS) $(PROGRAMS)
+
+# The README's test command.  deps first, so a fresh Debian machine needs nothing else.
+check: deps
+	$(MAKE) tests
+	scripts/run-tests.sh $(BUILD) $(TESTS)
+
+test: tests
+	scripts/run-tests.sh $(BUILD) $(TESTS)
+
+check-asan: deps
+	$(MAKE) BUILD=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
+	  SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  scripts/run-tests.sh build-asan $(patsubst $(BUILD)/%,build-asan/%,$(TESTS))
+
+deps:
+	@scripts/deps.sh
+
+demo: deps
+	$(MAKE) all $(TOOLS)
+	scripts/demo.sh $(BUILD)
+
+bench: deps
+	$(MAKE) all $(BENCHES) $(TOOLS)
+	scripts/bench.sh $(BUILD) $(BENCHES)
+
+fuzz: deps
+	scripts/fuzz.sh
+
+conformance: deps all
+	@if [ -d ../shared/conformance ]; then scripts/conformance.sh $(BUILD); \
+	 else echo "conformance: ../shared/conformance not present, skipped"; fi
+
+lint:
+	@scripts/lint.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/auth
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(BUILD)/libauth.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(BUILD)/libauth.so $(DESTDIR)$(PREFIX)/lib/libauth.so.0
+	ln -sf libauth.so.0 $(DESTDIR)$(PREFIX)/lib/libauth.so
+	install -m 0644 libauth/include/auth/*.h $(DESTDIR)$(PREFIX)/include/auth/
+	install -m 0644 $(BUILD)/libauth.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

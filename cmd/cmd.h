@@ -1,0 +1,98 @@
+/*
+ * cmd.h - what every mailctl subcommand shares: exit codes, global options,
+ * engine construction from them, output helpers.
+ *
+ * Only cmd/ (and the programs' main files) print, exit or read argv.
+ */
+#ifndef MAILCTL_CMD_H
+#define MAILCTL_CMD_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "auth/dns.h"
+
+/* Exit codes (../shared/cli.md). */
+enum {
+    EXIT_OK = 0,        /* success, check passed */
+    EXIT_PROBLEM = 1,   /* the check found a problem at or above the gate */
+    EXIT_USAGE = 2,     /* usage error or bad input */
+    EXIT_RUNTIME = 3,   /* runtime failure: DNS unreachable, I/O error */
+};
+
+struct cmd_globals {
+    const char *resolvers[DNS_MAX_SERVERS];
+    size_t nresolvers;
+    unsigned timeout_ms;   /* 0: engine default or MAILCTL_DNS_TIMEOUT */
+    bool json;
+    int color;             /* -1 auto (TTY), 0 never, 1 always */
+    int verbose;           /* -1 quiet, 0 normal, 1+ verbose */
+    const char *ca_file;
+};
+extern struct cmd_globals g_opts;
+
+/* Long options every command accepts too, so `mailctl mx D --json` works.
+ * Values >= 1000 so they never collide with a command's short options. */
+enum {
+    OPT_RESOLVER = 1000, OPT_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_CA_FILE,
+    OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_GLOBAL_LAST
+};
+#define CMD_GLOBAL_LONGOPTS                                          \
+    {"resolver", required_argument, NULL, OPT_RESOLVER},             \
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},               \
+    {"json", no_argument, NULL, OPT_JSON},                           \
+    {"no-color", no_argument, NULL, OPT_NO_COLOR},                   \
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},               \
+    {"verbose", no_argument, NULL, OPT_VERBOSE},                     \
+    {"quiet", no_argument, NULL, OPT_QUIET},                         \
+    {"help", no_argument, NULL, OPT_HELP}
+
+/* Handle one global option returned by getopt_long.  Returns 1 when it was
+ * a global option and was applied, 0 when it is not one of them, and
+ * -EXIT_USAGE after printing a one-line error for a bad value. */
+int cmd_global_opt(int opt, const char *arg);
+
+/* Print "mailctl: MESSAGE" to stderr (one line).  Returns code. */
+int cmd_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Unknown option / missing argument: one line plus a hint; returns EXIT_USAGE. */
+int cmd_usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Build the DNS engine from --resolver/MAILCTL_RESOLVER, --timeout/
+ * MAILCTL_DNS_TIMEOUT.  Returns EXIT_OK, or prints the error and returns
+ * EXIT_USAGE (bad spec) or EXIT_RUNTIME (no resolver). */
+int cmd_dns_engine(struct dns_engine **out);
+
+/* Colour: whether to use ANSI colour on stdout. */
+bool out_color_enabled(void);
+/* ANSI sequences or "" when colour is off. */
+const char *out_green(void);
+const char *out_yellow(void);
+const char *out_red(void);
+const char *out_bold(void);
+const char *out_dim(void);
+const char *out_reset(void);
+
+/* Print a JSON document on stdout (indented) followed by a newline and steal
+ * the reference.  Returns EXIT_OK or EXIT_RUNTIME on write failure. */
+int out_json(json_t *doc);
+/* One compact JSON object per line (bulk / JSON lines). */
+int out_json_line(json_t *doc);
+/* json_string or json_null for a possibly NULL string. */
+json_t *json_str_or_null(const char *s);
+
+/* Subcommands: each returns its exit code. argv[0] is the command name. */
+int cmd_check_dns(int argc, char **argv);
+int cmd_mx(int argc, char **argv);
+int cmd_ptr(int argc, char **argv);
+int cmd_spf(int argc, char **argv);
+int cmd_dkim(int argc, char **argv);
+int cmd_dmarc(int argc, char **argv);
+int cmd_auth(int argc, char **argv);
+int cmd_setup(int argc, char **argv);
+int cmd_send_test(int argc, char **argv);
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * common.c - global options, error lines and DNS engine set-up shared by
+ * every subcommand.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+struct cmd_globals g_opts = { .color = -1 };
+
+/* Seconds as typed ("2", "0.5") to milliseconds; 0 on error. */
+static unsigned parse_seconds(const char *arg)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(arg, &end);
+    if (errno || end == arg || *end || v <= 0 || v > 3600)
+        return 0;
+    return (unsigned)(v * 1000.0 + 0.5) ? (unsigned)(v * 1000.0 + 0.5) : 1;
+}
+
+static int add_resolver(const char *spec)
+{
+    struct sockaddr_storage ss;
+    char err[160];
+
+    if (dns_server_parse(spec, &ss, err, sizeof err) != AUTH_OK)
+        return -cmd_error(EXIT_USAGE, "bad --resolver '%s': %s", spec, err);
+    if (g_opts.nresolvers >= DNS_MAX_SERVERS)
+        return -cmd_error(EXIT_USAGE, "too many --resolver options (at most %d)",
+                          DNS_MAX_SERVERS);
+    g_opts.resolvers[g_opts.nresolvers++] = spec;
+    return 1;
+}
+
+int cmd_global_opt(int opt, const char *arg)
+{
+    switch (opt) {
+    case OPT_RESOLVER:
+        return add_resolver(arg);
+    case OPT_TIMEOUT:
+        g_opts.timeout_ms = parse_seconds(arg);
+        if (!g_opts.timeout_ms)
+            return -cmd_error(EXIT_USAGE, "bad --timeout '%s': want seconds in (0, 3600]", arg);
+        return 1;
+    case OPT_JSON: g_opts.json = true; return 1;
+    case OPT_NO_COLOR: g_opts.color = 0; return 1;
+    case OPT_CA_FILE: g_opts.ca_file = arg; return 1;
+    case OPT_VERBOSE: g_opts.verbose++; return 1;
+    case OPT_QUIET: g_opts.verbose = -1; return 1;
+    default: return 0;
+    }
+}
+
+int cmd_error(int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("mailctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return code;
+}
+
+int cmd_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("mailctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'mailctl %s%s--help'.\n", command ? command : "",
+            command ? " " : "");
+    return EXIT_USAGE;
+}
+
+/* Split MAILCTL_RESOLVER ("a,b:53,[::1]:5353") into the global list.
+ * The strings live in a static copy for the process lifetime. */
+static int resolvers_from_env(void)
+{
+    static char copy[1024];
+    const char *env = getenv("MAILCTL_RESOLVER");
+    char *save = NULL;
+
+    if (!env || !*env || g_opts.nresolvers)
+        return EXIT_OK;
+    if (strlen(env) >= sizeof copy)
+        return cmd_error(EXIT_USAGE, "MAILCTL_RESOLVER is too long");
+    memcpy(copy, env, strlen(env) + 1);
+    for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+        int r = add_resolver(tok);
+        if (r < 0)
+            return -r;
+    }
+    return EXIT_OK;
+}
+
+int cmd_dns_engine(struct dns_engine **out)
+{
+    struct dns_engine_params p = {0};
+    char err[256];
+    enum auth_status st;
+    int rc = resolvers_from_env();
+
+    if (rc != EXIT_OK)
+        return rc;
+    if (!g_opts.timeout_ms && getenv("MAILCTL_DNS_TIMEOUT")) {
+        g_opts.timeout_ms = parse_seconds(getenv("MAILCTL_DNS_TIMEOUT"));
+        if (!g_opts.timeout_ms)
+            return cmd_error(EXIT_USAGE, "bad MAILCTL_DNS_TIMEOUT '%s'",
+                             getenv("MAILCTL_DNS_TIMEOUT"));
+    }
+    p.servers = g_opts.resolvers;
+    p.nservers = g_opts.nresolvers;
+    p.timeout_ms = g_opts.timeout_ms;
+    st = dns_engine_new(&p, out, err, sizeof err);
+    if (st == AUTH_EINVAL)
+        return cmd_error(EXIT_USAGE, "%s", err);
+    if (st != AUTH_OK)
+        return cmd_error(EXIT_RUNTIME, "cannot start the resolver: %s", err);
+    return EXIT_OK;
+}

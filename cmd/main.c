@@ -1,0 +1,73 @@
+/*
+ * main.c - mailctl: global options, then dispatch to one file per command.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+/* Sorted by name.  A command is added by adding a file and a line here. */
+static const struct command commands[] = {
+    {"mx", cmd_mx, "MX hosts with addresses, PTR names and forward-confirmation"},
+    {"ptr", cmd_ptr, "PTR names of an address and whether each forward-confirms"},
+};
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+        "usage: mailctl [--resolver HOST[:PORT]]... [--timeout SEC] [--json] [--no-color]\n"
+        "               [--ca-file FILE] [-v|-q] COMMAND [ARGS...]\n\n"
+        "commands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(fp, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(fp,
+        "\nenvironment: MAILCTL_RESOLVER (HOST[:PORT],...), MAILCTL_DNS_TIMEOUT (seconds)\n"
+        "exit codes: 0 ok, 1 problem found, 2 usage or bad input, 3 runtime failure\n"
+        "`mailctl COMMAND --help` describes each command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CMD_GLOBAL_LONGOPTS,
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+
+    /* '+' stops at the first non-option: the command name. */
+    while ((opt = getopt_long(argc, argv, "+vqhV", longopts, NULL)) != -1) {
+        int r = cmd_global_opt(opt, optarg);
+        if (r < 0)
+            return -r;
+        if (r > 0)
+            continue;
+        switch (opt) {
+        case 'v': g_opts.verbose++; break;
+        case 'q': g_opts.verbose = -1; break;
+        case 'h':
+        case OPT_HELP: usage(stdout); return EXIT_OK;
+        case 'V': printf("mailctl %s\n", MAILCTL_VERSION); return EXIT_OK;
+        default: return cmd_usage_error(NULL, "unknown option");
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[optind], commands[i].name) == 0) {
+            char **sub = argv + optind;
+            int subc = argc - optind;
+            optind = 0;             /* reset getopt for the subcommand */
+            return commands[i].run(subc, sub);
+        }
+    }
+    return cmd_usage_error(NULL, "unknown command '%s'", argv[optind]);
+}

@@ -1,0 +1,207 @@
+/*
+ * auth/dns.h - the DNS query engine.
+ *
+ * Many queries in flight on non-blocking UDP sockets (random IDs and source
+ * ports, answers matched on ID and question, stray answers ignored), a
+ * per-query timeout with retries across the configured servers, TCP when an
+ * answer has TC=1, EDNS0 (1232-byte buffer), a per-engine cache so a
+ * (name, type) is asked once per run, CNAME chains followed with a bound.
+ *
+ * Results are typed: data / NODATA / NXDOMAIN / SERVFAIL / REFUSED /
+ * timeout / malformed are never collapsed into one "not found", because SPF
+ * (void lookups, temperror) and the audit ("error", not "missing") depend on
+ * the difference.
+ *
+ * Ownership: the engine owns every result it returns (they live in its
+ * cache); a result pointer stays valid until dns_engine_free().  Nothing here
+ * prints.  An engine is not thread-safe: use one per thread.
+ *
+ * Use:
+ *     struct dns_batch *b = dns_batch_new(eng);
+ *     size_t i = dns_batch_add(b, "example.com", DNS_T_MX);
+ *     size_t j = dns_batch_add(b, "example.com", DNS_T_TXT);
+ *     dns_batch_wait(b);                       // all answered or timed out
+ *     const struct dns_result *mx = dns_batch_result(b, i);
+ *     dns_batch_free(b);
+ */
+#ifndef AUTH_DNS_H
+#define AUTH_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/ipaddr.h"
+#include "auth/status.h"
+
+/* RR types used by mailctl (values are the IANA numbers). */
+enum {
+    DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6, DNS_T_PTR = 12,
+    DNS_T_MX = 15, DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_SPF = 99,
+    DNS_T_TLSA = 52, DNS_T_DS = 43, DNS_T_DNSKEY = 48, DNS_T_CAA = 257,
+};
+
+/* What came back for one question, after CNAMEs were followed. */
+enum dns_status {
+    DNS_DATA = 0,      /* NOERROR with at least one RR of the asked type */
+    DNS_NODATA,        /* NOERROR, name exists, no RR of that type */
+    DNS_NXDOMAIN,      /* the name does not exist (RCODE 3) */
+    DNS_SERVFAIL,      /* RCODE 2 from every server tried */
+    DNS_REFUSED,       /* RCODE 5 from every server tried */
+    DNS_TIMEOUT,       /* no usable answer within timeout x attempts */
+    DNS_MALFORMED,     /* answers arrived but none parsed / made sense */
+    DNS_ERROR,         /* any other RCODE (FORMERR, NOTIMP...) or local error */
+};
+
+/* "data", "nodata", "nxdomain", "servfail", "refused", "timeout",
+ * "malformed", "error". */
+const char *dns_status_name(enum dns_status st);
+
+/* True for the statuses that mean "ask again later" (SPF temperror, audit
+ * "error"): SERVFAIL, REFUSED, TIMEOUT, MALFORMED, ERROR. */
+bool dns_status_is_temporary(enum dns_status st);
+
+/* "A", "MX", ... or "TYPE123". Never NULL (static or thread-local buffer). */
+const char *dns_type_name(uint16_t type);
+
+/* Bounds. */
+#define DNS_MAX_NAME      253   /* presentation form, without trailing dot */
+#define DNS_MAX_LABEL     63
+#define DNS_MAX_CNAME     8     /* default CNAME chain length followed */
+#define DNS_MAX_SERVERS   8
+
+/* One resource record of the asked type, as a read-only view.  Strings are
+ * owned by the result.  Names are in presentation form, lower-cased, without
+ * the trailing dot ("." for the root). */
+struct dns_rr {
+    uint16_t type;
+    uint32_t ttl;
+    const char *text;                 /* the RR's rdata in presentation form */
+    union {
+        struct auth_ip addr;          /* A, AAAA */
+        const char *name;             /* PTR, CNAME, NS */
+        struct {
+            uint16_t preference;
+            const char *host;         /* "." for a null MX */
+        } mx;
+        struct {                      /* TXT, SPF */
+            const unsigned char *data; /* the character-strings joined with no
+                                          separator (RFC 7208 3.3, RFC 6376
+                                          3.6.2.2); NUL-terminated for
+                                          convenience, may contain NULs */
+            size_t len;
+            size_t nstrings;
+            const size_t *string_len; /* length of each character-string */
+        } txt;
+        struct {                      /* TLSA */
+            uint8_t usage, selector, mtype;
+            const unsigned char *data;
+            size_t len;
+        } tlsa;
+        struct {                      /* anything else: raw rdata */
+            const unsigned char *data;
+            size_t len;
+        } raw;
+    } u;
+};
+
+struct dns_result;   /* opaque, owned by the engine */
+
+enum dns_status dns_result_status(const struct dns_result *r);
+const char *dns_result_qname(const struct dns_result *r);
+uint16_t dns_result_qtype(const struct dns_result *r);
+/* Number of RRs of the asked type (0 unless DNS_DATA). */
+size_t dns_result_count(const struct dns_result *r);
+/* The i-th RR, i < count. */
+const struct dns_rr *dns_result_rr(const struct dns_result *r, size_t i);
+/* CNAMEs followed from qname: count and each target in order. */
+size_t dns_result_cname_count(const struct dns_result *r);
+const char *dns_result_cname(const struct dns_result *r, size_t i);
+/* The name the data belongs to (the last CNAME target, else qname). */
+const char *dns_result_owner(const struct dns_result *r);
+/* AD bit of the (last) answer: the upstream validating resolver said the
+ * data is DNSSEC-authenticated. */
+bool dns_result_ad(const struct dns_result *r);
+/* RCODE of the last answer (or -1 when none arrived). */
+int dns_result_rcode(const struct dns_result *r);
+/* "127.0.0.1:53" of the server that answered, or NULL. */
+const char *dns_result_server(const struct dns_result *r);
+/* Whether the answer came over TCP (after TC=1). */
+bool dns_result_tcp(const struct dns_result *r);
+/* A one-line human reason for a non-DATA status, e.g.
+ * "timeout: no answer from 127.0.0.1:53 after 3 tries".  Never NULL. */
+const char *dns_result_why(const struct dns_result *r);
+/* Milliseconds from first send to the final answer (0 from cache). */
+unsigned dns_result_ms(const struct dns_result *r);
+
+/* Engine configuration; zero-initialise and set what you need. */
+struct dns_engine_params {
+    /* "HOST[:PORT]" specs: IPv4 literal, or IPv6 literal in brackets when a
+     * port is given ("[::1]:5353"; plain "::1" also accepted).  When nservers
+     * is 0, the nameservers of /etc/resolv.conf (or resolv_conf) are used. */
+    const char *const *servers;
+    size_t nservers;
+    const char *resolv_conf;     /* NULL: /etc/resolv.conf */
+    unsigned timeout_ms;         /* per try; 0: 2000 */
+    unsigned attempts;           /* tries per query, rotating servers; 0: 3 */
+    unsigned max_inflight;       /* 0: 256 */
+    unsigned max_cname;          /* 0: DNS_MAX_CNAME */
+    bool no_cache;               /* ask every time (benchmarks) */
+    bool no_edns;                /* plain 512-byte UDP */
+};
+
+struct dns_engine;
+
+/* Create an engine.  AUTH_OK; AUTH_EINVAL with err naming the bad server
+ * spec; AUTH_ENOTFOUND when no server is configured anywhere; AUTH_ENOMEM;
+ * AUTH_EIO.  The caller frees *out with dns_engine_free(). */
+enum auth_status dns_engine_new(const struct dns_engine_params *params,
+                                struct dns_engine **out,
+                                char *err, size_t errlen);
+void dns_engine_free(struct dns_engine *eng);
+
+/* Parse one "HOST[:PORT]" spec (default port 53) into a sockaddr storage.
+ * AUTH_OK or AUTH_EINVAL with err saying what is wrong. */
+struct sockaddr_storage;
+enum auth_status dns_server_parse(const char *spec, struct sockaddr_storage *ss,
+                                  char *err, size_t errlen);
+
+/* Check a domain name as typed by a user: at most 253 octets, labels 1..63,
+ * no empty label (a single trailing dot is allowed).  AUTH_OK or AUTH_EINVAL
+ * with err naming the problem ("label 'xxx…' is 70 octets, over 63"). */
+enum auth_status dns_name_check(const char *name, char *err, size_t errlen);
+
+/* Statistics of an engine since creation (for benchmarks and -v). */
+struct dns_stats {
+    unsigned long queries_sent;   /* datagrams/TCP queries sent, retries included */
+    unsigned long answers;        /* answers accepted */
+    unsigned long stray;          /* datagrams ignored (wrong ID/question/source) */
+    unsigned long cache_hits;
+    unsigned long tcp_fallbacks;
+    unsigned long timeouts;       /* tries that timed out */
+};
+void dns_engine_stats(const struct dns_engine *eng, struct dns_stats *out);
+
+/* A batch: questions answered together, all in flight at once. */
+struct dns_batch;
+
+/* NULL only on allocation failure.  Free with dns_batch_free(). */
+struct dns_batch *dns_batch_new(struct dns_engine *eng);
+/* Queue a question; returns its index in the batch.  Duplicate questions in
+ * a batch or already cached are answered once.  A name that fails
+ * dns_name_check gets a DNS_ERROR result, not a query. */
+size_t dns_batch_add(struct dns_batch *b, const char *name, uint16_t type);
+/* Send everything queued and wait until every question has a result.
+ * AUTH_OK (results may still be timeouts etc.); AUTH_ENOMEM; AUTH_EIO. */
+enum auth_status dns_batch_wait(struct dns_batch *b);
+/* The result of question i after dns_batch_wait(); owned by the engine. */
+const struct dns_result *dns_batch_result(const struct dns_batch *b, size_t i);
+size_t dns_batch_count(const struct dns_batch *b);
+void dns_batch_free(struct dns_batch *b);
+
+/* One question, synchronously.  *out is owned by the engine.
+ * AUTH_OK (inspect dns_result_status), AUTH_ENOMEM, AUTH_EIO. */
+enum auth_status dns_query(struct dns_engine *eng, const char *name,
+                           uint16_t type, const struct dns_result **out);
+
+#endif
