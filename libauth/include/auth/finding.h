@@ -1,0 +1,68 @@
+/*
+ * auth/finding.h - one audit finding and a growable list of them.
+ *
+ * Shared by every linter in libauth (spf lint, dkim record, dmarc check) and
+ * by the checks/ of `mailctl check-dns`, so one renderer serves them all.
+ * Ids are stable strings from ../shared/checks.md ("spf.lookup-limit").
+ * The list owns copies of every string it is given.
+ */
+#ifndef AUTH_FINDING_H
+#define AUTH_FINDING_H
+
+#include <stddef.h>
+
+#include "auth/status.h"
+
+enum finding_severity {
+    SEV_PASS = 0,
+    SEV_INFO,
+    SEV_WARN,
+    SEV_FAIL,
+    SEV_ERROR,     /* could not determine (timeout, SERVFAIL): not a verdict */
+    SEV_SKIPPED,   /* not applicable or not requested */
+};
+
+/* "pass", "info", "warn", "fail", "error", "skipped". */
+const char *finding_severity_name(enum finding_severity s);
+/* Parse one of those names; -1 when unknown. */
+int finding_severity_parse(const char *name);
+
+struct finding {
+    char *id;          /* "spf.lookup-limit" */
+    enum finding_severity severity;
+    char *summary;     /* one line */
+    char *detail;      /* may be NULL: longer explanation, evidence */
+    char *fix;         /* may be NULL: the exact record to publish */
+    char *reference;   /* may be NULL: "RFC 7208 4.6.4" */
+    char *evidence;    /* may be NULL: queries asked, rcode, raw record text */
+};
+
+struct finding_list {
+    struct finding *items;
+    size_t count, cap;
+    size_t max;        /* bound on count; 0 means 10000 */
+};
+
+/* Append a finding (strings copied; detail/fix/reference/evidence may be
+ * NULL).  AUTH_OK, AUTH_ENOMEM, AUTH_ELIMIT when the list is full. */
+enum auth_status finding_add(struct finding_list *l, const char *id,
+                             enum finding_severity sev, const char *summary,
+                             const char *detail, const char *fix,
+                             const char *reference);
+/* The same with printf-style detail. */
+enum auth_status finding_addf(struct finding_list *l, const char *id,
+                              enum finding_severity sev, const char *summary,
+                              const char *fix, const char *reference,
+                              const char *detail_fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+/* Attach evidence text to the last finding added (copied). */
+enum auth_status finding_set_evidence(struct finding_list *l, const char *evidence);
+
+/* Number of findings at or above sev (PASS..FAIL scale; ERROR/SKIPPED are
+ * counted only when sev is that exact value). */
+size_t finding_count(const struct finding_list *l, enum finding_severity sev);
+
+/* Free every finding; the list is left empty and reusable. */
+void finding_list_clear(struct finding_list *l);
+
+#endif
