@@ -44,6 +44,23 @@ enum auth_status audit_dns_error(struct finding_list *out, const char *id, const
                         dns_result_why(res));
 }
 
+bool audit_family_selected(const char *only, const char *family)
+{
+    size_t n = strlen(family);
+
+    if (!only)
+        return true;
+    for (const char *p = only; *p; ) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, family, n) == 0)
+            return true;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return false;
+}
+
 static void *run_family(void *arg)
 {
     struct family_run *fr = arg;
@@ -128,6 +145,8 @@ enum auth_status audit_run(const char *domain, const struct audit_options *opt,
         runs[i].check = &audit_checks[i];
         runs[i].ctx.domain = r->domain;
         runs[i].ctx.opt = opt;
+        if (!audit_family_selected(opt->only, audit_checks[i].family))
+            continue;
         runs[i].started = pthread_create(&threads[i], NULL, run_family, &runs[i]) == 0;
         if (!runs[i].started)
             run_family(&runs[i]);          /* no thread to be had: run it here */

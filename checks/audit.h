@@ -39,6 +39,7 @@ struct audit_options {
     const char *ca_file;
     const char *dmarc_discovery;                 /* "treewalk" (default) | "psl" */
     const struct dns_engine_params *dns;         /* for the per-family engines */
+    const char *only;                            /* "mx,spf": just these families */
 };
 
 /* A raw record the audit found, for the report's "records" object. */
@@ -87,6 +88,9 @@ struct audit_result {
 enum auth_status audit_run(const char *domain, const struct audit_options *opt,
                            struct audit_result **out, char *err, size_t errlen);
 void audit_result_free(struct audit_result *r);
+
+/* Whether family is selected by a comma-separated list (NULL: all). */
+bool audit_family_selected(const char *only, const char *family);
 
 /* The check families (one file each). */
 enum auth_status check_mx(struct audit_ctx *ctx, struct finding_list *out);

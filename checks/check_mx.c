@@ -93,6 +93,8 @@ static enum auth_status address_findings(const struct mx_host *h, struct finding
                               h->host, p->address);
         if (st != AUTH_OK)
             break;
+        if (auth_ip_is_private(&p->addr) && !allow_private)
+            continue;       /* its PTR means nothing outside the private network */
         if (dns_status_is_temporary(p->status))
             st = finding_addf(out, "ptr.missing", SEV_ERROR, "PTR lookup failed", NULL, NULL,
                               "%s (%s): %s", p->address, h->host, p->error ? p->error : "");

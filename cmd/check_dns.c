@@ -20,7 +20,7 @@
 
 enum { OPT_SELECTOR = OPT_GLOBAL_LAST + 1, OPT_IP, OPT_NO_SMTP, OPT_FAIL_ON, OPT_FILE,
        OPT_JOBS, OPT_EXPECT, OPT_FORMAT, OPT_SMTP_PORT, OPT_HTTPS_PORT, OPT_ALLOW_PRIVATE,
-       OPT_DMARC_DISCOVERY };
+       OPT_DMARC_DISCOVERY, OPT_CHECKS };
 
 struct job_state {
     char **domains;
@@ -38,7 +38,7 @@ static void usage(FILE *fp)
         "usage: mailctl check-dns DOMAIN... [--selector S]... [--ip IP]... [--no-smtp]\n"
         "         [--fail-on warn|fail] [--file LIST|-] [--jobs N] [--expect FILE]\n"
         "         [--format text|json|junit|expect] [--smtp-port N] [--https-port N] [--allow-private]\n"
-        "         [--dmarc-discovery treewalk|psl]\n\n"
+        "         [--dmarc-discovery treewalk|psl] [--checks FAMILY,...]\n\n"
         "Audit everything in DNS that decides whether a domain's mail is delivered:\n"
         "MX, reverse DNS, SPF, DKIM, DMARC and more; every finding has a stable id\n"
         "and, where one can be derived, the record to publish as its fix.\n"
@@ -196,6 +196,23 @@ struct cli {
     size_t ndomains;
 };
 
+/* --checks mx,spf: every name must be a family of the registry. */
+static int take_checks(struct cli *c, const char *arg)
+{
+    for (const char *p = arg; *p; ) {
+        size_t len = strcspn(p, ","), k;
+        for (k = 0; k < audit_ncheck; k++)
+            if (strlen(audit_checks[k].family) == len &&
+                !strncmp(audit_checks[k].family, p, len))
+                break;
+        if (k == audit_ncheck || !len)
+            return cmd_error(EXIT_USAGE, "--checks: unknown check family '%.*s'", (int)len, p);
+        p += len + (p[len] == ',');
+    }
+    c->opt.only = arg;
+    return EXIT_OK;
+}
+
 static int take_option(struct cli *c, int opt, const char *arg)
 {
     long v;
@@ -226,6 +243,7 @@ static int take_option(struct cli *c, int opt, const char *arg)
             return cmd_error(EXIT_USAGE, "--jobs takes 1 to %d", MAX_JOBS);
         return EXIT_OK;
     case OPT_EXPECT: c->expect = arg; return EXIT_OK;
+    case OPT_CHECKS: return take_checks(c, arg);
     case OPT_FORMAT:
         if (!strcmp(arg, "text")) c->fmt = FORMAT_TEXT;
         else if (!strcmp(arg, "json")) c->fmt = FORMAT_JSON;
@@ -265,6 +283,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
         {"https-port", required_argument, NULL, OPT_HTTPS_PORT},
         {"allow-private", no_argument, NULL, OPT_ALLOW_PRIVATE},
         {"dmarc-discovery", required_argument, NULL, OPT_DMARC_DISCOVERY},
+        {"checks", required_argument, NULL, OPT_CHECKS},
         {NULL, 0, NULL, 0},
     };
     int opt, rc;

@@ -11,3 +11,5 @@ run mx broken.example
 run ptr 192.0.2.10
 run ptr 192.0.2.99
 run mx --json good.example
+run check-dns --no-smtp good.example
+run check-dns --no-smtp broken.example
