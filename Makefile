@@ -52,14 +52,22 @@ TESTS      := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC) $(INTEG_SRC))
 BENCHES    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 TOOLS      := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
+# V=1 shows full compile lines.
+Q := $(if $(V),,@)
+ifeq ($(V),)
+$(BUILD)/obj/%.o: MSG = @echo "  CC      $<"
+endif
+
 PROGRAMS := $(BUILD)/mailctl $(if $(KEYGEN_SRC),$(BUILD)/dkimkeygen)
 
+.SECONDARY:
 .PHONY: all deps check check-asan test demo bench fuzz conformance lint install clean tests
 all: $(BUILD)/libauth.a $(BUILD)/libauth.so $(PROGRAMS) $(BUILD)/libauth.pc
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(MSG)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/libauth.a: $(LIB_OBJ)
 	@rm -f $@
@@ -100,6 +108,7 @@ tests: $(TESTS) $(TOOLS) $(PROGRAMS)
 # The README's test command.  deps first, so a fresh Debian machine needs nothing else.
 check: deps
 	$(MAKE) tests
+	scripts/lint.sh
 	scripts/run-tests.sh $(BUILD) $(TESTS)
 
 test: tests

@@ -1,0 +1,142 @@
+/*
+ * mx.c - `mailctl mx DOMAIN`: MX hosts by preference with their addresses,
+ * the PTR names of each address and forward-confirmation.
+ *
+ * Exit: 0 the domain receives mail at one host or more; 1 it does not
+ * (NXDOMAIN, null MX, no MX and no address, no host with an address);
+ * 2 bad input; 3 the MX lookup failed (timeout, SERVFAIL...).
+ */
+#include <string.h>
+
+#include "auth/mx.h"
+#include "cmd.h"
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+        "usage: mailctl mx DOMAIN [--json]\n\n"
+        "List DOMAIN's mail exchangers by preference, each with its addresses,\n"
+        "their PTR names and whether each name resolves back (FCrDNS).  No MX\n"
+        "means the implicit MX of RFC 5321 5.1; \"0 .\" is a null MX (RFC 7505).\n"
+        "exit: 0 receives mail, 1 does not, 2 bad input, 3 DNS failure\n");
+}
+
+static json_t *json_host(const struct mx_host *h)
+{
+    json_t *addrs = json_array();
+
+    for (size_t i = 0; i < h->naddrs; i++)
+        json_array_append_new(addrs, json_pack("{s:s, s:o, s:b, s:s}",
+            "address", h->addrs[i].address, "ptr", json_ptr_names(&h->addrs[i]),
+            "fcrdns", h->addrs[i].fcrdns, "ptr_status", dns_status_name(h->addrs[i].status)));
+    return json_pack("{s:i, s:s, s:o, s:o, s:o}", "preference", (int)h->preference,
+                     "host", h->host, "cname", json_str_or_null(h->cname),
+                     "addresses", addrs, "error", json_str_or_null(h->error));
+}
+
+static json_t *json_report(const struct mx_report *r)
+{
+    json_t *hosts = json_array();
+
+    for (size_t i = 0; i < r->nhosts; i++)
+        json_array_append_new(hosts, json_host(&r->hosts[i]));
+    return json_pack("{s:s, s:s, s:b, s:b, s:o, s:o}", "domain", r->domain,
+                     "status", dns_status_name(r->mx_status), "null_mx", r->null_mx,
+                     "implicit", r->implicit, "hosts", hosts,
+                     "error", json_str_or_null(r->error));
+}
+
+static void print_host(const struct mx_host *h)
+{
+    printf("  %s%5u  %s%s", out_bold(), h->preference, h->host, out_reset());
+    if (h->cname)
+        printf("  %s(alias of %s)%s", out_yellow(), h->cname, out_reset());
+    printf("\n");
+    if (h->error)
+        printf("         %s%s%s\n", out_red(), h->error, out_reset());
+    for (size_t i = 0; i < h->naddrs; i++) {
+        const struct ptr_report *p = &h->addrs[i];
+        printf("         %-39s\n", p->address);
+        print_ptr_names(p, "           PTR ");
+    }
+}
+
+static void print_report(const struct mx_report *r)
+{
+    printf("%s%s%s", out_bold(), r->domain, out_reset());
+    if (r->error)
+        printf("  %sMX lookup failed: %s%s\n", out_red(), r->error, out_reset());
+    else if (r->null_mx && !r->nhosts)
+        printf("  null MX (RFC 7505): this domain accepts no mail\n");
+    else if (r->implicit)
+        printf("  no MX records: implicit MX on the domain's own address (RFC 5321 5.1)\n");
+    else if (!r->nhosts)
+        printf("  %sno MX records and no address: mail cannot be delivered%s (%s)\n",
+               out_red(), out_reset(), dns_status_name(r->mx_status));
+    else
+        printf("  %zu MX host%s\n", r->nhosts, r->nhosts == 1 ? "" : "s");
+    if (r->null_mixed)
+        printf("  %sa null MX is mixed with other MX records (RFC 7505 3)%s\n",
+               out_red(), out_reset());
+    for (size_t i = 0; i < r->nhosts; i++)
+        print_host(&r->hosts[i]);
+}
+
+static int mx_exit(const struct mx_report *r)
+{
+    if (dns_status_is_temporary(r->mx_status))
+        return EXIT_RUNTIME;
+    for (size_t i = 0; i < r->nhosts; i++)
+        if (r->hosts[i].naddrs)
+            return EXIT_OK;
+    return EXIT_PROBLEM;
+}
+
+int cmd_mx(int argc, char **argv)
+{
+    static const struct option longopts[] = { CMD_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0} };
+    struct dns_engine *eng = NULL;
+    struct mx_report *rep = NULL;
+    char err[256];
+    int opt, rc;
+
+    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+        int r = cmd_global_opt(opt, optarg);
+        if (r < 0)
+            return -r;
+        if (r > 0)
+            continue;
+        if (opt == 'h' || opt == OPT_HELP) {
+            usage(stdout);
+            return EXIT_OK;
+        }
+        if (opt == 'v' || opt == 'q') {
+            cmd_global_opt(opt == 'v' ? OPT_VERBOSE : OPT_QUIET, NULL);
+            continue;
+        }
+        return cmd_usage_error("mx", "unknown option");
+    }
+    if (argc - optind != 1)
+        return cmd_usage_error("mx", "mx takes exactly one domain");
+    if (dns_name_check(argv[optind], err, sizeof err) != AUTH_OK)
+        return cmd_error(EXIT_USAGE, "bad domain '%.80s': %s", argv[optind], err);
+    if ((rc = cmd_dns_engine(&eng)) != EXIT_OK)
+        return rc;
+    if (mx_lookup(eng, argv[optind], &rep, err, sizeof err) != AUTH_OK) {
+        dns_engine_free(eng);
+        return cmd_error(EXIT_RUNTIME, "%s", err);
+    }
+    if (g_opts.json) {
+        rc = out_json(json_report(rep));
+    } else {
+        print_report(rep);
+        rc = EXIT_OK;
+    }
+    if (rc == EXIT_OK)
+        rc = mx_exit(rep);
+    if (rc == EXIT_RUNTIME && rep->error)
+        cmd_error(EXIT_RUNTIME, "%s", rep->error);
+    mx_report_free(rep);
+    dns_engine_free(eng);
+    return rc;
+}

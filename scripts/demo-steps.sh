@@ -1,0 +1,15 @@
+#!/bin/sh
+# The demo's steps; MAILCTL_RESOLVER points at the test NSD (scripts/demo.sh).
+run() {
+    printf '\n\033[1m$ mailctl %s\033[0m\n' "$*"
+    "$MAILCTL" "$@"
+    printf '(exit %d)\n' "$?"
+}
+echo "Local test DNS (NSD) at $MAILCTL_RESOLVER, serving testdata/zones/"
+run mx good.example
+run mx broken.example
+run ptr 192.0.2.10
+run ptr 192.0.2.99
+run mx --json good.example
+run check-dns --no-smtp good.example
+run check-dns --no-smtp broken.example
