@@ -17,6 +17,7 @@ static const struct command commands[] = {
     {"check-dns", cmd_check_dns, "the deliverability audit of one or many domains"},
     {"mx", cmd_mx, "MX hosts with addresses, PTR names and forward-confirmation"},
     {"ptr", cmd_ptr, "PTR names of an address and whether each forward-confirms"},
+    {"send-test", cmd_send_test, "deliver a test message and show the SMTP transcript"},
 };
 
 static void usage(FILE *fp)
