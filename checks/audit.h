@@ -104,6 +104,8 @@ bool audit_family_selected(const char *only, const char *family);
 /* The check families (one file each). */
 enum auth_status check_mx(struct audit_ctx *ctx, struct finding_list *out);
 enum auth_status check_ptr(struct audit_ctx *ctx, struct finding_list *out);
+enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out);
+enum auth_status check_dmarc(struct audit_ctx *ctx, struct finding_list *out);
 enum auth_status check_mtasts(struct audit_ctx *ctx, struct finding_list *out);
 enum auth_status check_tlsrpt(struct audit_ctx *ctx, struct finding_list *out);
 enum auth_status check_bimi(struct audit_ctx *ctx, struct finding_list *out);
