@@ -348,7 +348,7 @@ static void attempt(const struct opts *o, const struct target *t, enum smtp_tls_
             out->queue_id[0] = '\0';
     }
     if ((f = smtp_client_tls(c))) {
-        out->tls = smtp_client_tls_active(c) || f->version[0];
+        out->tls = f->version[0] != '\0';
         snprintf(out->facts.version, sizeof out->facts.version, "%s", f->version);
         snprintf(out->facts.cipher, sizeof out->facts.cipher, "%s", f->cipher);
         snprintf(out->facts.subject, sizeof out->facts.subject, "%s", f->subject);
