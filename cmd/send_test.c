@@ -542,8 +542,6 @@ int cmd_send_test(int argc, char **argv)
     if (o.user && mode == SMTP_TLS_NONE && !o.plaintext_auth)
         return cmd_usage_error("send-test", "--user with --tls none sends the password in "
                                "clear; add --allow-plaintext-auth to really do that");
-    if (o.dkim_key)
-        return cmd_error(EXIT_USAGE, "--dkim-key: DKIM signing is not available in this build");
     if ((rc = read_password(&o, &password)) != EXIT_OK)
         return rc;
     if (o.body_file && st_read_file(o.body_file, ST_BODY_MAX, &body, &bodylen, err,
@@ -558,6 +556,13 @@ int cmd_send_test(int argc, char **argv)
         return cmd_error(EXIT_USAGE, "%s", err);
     }
     free(body);
+    if (o.dkim_key && st_message_sign(&msg, o.dkim_key, strrchr(o.from, '@') ?
+                                      strrchr(o.from, '@') + 1 : "", o.selector, err,
+                                      sizeof err) < 0) {
+        st_message_free(&msg);
+        free(password);
+        return cmd_error(EXIT_USAGE, "--dkim-key: %s", err);
+    }
     if (o.server)
         rc = deliver(&o, mode, password, &one, 1, &msg);
     else if ((rc = mx_targets(&o, &targets, &ntargets)) == EXIT_OK)

@@ -279,6 +279,42 @@ static void connection_refused(void **state)
     test_out_free(&out);
 }
 
+/* Signed with --dkim-key, delivered, and the delivered copy verifies with
+ * mailctl's own verifier against the key in the test zone. */
+static void dkim_signed_delivery(void **state)
+{
+    struct test_out out;
+    char key[400], file[400], *msg;
+    json_t *doc;
+    FILE *fp;
+
+    snprintf(key, sizeof key, "%s/keys/sendtest-st1.private", test_datadir());
+    mailctl(&out, NULL, "--ca-file", pf.ca.ca_file, "send-test", "--from",
+            "sender@" DOMAIN, "--to", "dkim@" DOMAIN, "--server", pf.spec,
+            "--dkim-key", key, "--selector", "st1", "--json", NULL);
+    if (out.status != 0)
+        fail_msg("exit %d: %s %s", out.status, out.out, out.err);
+    doc = json_of(&out);
+    msg = delivered(jstr(doc, "token"));
+    assert_non_null(strstr(msg, "DKIM-Signature: "));
+    assert_non_null(strstr(msg, "d=" DOMAIN));
+    snprintf(file, sizeof file, "%s/delivered.eml", pf.ca.dir);
+    fp = fopen(file, "w");
+    assert_non_null(fp);
+    fputs(msg, fp);
+    fclose(fp);
+    free(msg);
+    json_decref(doc);
+    test_out_free(&out);
+    mailctl(&out, NULL, "dkim", "verify", file, "--json", NULL);
+    if (out.status != 0)
+        fail_msg("dkim verify: exit %d: %s %s", out.status, out.out, out.err);
+    doc = json_of(&out);
+    assert_string_equal(jstr(doc, "result"), "pass");
+    json_decref(doc);
+    test_out_free(&out);
+}
+
 /* ---------- AUTH against aiosmtpd ---------- */
 
 static void auth_right_and_wrong_password(void **state)
@@ -396,6 +432,7 @@ int main(void)
         cmocka_unit_test(null_mx_refused),
         cmocka_unit_test(bad_input_refused_before_connecting),
         cmocka_unit_test(connection_refused),
+        cmocka_unit_test(dkim_signed_delivery),
         cmocka_unit_test(auth_right_and_wrong_password),
         cmocka_unit_test(hostile_peers),
     };
