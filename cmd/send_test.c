@@ -536,7 +536,7 @@ int cmd_send_test(int argc, char **argv)
             struct auth_ip ip;
             if (auth_ip_parse(one.host, &ip) != AUTH_OK)
                 return cmd_usage_error("send-test", "bad --server address '%s'", one.host);
-            snprintf(one.address, sizeof one.address, "%s", one.host);
+            auth_ip_format(&ip, one.address, sizeof one.address);
         }
     }
     if (o.user && mode == SMTP_TLS_NONE && !o.plaintext_auth)

@@ -319,7 +319,8 @@ static void dkim_signed_delivery(void **state)
 
 static void auth_right_and_wrong_password(void **state)
 {
-    char outdir[400], pwfile[400], spec[32], env[64], path[500], *msg;
+    char outdir[400], pwfile[400], spec[32], env[64], path[500];
+    json_t *doc;
     char *argv[] = { PY, path, pf.ca.cert_file, pf.ca.key_file, "alice", "s3cret-Pw!",
                      outdir, NULL };
     char *const envs[] = { env, NULL };
@@ -357,14 +358,15 @@ static void auth_right_and_wrong_password(void **state)
             "alice@client.example", "--to", "bob@elsewhere.example", "--server", spec,
             "--user", "alice", "--json", NULL);
     assert_int_equal(out.status, 1);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(json_of(&out), "reply"),
-                                                        "code")), 535);
+    doc = json_of(&out);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "reply"), "code")),
+                     535);
+    json_decref(doc);
     assert_null(strstr(out.out, "wrong-Pw"));
     assert_null(strstr(out.err, "wrong-Pw"));
     assert_null(strstr(out.out, "d3JvbmctUHc"));  /* base64 of "wrong-Pw" */
     assert_non_null(strstr(out.out, "AUTH PLAIN ***"));
     test_out_free(&out);
-    (void)msg;
     test_server_kill(pid);
 }
 
