@@ -15,6 +15,7 @@ struct command {
 /* Sorted by name.  A command is added by adding a file and a line here. */
 static const struct command commands[] = {
     {"check-dns", cmd_check_dns, "the deliverability audit of one or many domains"},
+    {"dmarc", cmd_dmarc, "DMARC policy: discovery (tree walk, PSL or both), record and lint"},
     {"mx", cmd_mx, "MX hosts with addresses, PTR names and forward-confirmation"},
     {"ptr", cmd_ptr, "PTR names of an address and whether each forward-confirms"},
 };
