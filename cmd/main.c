@@ -14,10 +14,14 @@ struct command {
 
 /* Sorted by name.  A command is added by adding a file and a line here. */
 static const struct command commands[] = {
+    {"auth", cmd_auth, "SPF + DKIM + DMARC verdict on a received message, as Authentication-Results"},
     {"check-dns", cmd_check_dns, "the deliverability audit of one or many domains"},
     {"dkim", cmd_dkim, "DKIM keys, records, signing and verification"},
+    {"dmarc", cmd_dmarc, "DMARC policy: discovery (tree walk, PSL or both), record and lint"},
     {"mx", cmd_mx, "MX hosts with addresses, PTR names and forward-confirmation"},
     {"ptr", cmd_ptr, "PTR names of an address and whether each forward-confirms"},
+    {"send-test", cmd_send_test, "deliver a test message and show the SMTP transcript"},
+    {"spf", cmd_spf, "SPF: check_host() with a trace, lint a policy, draw its include tree"},
 };
 
 static void usage(FILE *fp)

@@ -55,9 +55,21 @@ static const char *rdata_text(struct dns_result *res, const ldns_rr *rr)
     if (!buf)
         return NULL;
     for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+        const ldns_rdf *f = ldns_rr_rdf(rr, i);
+        ldns_rdf *lower = NULL;
+        ldns_status st;
+
+        if (ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME) {
+            if (!(lower = ldns_rdf_clone(f)))
+                break;
+            ldns_dname2canonical(lower);   /* names lower-cased in results */
+            f = lower;
+        }
         if (i)
             ldns_buffer_write_u8(buf, ' ');
-        if (ldns_rdf2buffer_str(buf, ldns_rr_rdf(rr, i)) != LDNS_STATUS_OK)
+        st = ldns_rdf2buffer_str(buf, f);
+        ldns_rdf_deep_free(lower);
+        if (st != LDNS_STATUS_OK)
             break;
     }
     if (ldns_buffer_status_ok(buf) && ldns_buffer_position(buf) <= TEXT_MAX)

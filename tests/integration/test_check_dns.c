@@ -71,11 +71,18 @@ static const char *severity_of(json_t *doc, const char *id)
     return NULL;
 }
 
+/* A finding with this id and this severity must be there. */
 static void expect_id(json_t *doc, const char *id, const char *sev)
 {
     const char *got = severity_of(doc, id);
+    size_t i;
+    json_t *f;
 
-    if (!got || strcmp(got, sev))
+    json_array_foreach(json_object_get(doc, "findings"), i, f)
+        if (!strcmp(json_string_value(json_object_get(f, "id")), id) &&
+            !strcmp(json_string_value(json_object_get(f, "severity")), sev))
+            return;
+    if (1)
         fail_msg("%s: want %s %s, got %s", json_string_value(json_object_get(doc, "domain")),
                  id, sev, got ? got : "nothing");
 }
@@ -264,6 +271,118 @@ static void expect_file(void **state)
     unlink(path);
 }
 
+static void transport_records(void **state)
+{
+    json_t *doc;
+
+    families = "mtasts,tlsrpt,bimi";
+    doc = audit("broken.example", 1);
+    expect_id(doc, "mtasts.record", "fail");
+    expect_id(doc, "tlsrpt.syntax", "fail");
+    expect_id(doc, "bimi.invalid", "warn");      /* p=none: no enforcement */
+    json_decref(doc);
+
+    doc = audit("twice.transport.example", 1);
+    expect_id(doc, "mtasts.multiple", "fail");
+    expect_id(doc, "tlsrpt.syntax", "fail");
+    json_decref(doc);
+
+    doc = audit("badlogo.transport.example", 0);
+    expect_id(doc, "mtasts.missing", "info");
+    expect_id(doc, "tlsrpt.missing", "info");
+    assert_non_null(strstr(json_string_value(json_object_get(
+        json_array_get(json_object_get(doc, "findings"), 1), "fix")), "v=TLSRPTv1"));
+    expect_id(doc, "bimi.invalid", "warn");
+    json_decref(doc);
+
+    doc = audit("pct.transport.example", 0);
+    expect_id(doc, "bimi.invalid", "warn");
+    json_decref(doc);
+
+    doc = audit("good.example", 0);
+    expect_id(doc, "mtasts.missing", "pass");
+    expect_id(doc, "tlsrpt.missing", "pass");
+    expect_id(doc, "bimi.invalid", "pass");
+    assert_non_null(json_object_get(json_object_get(doc, "records"), "tlsrpt"));
+    json_decref(doc);
+    families = "mx,ptr";
+}
+
+static void dkim_keys(void **state)
+{
+    struct test_out out;
+    json_t *doc;
+
+    families = "dkim";
+    doc = audit("wild.keys.example", 0);
+    expect_id(doc, "dkim.wildcard", "warn");
+    json_decref(doc);
+    doc = audit("revoked.keys.example", 0);
+    expect_id(doc, "dkim.key-revoked", "info");
+    json_decref(doc);
+    doc = audit("syntax.keys.example", 1);
+    expect_id(doc, "dkim.key-syntax", "fail");
+    json_decref(doc);
+    doc = audit("sha1.keys.example", 1);
+    expect_id(doc, "dkim.key-hash", "fail");
+    json_decref(doc);
+    doc = audit("weak.keys.example", 1);
+    expect_id(doc, "dkim.key-weak", "fail");
+    json_decref(doc);
+    doc = audit("broken.example", 0);
+    expect_id(doc, "dkim.key-weak", "warn");
+    expect_id(doc, "dkim.key-testing", "warn");
+    json_decref(doc);
+    doc = audit("ed.keys.example", 0);
+    expect_id(doc, "dkim.not-found", "pass");
+    json_decref(doc);
+    doc = audit("mxcases.example", 0);
+    expect_id(doc, "dkim.not-found", "warn");
+    json_decref(doc);
+    /* a selector named on the command line that has no key fails */
+    run(&out, NULL, "--json", "--selector", "nosuch", "good.example", NULL);
+    assert_int_equal(out.status, 1);
+    doc = json_of(out.out);
+    expect_id(doc, "dkim.not-found", "fail");
+    json_decref(doc);
+    test_out_free(&out);
+    families = "mx,ptr";
+}
+
+static void dmarc_policies(void **state)
+{
+    json_t *doc;
+
+    families = "dmarc";
+    doc = audit("transport.example", 1);
+    expect_id(doc, "dmarc.missing", "fail");
+    json_decref(doc);
+    doc = audit("multiple.policies.example", 1);
+    expect_id(doc, "dmarc.multiple", "fail");
+    json_decref(doc);
+    doc = audit("syntax.policies.example", 1);
+    expect_id(doc, "dmarc.syntax", "fail");
+    json_decref(doc);
+    doc = audit("testing.policies.example", 0);
+    expect_id(doc, "dmarc.testing", "warn");
+    json_decref(doc);
+    doc = audit("broken.example", 0);
+    expect_id(doc, "dmarc.policy-none", "warn");
+    expect_id(doc, "dmarc.no-rua", "warn");
+    json_decref(doc);
+    doc = audit("policies.example", 0);
+    expect_id(doc, "dmarc.subdomain-none", "warn");
+    json_decref(doc);
+    doc = audit("inherits.policies.example", 0);
+    expect_id(doc, "dmarc.inherited", "info");
+    json_decref(doc);
+    doc = audit("external.policies.example", 0);
+    expect_id(doc, "dmarc.rua-unauthorized", "warn");
+    expect_id(doc, "dmarc.rua-undeliverable", "warn");
+    json_decref(doc);
+    families = "mx,ptr";
+}
+
 static void usage_errors(void **state)
 {
     struct test_out out;
@@ -291,6 +410,9 @@ int main(void)
         cmocka_unit_test(junit_output),
         cmocka_unit_test(bulk_json_lines),
         cmocka_unit_test(expect_file),
+        cmocka_unit_test(transport_records),
+        cmocka_unit_test(dkim_keys),
+        cmocka_unit_test(dmarc_policies),
         cmocka_unit_test(usage_errors),
     };
     return cmocka_run_group_tests(tests, start, stop);
