@@ -29,6 +29,7 @@ struct opts {
     size_t nto;
     const char *server, *tls, *user, *password_file, *dkim_key, *selector;
     const char *subject, *body_file, *helo;
+    unsigned auth_mechs;      /* --auth-mech: SMTP_AUTH_*, 0 any */
     int port;                 /* --port for direct MX delivery (labs/tests) */
     bool plaintext_auth, smtputf8;
 };
@@ -42,13 +43,15 @@ struct run {
 };
 
 enum { O_FROM = OPT_GLOBAL_LAST + 1, O_TO, O_SERVER, O_TLS, O_USER, O_PASSFILE, O_DKIMKEY,
-       O_SELECTOR, O_SUBJECT, O_BODYFILE, O_HELO, O_PORT, O_PLAINAUTH, O_SMTPUTF8 };
+       O_SELECTOR, O_SUBJECT, O_BODYFILE, O_HELO, O_PORT, O_PLAINAUTH, O_SMTPUTF8,
+       O_AUTHMECH };
 
 static void usage(FILE *fp)
 {
     fprintf(fp,
         "usage: mailctl send-test --from ADDR --to ADDR [--to ADDR]... [--server HOST[:PORT]]\n"
         "         [--tls starttls|implicit|opportunistic|none] [--user U --password-file F]\n"
+        "         [--auth-mech plain|login]\n"
         "         [--dkim-key K --selector S] [--subject S] [--body-file F] [--helo NAME]\n"
         "         [--port N] [--allow-plaintext-auth] [--smtputf8] [--ca-file F] [--json]\n\n"
         "Send a test message with a unique token and show the SMTP transcript.\n"
@@ -180,6 +183,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"helo", required_argument, NULL, O_HELO}, {"port", required_argument, NULL, O_PORT},
         {"allow-plaintext-auth", no_argument, NULL, O_PLAINAUTH},
         {"smtputf8", no_argument, NULL, O_SMTPUTF8},
+        {"auth-mech", required_argument, NULL, O_AUTHMECH},
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -212,6 +216,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
             break;
         case O_PLAINAUTH: o->plaintext_auth = true; break;
         case O_SMTPUTF8: o->smtputf8 = true; break;
+        case O_AUTHMECH:
+            if (strcasecmp(optarg, "plain") && strcasecmp(optarg, "login"))
+                return cmd_usage_error("send-test", "bad --auth-mech '%s': plain or login",
+                                       optarg);
+            o->auth_mechs = strcasecmp(optarg, "plain") ? SMTP_AUTH_LOGIN : SMTP_AUTH_PLAIN;
+            break;
         case 'v': g_opts.verbose++; break;
         case 'q': g_opts.verbose = -1; break;
         case 'h': case OPT_HELP: usage(stdout); return -1;
@@ -316,6 +326,7 @@ static void attempt(const struct opts *o, const struct target *t, enum smtp_tls_
         .host = t->host, .address = t->address[0] ? t->address : NULL,
         .port = (uint16_t)t->port, .tls = mode, .helo_name = o->helo, .ca_file = ca,
         .user = o->user, .password = password, .allow_plaintext_auth = o->plaintext_auth,
+        .auth_mechs = o->auth_mechs,
         .timeouts = { .cap_ms = smtp_cap_ms() },
         .transcript = on_line, .transcript_arg = run,
     };
