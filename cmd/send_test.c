@@ -302,6 +302,7 @@ struct outcome {
     struct target used;
     bool tls;
     struct tls_facts facts;
+    char tls_fallback[320];   /* why TLS failed before a plain-text retry, or "" */
 };
 
 static void outcome_clear(struct outcome *r)
@@ -369,6 +370,28 @@ static void attempt(const struct opts *o, const struct target *t, enum smtp_tls_
     }
     smtp_quit(c);
     smtp_client_free(c);
+}
+
+/* --tls opportunistic: STARTTLS was offered but could not be completed (a
+ * failed handshake, or a refused STARTTLS).  What a sending MTA then does,
+ * and so what a delivery tester must show: once more, in plain text, on a
+ * new connection.  AUTH stays refused in clear without
+ * --allow-plaintext-auth (the SMTP client enforces it). */
+static void attempt_opportunistic(const struct opts *o, const struct target *t,
+                                  const char *password, const struct st_message *msg,
+                                  struct run *run, struct outcome *out)
+{
+    char why[sizeof out->tls_fallback];
+
+    attempt(o, t, SMTP_TLS_OPPORTUNISTIC, password, msg, run, out);
+    if (out->delivered || out->failure != SMTP_FAIL_TLS)
+        return;
+    snprintf(why, sizeof why, "%s", out->why);
+    if (run->live)
+        printf("%s-- TLS failed (%s): retrying once in plain text on a new connection "
+               "(--tls opportunistic)%s\n", out_yellow(), why, out_reset());
+    attempt(o, t, SMTP_TLS_NONE, password, msg, run, out);
+    snprintf(out->tls_fallback, sizeof out->tls_fallback, "%s", why);
 }
 
 /* Worth trying the next server after this failure? */
@@ -462,7 +485,7 @@ static json_t *json_outcome(const struct outcome *r, const struct run *run,
         reply = json_pack("{s:i, s:o, s:s}", "code", r->reply_code,
                           "enhanced", json_str_or_null(r->enhanced[0] ? r->enhanced : NULL),
                           "text", r->reply_text ? r->reply_text : "");
-    return json_pack("{s:b, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o}",
+    return json_pack("{s:b, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o}",
                      "delivered", r->delivered, "server", r->used.host,
                      "address", r->used.address[0] ? r->used.address : r->used.host,
                      "port", r->used.port, "tls", tls,
@@ -471,11 +494,16 @@ static json_t *json_outcome(const struct outcome *r, const struct run *run,
                      "failure", r->delivered ? json_null() : json_string(smtp_failure_name(r->failure)),
                      "error", json_str_or_null(r->delivered ? NULL : r->why),
                      "token", m->token, "message_id", m->message_id,
-                     "transcript", tr);
+                     "transcript", tr,
+                     "tls_fallback", json_str_or_null(r->tls_fallback[0] ? r->tls_fallback
+                                                                          : NULL));
 }
 
 static void print_outcome(const struct outcome *r, const struct st_message *m)
 {
+    if (r->tls_fallback[0])
+        printf("%sTLS failed%s (%s); retried in plain text (--tls opportunistic)\n",
+               out_yellow(), out_reset(), r->tls_fallback);
     if (r->tls)
         printf("TLS: %s %s, certificate %s%s%s%s\n", r->facts.version, r->facts.cipher,
                r->facts.verified ? "verified" : "NOT verified",
@@ -498,7 +526,10 @@ static int deliver(const struct opts *o, enum smtp_tls_mode mode, const char *pa
     int rc;
 
     for (size_t i = 0; i < ntargets; i++) {
-        attempt(o, &targets[i], mode, password, msg, &run, &r);
+        if (mode == SMTP_TLS_OPPORTUNISTIC)
+            attempt_opportunistic(o, &targets[i], password, msg, &run, &r);
+        else
+            attempt(o, &targets[i], mode, password, msg, &run, &r);
         if (r.delivered || !try_next(&r))
             break;
     }
