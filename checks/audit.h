@@ -40,6 +40,7 @@ struct audit_options {
     const char *dmarc_discovery;                 /* "treewalk" (default) | "psl" */
     const struct dns_engine_params *dns;         /* for the per-family engines */
     const char *only;                            /* "mx,spf": just these families */
+    const char *profile;                         /* --profile NAME, or NULL */
 };
 
 /* A raw record the audit found, for the report's "records" object. */
@@ -100,6 +101,15 @@ void audit_result_free(struct audit_result *r);
 
 /* Whether family is selected by a comma-separated list (NULL: all). */
 bool audit_family_selected(const char *only, const char *family);
+
+/* Profiles (checks/profile.c): --profile gmail-bulk|yahoo-bulk|outlook-bulk|parked.
+ * Appends one "profile.X" finding per requirement of the profile to r.
+ * AUTH_OK, AUTH_EINVAL (unknown profile), AUTH_ENOMEM. */
+enum auth_status audit_apply_profile(struct audit_result *r, const struct audit_options *opt,
+                                     const char *name);
+bool audit_profile_exists(const char *name);
+/* "gmail-bulk, yahoo-bulk, ..." for messages. */
+const char *audit_profile_names(void);
 
 /* The check families (one file each). */
 enum auth_status check_mx(struct audit_ctx *ctx, struct finding_list *out);
