@@ -61,6 +61,23 @@ bool audit_family_selected(const char *only, const char *family)
     return false;
 }
 
+size_t audit_txt_matching(struct dns_engine *eng, const char *name,
+                          bool (*is_record)(const char *txt, size_t len),
+                          const struct dns_rr **out, size_t max,
+                          const struct dns_result **res)
+{
+    size_t n = 0;
+
+    if (dns_query(eng, name, DNS_T_TXT, res) != AUTH_OK || !*res)
+        return 0;
+    for (size_t i = 0; i < dns_result_count(*res); i++) {
+        const struct dns_rr *rr = dns_result_rr(*res, i);
+        if (is_record((const char *)rr->u.txt.data, rr->u.txt.len) && n < max)
+            out[n++] = rr;
+    }
+    return n;
+}
+
 static void *run_family(void *arg)
 {
     struct family_run *fr = arg;

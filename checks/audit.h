@@ -64,6 +64,15 @@ enum auth_status audit_add_record(struct audit_ctx *ctx, const char *key, const 
 enum auth_status audit_dns_error(struct finding_list *out, const char *id, const char *what,
                                  const struct dns_result *res);
 
+/* Query TXT at name (one round trip) and keep the records for which
+ * is_record(text, len) holds, at most max of them, in out[].  *res gets the
+ * answer (owned by the engine) for its status and evidence.  Returns how
+ * many matched (0 also when the query failed: check *res). */
+size_t audit_txt_matching(struct dns_engine *eng, const char *name,
+                          bool (*is_record)(const char *txt, size_t len),
+                          const struct dns_rr **out, size_t max,
+                          const struct dns_result **res);
+
 struct audit_check {
     const char *family;             /* "mx", "ptr", "spf", ... (ids are FAMILY.x) */
     enum auth_status (*run)(struct audit_ctx *ctx, struct finding_list *out);
@@ -95,5 +104,8 @@ bool audit_family_selected(const char *only, const char *family);
 /* The check families (one file each). */
 enum auth_status check_mx(struct audit_ctx *ctx, struct finding_list *out);
 enum auth_status check_ptr(struct audit_ctx *ctx, struct finding_list *out);
+enum auth_status check_mtasts(struct audit_ctx *ctx, struct finding_list *out);
+enum auth_status check_tlsrpt(struct audit_ctx *ctx, struct finding_list *out);
+enum auth_status check_bimi(struct audit_ctx *ctx, struct finding_list *out);
 
 #endif

@@ -49,6 +49,14 @@ static enum auth_status presence(const struct mx_report *r, struct finding_list 
                         "%zu MX host%s", r->nhosts, r->nhosts == 1 ? "" : "s");
 }
 
+static bool listed_before(const struct mx_report *r, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(r->hosts[j].host, r->hosts[i].host) == 0)
+            return true;
+    return false;
+}
+
 static enum auth_status host_findings(const struct mx_report *r, size_t i,
                                       struct finding_list *out)
 {
@@ -150,7 +158,7 @@ enum auth_status check_mx(struct audit_ctx *ctx, struct finding_list *out)
     st = presence(r, out);
     for (size_t i = 0; st == AUTH_OK && i < r->nhosts; i++) {
         st = host_findings(r, i, out);
-        if (st == AUTH_OK)
+        if (st == AUTH_OK && !listed_before(r, i))
             st = address_findings(&r->hosts[i], out, ctx->opt->allow_private);
     }
     if (st == AUTH_OK && r->nhosts && !r->null_mx)

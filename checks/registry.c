@@ -7,6 +7,9 @@
 const struct audit_check audit_checks[] = {
     {"mx", check_mx},
     {"ptr", check_ptr},
+    {"mtasts", check_mtasts},
+    {"tlsrpt", check_tlsrpt},
+    {"bimi", check_bimi},
 };
 
 const size_t audit_ncheck = sizeof audit_checks / sizeof audit_checks[0];

@@ -1,6 +1,7 @@
 /*
  * check_dns_report.c - render an audit: text grouped by area, JSON, JUnit.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "check_dns.h"
@@ -26,18 +27,44 @@ static size_t area_len(const char *id)
     return dot ? (size_t)(dot - id) : strlen(id);
 }
 
+static const struct { const char *area, *title; } areas[] = {
+    {"mx", "MX and addresses"}, {"ptr", "Reverse DNS"}, {"smtp", "SMTP and TLS"},
+    {"spf", "SPF"}, {"dkim", "DKIM"}, {"dmarc", "DMARC"}, {"mtasts", "MTA-STS"},
+    {"tlsrpt", "TLS reporting"}, {"dnssec", "DNSSEC"}, {"dane", "DANE"},
+    {"bimi", "BIMI"}, {"dnsbl", "Blocklists"}, {"profile", "Sender requirements"},
+};
+#define NAREAS (sizeof areas / sizeof areas[0])
+
+/* Position of an id's area in the report (unknown areas last). */
+static size_t area_rank(const char *id)
+{
+    size_t n = area_len(id);
+
+    for (size_t i = 0; i < NAREAS; i++)
+        if (strlen(areas[i].area) == n && !strncmp(areas[i].area, id, n))
+            return i;
+    return NAREAS;
+}
+
 static const char *area_title(const char *id, size_t n)
 {
-    static const struct { const char *area, *title; } titles[] = {
-        {"mx", "MX and addresses"}, {"ptr", "Reverse DNS"}, {"smtp", "SMTP and TLS"},
-        {"spf", "SPF"}, {"dkim", "DKIM"}, {"dmarc", "DMARC"}, {"mtasts", "MTA-STS"},
-        {"tlsrpt", "TLS reporting"}, {"dnssec", "DNSSEC"}, {"dane", "DANE"},
-        {"bimi", "BIMI"}, {"dnsbl", "Blocklists"}, {"profile", "Sender requirements"},
-    };
-    for (size_t i = 0; i < sizeof titles / sizeof titles[0]; i++)
-        if (strlen(titles[i].area) == n && !strncmp(titles[i].area, id, n))
-            return titles[i].title;
-    return NULL;
+    size_t r = area_rank(id);
+    (void)n;
+    return r < NAREAS ? areas[r].title : NULL;
+}
+
+/* Indices of the findings grouped by area, keeping their order within one. */
+static size_t *grouped_order(const struct finding_list *l)
+{
+    size_t *idx = calloc(l->count ? l->count : 1, sizeof *idx), k = 0;
+
+    if (!idx)
+        return NULL;
+    for (size_t rank = 0; rank <= NAREAS; rank++)
+        for (size_t i = 0; i < l->count; i++)
+            if (area_rank(l->items[i].id) == rank)
+                idx[k++] = i;
+    return idx;
 }
 
 void report_text(const struct audit_result *r, enum finding_severity gate)
@@ -46,12 +73,15 @@ void report_text(const struct audit_result *r, enum finding_severity gate)
     size_t n[SEV_SKIPPED + 1] = {0};
     int rc = report_exit(r, gate);
 
+    size_t *order = grouped_order(l);
+
     printf("%s%s%s\n", out_bold(), r->domain, out_reset());
-    for (size_t i = 0; i < l->count; i++) {
-        const struct finding *f = &l->items[i];
+    for (size_t k = 0; order && k < l->count; k++) {
+        const struct finding *f = &l->items[order[k]];
+        const struct finding *prev = k ? &l->items[order[k - 1]] : NULL;
         size_t alen = area_len(f->id);
-        bool new_area = i == 0 || area_len(l->items[i - 1].id) != alen ||
-                        strncmp(l->items[i - 1].id, f->id, alen) != 0;
+        bool new_area = !prev || area_len(prev->id) != alen ||
+                        strncmp(prev->id, f->id, alen) != 0;
         if (new_area) {
             const char *t = area_title(f->id, alen);
             if (t)
@@ -68,6 +98,7 @@ void report_text(const struct audit_result *r, enum finding_severity gate)
            rc == EXIT_OK ? "OK" : rc == EXIT_PROBLEM ? "PROBLEMS" : "INCONCLUSIVE",
            out_reset(), n[SEV_PASS], n[SEV_INFO], n[SEV_WARN], n[SEV_FAIL], n[SEV_ERROR],
            r->timing_ms, r->queries);
+    free(order);
 }
 
 static json_t *json_records(const struct audit_result *r)

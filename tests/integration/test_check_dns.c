@@ -264,6 +264,43 @@ static void expect_file(void **state)
     unlink(path);
 }
 
+static void transport_records(void **state)
+{
+    json_t *doc;
+
+    families = "mtasts,tlsrpt,bimi";
+    doc = audit("broken.example", 1);
+    expect_id(doc, "mtasts.record", "fail");
+    expect_id(doc, "tlsrpt.syntax", "fail");
+    expect_id(doc, "bimi.invalid", "warn");      /* p=none: no enforcement */
+    json_decref(doc);
+
+    doc = audit("twice.transport.example", 1);
+    expect_id(doc, "mtasts.multiple", "fail");
+    expect_id(doc, "tlsrpt.syntax", "fail");
+    json_decref(doc);
+
+    doc = audit("badlogo.transport.example", 0);
+    expect_id(doc, "mtasts.missing", "info");
+    expect_id(doc, "tlsrpt.missing", "info");
+    assert_non_null(strstr(json_string_value(json_object_get(
+        json_array_get(json_object_get(doc, "findings"), 1), "fix")), "v=TLSRPTv1"));
+    expect_id(doc, "bimi.invalid", "warn");
+    json_decref(doc);
+
+    doc = audit("pct.transport.example", 0);
+    expect_id(doc, "bimi.invalid", "warn");
+    json_decref(doc);
+
+    doc = audit("good.example", 0);
+    expect_id(doc, "mtasts.missing", "pass");
+    expect_id(doc, "tlsrpt.missing", "pass");
+    expect_id(doc, "bimi.invalid", "pass");
+    assert_non_null(json_object_get(json_object_get(doc, "records"), "tlsrpt"));
+    json_decref(doc);
+    families = "mx,ptr";
+}
+
 static void usage_errors(void **state)
 {
     struct test_out out;
@@ -291,6 +328,7 @@ int main(void)
         cmocka_unit_test(junit_output),
         cmocka_unit_test(bulk_json_lines),
         cmocka_unit_test(expect_file),
+        cmocka_unit_test(transport_records),
         cmocka_unit_test(usage_errors),
     };
     return cmocka_run_group_tests(tests, start, stop);
