@@ -143,6 +143,7 @@ enum dns_qstate {
     Q_TCP_WRITE,        /* writing the length-prefixed query */
     Q_TCP_READ_LEN,     /* reading the 2-byte length */
     Q_TCP_READ,         /* reading the message */
+    Q_WAIT_FD,          /* out of file descriptors: try again shortly */
     Q_DONE,
 };
 

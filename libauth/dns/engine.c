@@ -144,7 +144,7 @@ size_t dns_batch_add(struct dns_batch *b, const char *name, uint16_t type)
     memset(it, 0, sizeof *it);
     it->type = type;
     if (dns_name_check(name, err, sizeof err) != AUTH_OK) {
-        struct dns_result *r = owned_result(b->eng, "", type);
+        struct dns_result *r = owned_result(b->eng, name ? name : "", type);
         if (!r) {
             b->nomem = true;
             return SIZE_MAX;

@@ -119,6 +119,20 @@ static void next_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
     finish(eng, q, now);
 }
 
+/* socket() failed.  Out of descriptors (other engines in other threads,
+ * a low RLIMIT_NOFILE): wait a little for some to close, without spending
+ * a try, up to the time all tries would have taken.  Anything else: fail. */
+static void wait_for_fd(struct dns_engine *eng, struct dns_q *q, uint64_t now)
+{
+    if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) &&
+        now - q->start_ms < (uint64_t)eng->timeout_ms * eng->attempts) {
+        q->state = Q_WAIT_FD;
+        q->deadline_ms = now + 5;
+        return;
+    }
+    fail_local(eng, q, now, "socket");
+}
+
 static void send_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
 {
     const struct dns_server *s = server_of(eng, q);
@@ -151,7 +165,7 @@ static void send_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
     q->state = Q_UDP;
     q->fd = socket(s->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (q->fd < 0) {
-        fail_local(eng, q, now, "socket");
+        wait_for_fd(eng, q, now);
         return;
     }
     eng->stats.queries_sent++;
@@ -174,7 +188,7 @@ static void start_tcp(struct dns_engine *eng, struct dns_q *q, uint64_t now)
     q->deadline_ms = now + eng->timeout_ms;
     q->fd = socket(s->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (q->fd < 0) {
-        fail_local(eng, q, now, "socket");
+        fail_local(eng, q, now, "socket");   /* rare: a TCP retry; keep simple */
         return;
     }
     q->state = Q_TCP_CONNECT;
@@ -362,12 +376,14 @@ static void start(struct dns_engine *eng, struct dns_q *q, uint64_t now)
 
 enum auth_status dns_engine_run(struct dns_engine *eng, struct dns_q **qs, size_t n)
 {
-    size_t max = eng->max_inflight, next = 0, nact = 0, done = 0;
+    size_t max = eng->max_inflight, next = 0, nact = 0, done = 0, np;
     struct dns_q **act = calloc(max, sizeof *act);
+    struct dns_q **owner = calloc(max, sizeof *owner);
     struct pollfd *pfd = calloc(max, sizeof *pfd);
 
-    if (!act || !pfd) {
+    if (!act || !pfd || !owner) {
         free(act);
+        free(owner);
         free(pfd);
         return AUTH_ENOMEM;
     }
@@ -379,27 +395,40 @@ enum auth_status dns_engine_run(struct dns_engine *eng, struct dns_q **qs, size_
             start(eng, qs[next], now);
             act[nact++] = qs[next++];
         }
+        /* only live sockets: poll() refuses more entries than RLIMIT_NOFILE */
+        np = 0;
         for (size_t i = 0; i < nact; i++) {
-            pfd[i].fd = act[i]->state == Q_DONE ? -1 : act[i]->fd;
-            pfd[i].events = wanted_events(act[i]);
-            pfd[i].revents = 0;
-            if (act[i]->state != Q_DONE && act[i]->deadline_ms < first)
-                first = act[i]->deadline_ms;
+            struct dns_q *q = act[i];
+            if (q->state == Q_DONE)
+                continue;
+            if (q->deadline_ms < first)
+                first = q->deadline_ms;
+            if (q->state == Q_WAIT_FD || q->fd < 0)
+                continue;
+            pfd[np].fd = q->fd;
+            pfd[np].events = wanted_events(q);
+            pfd[np].revents = 0;
+            owner[np++] = q;
         }
-        rc = poll(pfd, nact, first == UINT64_MAX ? 0 :
+        rc = poll(pfd, np, first == UINT64_MAX ? 0 :
                   first <= now ? 0 : (int)(first - now));
         if (rc < 0 && errno != EINTR)
             break;
         now = now_ms();
+        for (size_t j = 0; rc > 0 && j < np; j++) {
+            struct dns_q *q = owner[j];
+            if (q->state == Q_DONE || pfd[j].fd != q->fd || !pfd[j].revents)
+                continue;
+            if (q->state == Q_UDP)
+                udp_readable(eng, q, now);
+            else
+                tcp_io(eng, q, now);
+        }
         for (size_t i = 0; i < nact; i++) {
             struct dns_q *q = act[i];
-            if (q->state != Q_DONE && pfd[i].fd == q->fd && pfd[i].revents) {
-                if (q->state == Q_UDP)
-                    udp_readable(eng, q, now);
-                else
-                    tcp_io(eng, q, now);
-            }
-            if (q->state != Q_DONE && now >= q->deadline_ms) {
+            if (q->state == Q_WAIT_FD && now >= q->deadline_ms) {
+                send_try(eng, q, now);
+            } else if (q->state != Q_DONE && now >= q->deadline_ms) {
                 eng->stats.timeouts++;
                 next_try(eng, q, now);
             }
@@ -425,6 +454,7 @@ enum auth_status dns_engine_run(struct dns_engine *eng, struct dns_q **qs, size_
         }
     }
     free(act);
+    free(owner);
     free(pfd);
     return done == n ? AUTH_OK : AUTH_EIO;
 }
