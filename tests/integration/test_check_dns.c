@@ -383,6 +383,56 @@ static void dmarc_policies(void **state)
     families = "mx,ptr";
 }
 
+static void profiles(void **state)
+{
+    struct test_out out;
+    json_t *doc;
+
+    families = NULL;
+    doc = audit("parked.example", 0);
+    json_decref(doc);
+    run(&out, NULL, "--json", "--profile", "parked", "parked.example", NULL);
+    doc = json_of(out.out);
+    expect_id(doc, "profile.null-mx", "pass");
+    expect_id(doc, "profile.dmarc", "pass");
+    expect_id(doc, "profile.spf", "pass");
+    json_decref(doc);
+    test_out_free(&out);
+
+    run(&out, NULL, "--json", "--profile", "parked", "half.parked.example", NULL);
+    assert_int_equal(out.status, 1);
+    doc = json_of(out.out);
+    expect_id(doc, "profile.spf", "fail");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc,
+        "findings"), json_array_size(json_object_get(doc, "findings")) - 1), "id")),
+        "profile.dmarc");
+    json_decref(doc);
+    test_out_free(&out);
+
+    run(&out, NULL, "--json", "--profile", "gmail-bulk", "good.example", NULL);
+    doc = json_of(out.out);
+    expect_id(doc, "profile.dkim", "pass");
+    expect_id(doc, "profile.dmarc", "pass");
+    expect_id(doc, "profile.ptr", "skipped");        /* needs --ip */
+    expect_id(doc, "profile.spam-rate", "skipped");  /* never provable from DNS */
+    expect_id(doc, "profile.unsubscribe", "skipped");
+    json_decref(doc);
+    test_out_free(&out);
+
+    run(&out, NULL, "--json", "--profile", "gmail-bulk", "--ip", "192.0.2.10", "good.example",
+        NULL);
+    doc = json_of(out.out);
+    expect_id(doc, "profile.ptr", "pass");
+    json_decref(doc);
+    test_out_free(&out);
+
+    run(&out, NULL, "--profile", "hotmail", "good.example", NULL);
+    assert_int_equal(out.status, 2);
+    assert_non_null(strstr(out.err, "gmail-bulk"));
+    test_out_free(&out);
+    families = "mx,ptr";
+}
+
 static void usage_errors(void **state)
 {
     struct test_out out;
@@ -413,6 +463,7 @@ int main(void)
         cmocka_unit_test(transport_records),
         cmocka_unit_test(dkim_keys),
         cmocka_unit_test(dmarc_policies),
+        cmocka_unit_test(profiles),
         cmocka_unit_test(usage_errors),
     };
     return cmocka_run_group_tests(tests, start, stop);
