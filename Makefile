@@ -16,7 +16,7 @@
 CC       ?= cc
 PREFIX   ?= /usr/local
 BUILD    ?= build
-PKGS     := ldns libssl libcrypto jansson libpsl libcurl
+PKGS     := ldns libssl libcrypto jansson libpsl libidn2 libcurl
 VERSION  := 0.1.0
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

@@ -90,6 +90,16 @@ struct ptr_report;
 json_t *json_ptr_names(const struct ptr_report *p);
 void print_ptr_names(const struct ptr_report *p, const char *indent);
 
+/* Findings (cmd/findings_out.c): JSON per ../shared/cli.md and text. */
+struct finding;
+struct finding_list;
+json_t *json_finding(const struct finding *f);
+json_t *json_findings(const struct finding_list *l);
+/* {"pass":n, "info":n, "warn":n, "fail":n, "error":n, "skipped":n} */
+json_t *json_finding_summary(const struct finding_list *l);
+void print_finding(const struct finding *f, int verbose);
+void print_findings(const struct finding_list *l, int verbose);
+
 /* Subcommands: each returns its exit code. argv[0] is the command name. */
 int cmd_check_dns(int argc, char **argv);
 int cmd_mx(int argc, char **argv);

@@ -14,8 +14,11 @@ struct command {
 
 /* Sorted by name.  A command is added by adding a file and a line here. */
 static const struct command commands[] = {
+    {"check-dns", cmd_check_dns, "the deliverability audit of one or many domains"},
+    {"dkim", cmd_dkim, "DKIM keys, records, signing and verification"},
     {"mx", cmd_mx, "MX hosts with addresses, PTR names and forward-confirmation"},
     {"ptr", cmd_ptr, "PTR names of an address and whether each forward-confirms"},
+    {"send-test", cmd_send_test, "deliver a test message and show the SMTP transcript"},
     {"spf", cmd_spf, "SPF: check_host() with a trace, lint a policy, draw its include tree"},
 };
 

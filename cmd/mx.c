@@ -54,11 +54,8 @@ static void print_host(const struct mx_host *h)
     printf("\n");
     if (h->error)
         printf("         %s%s%s\n", out_red(), h->error, out_reset());
-    for (size_t i = 0; i < h->naddrs; i++) {
-        const struct ptr_report *p = &h->addrs[i];
-        printf("         %-39s\n", p->address);
-        print_ptr_names(p, "           PTR ");
-    }
+    for (size_t i = 0; i < h->naddrs; i++)
+        print_ptr_names(&h->addrs[i], "         ");
 }
 
 static void print_report(const struct mx_report *r)

@@ -29,21 +29,23 @@ json_t *json_ptr_names(const struct ptr_report *p)
     return names;
 }
 
-/* One name per line: "name  confirmed" (or why not). */
+/* "ADDRESS  NAME  verdict", one line per PTR name (the address only on
+ * the first), or the address with why there is no name. */
 void print_ptr_names(const struct ptr_report *p, const char *indent)
 {
     if (p->error) {
-        printf("%s%s%s%s\n", indent, out_red(), p->error, out_reset());
+        printf("%s%-16s %sPTR lookup failed: %s%s\n", indent, p->address, out_red(),
+               p->error, out_reset());
         return;
     }
     if (!p->nnames) {
-        printf("%s%sno PTR record%s (%s)\n", indent, out_yellow(), out_reset(),
-               dns_status_name(p->status));
+        printf("%s%-16s %sno PTR record%s (%s)\n", indent, p->address, out_yellow(),
+               out_reset(), dns_status_name(p->status));
         return;
     }
     for (size_t i = 0; i < p->nnames; i++) {
         const struct ptr_name *n = &p->names[i];
-        printf("%s%-40s %s%s%s\n", indent, n->name,
+        printf("%s%-16s %-34s %s%s%s\n", indent, i ? "" : p->address, n->name,
                n->fcrdns ? out_green() : out_red(),
                n->fcrdns ? "forward-confirmed" : "does not resolve back", out_reset());
     }
@@ -97,8 +99,7 @@ int cmd_ptr(int argc, char **argv)
                                 "error", json_str_or_null(rep->error));
         rc = out_json(doc);
     } else {
-        printf("%s%s%s\n", out_bold(), rep->address, out_reset());
-        print_ptr_names(rep, "  ");
+        print_ptr_names(rep, "");
         rc = EXIT_OK;
     }
     if (rc == EXIT_OK)

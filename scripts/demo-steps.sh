@@ -1,7 +1,8 @@
 #!/bin/sh
 # The demo's steps; MAILCTL_RESOLVER points at the test NSD (scripts/demo.sh).
+if [ -t 1 ]; then b='\033[1m'; n='\033[0m'; else b=''; n=''; fi
 run() {
-    printf '\n\033[1m$ mailctl %s\033[0m\n' "$*"
+    printf "\n${b}\$ mailctl %s${n}\n" "$*"
     "$MAILCTL" "$@"
     printf '(exit %d)\n' "$?"
 }
@@ -11,3 +12,5 @@ run mx broken.example
 run ptr 192.0.2.10
 run ptr 192.0.2.99
 run mx --json good.example
+run check-dns --no-smtp good.example
+run check-dns --no-smtp broken.example

@@ -150,8 +150,10 @@ static enum auth_status resolve_hosts(struct dns_engine *eng, struct mx_report *
         const struct dns_result *aaaa = dns_batch_result(b, 2 * i + 1);
         h->a_status = dns_result_status(a);
         h->aaaa_status = dns_result_status(aaaa);
-        if (h->ip_literal)
+        if (h->ip_literal) {
+            st = describe_host(h, a);   /* never use its addresses: senders won't */
             continue;
+        }
         st = take_addrs(h, a);
         if (st == AUTH_OK)
             st = take_addrs(h, aaaa);

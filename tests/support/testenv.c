@@ -86,7 +86,7 @@ static int write_conf(struct test_nsd *nsd, const char *zones_dir)
         "  pidfile: \"%s/nsd.pid\"\n  zonelistfile: \"%s/zone.list\"\n"
         "  xfrdfile: \"%s/xfrd.state\"\n  xfrdir: \"%s\"\n  logfile: \"%s/nsd.log\"\n"
         "  server-count: 1\n  verbosity: 1\n  hide-version: yes\n"
-        "  tcp-count: 256\n\nremote-control:\n  control-enable: no\n\n",
+        "  tcp-count: 256\n  rrl-ratelimit: 0\n  rrl-whitelist-ratelimit: 0\n\nremote-control:\n  control-enable: no\n\n",
         nsd->port, zones_dir, nsd->dir, nsd->dir, nsd->dir, nsd->dir, nsd->dir);
     d = opendir(zones_dir);
     if (!d) {

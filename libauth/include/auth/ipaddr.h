@@ -44,8 +44,10 @@ bool auth_ip_prefix_match(const struct auth_ip *a, const struct auth_ip *b,
 
 bool auth_ip_equal(const struct auth_ip *a, const struct auth_ip *b);
 
-/* Loopback, private (RFC 1918, ULA), link-local, CGNAT, documentation,
- * unspecified, multicast or otherwise not globally routable. */
+/* Loopback, private (RFC 1918, ULA), link-local, CGNAT, benchmarking,
+ * unspecified, multicast: addresses a mail server on the Internet cannot
+ * have.  The documentation prefixes (RFC 5737, RFC 3849) are not included:
+ * they are what example zones, and this project's test zones, use. */
 bool auth_ip_is_private(const struct auth_ip *ip);
 
 #endif

@@ -88,6 +88,11 @@ void ptr_report_free(struct ptr_report *r);
  * ptr_lookup and the audit's sending-IP checks. */
 enum auth_status fcrdns_resolve(struct dns_engine *eng, struct ptr_report *const *reps,
                                 size_t n);
+/* Whether a PTR name looks dynamic/generic (an ISP pool name rather than a
+ * mail server's own): it embeds the address's digits, or has a label such
+ * as dhcp, dyn, dynamic, pool, dsl, cable, ppp, dialup, client, broadband. */
+bool ptr_name_is_generic(const char *name, const struct auth_ip *ip);
+
 /* Release what fcrdns_resolve allocated inside one report (not the report). */
 void ptr_report_clear(struct ptr_report *r);
 

@@ -1,0 +1,111 @@
+/*
+ * audit.h - the check-dns audit: one interface for every check family, a
+ * registry, and the runner.
+ *
+ * A check family (checks/check_mx.c, check_spf.c, ...) is one function
+ *     enum auth_status check_X(struct audit_ctx *ctx, struct finding_list *out);
+ * that reads DNS through ctx->eng (and probes through ctx's options), and
+ * appends findings with ids from ../shared/checks.md.  It never prints.
+ * A resolver failure becomes an SEV_ERROR finding, never "missing".
+ *
+ * audit_run() runs every family of the registry concurrently, each on its
+ * own thread with its own DNS engine (engines are not thread-safe), so the
+ * audit's wall time is the longest chain of round trips of one family, not
+ * the sum.  Inside a family, lookups go out in parallel stages (batches).
+ * The findings come back in registry order, so reports are stable.
+ */
+#ifndef MAILCTL_AUDIT_H
+#define MAILCTL_AUDIT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "auth/dns.h"
+#include "auth/finding.h"
+#include "auth/ipaddr.h"
+
+#define AUDIT_MAX_SELECTORS 64
+#define AUDIT_MAX_IPS       64
+
+struct audit_options {
+    const char *selectors[AUDIT_MAX_SELECTORS];  /* --selector; none: common list */
+    size_t nselectors;
+    struct auth_ip ips[AUDIT_MAX_IPS];           /* --ip: sending addresses */
+    size_t nips;
+    bool no_smtp;
+    bool allow_private;
+    int smtp_port, https_port;                   /* 0: 25 / 443 */
+    const char *ca_file;
+    const char *dmarc_discovery;                 /* "treewalk" (default) | "psl" */
+    const struct dns_engine_params *dns;         /* for the per-family engines */
+    const char *only;                            /* "mx,spf": just these families */
+};
+
+/* A raw record the audit found, for the report's "records" object. */
+struct audit_record {
+    char *key;      /* "spf", "dmarc", "mx", "dkim.selector1", ... */
+    char *value;    /* the record text as published */
+};
+
+struct audit_ctx {
+    const char *domain;
+    const struct audit_options *opt;
+    struct dns_engine *eng;          /* this family's engine */
+    struct audit_record *records;    /* appended with audit_add_record() */
+    size_t nrecords;
+};
+
+/* Remember a record for the report.  Copies both strings. */
+enum auth_status audit_add_record(struct audit_ctx *ctx, const char *key, const char *value);
+
+/* Add an SEV_ERROR finding for a DNS answer that could not be had.  id is
+ * the check's id, what says what was being looked up. */
+enum auth_status audit_dns_error(struct finding_list *out, const char *id, const char *what,
+                                 const struct dns_result *res);
+
+/* Query TXT at name (one round trip) and keep the records for which
+ * is_record(text, len) holds, at most max of them, in out[].  *res gets the
+ * answer (owned by the engine) for its status and evidence.  Returns how
+ * many matched (0 also when the query failed: check *res). */
+size_t audit_txt_matching(struct dns_engine *eng, const char *name,
+                          bool (*is_record)(const char *txt, size_t len),
+                          const struct dns_rr **out, size_t max,
+                          const struct dns_result **res);
+
+struct audit_check {
+    const char *family;             /* "mx", "ptr", "spf", ... (ids are FAMILY.x) */
+    enum auth_status (*run)(struct audit_ctx *ctx, struct finding_list *out);
+};
+
+/* The registry (checks/registry.c), in report order. */
+extern const struct audit_check audit_checks[];
+extern const size_t audit_ncheck;
+
+struct audit_result {
+    char *domain;
+    struct finding_list findings;    /* every family's findings, registry order */
+    struct audit_record *records;
+    size_t nrecords;
+    unsigned long timing_ms;
+    unsigned long queries;           /* DNS queries sent by all families */
+};
+
+/* Run every check on domain.  AUTH_OK (findings may include errors),
+ * AUTH_EINVAL (bad domain name, err says why), AUTH_ENOMEM.  The caller
+ * frees *out with audit_result_free(). */
+enum auth_status audit_run(const char *domain, const struct audit_options *opt,
+                           struct audit_result **out, char *err, size_t errlen);
+void audit_result_free(struct audit_result *r);
+
+/* Whether family is selected by a comma-separated list (NULL: all). */
+bool audit_family_selected(const char *only, const char *family);
+
+/* The check families (one file each). */
+enum auth_status check_mx(struct audit_ctx *ctx, struct finding_list *out);
+enum auth_status check_ptr(struct audit_ctx *ctx, struct finding_list *out);
+enum auth_status check_mtasts(struct audit_ctx *ctx, struct finding_list *out);
+enum auth_status check_tlsrpt(struct audit_ctx *ctx, struct finding_list *out);
+enum auth_status check_bimi(struct audit_ctx *ctx, struct finding_list *out);
+
+#endif

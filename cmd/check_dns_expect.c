@@ -1,0 +1,108 @@
+/*
+ * check_dns_expect.c - `check-dns --expect FILE`: a CI pipeline pins the
+ * findings it accepts for its own domain; a finding that appears or
+ * disappears fails the gate.
+ *
+ * File format, one finding per line, pass findings not listed:
+ *     # comment
+ *     DOMAIN ID SEVERITY        e.g.  example.com dmarc.policy-none warn
+ * (`--format expect` prints the current findings in this format.)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_dns.h"
+
+#define EXPECT_MAX_LINES 10000
+
+struct pin { char domain[256], id[64], sev[16]; bool seen; };
+
+static int parse_line(char *line, struct pin *p)
+{
+    char *save = NULL, *d, *i, *s;
+
+    d = strtok_r(line, " \t\r\n", &save);
+    if (!d || *d == '#')
+        return 0;
+    i = strtok_r(NULL, " \t\r\n", &save);
+    s = strtok_r(NULL, " \t\r\n", &save);
+    if (!i || !s || strtok_r(NULL, " \t\r\n", &save) || finding_severity_parse(s) < 0 ||
+        strlen(d) >= sizeof p->domain || strlen(i) >= sizeof p->id)
+        return -1;
+    snprintf(p->domain, sizeof p->domain, "%s", d);
+    snprintf(p->id, sizeof p->id, "%s", i);
+    snprintf(p->sev, sizeof p->sev, "%s", s);
+    return 1;
+}
+
+static struct pin *read_pins(const char *path, size_t *n)
+{
+    FILE *fp = fopen(path, "r");
+    struct pin *pins = calloc(EXPECT_MAX_LINES, sizeof *pins);
+    char line[512];
+    int lineno = 0;
+
+    *n = 0;
+    if (!fp || !pins) {
+        cmd_error(EXIT_USAGE, "cannot read --expect file '%s'", path);
+        goto fail;
+    }
+    while (fgets(line, sizeof line, fp)) {
+        int r;
+        lineno++;
+        if (*n >= EXPECT_MAX_LINES) {
+            cmd_error(EXIT_USAGE, "%s: more than %d lines", path, EXPECT_MAX_LINES);
+            goto fail;
+        }
+        r = parse_line(line, &pins[*n]);
+        if (r < 0) {
+            cmd_error(EXIT_USAGE, "%s:%d: want 'DOMAIN ID SEVERITY'", path, lineno);
+            goto fail;
+        }
+        *n += (size_t)r;
+    }
+    fclose(fp);
+    return pins;
+fail:
+    if (fp)
+        fclose(fp);
+    free(pins);
+    return NULL;
+}
+
+int expect_compare(const char *path, struct audit_result *const *results, size_t n)
+{
+    size_t npins;
+    struct pin *pins = read_pins(path, &npins);
+    int rc = EXIT_OK;
+
+    if (!pins)
+        return EXIT_USAGE;
+    for (size_t d = 0; d < n; d++) {
+        for (size_t i = 0; i < results[d]->findings.count; i++) {
+            const struct finding *f = &results[d]->findings.items[i];
+            const char *sev = finding_severity_name(f->severity);
+            bool found = false;
+            if (f->severity == SEV_PASS)
+                continue;
+            for (size_t k = 0; k < npins && !found; k++)
+                if (!pins[k].seen && !strcmp(pins[k].domain, results[d]->domain) &&
+                    !strcmp(pins[k].id, f->id) && !strcmp(pins[k].sev, sev))
+                    found = pins[k].seen = true;
+            if (!found) {
+                fprintf(stderr, "expect: new finding: %s %s %s (%s)\n", results[d]->domain,
+                        f->id, sev, f->summary);
+                rc = EXIT_PROBLEM;
+            }
+        }
+    }
+    for (size_t k = 0; k < npins; k++) {
+        if (!pins[k].seen) {
+            fprintf(stderr, "expect: finding gone: %s %s %s\n", pins[k].domain, pins[k].id,
+                    pins[k].sev);
+            rc = EXIT_PROBLEM;
+        }
+    }
+    free(pins);
+    return rc;
+}

@@ -1,0 +1,37 @@
+/*
+ * dkim_cmd.h - the pieces of `mailctl dkim` shared between its files and
+ * the standalone dkimkeygen program.
+ */
+#ifndef MAILCTL_DKIM_CMD_H
+#define MAILCTL_DKIM_CMD_H
+
+#include <stdio.h>
+
+#include "auth/message.h"
+
+/* `dkim keygen` / dkimkeygen: prog is the name used in messages. */
+int dkim_keygen_main(int argc, char **argv, const char *prog);
+int dkim_sign_main(int argc, char **argv);
+int dkim_verify_main(int argc, char **argv);
+int dkim_record_main(int argc, char **argv);
+
+/* A message read up to the end of its header block. */
+struct msg_input {
+    FILE *fp;
+    char *buf;             /* header block plus the body octets read with it */
+    size_t len;
+    size_t hdr_len, body_off;
+    struct msg_headers *hdrs;
+    char err[200];
+};
+
+/* Read and parse the header block of fp.  0 on success, else -1 with
+ * in->err set (unparseable or over the bounds). */
+int msg_input_read(FILE *fp, struct msg_input *in);
+/* Call fn on the body in chunks (what was read with the header, then the
+ * rest of fp).  0, or -1 on a read error. */
+int msg_input_body(struct msg_input *in, void (*fn)(void *ctx, const char *p, size_t n),
+                   void *ctx);
+void msg_input_free(struct msg_input *in);
+
+#endif

@@ -1,0 +1,156 @@
+/*
+ * dkim_record.c - `mailctl dkim record DOMAIN --selector S`: fetch the key
+ * record at S._domainkey.DOMAIN and lint it (dkim.* findings of
+ * checks.md); a random selector is asked in the same batch to detect a
+ * wildcard that answers every selector.  Exit 1 when a finding fails.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "auth/dkim.h"
+#include "cmd.h"
+#include "dkim_cmd.h"
+
+static const char *sev_color(enum finding_severity s)
+{
+    return s == SEV_PASS ? out_green() : s == SEV_WARN || s == SEV_INFO ? out_yellow()
+                                                                        : out_red();
+}
+
+/* The key-looking TXT of a result, or NULL. */
+static const struct dns_rr *key_txt(const struct dns_result *r)
+{
+    for (size_t i = 0; r && i < dns_result_count(r); i++) {
+        const struct dns_rr *rr = dns_result_rr(r, i);
+        if (memmem(rr->u.txt.data, rr->u.txt.len, "p=", 2))
+            return rr;
+    }
+    return r && dns_result_count(r) ? dns_result_rr(r, 0) : NULL;
+}
+
+static void lint(const char *domain, const char *selector, const struct dns_result *r,
+                 const struct dns_result *wild, struct finding_list *fl)
+{
+    enum dns_status ds = dns_result_status(r);
+    const struct dns_rr *rr = ds == DNS_DATA ? key_txt(r) : NULL;
+
+    if (ds == DNS_NXDOMAIN || ds == DNS_NODATA || (ds == DNS_DATA && !rr))
+        finding_addf(fl, "dkim.not-found", SEV_FAIL, "no DKIM key at the selector",
+                     "mailctl dkim keygen --domain D --selector S", "RFC 6376 3.6.2.1",
+                     "%s._domainkey.%s: %s", selector, domain, dns_status_name(ds));
+    else if (ds != DNS_DATA)
+        finding_addf(fl, "dkim.not-found", SEV_ERROR, "key lookup failed", NULL,
+                     "RFC 6376 3.6.2.1", "%s", dns_result_why(r));
+    else
+        dkim_key_lint(selector, domain, (const char *)rr->u.txt.data, rr->u.txt.len, fl);
+    if (wild && dns_result_status(wild) == DNS_DATA && key_txt(wild))
+        finding_addf(fl, "dkim.wildcard", SEV_WARN, "a wildcard answers every selector", NULL,
+                     "RFC 6376 3.6.2.1", "a random selector under _domainkey.%s has a key",
+                     domain);
+}
+
+static int render(const char *domain, const char *selector, const struct dns_result *r,
+                  const struct finding_list *fl)
+{
+    const struct dns_rr *rr = dns_result_status(r) == DNS_DATA ? key_txt(r) : NULL;
+    char name[600];
+
+    snprintf(name, sizeof name, "%s._domainkey.%s", selector, domain);
+    if (g_opts.json) {
+        json_t *o = json_object(), *arr = json_array();
+        json_object_set_new(o, "domain", json_string(domain));
+        json_object_set_new(o, "selector", json_string(selector));
+        json_object_set_new(o, "name", json_string(name));
+        json_object_set_new(o, "record", rr ? json_stringn((const char *)rr->u.txt.data,
+                                                           rr->u.txt.len) : json_null());
+        for (size_t i = 0; i < fl->count; i++) {
+            const struct finding *f = &fl->items[i];
+            json_t *j = json_object();
+            json_object_set_new(j, "id", json_string(f->id));
+            json_object_set_new(j, "severity", json_string(finding_severity_name(f->severity)));
+            json_object_set_new(j, "summary", json_string(f->summary));
+            json_object_set_new(j, "detail", json_str_or_null(f->detail));
+            json_object_set_new(j, "fix", json_str_or_null(f->fix));
+            json_object_set_new(j, "reference", json_str_or_null(f->reference));
+            json_array_append_new(arr, j);
+        }
+        json_object_set_new(o, "findings", arr);
+        return out_json(o);
+    }
+    printf("%s%s%s TXT %s%.*s%s\n", out_bold(), name, out_reset(), rr ? "\"" : "",
+           rr ? (int)rr->u.txt.len : 6, rr ? (const char *)rr->u.txt.data : "(none)",
+           rr ? "\"" : "");
+    for (size_t i = 0; i < fl->count; i++) {
+        const struct finding *f = &fl->items[i];
+        printf("  %s%-5s%s %s: %s\n", sev_color(f->severity),
+               finding_severity_name(f->severity), out_reset(), f->id, f->summary);
+        if (f->detail && g_opts.verbose >= 0)
+            printf("        %s\n", f->detail);
+    }
+    return EXIT_OK;
+}
+
+int dkim_record_main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"selector", required_argument, NULL, 's'}, CMD_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0},
+    };
+    const char *selector = NULL, *domain;
+    struct dns_engine *eng;
+    struct dns_batch *b;
+    struct finding_list fl = {0};
+    char name[600], wname[600], err[200];
+    unsigned char rnd[6];
+    size_t qi, wi;
+    int opt, rc;
+
+    while ((opt = getopt_long(argc, argv, "s:vq", longopts, NULL)) != -1) {
+        int r = cmd_global_opt(opt, optarg);
+        if (r < 0)
+            return -r;
+        if (r > 0)
+            continue;
+        if (opt == 's') selector = optarg;
+        else if (opt == 'v') g_opts.verbose++;
+        else if (opt == 'q') g_opts.verbose = -1;
+        else if (opt == OPT_HELP) {
+            printf("usage: mailctl dkim record DOMAIN --selector S [--json]\n");
+            return EXIT_OK;
+        } else
+            return cmd_usage_error("dkim record", "bad option");
+    }
+    if (optind + 1 != argc || !selector)
+        return cmd_usage_error("dkim record", "want DOMAIN and --selector S");
+    domain = argv[optind];
+    snprintf(name, sizeof name, "%s._domainkey.%s", selector, domain);
+    if (dns_name_check(name, err, sizeof err) != AUTH_OK)
+        return cmd_error(EXIT_USAGE, "bad name %s: %s", name, err);
+    RAND_bytes(rnd, sizeof rnd);
+    snprintf(wname, sizeof wname, "mailctl-%02x%02x%02x%02x%02x%02x._domainkey.%s", rnd[0],
+             rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], domain);
+    if ((rc = cmd_dns_engine(&eng)) != EXIT_OK)
+        return rc;
+    if (!(b = dns_batch_new(eng))) {
+        dns_engine_free(eng);
+        return cmd_error(EXIT_RUNTIME, "out of memory");
+    }
+    qi = dns_batch_add(b, name, DNS_T_TXT);
+    wi = dns_batch_add(b, wname, DNS_T_TXT);
+    if (dns_batch_wait(b) != AUTH_OK) {
+        rc = cmd_error(EXIT_RUNTIME, "DNS engine failure");
+    } else {
+        const struct dns_result *r = dns_batch_result(b, qi);
+        lint(domain, selector, r, dns_batch_result(b, wi), &fl);
+        rc = render(domain, selector, r, &fl);
+        if (rc == EXIT_OK && finding_count(&fl, SEV_ERROR) && !finding_count(&fl, SEV_FAIL))
+            rc = EXIT_RUNTIME;
+        else if (rc == EXIT_OK && finding_count(&fl, SEV_FAIL))
+            rc = EXIT_PROBLEM;
+    }
+    finding_list_clear(&fl);
+    dns_batch_free(b);
+    dns_engine_free(eng);
+    return rc;
+}

@@ -1,0 +1,202 @@
+/*
+ * dkim_sign.c - `mailctl dkim sign`: print each message (stdin when no
+ * FILE) with one DKIM-Signature field prepended.  The body is hashed as it
+ * streams; a regular file is then re-read from the body's offset, a pipe is
+ * spooled to a temporary file while hashed.  The new field uses the line
+ * ends of the message (CRLF or LF).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "auth/dkim.h"
+#include "cmd.h"
+#include "dkim_cmd.h"
+
+struct body_ctx {
+    struct dkim_sign *sign;
+    FILE *spool;              /* NULL when the input is seekable */
+};
+
+static void feed(void *ctx, const char *p, size_t n)
+{
+    struct body_ctx *b = ctx;
+
+    dkim_sign_body(b->sign, p, n);
+    if (b->spool)
+        fwrite(p, 1, n, b->spool);
+}
+
+static bool copy_stream(FILE *from, FILE *to)
+{
+    char buf[65536];
+    size_t n;
+
+    while ((n = fread(buf, 1, sizeof buf, from)) > 0)
+        if (fwrite(buf, 1, n, to) != n)
+            return false;
+    return !ferror(from);
+}
+
+/* The message's line-end style, from its first line (CRLF when none). */
+static bool first_eol_is_crlf(const char *buf, size_t len)
+{
+    const char *nl = memchr(buf, '\n', len);
+
+    return !nl || (nl > buf && nl[-1] == '\r');
+}
+
+static int sign_one(FILE *fp, const char *name, struct dkim_sign_params *p)
+{
+    struct msg_input in;
+    struct body_ctx b = {0};
+    char err[300], *field = NULL;
+    off_t start = ftello(fp);
+    bool seekable = start >= 0 && fseeko(fp, start, SEEK_SET) == 0;
+    int rc = EXIT_OK;
+
+    if (msg_input_read(fp, &in) != 0) {
+        rc = cmd_error(EXIT_USAGE, "%s: %s", name, in.err);
+        msg_input_free(&in);
+        return rc;
+    }
+    p->crlf = first_eol_is_crlf(in.buf, in.len);
+    if (dkim_sign_new(p, in.hdrs, &b.sign, err, sizeof err) != AUTH_OK) {
+        msg_input_free(&in);
+        return cmd_error(EXIT_USAGE, "%s: %s", name, err);
+    }
+    if (!seekable && !(b.spool = tmpfile()))
+        rc = cmd_error(EXIT_RUNTIME, "cannot create a temporary file: %s", strerror(errno));
+    if (rc == EXIT_OK && msg_input_body(&in, feed, &b) != 0)
+        rc = cmd_error(EXIT_RUNTIME, "%s: read error", name);
+    if (rc == EXIT_OK && dkim_sign_final(b.sign, &field, err, sizeof err) != AUTH_OK)
+        rc = cmd_error(EXIT_RUNTIME, "%s: %s", name, err);
+    if (rc == EXIT_OK) {
+        fputs(field, stdout);
+        fwrite(in.buf, 1, in.body_off, stdout);   /* the header block and blank line */
+        if (b.spool) {
+            rewind(b.spool);
+            if (!copy_stream(b.spool, stdout))
+                rc = cmd_error(EXIT_RUNTIME, "%s: spool read error", name);
+        } else if (fseeko(fp, start + (off_t)in.body_off, SEEK_SET) != 0 ||
+                   !copy_stream(fp, stdout)) {
+            rc = cmd_error(EXIT_RUNTIME, "%s: cannot re-read the body", name);
+        }
+    }
+    free(field);
+    if (b.spool)
+        fclose(b.spool);
+    dkim_sign_free(b.sign);
+    msg_input_free(&in);
+    return rc;
+}
+
+static int parse_args(int argc, char **argv, struct dkim_sign_params *p, const char **key)
+{
+    static const struct option longopts[] = {
+        {"domain", required_argument, NULL, 'd'},
+        {"selector", required_argument, NULL, 's'},
+        {"key", required_argument, NULL, 'k'},
+        {"algorithm", required_argument, NULL, 'a'},
+        {"canon", required_argument, NULL, 'c'},
+        {"headers", required_argument, NULL, 'H'},
+        {"identity", required_argument, NULL, 'i'},
+        {"expire", required_argument, NULL, 'x'},
+        {"timestamp", required_argument, NULL, 't'},
+        {"body-length", no_argument, NULL, 'l'},
+        CMD_GLOBAL_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+
+    while ((opt = getopt_long(argc, argv, "d:s:k:a:c:H:i:x:t:lvq", longopts, NULL)) != -1) {
+        int r = cmd_global_opt(opt, optarg);
+        char *end;
+        long long v;
+
+        if (r < 0)
+            return -r;
+        if (r > 0)
+            continue;
+        switch (opt) {
+        case 'd': p->domain = optarg; break;
+        case 's': p->selector = optarg; break;
+        case 'k': *key = optarg; break;
+        case 'H': p->headers = optarg; break;
+        case 'i': p->identity = optarg; break;
+        case 'l': p->body_length = true; break;
+        case 'a':
+            p->algorithm = dkim_alg_parse(optarg, strlen(optarg));
+            if (p->algorithm < 0 || p->algorithm == DKIM_RSA_SHA1)
+                return cmd_error(EXIT_USAGE, "bad --algorithm '%s': want rsa-sha256 or "
+                                 "ed25519-sha256", optarg);
+            break;
+        case 'c':
+            if (dkim_canon_parse(optarg, strlen(optarg), &p->header_canon,
+                                 &p->body_canon) != AUTH_OK)
+                return cmd_error(EXIT_USAGE, "bad --canon '%s': want H/B of simple|relaxed",
+                                 optarg);
+            break;
+        case 'x':
+        case 't':
+            errno = 0;
+            v = strtoll(optarg, &end, 10);
+            if (errno || *end || v <= 0 || v > (1LL << 40))
+                return cmd_error(EXIT_USAGE, "bad --%s '%s'", opt == 'x' ? "expire" : "timestamp",
+                                 optarg);
+            if (opt == 'x')
+                p->expire_after = (unsigned long)v;
+            else
+                p->timestamp = (time_t)v;
+            break;
+        case 'v': g_opts.verbose++; break;
+        case 'q': g_opts.verbose = -1; break;
+        case OPT_HELP:
+            printf("usage: mailctl dkim sign --domain D --selector S --key FILE\n"
+                   "       [--algorithm rsa-sha256|ed25519-sha256] [--canon H/B]\n"
+                   "       [--headers from:to:...] [--identity I] [--expire SECONDS]\n"
+                   "       [--body-length] [FILE...]\n");
+            return -1;
+        default:
+            return cmd_usage_error("dkim sign", "bad option");
+        }
+    }
+    if (!p->domain || !p->selector || !*key)
+        return cmd_usage_error("dkim sign", "--domain, --selector and --key are required");
+    return EXIT_OK;
+}
+
+int dkim_sign_main(int argc, char **argv)
+{
+    struct dkim_sign_params p = { .algorithm = -1, .header_canon = DKIM_CANON_RELAXED,
+                                  .body_canon = DKIM_CANON_RELAXED };
+    const char *keyfile = NULL;
+    char err[300];
+    EVP_PKEY *key;
+    int rc = parse_args(argc, argv, &p, &keyfile);
+
+    if (rc != EXIT_OK)
+        return rc < 0 ? EXIT_OK : rc;
+    if (dkim_privkey_load(keyfile, &key, err, sizeof err) != AUTH_OK)
+        return cmd_error(EXIT_USAGE, "%s", err);
+    p.key = key;
+    if (optind >= argc) {
+        rc = sign_one(stdin, "stdin", &p);
+    } else {
+        for (int i = optind; i < argc && rc == EXIT_OK; i++) {
+            FILE *fp = fopen(argv[i], "rb");
+            if (!fp) {
+                rc = cmd_error(EXIT_USAGE, "cannot read %s: %s", argv[i], strerror(errno));
+                break;
+            }
+            rc = sign_one(fp, argv[i], &p);
+            fclose(fp);
+        }
+    }
+    EVP_PKEY_free(key);
+    if (fflush(stdout) != 0 && rc == EXIT_OK)
+        rc = cmd_error(EXIT_RUNTIME, "write error on stdout");
+    return rc;
+}

@@ -1,0 +1,155 @@
+/*
+ * send_test_msg.c - compose the message `mailctl send-test` delivers: RFC
+ * 5322 headers with a generated Date and Message-ID and an X-Mailctl-Token
+ * header the recipient can search for, and the body (given or default).
+ */
+#include <errno.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "send_test_msg.h"
+
+/* Append into a growing buffer; *cap doubles as needed. */
+static int put(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t nc = (*cap ? *cap : 1024);
+        char *nb;
+        while (nc < *len + n + 1)
+            nc *= 2;
+        if (!(nb = realloc(*buf, nc)))
+            return -1;
+        *buf = nb;
+        *cap = nc;
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+static int puts_(char **buf, size_t *len, size_t *cap, const char *s)
+{
+    return put(buf, len, cap, s, strlen(s));
+}
+
+static void make_token(char *tok, size_t len)
+{
+    unsigned char r[16];
+    size_t n = (size_t)snprintf(tok, len, "mailctl-");
+
+    if (RAND_bytes(r, sizeof r) != 1) {    /* never expected; still unique enough */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        memcpy(r, &ts, sizeof ts < sizeof r ? sizeof ts : sizeof r);
+    }
+    for (size_t i = 0; i < sizeof r && n + 3 <= len; i++)
+        n += (size_t)snprintf(tok + n, len - n, "%02x", r[i]);
+}
+
+/* Body with bare LF made CRLF. */
+static int put_body(char **buf, size_t *len, size_t *cap, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (b[i] == '\n' && (i == 0 || b[i - 1] != '\r')) {
+            if (put(buf, len, cap, "\r\n", 2) < 0)
+                return -1;
+        } else if (put(buf, len, cap, b + i, 1) < 0)
+            return -1;
+    }
+    if (n && b[n - 1] != '\n')
+        return put(buf, len, cap, "\r\n", 2);
+    return 0;
+}
+
+int st_message_build(struct st_message *m, const char *from, const char *const *to,
+                     size_t nto, const char *subject, const char *body, size_t bodylen,
+                     char *err, size_t errlen)
+{
+    char line[1024], date[64], deftext[512];
+    const char *at = strrchr(from, '@');
+    time_t now = time(NULL);
+    struct tm tm;
+    size_t cap = 0;
+    int bad = 0;
+
+    memset(m, 0, sizeof *m);
+    if (subject && strpbrk(subject, "\r\n")) {
+        snprintf(err, errlen, "--subject must not contain CR or LF");
+        return -1;
+    }
+    make_token(m->token, sizeof m->token);
+    snprintf(m->message_id, sizeof m->message_id, "<%s@%s>", m->token,
+             at && at[1] ? at + 1 : "mailctl.invalid");
+    localtime_r(&now, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S %z", &tm);
+
+    snprintf(line, sizeof line, "From: <%s>\r\nTo: ", from);
+    bad |= puts_(&m->text, &m->len, &cap, line);
+    for (size_t i = 0; i < nto; i++) {
+        snprintf(line, sizeof line, "%s<%s>", i ? ",\r\n " : "", to[i]);
+        bad |= puts_(&m->text, &m->len, &cap, line);
+    }
+    snprintf(line, sizeof line, "\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: %s\r\n"
+             "X-Mailctl-Token: %s\r\nMIME-Version: 1.0\r\n"
+             "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+             subject ? subject : "mailctl send-test", date, m->message_id, m->token);
+    bad |= puts_(&m->text, &m->len, &cap, line);
+    if (!body) {
+        snprintf(deftext, sizeof deftext,
+                 "This is a test message sent by mailctl send-test.\n"
+                 "Token: %s\nSent: %s\n", m->token, date);
+        body = deftext;
+        bodylen = strlen(deftext);
+    }
+    bad |= put_body(&m->text, &m->len, &cap, body, bodylen);
+    if (bad) {
+        st_message_free(m);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+void st_message_free(struct st_message *m)
+{
+    free(m->text);
+    m->text = NULL;
+    m->len = 0;
+}
+
+int st_read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errlen)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf;
+    size_t n;
+
+    *out = NULL;
+    *len = 0;
+    if (!fp) {
+        snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    buf = malloc(max + 2);
+    if (!buf) {
+        fclose(fp);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    n = fread(buf, 1, max + 1, fp);
+    if (ferror(fp) || n > max) {
+        snprintf(err, errlen, ferror(fp) ? "cannot read '%s'" : "'%s' is over the size limit",
+                 path);
+        fclose(fp);
+        free(buf);
+        return -1;
+    }
+    fclose(fp);
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}

@@ -1,0 +1,13 @@
+/*
+ * dkimkeygen - generate a DKIM key pair and the DNS record to publish.
+ * The same code as `mailctl dkim keygen` (cmd/dkim_keygen.c).
+ */
+#include <getopt.h>
+
+#include "dkim_cmd.h"
+
+int main(int argc, char **argv)
+{
+    optind = 0;
+    return dkim_keygen_main(argc, argv, "dkimkeygen");
+}

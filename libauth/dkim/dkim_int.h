@@ -1,0 +1,77 @@
+/*
+ * dkim_int.h - helpers shared by the files of libauth/dkim (not public).
+ */
+#ifndef AUTH_DKIM_INT_H
+#define AUTH_DKIM_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "auth/dkim.h"
+
+/* Decode base64 in s[0..len), skipping whitespace (FWS inside b=, bh=,
+ * p=).  Writes at most outcap octets.  Returns the decoded length, or
+ * (size_t)-1 on a bad character, bad padding or output too small. */
+size_t dkim_b64_decode(const char *s, size_t len, unsigned char *out, size_t outcap);
+/* Encode n octets as base64 with padding into a malloc'd NUL-terminated
+ * string; NULL on allocation failure. */
+char *dkim_b64_encode(const unsigned char *p, size_t n);
+
+/* ASCII case-insensitive equality of s[0..len) and a NUL-terminated word. */
+bool dkim_word_eq(const char *s, size_t len, const char *word);
+/* Whether the colon-separated list s[0..len) holds word (FWS around items
+ * ignored; case-insensitive). */
+bool dkim_list_has(const char *s, size_t len, const char *word);
+
+/* Growable string with a maximum (bounded appends). */
+struct dkim_buf {
+    char *p;
+    size_t len, cap, max;
+    bool failed;          /* sticky: allocation or bound failure */
+};
+void dkim_buf_add(struct dkim_buf *b, const void *p, size_t n);
+void dkim_buf_adds(struct dkim_buf *b, const char *s);
+void dkim_buf_free(struct dkim_buf *b);
+
+/* Digest of the canonical header fields chosen by h= plus the signature
+ * field with b= emptied (sig_raw[0..sig_len) is that field, raw).
+ * names: the h= value.  hdrs: the message.  Returns AUTH_OK with md/mdlen,
+ * AUTH_ENOMEM, AUTH_ECRYPTO. */
+enum auth_status dkim_header_digest(const struct msg_headers *hdrs, enum dkim_alg alg,
+                                    enum dkim_canon hc, const char *names, size_t names_len,
+                                    const char *sig_raw, size_t sig_len,
+                                    size_t b_off, size_t b_end,
+                                    unsigned char *md, unsigned int *mdlen);
+
+/* Sign / verify a header digest with the key for the algorithm (RSA:
+ * PKCS#1 v1.5 over the digest; Ed25519: PureEdDSA over the SHA-256
+ * digest, RFC 8463). */
+enum auth_status dkim_digest_sign(struct evp_pkey_st *key, enum dkim_alg alg,
+                                  const unsigned char *md, size_t mdlen,
+                                  unsigned char **sig, size_t *siglen);
+bool dkim_digest_verify(struct evp_pkey_st *key, enum dkim_alg alg,
+                        const unsigned char *md, size_t mdlen,
+                        const unsigned char *sig, size_t siglen);
+
+/* Key store lookup: fetch what is missing (one DNS batch), then look up.
+ * dkim_keystore_fetch takes "selector._domainkey.domain" names. */
+enum auth_status dkim_keystore_fetch(struct dkim_keystore *ks, const char *const *names,
+                                     size_t n);
+/* AUTH_OK with *key (borrowed); AUTH_ENOTFOUND; AUTH_ETIMEOUT / AUTH_ETEMP
+ * (DNS); AUTH_EPARSE (why says how).  why is borrowed. */
+enum auth_status dkim_keystore_get(struct dkim_keystore *ks, const char *name,
+                                   const struct dkim_key **key, const char **why);
+
+/* The DNS fetch hook set by dkim_keystore_use_dns (keystore_dns.c), so that
+ * programs not using DNS do not link the engine. */
+struct dkim_keystore_entry_result {
+    enum auth_status st;
+    char *txt;            /* malloc'd record text (first usable TXT) */
+    size_t len;
+    char why[160];
+};
+typedef void (*dkim_fetch_fn)(void *ctx, const char *const *names, size_t n,
+                              struct dkim_keystore_entry_result *res);
+void dkim_keystore_set_fetch(struct dkim_keystore *ks, dkim_fetch_fn fn, void *ctx);
+
+#endif

@@ -1,0 +1,138 @@
+/*
+ * util.c - small helpers of the DKIM module: base64 (whitespace-tolerant
+ * decode, padded encode), case-insensitive words and colon lists, and a
+ * bounded growable buffer with a sticky failure flag.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dkim_int.h"
+
+static int b64val(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+size_t dkim_b64_decode(const char *s, size_t len, unsigned char *out, size_t outcap)
+{
+    unsigned long acc = 0;
+    size_t n = 0, bits = 0, pad = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int v;
+
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        if (c == '=') {
+            pad++;
+            continue;
+        }
+        v = b64val(c);
+        if (v < 0 || pad)
+            return (size_t)-1;        /* bad character, or data after '=' */
+        acc = (acc << 6) | (unsigned long)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            if (n >= outcap)
+                return (size_t)-1;
+            out[n++] = (unsigned char)(acc >> bits);
+            acc &= (1ul << bits) - 1;
+        }
+    }
+    if (pad > 2 || bits >= 6 || (pad && (bits / 2) != pad))
+        return (size_t)-1;
+    return n;
+}
+
+char *dkim_b64_encode(const unsigned char *p, size_t n)
+{
+    static const char tab[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *o = malloc((n + 2) / 3 * 4 + 1), *q = o;
+
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned long v = (unsigned long)p[i] << 16;
+        if (i + 1 < n) v |= (unsigned long)p[i + 1] << 8;
+        if (i + 2 < n) v |= p[i + 2];
+        *q++ = tab[(v >> 18) & 63];
+        *q++ = tab[(v >> 12) & 63];
+        *q++ = i + 1 < n ? tab[(v >> 6) & 63] : '=';
+        *q++ = i + 2 < n ? tab[v & 63] : '=';
+    }
+    *q = '\0';
+    return o;
+}
+
+bool dkim_word_eq(const char *s, size_t len, const char *word)
+{
+    return strlen(word) == len && strncasecmp(s, word, len) == 0;
+}
+
+static bool fws(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+bool dkim_list_has(const char *s, size_t len, const char *word)
+{
+    size_t i = 0;
+
+    while (i <= len) {
+        size_t a = i, b;
+        while (i < len && s[i] != ':')
+            i++;
+        b = i;
+        while (a < b && fws(s[a])) a++;
+        while (b > a && fws(s[b - 1])) b--;
+        if (dkim_word_eq(s + a, b - a, word))
+            return true;
+        i++;
+    }
+    return false;
+}
+
+void dkim_buf_add(struct dkim_buf *b, const void *p, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t ncap = b->cap ? b->cap : 256;
+        char *np;
+
+        while (ncap < b->len + n + 1)
+            ncap *= 2;
+        if (b->max && ncap > b->max + 1)
+            ncap = b->max + 1;
+        if (b->len + n + 1 > ncap || !(np = realloc(b->p, ncap))) {
+            b->failed = true;
+            return;
+        }
+        b->p = np;
+        b->cap = ncap;
+    }
+    memcpy(b->p + b->len, p, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void dkim_buf_adds(struct dkim_buf *b, const char *s)
+{
+    dkim_buf_add(b, s, strlen(s));
+}
+
+void dkim_buf_free(struct dkim_buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}

@@ -1,0 +1,152 @@
+/*
+ * evaluate.c - the DMARC verdict on one message (RFC 9989 5.3.4-5.3.6,
+ * RFC 7489 6.6.2-6.6.4): alignment of the SPF and DKIM identifiers with the
+ * author domain, pass/fail, and the disposition after pct and t.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dmarc/dmarc_int.h"
+
+enum dmarc_policy dmarc_disposition(enum dmarc_policy policy, int pct, bool testing,
+                                    int roll, bool *sampled_out)
+{
+    bool out = roll >= pct;
+
+    if (sampled_out)
+        *sampled_out = out && policy > DMARC_POLICY_NONE;
+    if (policy <= DMARC_POLICY_NONE)
+        return DMARC_POLICY_NONE;
+    /* 7489 6.3 pct and 9989 4.7 t=y: one level below, never lower. */
+    if (out || testing)
+        return policy == DMARC_POLICY_REJECT ? DMARC_POLICY_QUARANTINE : DMARC_POLICY_NONE;
+    return policy;
+}
+
+/* 1 aligned, 0 not, -1 could not tell (a tree walk query failed). */
+static int check_aligned(struct dns_engine *eng, const struct dmarc_policy_info *pi,
+                         enum dmarc_align mode, const char *ident)
+{
+    char norm[DNS_MAX_NAME + 1], org[DNS_MAX_NAME + 1];
+
+    if (!ident || dmarc_domain_normalize(ident, norm, sizeof norm) != AUTH_OK)
+        return 0;
+    if (strcmp(norm, pi->domain) == 0)
+        return 1;
+    if (mode == DMARC_ALIGN_STRICT)
+        return 0;
+    enum auth_status st = dmarc_org_domain(eng, pi->method, norm, org, sizeof org);
+    if (st == AUTH_ETEMP)
+        return -1;
+    if (st != AUTH_OK)
+        return 0;
+    return dmarc_aligned(mode, pi->domain, pi->org_domain, norm, org) ? 1 : 0;
+}
+
+static char *fmt(bool *oom, const char *f, ...) __attribute__((format(printf, 2, 3)));
+static char *fmt(bool *oom, const char *f, ...)
+{
+    char buf[512];
+    va_list ap;
+
+    va_start(ap, f);
+    vsnprintf(buf, sizeof buf, f, ap);
+    va_end(ap);
+    return dmarc_strdup(buf, oom);
+}
+
+static void verdict_no_record(const struct dmarc_policy_info *pi, struct dmarc_eval *ev,
+                              bool *oom)
+{
+    switch (pi->found) {
+    case DMARC_FOUND_TEMPERROR:
+        ev->result = DMARC_RESULT_TEMPERROR;
+        break;
+    case DMARC_FOUND_PERMERROR:
+        ev->result = DMARC_RESULT_PERMERROR;
+        break;
+    default:
+        ev->result = DMARC_RESULT_NONE;
+        break;
+    }
+    ev->reason = pi->error ? dmarc_strdup(pi->error, oom)
+                           : fmt(oom, "no DMARC policy for %s", pi->domain);
+}
+
+enum auth_status dmarc_evaluate(struct dns_engine *eng, const struct dmarc_policy_info *pi,
+                                const struct dmarc_eval_params *params,
+                                struct dmarc_eval **out)
+{
+    struct dmarc_eval *ev = calloc(1, sizeof *ev);
+    bool oom = false, unsure = false;
+    int a;
+
+    *out = NULL;
+    if (!ev)
+        return AUTH_ENOMEM;
+    ev->disposition = DMARC_POLICY_NONE;
+    if (pi->found != DMARC_FOUND || !pi->record) {
+        verdict_no_record(pi, ev, &oom);
+        goto done;
+    }
+    const struct dmarc_record *r = pi->record;
+    ev->policy = pi->policy;
+    if (params->spf_pass && params->spf_domain) {
+        a = check_aligned(eng, pi, r->aspf, params->spf_domain);
+        ev->spf_aligned = a == 1;
+        unsure = unsure || a < 0;
+    }
+    for (size_t i = 0; i < params->ndkim && !ev->dkim_aligned; i++) {
+        if (!params->dkim[i].pass)
+            continue;
+        a = check_aligned(eng, pi, r->adkim, params->dkim[i].domain);
+        if (a == 1) {
+            ev->dkim_aligned = true;
+            ev->aligned_dkim_domain = dmarc_strdup(params->dkim[i].domain, &oom);
+        }
+        unsure = unsure || a < 0;
+    }
+    if (ev->spf_aligned || ev->dkim_aligned) {
+        ev->result = DMARC_RESULT_PASS;
+        ev->reason = fmt(&oom, "%s aligned with %s", ev->dkim_aligned ? (ev->spf_aligned ?
+                         "DKIM and SPF" : "DKIM") : "SPF", pi->domain);
+        goto done;
+    }
+    if (unsure) {
+        ev->result = DMARC_RESULT_TEMPERROR;
+        ev->reason = fmt(&oom, "alignment could not be decided: a DNS Tree Walk query "
+                         "failed");
+        goto done;
+    }
+    ev->result = DMARC_RESULT_FAIL;
+    int roll = params->pct_roll >= 0 ? params->pct_roll % 100 : rand() % 100;
+    ev->testing = r->testing && ev->policy > DMARC_POLICY_NONE;
+    ev->disposition = dmarc_disposition(ev->policy, r->pct, r->testing, roll,
+                                        &ev->sampled_out);
+    ev->reason = fmt(&oom, "no passing identifier aligned with %s (%s alignment for "
+                     "DKIM, %s for SPF)%s%s", pi->domain,
+                     r->adkim == DMARC_ALIGN_STRICT ? "strict" : "relaxed",
+                     r->aspf == DMARC_ALIGN_STRICT ? "strict" : "relaxed",
+                     ev->testing ? "; t=y lowers the policy one level" : "",
+                     ev->sampled_out ? "; outside the pct sample: policy lowered one level"
+                                     : "");
+done:
+    if (oom) {
+        dmarc_eval_free(ev);
+        return AUTH_ENOMEM;
+    }
+    *out = ev;
+    return AUTH_OK;
+}
+
+void dmarc_eval_free(struct dmarc_eval *ev)
+{
+    if (!ev)
+        return;
+    free(ev->aligned_dkim_domain);
+    free(ev->reason);
+    free(ev);
+}

@@ -1,0 +1,234 @@
+/*
+ * engine.c - the DNS engine's public face: creation from parameters (or
+ * /etc/resolv.conf), statistics, batches of questions answered together,
+ * the one-question helper, and the cache in front of the wire.
+ *
+ * Every result the engine hands out stays on its "owned" list until
+ * dns_engine_free(), so borrowed pointers never dangle mid-run.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/dns_internal.h"
+
+enum auth_status dns_engine_new(const struct dns_engine_params *params,
+                                struct dns_engine **out, char *err, size_t errlen)
+{
+    static const struct dns_engine_params defaults;
+    const struct dns_engine_params *p = params ? params : &defaults;
+    struct sockaddr_storage ss[DNS_MAX_SERVERS];
+    struct dns_engine *eng;
+    size_t n = 0;
+
+    *out = NULL;
+    if (p->nservers > DNS_MAX_SERVERS)
+        return auth_fail(err, errlen, AUTH_EINVAL, "at most %d resolvers",
+                         DNS_MAX_SERVERS);
+    for (size_t i = 0; i < p->nservers; i++) {
+        enum auth_status st = dns_server_parse(p->servers[i], &ss[n], err, errlen);
+        if (st != AUTH_OK)
+            return st;
+        n++;
+    }
+    if (n == 0) {
+        n = dns_resolv_conf_read(p->resolv_conf, ss, DNS_MAX_SERVERS);
+        if (n == 0)
+            return auth_fail(err, errlen, AUTH_ENOTFOUND, "no nameserver in %s",
+                             p->resolv_conf ? p->resolv_conf : "/etc/resolv.conf");
+    }
+    eng = calloc(1, sizeof *eng);
+    if (!eng || !(eng->cache = dns_cache_new())) {
+        free(eng);
+        return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        eng->servers[i].ss = ss[i];
+        dns_server_format(&ss[i], eng->servers[i].text, sizeof eng->servers[i].text);
+    }
+    eng->nservers = n;
+    eng->timeout_ms = p->timeout_ms ? p->timeout_ms : 2000;
+    eng->attempts = p->attempts ? p->attempts : 3;
+    eng->max_inflight = p->max_inflight ? p->max_inflight : 256;
+    if (eng->max_inflight > DNS_MAX_INFLIGHT)
+        eng->max_inflight = DNS_MAX_INFLIGHT;
+    eng->max_cname = p->max_cname ? p->max_cname : DNS_MAX_CNAME;
+    if (eng->max_cname > DNS_CNAME_HARD_MAX)
+        eng->max_cname = DNS_CNAME_HARD_MAX;
+    eng->no_cache = p->no_cache;
+    eng->no_edns = p->no_edns;
+    *out = eng;
+    return AUTH_OK;
+}
+
+void dns_engine_free(struct dns_engine *eng)
+{
+    struct dns_result *r, *next;
+
+    if (!eng)
+        return;
+    for (r = eng->owned; r; r = next) {
+        next = r->next_owned;
+        dns_result_free(r);
+    }
+    dns_cache_free(eng->cache);
+    free(eng);
+}
+
+void dns_engine_stats(const struct dns_engine *eng, struct dns_stats *out)
+{
+    *out = eng->stats;
+}
+
+/* A new result on the engine's list. */
+static struct dns_result *owned_result(struct dns_engine *eng, const char *name,
+                                       uint16_t type)
+{
+    struct dns_result *r = dns_result_new(name, type);
+
+    if (r) {
+        r->next_owned = eng->owned;
+        eng->owned = r;
+    }
+    return r;
+}
+
+struct dns_batch_item {
+    char *name;
+    uint16_t type;
+    const struct dns_result *res;
+};
+
+struct dns_batch {
+    struct dns_engine *eng;
+    struct dns_batch_item *items;
+    size_t n, cap;
+    bool nomem;
+};
+
+struct dns_batch *dns_batch_new(struct dns_engine *eng)
+{
+    struct dns_batch *b = calloc(1, sizeof *b);
+
+    if (b)
+        b->eng = eng;
+    return b;
+}
+
+void dns_batch_free(struct dns_batch *b)
+{
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        free(b->items[i].name);
+    free(b->items);
+    free(b);
+}
+
+size_t dns_batch_add(struct dns_batch *b, const char *name, uint16_t type)
+{
+    struct dns_batch_item *it;
+    char err[DNS_WHY_LEN];
+
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 16;
+        struct dns_batch_item *n = realloc(b->items, cap * sizeof *n);
+        if (!n) {
+            b->nomem = true;
+            return SIZE_MAX;
+        }
+        b->items = n;
+        b->cap = cap;
+    }
+    it = &b->items[b->n];
+    memset(it, 0, sizeof *it);
+    it->type = type;
+    if (dns_name_check(name, err, sizeof err) != AUTH_OK) {
+        struct dns_result *r = owned_result(b->eng, "", type);
+        if (!r) {
+            b->nomem = true;
+            return SIZE_MAX;
+        }
+        r->status = DNS_ERROR;
+        dns_result_set_why(r, "error: %s", err);
+        it->res = r;
+    } else if (!(it->name = strdup(name))) {
+        b->nomem = true;
+        return SIZE_MAX;
+    }
+    return b->n++;
+}
+
+size_t dns_batch_count(const struct dns_batch *b)
+{
+    return b->n;
+}
+
+const struct dns_result *dns_batch_result(const struct dns_batch *b, size_t i)
+{
+    return i < b->n ? b->items[i].res : NULL;
+}
+
+enum auth_status dns_batch_wait(struct dns_batch *b)
+{
+    struct dns_engine *eng = b->eng;
+    struct dns_q *qs = calloc(b->n ? b->n : 1, sizeof *qs);
+    struct dns_q **qp = calloc(b->n ? b->n : 1, sizeof *qp);
+    size_t nq = 0;
+    enum auth_status st = AUTH_OK;
+
+    if (!qs || !qp) {
+        free(qs);
+        free(qp);
+        return AUTH_ENOMEM;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        struct dns_batch_item *it = &b->items[i];
+        char norm[DNS_MAX_NAME + 2];
+        struct dns_result *r;
+
+        if (it->res)
+            continue;
+        dns_name_normalise(it->name, norm, sizeof norm);
+        if (!eng->no_cache && (r = dns_cache_get(eng->cache, norm, it->type))) {
+            eng->stats.cache_hits++;
+            it->res = r;
+            continue;
+        }
+        if (!(r = owned_result(eng, norm, it->type)) ||
+            (!eng->no_cache && !dns_cache_put(eng->cache, r))) {
+            st = AUTH_ENOMEM;
+            break;
+        }
+        qs[nq].res = r;
+        qs[nq].fd = -1;
+        qp[nq] = &qs[nq];
+        nq++;
+        it->res = r;
+    }
+    if (st == AUTH_OK)
+        st = dns_engine_run(eng, qp, nq);
+    free(qs);
+    free(qp);
+    if (st == AUTH_OK && b->nomem)
+        st = AUTH_ENOMEM;
+    return st;
+}
+
+enum auth_status dns_query(struct dns_engine *eng, const char *name,
+                           uint16_t type, const struct dns_result **out)
+{
+    struct dns_batch *b = dns_batch_new(eng);
+    enum auth_status st;
+    size_t i;
+
+    *out = NULL;
+    if (!b)
+        return AUTH_ENOMEM;
+    i = dns_batch_add(b, name, type);
+    st = dns_batch_wait(b);
+    if (st == AUTH_OK)
+        *out = dns_batch_result(b, i);
+    dns_batch_free(b);
+    return st == AUTH_OK && !*out ? AUTH_ENOMEM : st;
+}

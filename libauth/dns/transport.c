@@ -1,0 +1,430 @@
+/*
+ * transport.c - questions in flight: one non-blocking socket per try (so
+ * the kernel picks a fresh random source port), a CSPRNG ID, answers
+ * accepted only from the server asked (connected socket, and the source is
+ * checked again) with the right ID and question; a per-try deadline with
+ * retries rotating over the servers; TCP (non-blocking connect, 2-byte
+ * length framing) when an answer has TC=1; EDNS0 dropped after FORMERR;
+ * SERVFAIL/REFUSED retried at the next server; CNAME targets re-asked.
+ * One poll(2) loop drives them all.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dns/dns_internal.h"
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void close_fd(struct dns_q *q)
+{
+    if (q->fd >= 0)
+        close(q->fd);
+    q->fd = -1;
+    free(q->tbuf);
+    q->tbuf = NULL;
+}
+
+static const struct dns_server *server_of(const struct dns_engine *eng,
+                                          const struct dns_q *q)
+{
+    return &eng->servers[q->server % eng->nservers];
+}
+
+/* The list of servers tried, for "no answer from ..." */
+static void servers_tried(const struct dns_engine *eng, const struct dns_q *q,
+                          char *buf, size_t len)
+{
+    size_t off = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < eng->nservers && off < len; i++) {
+        if (!(q->servers_used & (1u << i)))
+            continue;
+        int n = snprintf(buf + off, len - off, "%s%s", off ? ", " : "",
+                         eng->servers[i].text);
+        if (n < 0)
+            break;
+        off += (size_t)n;
+    }
+}
+
+/* The question is answered: set the final reason, release the socket. */
+static void finish(struct dns_engine *eng, struct dns_q *q, uint64_t now)
+{
+    struct dns_result *r = q->res;
+    char detail[DNS_WHY_LEN], servers[DNS_WHY_LEN];
+
+    close_fd(q);
+    free(q->wire);
+    q->wire = NULL;
+    q->state = Q_DONE;
+    r->ms = (unsigned)(now - q->start_ms);
+    servers_tried(eng, q, servers, sizeof servers);
+    memcpy(detail, r->why, sizeof detail);
+    switch (r->status) {
+    case DNS_TIMEOUT:
+        dns_result_set_why(r, "timeout: no answer from %.80s after %u tr%s%s%s%s",
+                           servers, q->tries, q->tries == 1 ? "y" : "ies",
+                           q->garbage_why[0] ? " (" : "", q->garbage_why,
+                           q->garbage_why[0] ? ")" : "");
+        break;
+    case DNS_MALFORMED:
+        dns_result_set_why(r, "malformed: only unusable answers from %.80s (%s)",
+                           servers, q->garbage_why);
+        break;
+    default:
+        dns_result_set_why(r, "%s: %.160s, from %s", dns_status_name(r->status),
+                           detail, r->server[0] ? r->server : servers);
+    }
+}
+
+/* A local failure that no retry will fix. */
+static void fail_local(struct dns_engine *eng, struct dns_q *q, uint64_t now,
+                       const char *what)
+{
+    q->res->status = DNS_ERROR;
+    dns_result_set_why(q->res, "%s: %s", what, strerror(errno));
+    finish(eng, q, now);
+}
+
+static void send_try(struct dns_engine *eng, struct dns_q *q, uint64_t now);
+
+/* This try got nothing usable: next try at the next server, or give up. */
+static void next_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
+{
+    close_fd(q);
+    q->tries++;
+    if (q->tries < eng->attempts) {
+        q->server = (q->server + 1) % (unsigned)eng->nservers;
+        send_try(eng, q, now);
+        return;
+    }
+    if (q->fail_status != DNS_DATA) {
+        q->res->status = q->fail_status;
+        memcpy(q->res->why, q->fail_why, sizeof q->res->why);
+    } else {
+        q->res->status = q->garbage ? DNS_MALFORMED : DNS_TIMEOUT;
+    }
+    finish(eng, q, now);
+}
+
+static void send_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
+{
+    const struct dns_server *s = server_of(eng, q);
+    uint8_t *wire;
+    size_t len;
+    enum auth_status st;
+
+    free(q->wire);
+    q->wire = NULL;
+    if (!dns_random_id(&q->id)) {
+        fail_local(eng, q, now, "getrandom");
+        return;
+    }
+    st = dns_query_wire(q->cur, q->res->qtype, q->id, q->edns, &wire, &len);
+    if (st != AUTH_OK || !(q->wire = malloc(len + 2))) {
+        if (st == AUTH_OK)
+            free(wire);
+        q->res->status = DNS_ERROR;
+        dns_result_set_why(q->res, "cannot build a query for %s", q->cur);
+        finish(eng, q, now);
+        return;
+    }
+    q->wire[0] = (uint8_t)(len >> 8);
+    q->wire[1] = (uint8_t)len;
+    memcpy(q->wire + 2, wire, len);
+    free(wire);
+    q->wirelen = len;
+    q->servers_used |= 1u << (q->server % eng->nservers);
+    q->deadline_ms = now + eng->timeout_ms;
+    q->state = Q_UDP;
+    q->fd = socket(s->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (q->fd < 0) {
+        fail_local(eng, q, now, "socket");
+        return;
+    }
+    eng->stats.queries_sent++;
+    /* connect: the kernel binds a random port and drops datagrams from
+     * anyone but the server; ICMP "port unreachable" becomes ECONNREFUSED */
+    if (connect(q->fd, (const struct sockaddr *)&s->ss, dns_sockaddr_len(&s->ss)) < 0 ||
+        send(q->fd, q->wire + 2, len, 0) < 0) {
+        snprintf(q->garbage_why, sizeof q->garbage_why, "%s", strerror(errno));
+        next_try(eng, q, now);
+    }
+}
+
+static void start_tcp(struct dns_engine *eng, struct dns_q *q, uint64_t now)
+{
+    const struct dns_server *s = server_of(eng, q);
+
+    close_fd(q);
+    eng->stats.tcp_fallbacks++;
+    eng->stats.queries_sent++;
+    q->deadline_ms = now + eng->timeout_ms;
+    q->fd = socket(s->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (q->fd < 0) {
+        fail_local(eng, q, now, "socket");
+        return;
+    }
+    q->state = Q_TCP_CONNECT;
+    q->toff = 0;
+    if (connect(q->fd, (const struct sockaddr *)&s->ss, dns_sockaddr_len(&s->ss)) < 0 &&
+        errno != EINPROGRESS) {
+        snprintf(q->garbage_why, sizeof q->garbage_why, "TCP: %s", strerror(errno));
+        next_try(eng, q, now);
+    }
+}
+
+/* A wire message arrived for q (over UDP or TCP): act on the verdict.
+ * Returns true when q stops listening on this socket. */
+static bool on_message(struct dns_engine *eng, struct dns_q *q, const uint8_t *msg,
+                       size_t len, bool tcp, uint64_t now)
+{
+    struct dns_wire_question wq = { q->cur, q->res->qtype, q->id, eng->max_cname };
+    char follow[DNS_MAX_NAME + 2];
+    struct dns_result *r = q->res;
+    enum dns_wire_verdict v = dns_answer_parse(msg, len, &wq, r, follow, sizeof follow);
+
+    switch (v) {
+    case DNS_WIRE_STRAY:
+    case DNS_WIRE_MALFORMED:
+        eng->stats.stray++;
+        if (v == DNS_WIRE_MALFORMED || tcp) {
+            q->garbage = true;
+            snprintf(q->garbage_why, sizeof q->garbage_why, "%.150s",
+                     v == DNS_WIRE_MALFORMED ? r->why : "wrong ID over TCP");
+        }
+        if (tcp)
+            next_try(eng, q, now);   /* nothing more comes on this stream */
+        return tcp;
+    case DNS_WIRE_TRUNCATED:
+        if (tcp) {
+            q->garbage = true;
+            snprintf(q->garbage_why, sizeof q->garbage_why, "TC=1 over TCP");
+            next_try(eng, q, now);
+        } else {
+            start_tcp(eng, q, now);
+        }
+        return true;
+    case DNS_WIRE_FOLLOW:
+        eng->stats.answers++;
+        snprintf(q->cur, sizeof q->cur, "%s", follow);
+        q->tries = q->rcode_fails = 0;
+        q->garbage = false;
+        q->fail_status = DNS_DATA;
+        close_fd(q);
+        send_try(eng, q, now);
+        return true;
+    case DNS_WIRE_RESULT:
+        break;
+    }
+    eng->stats.answers++;
+    r->tcp = tcp;
+    memcpy(r->server, server_of(eng, q)->text, sizeof r->server);
+    if ((r->status == DNS_SERVFAIL || r->status == DNS_REFUSED) &&
+        ++q->rcode_fails < eng->nservers && q->tries + 1 < eng->attempts) {
+        q->fail_status = r->status;
+        memcpy(q->fail_why, r->why, sizeof q->fail_why);
+        r->server[0] = '\0';
+        next_try(eng, q, now);
+        return true;
+    }
+    if (r->status == DNS_ERROR && r->rcode == 1 && q->edns) {
+        q->edns = false;             /* FORMERR: a server that cannot EDNS */
+        r->server[0] = '\0';
+        close_fd(q);
+        send_try(eng, q, now);
+        return true;
+    }
+    finish(eng, q, now);
+    return true;
+}
+
+static void udp_readable(struct dns_engine *eng, struct dns_q *q, uint64_t now)
+{
+    const struct dns_server *s = server_of(eng, q);
+
+    for (int i = 0; i < 16 && q->state == Q_UDP; i++) {
+        struct sockaddr_storage from;
+        socklen_t flen = sizeof from;
+        ssize_t n = recvfrom(q->fd, eng->rbuf, sizeof eng->rbuf, 0,
+                             (struct sockaddr *)&from, &flen);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+                return;
+            snprintf(q->garbage_why, sizeof q->garbage_why, "%s", strerror(errno));
+            eng->stats.timeouts++;
+            next_try(eng, q, now);   /* ECONNREFUSED: nobody listens there */
+            return;
+        }
+        if (!dns_sockaddr_equal(&from, &s->ss)) {
+            eng->stats.stray++;
+            continue;
+        }
+        if (on_message(eng, q, eng->rbuf, (size_t)n, false, now))
+            return;
+    }
+}
+
+/* TCP: connect done -> write the framed query -> read length -> read body. */
+static void tcp_io(struct dns_engine *eng, struct dns_q *q, uint64_t now)
+{
+    ssize_t n;
+    int soerr = 0;
+    socklen_t sl = sizeof soerr;
+
+    switch (q->state) {
+    case Q_TCP_CONNECT:
+        if (getsockopt(q->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0 || soerr) {
+            snprintf(q->garbage_why, sizeof q->garbage_why, "TCP connect: %s",
+                     strerror(soerr ? soerr : errno));
+            next_try(eng, q, now);
+            return;
+        }
+        q->state = Q_TCP_WRITE;
+        q->toff = 0;
+        /* fall through */
+    case Q_TCP_WRITE:
+        n = send(q->fd, q->wire + q->toff, q->wirelen + 2 - q->toff, MSG_NOSIGNAL);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (n <= 0)
+            break;
+        q->toff += (size_t)n;
+        if (q->toff == q->wirelen + 2) {
+            q->state = Q_TCP_READ_LEN;
+            q->toff = 0;
+        }
+        return;
+    case Q_TCP_READ_LEN:
+        n = recv(q->fd, q->lenbuf + q->toff, 2 - q->toff, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (n <= 0)
+            break;
+        q->toff += (size_t)n;
+        if (q->toff == 2) {
+            q->tlen = (size_t)q->lenbuf[0] << 8 | q->lenbuf[1];
+            q->toff = 0;
+            if (q->tlen < 12 || !(q->tbuf = malloc(q->tlen))) {
+                q->garbage = true;
+                snprintf(q->garbage_why, sizeof q->garbage_why,
+                         "TCP message of %zu bytes", q->tlen);
+                next_try(eng, q, now);
+                return;
+            }
+            q->state = Q_TCP_READ;
+        }
+        return;
+    case Q_TCP_READ:
+        n = recv(q->fd, q->tbuf + q->toff, q->tlen - q->toff, 0);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (n <= 0)
+            break;
+        q->toff += (size_t)n;
+        if (q->toff == q->tlen)
+            on_message(eng, q, q->tbuf, q->tlen, true, now);
+        return;
+    default:
+        return;
+    }
+    snprintf(q->garbage_why, sizeof q->garbage_why, "TCP: %s",
+             n == 0 ? "connection closed early" : strerror(errno));
+    next_try(eng, q, now);
+}
+
+static short wanted_events(const struct dns_q *q)
+{
+    return q->state == Q_TCP_CONNECT || q->state == Q_TCP_WRITE ? POLLOUT : POLLIN;
+}
+
+static void start(struct dns_engine *eng, struct dns_q *q, uint64_t now)
+{
+    q->fd = -1;
+    q->start_ms = now;
+    q->edns = !eng->no_edns;
+    q->fail_status = DNS_DATA;
+    snprintf(q->cur, sizeof q->cur, "%s", q->res->qname);
+    send_try(eng, q, now);
+}
+
+enum auth_status dns_engine_run(struct dns_engine *eng, struct dns_q **qs, size_t n)
+{
+    size_t max = eng->max_inflight, next = 0, nact = 0, done = 0;
+    struct dns_q **act = calloc(max, sizeof *act);
+    struct pollfd *pfd = calloc(max, sizeof *pfd);
+
+    if (!act || !pfd) {
+        free(act);
+        free(pfd);
+        return AUTH_ENOMEM;
+    }
+    while (done < n) {
+        uint64_t now = now_ms(), first = UINT64_MAX;
+        int rc;
+
+        while (nact < max && next < n) {
+            start(eng, qs[next], now);
+            act[nact++] = qs[next++];
+        }
+        for (size_t i = 0; i < nact; i++) {
+            pfd[i].fd = act[i]->state == Q_DONE ? -1 : act[i]->fd;
+            pfd[i].events = wanted_events(act[i]);
+            pfd[i].revents = 0;
+            if (act[i]->state != Q_DONE && act[i]->deadline_ms < first)
+                first = act[i]->deadline_ms;
+        }
+        rc = poll(pfd, nact, first == UINT64_MAX ? 0 :
+                  first <= now ? 0 : (int)(first - now));
+        if (rc < 0 && errno != EINTR)
+            break;
+        now = now_ms();
+        for (size_t i = 0; i < nact; i++) {
+            struct dns_q *q = act[i];
+            if (q->state != Q_DONE && pfd[i].fd == q->fd && pfd[i].revents) {
+                if (q->state == Q_UDP)
+                    udp_readable(eng, q, now);
+                else
+                    tcp_io(eng, q, now);
+            }
+            if (q->state != Q_DONE && now >= q->deadline_ms) {
+                eng->stats.timeouts++;
+                next_try(eng, q, now);
+            }
+        }
+        for (size_t i = 0; i < nact;) {
+            if (act[i]->state == Q_DONE) {
+                act[i] = act[--nact];
+                done++;
+            } else {
+                i++;
+            }
+        }
+    }
+    if (done < n) {                       /* poll failed: fail what is left */
+        uint64_t now = now_ms();
+        for (size_t i = 0; i < nact; i++)
+            if (act[i]->state != Q_DONE)
+                fail_local(eng, act[i], now, "poll");
+        for (; next < n; next++) {
+            qs[next]->fd = -1;
+            qs[next]->start_ms = now;
+            fail_local(eng, qs[next], now, "poll");
+        }
+    }
+    free(act);
+    free(pfd);
+    return done == n ? AUTH_OK : AUTH_EIO;
+}

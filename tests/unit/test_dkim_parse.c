@@ -1,0 +1,285 @@
+/*
+ * test_dkim_parse.c - tag lists, key records, header block parsing and
+ * canonicalisation (RFC 6376 3.4.5 example), streaming body hash
+ * independent of chunking, bad and oversized inputs.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "auth/dkim.h"
+#include "auth/message.h"
+#include "dkim/dkim_int.h"
+
+static void test_tags_ok(void **state)
+{
+    const char *s = " v=1; a=rsa-sha256;\r\n\tb=abc\r\n def ; d = example.com ;";
+    struct dkim_tags t;
+    const struct dkim_tag *b;
+    char err[128];
+
+    (void)state;
+    assert_int_equal(dkim_tags_parse(s, strlen(s), &t, err, sizeof err), AUTH_OK);
+    assert_int_equal(t.count, 4);
+    b = dkim_tags_get(&t, "b");
+    assert_non_null(b);
+    assert_int_equal(b->value_len, strlen("abc\r\n def"));
+    assert_memory_equal(dkim_tags_get(&t, "d")->value, "example.com", 11);
+    /* raw span of b= runs from after '=' to the ';' */
+    assert_int_equal(s[b->raw_value_end], ';');
+    assert_int_equal(s[b->raw_value_off - 1], '=');
+}
+
+static void test_tags_bad(void **state)
+{
+    static const char *const bad[] = {
+        "a=1; a=2", "1a=x", "a", "a=b\x01", "=x", "a=\xc3\xa9", "a=b c; ;x",
+    };
+    struct dkim_tags t;
+    char err[128];
+    char many[2000];
+    size_t n = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(dkim_tags_parse(bad[i], strlen(bad[i]), &t, err, sizeof err),
+                         AUTH_EPARSE);
+    for (int i = 0; i < 70; i++)
+        n += (size_t)snprintf(many + n, sizeof many - n, "t%d=x;", i);
+    assert_int_equal(dkim_tags_parse(many, n, &t, err, sizeof err), AUTH_ELIMIT);
+}
+
+static char *record_of(EVP_PKEY *k)
+{
+    char err[128], **rec = calloc(1, sizeof *rec), *r;
+    assert_int_equal(dkim_record_for_key(k, rec, err, sizeof err), AUTH_OK);
+    r = *rec;
+    free(rec);
+    return r;
+}
+
+static void test_key_records(void **state)
+{
+    EVP_PKEY *rsa, *ed;
+    struct dkim_key *k;
+    char err[160], *r1, *r2;
+
+    (void)state;
+    assert_int_equal(dkim_keygen(DKIM_KEY_RSA, 1024, &rsa, err, sizeof err), AUTH_OK);
+    assert_int_equal(dkim_keygen(DKIM_KEY_ED25519, 0, &ed, err, sizeof err), AUTH_OK);
+    r1 = record_of(rsa);
+    r2 = record_of(ed);
+    assert_int_equal(dkim_key_parse(r1, strlen(r1), &k, err, sizeof err), AUTH_OK);
+    assert_int_equal(dkim_key_type(k), DKIM_KEY_RSA);
+    assert_int_equal(dkim_key_bits(k), 1024);
+    assert_false(dkim_key_revoked(k));
+    dkim_key_free(k);
+    assert_int_equal(dkim_key_parse(r2, strlen(r2), &k, err, sizeof err), AUTH_OK);
+    assert_int_equal(dkim_key_type(k), DKIM_KEY_ED25519);
+    dkim_key_free(k);
+    /* revoked, flags, hash list */
+    assert_int_equal(dkim_key_parse("v=DKIM1; t=y:s; h=sha1; p=", 26, &k, err, sizeof err),
+                     AUTH_OK);
+    assert_true(dkim_key_revoked(k));
+    assert_true(dkim_key_testing(k));
+    assert_true(dkim_key_strict(k));
+    assert_false(dkim_key_allows_hash(k, "sha256"));
+    dkim_key_free(k);
+    /* an Ed25519 p= under k=rsa is not a key; v= not first; unknown k= */
+    {
+        const char *p = strstr(r2, "p=");
+        char bad[256];
+        snprintf(bad, sizeof bad, "k=rsa; %s", p);
+        assert_int_equal(dkim_key_parse(bad, strlen(bad), &k, err, sizeof err), AUTH_EPARSE);
+        assert_null(strstr(err, p + 2));          /* never quotes key material */
+    }
+    assert_int_equal(dkim_key_parse("k=rsa; v=DKIM1; p=", 18, &k, err, sizeof err), AUTH_EPARSE);
+    assert_int_equal(dkim_key_parse("k=dsa; p=AAAA", 13, &k, err, sizeof err), AUTH_EPARSE);
+    assert_int_equal(dkim_key_parse("p=@@@@", 6, &k, err, sizeof err), AUTH_EPARSE);
+    assert_int_equal(dkim_key_parse("v=DKIM1", 7, &k, err, sizeof err), AUTH_EPARSE);
+    free(r1);
+    free(r2);
+    EVP_PKEY_free(rsa);
+    EVP_PKEY_free(ed);
+}
+
+static void test_key_huge(void **state)
+{
+    size_t n = 100 * 1024;
+    char *big = malloc(n + 3);
+    struct dkim_key *k = NULL;
+    char err[160];
+
+    (void)state;
+    memcpy(big, "p=", 2);
+    memset(big + 2, 'A', n);
+    big[n + 2] = '\0';
+    assert_int_not_equal(dkim_key_parse(big, n + 2, &k, err, sizeof err), AUTH_OK);
+    assert_null(k);
+    free(big);
+}
+
+static void test_headers(void **state)
+{
+    const char *m = "From: a@b\nSubject: x\n\ty\r\nX-Empty:\n\nbody\n";
+    struct msg_headers *h;
+    size_t hl, bo;
+    char err[128];
+
+    (void)state;
+    assert_int_equal(msg_header_end(m, strlen(m), &hl, &bo), AUTH_OK);
+    assert_string_equal(m + bo, "body\n");
+    assert_int_equal(msg_headers_parse(m, hl, NULL, &h, err, sizeof err), AUTH_OK);
+    assert_int_equal(msg_headers_count(h), 3);
+    assert_true(msg_header_name_is(msg_headers_get(h, 1), "subject", 7));
+    assert_int_equal(msg_headers_get(h, 1)->raw_len, strlen("Subject: x\n\ty\r\n"));
+    assert_int_equal(msg_headers_find(h, "x-empty", 0), 2);
+    msg_headers_free(h);
+    assert_int_equal(msg_headers_parse(" cont\n", 6, NULL, &h, err, sizeof err), AUTH_EPARSE);
+    assert_int_equal(msg_headers_parse("no colon here\n", 14, NULL, &h, err, sizeof err),
+                     AUTH_EPARSE);
+    assert_int_equal(msg_header_end("A: b\r\n", 6, &hl, &bo), AUTH_ENOTFOUND);
+}
+
+static void test_header_limits(void **state)
+{
+    size_t n = 10001, len = n * 6;
+    char *m = malloc(len + 1);
+    struct msg_headers *h = NULL;
+    struct msg_parse_params p = { .max_fields = 10000 };
+    char err[128];
+
+    (void)state;
+    for (size_t i = 0; i < n; i++)
+        memcpy(m + i * 6, "X: y\r\n", 6);
+    assert_int_equal(msg_headers_parse(m, len, &p, &h, err, sizeof err), AUTH_ELIMIT);
+    assert_null(h);
+    assert_int_equal(msg_headers_parse(m, len - 6, &p, &h, err, sizeof err), AUTH_OK);
+    assert_int_equal(msg_headers_count(h), 10000);
+    msg_headers_free(h);
+    p.max_bytes = 100;
+    assert_int_equal(msg_headers_parse(m, len, &p, &h, err, sizeof err), AUTH_ELIMIT);
+    free(m);
+}
+
+static void test_canon_rfc_example(void **state)
+{
+    /* RFC 6376 3.4.5 */
+    const char *a = "A: X\r\n", *b = "B : Y\t\r\n\tZ  \r\n";
+    char out[64];
+    size_t n;
+
+    (void)state;
+    n = dkim_canon_header(DKIM_CANON_RELAXED, a, strlen(a), true, out, sizeof out);
+    assert_int_equal(n, 5);
+    assert_memory_equal(out, "a:X\r\n", 5);
+    n = dkim_canon_header(DKIM_CANON_RELAXED, b, strlen(b), true, out, sizeof out);
+    assert_memory_equal(out, "b:Y Z\r\n", n);
+    n = dkim_canon_header(DKIM_CANON_SIMPLE, b, strlen(b), true, out, sizeof out);
+    assert_memory_equal(out, b, n);
+    /* bare LF folding becomes CRLF in simple */
+    n = dkim_canon_header(DKIM_CANON_SIMPLE, "B: Y\n Z\n", 8, true, out, sizeof out);
+    assert_int_equal(n, 10);
+    assert_memory_equal(out, "B: Y\r\n Z\r\n", 10);
+}
+
+static char *bh_of(enum dkim_canon c, const char *body, size_t len, size_t chunk)
+{
+    struct dkim_bodyhash *bh;
+    unsigned char md[64];
+    size_t mdlen;
+
+    assert_int_equal(dkim_bodyhash_new(c, DKIM_RSA_SHA256, (uint64_t)-1, &bh), AUTH_OK);
+    for (size_t i = 0; i < len; i += chunk)
+        dkim_bodyhash_update(bh, body + i, len - i < chunk ? len - i : chunk);
+    assert_int_equal(dkim_bodyhash_final(bh, md, &mdlen, NULL), AUTH_OK);
+    dkim_bodyhash_free(bh);
+    return dkim_b64_encode(md, mdlen);
+}
+
+static void expect_bh(enum dkim_canon c, const char *body, const char *canonical)
+{
+    char *want, *got;
+    unsigned char md[32];
+    unsigned int n;
+
+    EVP_Digest(canonical, strlen(canonical), md, &n, EVP_sha256(), NULL);
+    want = dkim_b64_encode(md, n);
+    for (size_t chunk = 1; chunk <= strlen(body) + 1; chunk++) {
+        got = bh_of(c, body, strlen(body), chunk);
+        assert_string_equal(got, want);
+        free(got);
+    }
+    free(want);
+}
+
+static void test_body_canon(void **state)
+{
+    (void)state;
+    /* RFC 6376 3.4.5 body */
+    expect_bh(DKIM_CANON_RELAXED, " C \r\nD \t E\r\n\r\n\r\n", " C\r\nD E\r\n");
+    expect_bh(DKIM_CANON_SIMPLE, " C \r\nD \t E\r\n\r\n\r\n", " C \r\nD \t E\r\n");
+    /* empty bodies (RFC 6376 3.4.3, 3.4.4 with errata 1384) */
+    expect_bh(DKIM_CANON_SIMPLE, "", "\r\n");
+    expect_bh(DKIM_CANON_RELAXED, "", "");
+    expect_bh(DKIM_CANON_SIMPLE, "\r\n\r\n", "\r\n");
+    expect_bh(DKIM_CANON_RELAXED, " \r\n\t\n", "");
+    /* LF-only, no final newline, bare CR as content */
+    expect_bh(DKIM_CANON_SIMPLE, "a\nb", "a\r\nb\r\n");
+    expect_bh(DKIM_CANON_RELAXED, "a  b \n\nc\r", "a b\r\n\r\nc\r\r\n");
+    expect_bh(DKIM_CANON_SIMPLE, "x\r\ry\r\n", "x\r\ry\r\n");
+    expect_bh(DKIM_CANON_RELAXED, "  lead\r\n", " lead\r\n");
+}
+
+static void test_body_limit(void **state)
+{
+    struct dkim_bodyhash *bh;
+    unsigned char md[64], want[32];
+    size_t mdlen;
+    unsigned int n;
+    uint64_t total;
+
+    (void)state;
+    assert_int_equal(dkim_bodyhash_new(DKIM_CANON_SIMPLE, DKIM_RSA_SHA256, 3, &bh), AUTH_OK);
+    dkim_bodyhash_update(bh, "abcdef\n", 7);
+    assert_int_equal(dkim_bodyhash_final(bh, md, &mdlen, &total), AUTH_OK);
+    dkim_bodyhash_free(bh);
+    assert_int_equal(total, 8);
+    EVP_Digest("abc", 3, want, &n, EVP_sha256(), NULL);
+    assert_memory_equal(md, want, 32);
+}
+
+static void test_b64(void **state)
+{
+    unsigned char out[16];
+
+    (void)state;
+    assert_int_equal(dkim_b64_decode("aGk=", 4, out, sizeof out), 2);
+    assert_int_equal(dkim_b64_decode("a G\r\n k =", 9, out, sizeof out), 2);
+    assert_int_equal(dkim_b64_decode("aGk=x", 5, out, sizeof out), (size_t)-1);
+    assert_int_equal(dkim_b64_decode("a===", 4, out, sizeof out), (size_t)-1);
+    assert_int_equal(dkim_b64_decode("!!!!", 4, out, sizeof out), (size_t)-1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tags_ok),
+        cmocka_unit_test(test_tags_bad),
+        cmocka_unit_test(test_key_records),
+        cmocka_unit_test(test_key_huge),
+        cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_header_limits),
+        cmocka_unit_test(test_canon_rfc_example),
+        cmocka_unit_test(test_body_canon),
+        cmocka_unit_test(test_body_limit),
+        cmocka_unit_test(test_b64),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
