@@ -16,5 +16,5 @@ if [ ! -x "$build/mailctl" ]; then
     echo "conformance: $build/mailctl not built (run make first)" >&2
     exit 2
 fi
-exec python3 "$suite" -j 2 "$@" \
+exec "$suite" -j 2 "$@" \
     --cmd "$build/mailctl spf check --ip {host} --mail-from {mailfrom} --helo {helo} --json"
