@@ -433,6 +433,45 @@ static void profiles(void **state)
     families = "mx,ptr";
 }
 
+/* Every spf.* id through check-dns, on the SPF tests' zones and spfaudit.example. */
+static void spf_ids(void **state)
+{
+    static const char *const cases[][3] = {
+        {"over.spf-tests.example", "spf.lookup-limit", "fail"},
+        {"loop1.spf-tests.example", "spf.loop", "fail"},
+        {"multi.spf-tests.example", "spf.multiple", "fail"},
+        {"syntax.spf-tests.example", "spf.syntax", "fail"},
+        {"plusall.spf-tests.example", "spf.all-pass", "fail"},
+        {"neutral.spf-tests.example", "spf.all-neutral", "warn"},
+        {"ptr.spf-tests.example", "spf.ptr-used", "warn"},
+        {"afterall.spf-tests.example", "spf.redirect-ignored", "warn"},
+        {"afterall.spf-tests.example", "spf.after-all", "warn"},
+        {"macro.spf-tests.example", "spf.macro-count", "info"},
+        {"void.spf-tests.example", "spf.void-limit", "fail"},
+        {"bigmx.spf-tests.example", "spf.mx-names-limit", "fail"},
+        {"noinc.spf-tests.example", "spf.include-no-record", "fail"},
+        {"temp.spf-tests.example", "spf.include-error", "error"},
+        {"parked.spf-tests.example", "spf.missing", "fail"},
+        {"big.spfaudit.example", "spf.record-size", "warn"},
+        {"old.spfaudit.example", "spf.type99", "info"},
+        {"derived.spfaudit.example", "ptr.fcrdns", "fail"},
+        {"broken.example", "spf.all-pass", "fail"},
+    };
+    families = "spf";
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct test_out out;
+        json_t *doc;
+        run(&out, NULL, "--json", cases[i][0], NULL);
+        doc = json_of(out.out);
+        expect_id(doc, cases[i][1], cases[i][2]);
+        if (!strcmp(cases[i][2], "fail"))
+            assert_int_equal(out.status, 1);
+        json_decref(doc);
+        test_out_free(&out);
+    }
+    families = "mx,ptr";
+}
+
 static void usage_errors(void **state)
 {
     struct test_out out;
@@ -463,6 +502,7 @@ int main(void)
         cmocka_unit_test(transport_records),
         cmocka_unit_test(dkim_keys),
         cmocka_unit_test(dmarc_policies),
+        cmocka_unit_test(spf_ids),
         cmocka_unit_test(profiles),
         cmocka_unit_test(usage_errors),
     };
