@@ -344,6 +344,8 @@ static int engine_params(struct cli *c)
     c->dns.servers = g_opts.resolvers;
     c->dns.nservers = g_opts.nresolvers;
     c->dns.timeout_ms = g_opts.timeout_ms;
+    if ((rc = cmd_dns_tape(&c->dns.tape)) != EXIT_OK)
+        return rc;
     c->opt.dns = &c->dns;
     c->opt.ca_file = g_opts.ca_file;
     return EXIT_OK;

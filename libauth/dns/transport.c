@@ -87,6 +87,41 @@ static void finish(struct dns_engine *eng, struct dns_q *q, uint64_t now)
         dns_result_set_why(r, "%s: %.160s, from %s", dns_status_name(r->status),
                            detail, r->server[0] ? r->server : servers);
     }
+    if (dns_tape_recording(eng->tape) && !q->taped)
+        dns_tape_put(eng->tape, q->cur, r->qtype, r->status, NULL, 0, false, r->why);
+}
+
+/* Replay: answer this try from the tape instead of the network. */
+static bool on_message(struct dns_engine *eng, struct dns_q *q, const uint8_t *msg,
+                       size_t len, bool tcp, uint64_t now);
+
+static void replay_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
+{
+    struct dns_tape_answer a;
+    uint8_t *buf;
+
+    if (!dns_tape_get(eng->tape, q->cur, q->res->qtype, &a)) {
+        q->res->status = DNS_ERROR;
+        dns_result_set_why(q->res, "%s %s is not in the replay file", q->cur,
+                           dns_type_name(q->res->qtype));
+        q->state = Q_DONE;
+        return;
+    }
+    if (a.status != DNS_DATA || a.len < 12 || !(buf = malloc(a.len))) {
+        q->res->status = a.status == DNS_DATA ? DNS_MALFORMED : a.status;
+        dns_result_set_why(q->res, "%s", a.why ? a.why : "replayed without a message");
+        q->state = Q_DONE;
+        return;
+    }
+    memcpy(buf, a.wire, a.len);
+    buf[0] = (uint8_t)(q->id >> 8);          /* the recorded reply, for this query */
+    buf[1] = (uint8_t)q->id;
+    if (!on_message(eng, q, buf, a.len, a.tcp, now) && q->state != Q_DONE) {
+        q->res->status = DNS_MALFORMED;
+        dns_result_set_why(q->res, "the replayed message for %s does not answer it", q->cur);
+        q->state = Q_DONE;
+    }
+    free(buf);
 }
 
 /* A local failure that no retry will fix. */
@@ -144,6 +179,10 @@ static void send_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
     q->wire = NULL;
     if (!dns_random_id(&q->id)) {
         fail_local(eng, q, now, "getrandom");
+        return;
+    }
+    if (dns_tape_replaying(eng->tape)) {
+        replay_try(eng, q, now);
         return;
     }
     st = dns_query_wire(q->cur, q->res->qtype, q->id, q->edns, &wire, &len);
@@ -233,6 +272,8 @@ static bool on_message(struct dns_engine *eng, struct dns_q *q, const uint8_t *m
         return true;
     case DNS_WIRE_FOLLOW:
         eng->stats.answers++;
+        if (dns_tape_recording(eng->tape))
+            dns_tape_put(eng->tape, q->cur, r->qtype, DNS_DATA, msg, len, tcp, NULL);
         snprintf(q->cur, sizeof q->cur, "%s", follow);
         q->tries = q->rcode_fails = 0;
         q->garbage = false;
@@ -260,6 +301,10 @@ static bool on_message(struct dns_engine *eng, struct dns_q *q, const uint8_t *m
         close_fd(q);
         send_try(eng, q, now);
         return true;
+    }
+    if (dns_tape_recording(eng->tape)) {
+        dns_tape_put(eng->tape, q->cur, r->qtype, DNS_DATA, msg, len, tcp, NULL);
+        q->taped = true;
     }
     finish(eng, q, now);
     return true;

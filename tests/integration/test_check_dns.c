@@ -472,6 +472,62 @@ static void spf_ids(void **state)
     families = "mx,ptr";
 }
 
+/* --dns-record saves every answer; --dns-replay reproduces the report with
+ * no DNS server at all (the resolver named is a port nobody listens on). */
+static void dns_record_replay(void **state)
+{
+    char tape[] = "/tmp/mailctl-tape-XXXXXX", spec[64];
+    int fd = mkstemp(tape);
+    struct test_out rec, rep;
+    json_t *a, *b;
+
+    assert_true(fd >= 0);
+    close(fd);
+    families = NULL;
+    run(&rec, NULL, "--json", "--dns-record", tape, "broken.example", NULL);
+    assert_int_equal(rec.status, 1);
+    snprintf(spec, sizeof spec, "127.0.0.1:%d", test_free_port());
+    {
+        char *argv[] = { (char *)test_mailctl(), "--resolver", spec, "--timeout", "0.2",
+                         "--dns-replay", tape, "check-dns", "--no-smtp", "--json",
+                         "broken.example", NULL };
+        assert_int_equal(test_run(argv, NULL, NULL, 0, 60, &rep), 0);
+    }
+    assert_int_equal(rep.status, 1);
+    a = json_of(rec.out);
+    b = json_of(rep.out);
+    assert_true(json_equal(json_object_get(a, "findings"), json_object_get(b, "findings")));
+    assert_true(json_equal(json_object_get(a, "records"), json_object_get(b, "records")));
+    assert_true(json_array_size(json_object_get(a, "findings")) > 10);
+    json_decref(a);
+    json_decref(b);
+    test_out_free(&rec);
+    test_out_free(&rep);
+    /* a question the tape lacks is an error, never a guess */
+    {
+        char *argv[] = { (char *)test_mailctl(), "--dns-replay", tape, "check-dns",
+                         "--no-smtp", "--json", "good.example", NULL };
+        assert_int_equal(test_run(argv, NULL, NULL, 0, 60, &rep), 0);
+        assert_int_equal(rep.status, 3);
+        assert_non_null(strstr(rep.out, "not in the replay file"));
+        test_out_free(&rep);
+    }
+    /* not a tape: usage error naming the file */
+    fd = open(tape, O_WRONLY | O_TRUNC);
+    assert_true(write(fd, "hello\n", 6) == 6);
+    close(fd);
+    {
+        char *argv[] = { (char *)test_mailctl(), "--dns-replay", tape, "mx",
+                         "good.example", NULL };
+        assert_int_equal(test_run(argv, NULL, NULL, 0, 60, &rep), 0);
+        assert_int_equal(rep.status, 2);
+        assert_non_null(strstr(rep.err, "not a mailctl DNS tape"));
+        test_out_free(&rep);
+    }
+    unlink(tape);
+    families = "mx,ptr";
+}
+
 static void usage_errors(void **state)
 {
     struct test_out out;
@@ -504,6 +560,7 @@ int main(void)
         cmocka_unit_test(dmarc_policies),
         cmocka_unit_test(spf_ids),
         cmocka_unit_test(profiles),
+        cmocka_unit_test(dns_record_replay),
         cmocka_unit_test(usage_errors),
     };
     return cmocka_run_group_tests(tests, start, stop);
