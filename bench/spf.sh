@@ -24,7 +24,7 @@ run() {   # name cmd [runner args...]
     t0=$(date +%s.%N)
     "$suite" -j "$jobs" "$@" --cmd "$cmd" > "$out/$name.log" 2>&1
     t1=$(date +%s.%N)
-    line=$(tail -n 1 "$out/$1.log")
+    line=$(tail -n 1 "$out/$name.log")
     echo "$t0 $t1" | awk '{printf "%.2f", $2 - $1}' > "$out/$name.time"
     echo "$line" | sed -n 's/^SPF suite: \([0-9]*\) passed, \([0-9]*\) failed/\1 \2/p' > "$out/$name.count"
 }
