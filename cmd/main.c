@@ -14,8 +14,10 @@ struct command {
 
 /* Sorted by name.  A command is added by adding a file and a line here. */
 static const struct command commands[] = {
+    {"auth", cmd_auth, "SPF + DKIM + DMARC verdict on a received message, as Authentication-Results"},
     {"check-dns", cmd_check_dns, "the deliverability audit of one or many domains"},
     {"dkim", cmd_dkim, "DKIM keys, records, signing and verification"},
+    {"dmarc", cmd_dmarc, "DMARC policy: discovery (tree walk, PSL or both), record and lint"},
     {"mx", cmd_mx, "MX hosts with addresses, PTR names and forward-confirmation"},
     {"ptr", cmd_ptr, "PTR names of an address and whether each forward-confirms"},
     {"send-test", cmd_send_test, "deliver a test message and show the SMTP transcript"},
@@ -26,7 +28,8 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
         "usage: mailctl [--resolver HOST[:PORT]]... [--timeout SEC] [--json] [--no-color]\n"
-        "               [--ca-file FILE] [-v|-q] COMMAND [ARGS...]\n\n"
+        "               [--ca-file FILE] [--dns-record FILE|--dns-replay FILE] [-v|-q]\n"
+        "               COMMAND [ARGS...]\n\n"
         "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(fp, "  %-12s %s\n", commands[i].name, commands[i].summary);
@@ -70,7 +73,7 @@ int main(int argc, char **argv)
             char **sub = argv + optind;
             int subc = argc - optind;
             optind = 0;             /* reset getopt for the subcommand */
-            return commands[i].run(subc, sub);
+            return cmd_finish(commands[i].run(subc, sub));
         }
     }
     return cmd_usage_error(NULL, "unknown command '%s'", argv[optind]);

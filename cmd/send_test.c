@@ -348,7 +348,7 @@ static void attempt(const struct opts *o, const struct target *t, enum smtp_tls_
             out->queue_id[0] = '\0';
     }
     if ((f = smtp_client_tls(c))) {
-        out->tls = smtp_client_tls_active(c) || f->version[0];
+        out->tls = f->version[0] != '\0';
         snprintf(out->facts.version, sizeof out->facts.version, "%s", f->version);
         snprintf(out->facts.cipher, sizeof out->facts.cipher, "%s", f->cipher);
         snprintf(out->facts.subject, sizeof out->facts.subject, "%s", f->subject);
@@ -536,14 +536,12 @@ int cmd_send_test(int argc, char **argv)
             struct auth_ip ip;
             if (auth_ip_parse(one.host, &ip) != AUTH_OK)
                 return cmd_usage_error("send-test", "bad --server address '%s'", one.host);
-            snprintf(one.address, sizeof one.address, "%s", one.host);
+            auth_ip_format(&ip, one.address, sizeof one.address);
         }
     }
     if (o.user && mode == SMTP_TLS_NONE && !o.plaintext_auth)
         return cmd_usage_error("send-test", "--user with --tls none sends the password in "
                                "clear; add --allow-plaintext-auth to really do that");
-    if (o.dkim_key)
-        return cmd_error(EXIT_USAGE, "--dkim-key: DKIM signing is not available in this build");
     if ((rc = read_password(&o, &password)) != EXIT_OK)
         return rc;
     if (o.body_file && st_read_file(o.body_file, ST_BODY_MAX, &body, &bodylen, err,
@@ -558,6 +556,13 @@ int cmd_send_test(int argc, char **argv)
         return cmd_error(EXIT_USAGE, "%s", err);
     }
     free(body);
+    if (o.dkim_key && st_message_sign(&msg, o.dkim_key, strrchr(o.from, '@') ?
+                                      strrchr(o.from, '@') + 1 : "", o.selector, err,
+                                      sizeof err) < 0) {
+        st_message_free(&msg);
+        free(password);
+        return cmd_error(EXIT_USAGE, "--dkim-key: %s", err);
+    }
     if (o.server)
         rc = deliver(&o, mode, password, &one, 1, &msg);
     else if ((rc = mx_targets(&o, &targets, &ntargets)) == EXIT_OK)

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/dkim.h"
+#include "auth/message.h"
 #include "send_test_msg.h"
 
 /* Append into a growing buffer; *cap doubles as needed. */
@@ -152,4 +154,48 @@ int st_read_file(const char *path, size_t max, char **out, size_t *len, char *er
     *out = buf;
     *len = n;
     return 0;
+}
+
+/* Prepend a DKIM-Signature (relaxed/relaxed, default header set) made with
+ * the key at key_path for d=domain, s=selector. */
+int st_message_sign(struct st_message *m, const char *key_path, const char *domain,
+                    const char *selector, char *err, size_t errlen)
+{
+    struct dkim_sign_params p = { .domain = domain, .selector = selector, .algorithm = -1,
+                                  .header_canon = DKIM_CANON_RELAXED,
+                                  .body_canon = DKIM_CANON_RELAXED, .crlf = true };
+    struct msg_headers *hdrs = NULL;
+    struct dkim_sign *s = NULL;
+    EVP_PKEY *key = NULL;
+    size_t hdr_len, body_off, hlen;
+    char *field = NULL, *signed_text;
+    int rc = -1;
+
+    if (dkim_privkey_load(key_path, &key, err, errlen) != AUTH_OK)
+        return -1;
+    p.key = key;
+    if (msg_header_end(m->text, m->len, &hdr_len, &body_off) != AUTH_OK ||
+        msg_headers_parse(m->text, hdr_len, NULL, &hdrs, err, errlen) != AUTH_OK)
+        goto out;
+    if (dkim_sign_new(&p, hdrs, &s, err, errlen) != AUTH_OK ||
+        dkim_sign_body(s, m->text + body_off, m->len - body_off) != AUTH_OK ||
+        dkim_sign_final(s, &field, err, errlen) != AUTH_OK)
+        goto out;
+    hlen = strlen(field);
+    if (!(signed_text = malloc(hlen + m->len + 1))) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    memcpy(signed_text, field, hlen);
+    memcpy(signed_text + hlen, m->text, m->len + 1);
+    free(m->text);
+    m->text = signed_text;
+    m->len += hlen;
+    rc = 0;
+out:
+    free(field);
+    dkim_sign_free(s);
+    msg_headers_free(hdrs);
+    EVP_PKEY_free(key);
+    return rc;
 }

@@ -23,6 +23,11 @@ int st_message_build(struct st_message *m, const char *from, const char *const *
                      char *err, size_t errlen);
 void st_message_free(struct st_message *m);
 
+/* Sign with DKIM: prepend a DKIM-Signature made with the private key at
+ * key_path for d=domain s=selector.  Returns 0, or -1 with err set. */
+int st_message_sign(struct st_message *m, const char *key_path, const char *domain,
+                    const char *selector, char *err, size_t errlen);
+
 /* Read a whole file (at most max bytes) into *out (malloc, NUL-terminated).
  * Returns 0 or -1 with err set. */
 int st_read_file(const char *path, size_t max, char **out, size_t *len,

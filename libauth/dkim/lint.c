@@ -22,14 +22,12 @@ enum auth_status dkim_key_lint(const char *selector, const char *domain,
     if (dkim_key_parse(txt, len, &k, err, sizeof err) != AUTH_OK)
         return finding_addf(out, "dkim.key-syntax", SEV_FAIL, "key record does not parse",
                             NULL, REF, "%s: %s", where, err);
-    if (dkim_key_revoked(k)) {
-        dkim_key_free(k);
-        return finding_addf(out, "dkim.key-revoked", SEV_INFO, "key is revoked (empty p=)",
-                            NULL, REF, "%s publishes an empty p=: signatures with this "
-                            "selector cannot verify", where);
-    }
     bits = dkim_key_bits(k);
-    if (dkim_key_type(k) == DKIM_KEY_ED25519)
+    if (dkim_key_revoked(k))
+        st = finding_addf(out, "dkim.key-revoked", SEV_INFO, "key is revoked (empty p=)",
+                          NULL, REF, "%s publishes an empty p=: signatures with this "
+                          "selector cannot verify", where);
+    else if (dkim_key_type(k) == DKIM_KEY_ED25519)
         st = finding_addf(out, "dkim.key-weak", SEV_PASS, "Ed25519 key", NULL, "RFC 8463",
                           "%s: Ed25519 (note: some verifiers do not support it yet; "
                           "publish an RSA key beside it)", where);

@@ -64,6 +64,9 @@ enum auth_status walk_read(struct walk *w, const struct dns_batch *b)
         struct walk_level *lv = &w->lv[i];
         lv->res = dns_batch_result(b, lv->idx);
         lv->status = too_long(lv->name) ? DNS_NXDOMAIN : dns_result_status(lv->res);
+    }
+    for (size_t i = 0; i < w->n; i++) {
+        struct walk_level *lv = &w->lv[i];
         if (too_long(lv->name))
             continue;
         if (dns_status_is_temporary(lv->status)) {

@@ -134,7 +134,7 @@ enum auth_status smtp_conn_tls(struct smtp_client *c)
 
     st = tls_session_start(c->tls_ctx, c->fd, name, tls_now_ms() + c->t.tls_ms, &c->tls,
                            &c->facts, err, sizeof err);
-    c->have_facts = c->facts.version[0] != '\0';
+    c->have_facts = c->facts.version[0] != '\0' || c->facts.subject[0] != '\0';
     if (st == AUTH_ETIMEOUT)
         return smtp_failed(c, SMTP_FAIL_TIMEOUT, st, "%s", err);
     if (st != AUTH_OK)
@@ -258,12 +258,13 @@ static void transcript_reply(struct smtp_client *c, size_t used)
 static void transcript_bad(struct smtp_client *c)
 {
     size_t n = c->inlen < 120 ? c->inlen : 120;
-    const char *nl = memchr(c->inbuf, '\n', n);
+    size_t eol = 0;
     char shown[160];
     size_t k = 0;
 
-    if (nl)
-        n = (size_t)(nl - c->inbuf);
+    while (eol < n && c->inbuf[eol] != '\r' && c->inbuf[eol] != '\n')
+        eol++;
+    n = eol;
     for (size_t i = 0; i < n && k + 5 < sizeof shown; i++) {
         unsigned char ch = (unsigned char)c->inbuf[i];
         if (ch >= 0x20 && ch < 0x7f)

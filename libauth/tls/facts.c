@@ -101,8 +101,10 @@ void tls_facts_fill(SSL *ssl, struct tls_facts *f)
     X509 *cert = SSL_get1_peer_certificate(ssl);
     long v = SSL_get_verify_result(ssl);
 
-    snprintf(f->version, sizeof f->version, "%s", SSL_get_version(ssl));
-    snprintf(f->cipher, sizeof f->cipher, "%s", c ? SSL_CIPHER_get_name(c) : "");
+    if (SSL_is_init_finished(ssl)) {    /* before that, the version is only a wish */
+        snprintf(f->version, sizeof f->version, "%s", SSL_get_version(ssl));
+        snprintf(f->cipher, sizeof f->cipher, "%s", c ? SSL_CIPHER_get_name(c) : "");
+    }
     f->verified = cert && v == X509_V_OK;
     snprintf(f->verify_error, sizeof f->verify_error, "%s",
              f->verified ? "" : cert ? X509_verify_cert_error_string(v) : "no peer certificate");

@@ -1,0 +1,153 @@
+/*
+ * check_dkim.c - DKIM keys of a domain (dkim.*).
+ *
+ * There is no way to list a domain's selectors, so the audit asks the ones
+ * named with --selector, else the selectors the common providers use, all
+ * in one parallel batch, together with a random selector: an answer there
+ * means a wildcard answers every selector (its records are then not taken
+ * for keys).  The "_domainkey has no children" NXDOMAIN shortcut is never
+ * used: servers that do not follow RFC 8020 would hide real keys.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "auth/dkim.h"
+
+static const char *const common_selectors[] = {
+    "selector1", "selector2",                 /* Microsoft 365 */
+    "google",                                 /* Google Workspace */
+    "k1", "k2", "k3",                         /* Mailchimp / Mandrill */
+    "s1", "s2",                               /* SendGrid */
+    "default", "mail", "dkim", "smtp", "key1", "key2", "email",
+    "fm1", "fm2", "fm3",                      /* Fastmail */
+    "protonmail", "protonmail2", "protonmail3",
+    "zoho", "mxvault", "mandrill", "cm", "pm", "everlytickey1", "sig1",
+};
+
+#define MAX_ASKED 64
+
+struct asked {
+    const char *sel[MAX_ASKED];
+    char dated[8][16];          /* storage for dated selectors */
+    size_t n;
+};
+
+/* Common selectors plus dated ones for this and the two previous years. */
+static void default_selectors(struct asked *a)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    int year;
+
+    for (size_t i = 0; i < sizeof common_selectors / sizeof common_selectors[0]; i++)
+        a->sel[a->n++] = common_selectors[i];
+    gmtime_r(&now, &tm);
+    year = tm.tm_year + 1900;
+    for (int k = 0; k < 3; k++) {
+        snprintf(a->dated[2 * k], sizeof a->dated[0], "%d", year - k);
+        snprintf(a->dated[2 * k + 1], sizeof a->dated[0], "s%d", year - k);
+        a->sel[a->n++] = a->dated[2 * k];
+        a->sel[a->n++] = a->dated[2 * k + 1];
+    }
+}
+
+static bool looks_like_key(const struct dns_result *r, const char **txt, size_t *len)
+{
+    for (size_t i = 0; i < dns_result_count(r); i++) {
+        const struct dns_rr *rr = dns_result_rr(r, i);
+        const char *t = (const char *)rr->u.txt.data;
+        if ((rr->u.txt.len >= 7 && !strncmp(t, "v=DKIM1", 7)) || strstr(t, "p=")) {
+            *txt = t;
+            *len = rr->u.txt.len;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void random_label(char *buf, size_t len)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    snprintf(buf, len, "mailctl-%08lx%04lx", (unsigned long)ts.tv_nsec,
+             (unsigned long)(ts.tv_sec & 0xffff));
+}
+
+struct key_seen { size_t found, temp; const char *wild; size_t wild_len; };
+
+static enum auth_status one_selector(struct audit_ctx *ctx, const char *sel,
+                                     const struct dns_result *r, struct key_seen *ks,
+                                     struct finding_list *out, bool named)
+{
+    const char *txt;
+    size_t len;
+    char key[300];
+
+    if (dns_status_is_temporary(dns_result_status(r))) {
+        ks->temp++;
+        return named ? audit_dns_error(out, "dkim.not-found", dns_result_qname(r), r) : AUTH_OK;
+    }
+    if (!looks_like_key(r, &txt, &len)) {
+        if (!named)
+            return AUTH_OK;
+        return finding_addf(out, "dkim.not-found", SEV_FAIL, "no DKIM key at the named selector",
+                            NULL, "RFC 6376 3.6.2", "%s: %s", dns_result_qname(r),
+                            dns_status_name(dns_result_status(r)));
+    }
+    if (ks->wild && len == ks->wild_len && !memcmp(txt, ks->wild, len) && !named)
+        return AUTH_OK;     /* the wildcard's answer, not a key of this selector */
+    ks->found++;
+    snprintf(key, sizeof key, "dkim.%s", sel);
+    audit_add_record(ctx, key, txt);
+    return dkim_key_lint(sel, ctx->domain, txt, len, out);
+}
+
+enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out)
+{
+    struct asked a = {0};
+    struct key_seen ks = {0};
+    char name[400], rnd[40];
+    bool named = ctx->opt->nselectors > 0;
+    struct dns_batch *b = dns_batch_new(ctx->eng);
+    enum auth_status st;
+
+    if (!b)
+        return AUTH_ENOMEM;
+    if (named)
+        for (size_t i = 0; i < ctx->opt->nselectors && a.n < MAX_ASKED; i++)
+            a.sel[a.n++] = ctx->opt->selectors[i];
+    else
+        default_selectors(&a);
+    for (size_t i = 0; i < a.n; i++) {
+        snprintf(name, sizeof name, "%s._domainkey.%s", a.sel[i], ctx->domain);
+        dns_batch_add(b, name, DNS_T_TXT);
+    }
+    random_label(rnd, sizeof rnd);
+    snprintf(name, sizeof name, "%s._domainkey.%s", rnd, ctx->domain);
+    dns_batch_add(b, name, DNS_T_TXT);
+    st = dns_batch_wait(b);
+    if (st == AUTH_OK && looks_like_key(dns_batch_result(b, a.n), &ks.wild, &ks.wild_len))
+        st = finding_addf(out, "dkim.wildcard", SEV_WARN, "a wildcard answers every selector",
+                          NULL, "RFC 6376 3.6.2.1", "%s returned a key record: every "
+                          "selector appears to exist, so a mistyped selector still verifies "
+                          "against the wildcard key", name);
+    for (size_t i = 0; st == AUTH_OK && i < a.n; i++)
+        st = one_selector(ctx, a.sel[i], dns_batch_result(b, i), &ks, out, named);
+    if (st == AUTH_OK && !named && !ks.found)
+        st = ks.temp ? finding_addf(out, "dkim.not-found", SEV_ERROR,
+                                    "could not look up DKIM selectors", NULL, NULL,
+                                    "%zu of %zu selector queries failed", ks.temp, a.n)
+                     : finding_addf(out, "dkim.not-found", SEV_WARN,
+                                    "no DKIM key at any common selector", NULL,
+                                    "RFC 6376 3.6.2", "asked %zu common selectors under "
+                                    "_domainkey.%s; name yours with --selector", a.n,
+                                    ctx->domain);
+    else if (st == AUTH_OK && ks.found)
+        st = finding_addf(out, "dkim.not-found", SEV_PASS, "DKIM key published", NULL, NULL,
+                          "%zu selector%s with a key", ks.found, ks.found == 1 ? "" : "s");
+    dns_batch_free(b);
+    return st;
+}

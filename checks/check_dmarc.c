@@ -1,0 +1,27 @@
+/*
+ * check_dmarc.c - the DMARC policy of the domain (dmarc.*): discovery by the
+ * RFC 9989 tree walk (default) or the RFC 7489 public-suffix method, then
+ * the DMARC module's linter.
+ */
+#include <string.h>
+
+#include "audit.h"
+#include "auth/dmarc.h"
+
+enum auth_status check_dmarc(struct audit_ctx *ctx, struct finding_list *out)
+{
+    enum dmarc_discovery method = ctx->opt->dmarc_discovery &&
+                                  !strcmp(ctx->opt->dmarc_discovery, "psl")
+                                  ? DMARC_DISCOVERY_PSL : DMARC_DISCOVERY_TREEWALK;
+    struct dmarc_policy_info *pi = NULL;
+    char err[256];
+    enum auth_status st = dmarc_discover(ctx->eng, ctx->domain, method, &pi, err, sizeof err);
+
+    if (st != AUTH_OK)
+        return st;
+    if (pi->record && pi->record->text)
+        audit_add_record(ctx, "dmarc", pi->record->text);
+    st = dmarc_lint(ctx->eng, pi, out);
+    dmarc_policy_info_free(pi);
+    return st;
+}

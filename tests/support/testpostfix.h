@@ -1,0 +1,76 @@
+/*
+ * testpostfix.h - a real Postfix (Debian postfix) for integration tests, and
+ * the test certificate authority its TLS uses.
+ *
+ * test_ca_make() makes, with the openssl command, a CA and a server
+ * certificate signed by it (SANs: the given DNS names, localhost and
+ * 127.0.0.1), plus a second unrelated CA for verification-failure tests.
+ *
+ * test_postfix_start() runs Postfix on 127.0.0.1 with a throwaway config
+ * directory (one of a fixed set of slots under /tmp/mailctl-postfix, each
+ * listed once in /etc/postfix/main.cf's alternate_config_directories and
+ * held with a lock while in use, so parallel tests never share one):
+ * smtpd with STARTTLS on one free port, smtps (implicit TLS) on another,
+ * mail for DOMAIN delivered by virtual(8) to MAILBASE/DOMAIN/ as a Maildir.
+ * It polls until the banner answers (no blind sleep).  test_postfix_stop()
+ * always runs `postfix -c D stop` and removes the directory.
+ */
+#ifndef MAILCTL_TESTPOSTFIX_H
+#define MAILCTL_TESTPOSTFIX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct test_ca {
+    char dir[256];
+    char ca_file[320];        /* the test CA (PEM) */
+    char cert_file[320];      /* server certificate chain (PEM) */
+    char key_file[320];       /* its key */
+    char wrong_ca_file[320];  /* a CA that signed nothing here */
+};
+
+/* Make the CA and a server certificate for names (NULL-terminated) in dir
+ * (created if missing).  Returns 0 or -1 (message on stderr). */
+int test_ca_make(struct test_ca *ca, const char *dir, const char *const *names);
+
+struct test_postfix {
+    char dir[256];            /* config dir D */
+    char domain[128];
+    char mailbox[400];        /* D/mail/DOMAIN/new */
+    char maillog[300];
+    int port;                 /* smtpd + STARTTLS */
+    int smtps_port;           /* implicit TLS */
+    char spec[64];            /* "127.0.0.1:PORT" */
+    char smtps_spec[64];
+    struct test_ca ca;
+    int lock_fd;
+    bool running;
+};
+
+/* Start Postfix for domain.  Returns 0 or -1 (message and log on stderr). */
+int test_postfix_start(struct test_postfix *pf, const char *domain);
+void test_postfix_stop(struct test_postfix *pf);
+
+/* Wait (polling, up to timeout_s) for a delivered message containing needle
+ * in pf->mailbox; *content gets it (malloc, NUL-terminated).  0 or -1. */
+int test_postfix_wait_message(const struct test_postfix *pf, const char *needle,
+                              int timeout_s, char **content);
+
+/* Run a shell command line, output appended to log (may be NULL: /dev/null).
+ * Returns its exit status or -1. */
+int test_sh(const char *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Connect to 127.0.0.1:port and read until "220" arrives, polling up to
+ * timeout_s.  implicit_tls: only check that the port accepts connections.
+ * 0 when it answered, -1 otherwise. */
+int test_wait_banner(int port, bool implicit_tls, int timeout_s);
+
+/* Start a helper server program (argv[0] a path, NULL-terminated) that
+ * prints its TCP port on the first line of stdout; waits up to 15 s for it.
+ * The child dies with the test (PR_SET_PDEATHSIG).  Returns 0 with *pid and
+ * *port, or -1. */
+int test_server_spawn(char *const argv[], int *pid, int *port);
+/* SIGKILL and reap. */
+void test_server_kill(int pid);
+
+#endif
