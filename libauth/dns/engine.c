@@ -57,6 +57,7 @@ enum auth_status dns_engine_new(const struct dns_engine_params *params,
         eng->max_cname = DNS_CNAME_HARD_MAX;
     eng->no_cache = p->no_cache;
     eng->no_edns = p->no_edns;
+    eng->checking_disabled = p->checking_disabled;
     *out = eng;
     return AUTH_OK;
 }
