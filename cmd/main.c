@@ -28,7 +28,8 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
         "usage: mailctl [--resolver HOST[:PORT]]... [--timeout SEC] [--json] [--no-color]\n"
-        "               [--ca-file FILE] [-v|-q] COMMAND [ARGS...]\n\n"
+        "               [--ca-file FILE] [--dns-record FILE|--dns-replay FILE] [-v|-q]\n"
+        "               COMMAND [ARGS...]\n\n"
         "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(fp, "  %-12s %s\n", commands[i].name, commands[i].summary);
@@ -72,7 +73,7 @@ int main(int argc, char **argv)
             char **sub = argv + optind;
             int subc = argc - optind;
             optind = 0;             /* reset getopt for the subcommand */
-            return commands[i].run(subc, sub);
+            return cmd_finish(commands[i].run(subc, sub));
         }
     }
     return cmd_usage_error(NULL, "unknown command '%s'", argv[optind]);
