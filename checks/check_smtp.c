@@ -116,10 +116,12 @@ static enum auth_status tlsa_stage(struct dns_engine *eng, const struct mx_repor
     for (size_t i = 0; i < mx->nhosts; i++) {
         char name[DNS_MAX_NAME + 16];
         snprintf(name, sizeof name, "_25._tcp.%s", mx->hosts[i].host);
-        idx[i] = dns_batch_add(b, name, DNS_T_TLSA);
+        idx[i] = mx->hosts[i].ip_literal ? SIZE_MAX : dns_batch_add(b, name, DNS_T_TLSA);
     }
     st = dns_batch_wait(b);
     for (size_t i = 0; st == AUTH_OK && i < mx->nhosts; i++) {
+        if (idx[i] == SIZE_MAX)
+            continue;
         dh[i].tlsa = dns_batch_result(b, idx[i]);
         for (size_t k = 0; k < dns_result_count(dh[i].tlsa); k++) {
             const struct dns_rr *rr = dns_result_rr(dh[i].tlsa, k);
@@ -324,7 +326,12 @@ static size_t plan(struct audit_ctx *ctx, const struct mx_report *mx, struct pro
         for (size_t k = 0; k < mx->hosts[i].naddrs && n < MAX_PROBES; k++) {
             const struct ptr_report *a = &mx->hosts[i].addrs[k];
             bool priv = auth_ip_is_private(&a->addr), doc = auth_ip_is_documentation(&a->addr);
-            if ((priv || doc) && !ctx->opt->allow_private) {
+            bool dup = false;
+            for (size_t j = 0; j < i && !dup; j++)       /* a host listed twice */
+                dup = !strcmp(mx->hosts[j].host, mx->hosts[i].host);
+            if (dup)
+                break;
+            if (doc || (priv && !ctx->opt->allow_private)) {
                 finding_addf(out, "smtp.unreachable", SEV_SKIPPED, "MX address not probed",
                              NULL, NULL, "%s [%s] is a %s address%s", mx->hosts[i].host,
                              a->address, priv ? "private or loopback" : "documentation",

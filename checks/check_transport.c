@@ -25,8 +25,10 @@ static bool txt_is_tlsrpt(const char *t, size_t n) { return tlsrpt_is_record(t, 
 /* How a failed fetch is judged: what the domain got wrong is a fail; what
  * kept us from knowing (timeouts, resets, redirects and oversized answers,
  * which may be a middlebox's doing) is an error. */
-static enum finding_severity fetch_severity(enum auth_status st)
+static enum finding_severity fetch_severity(enum auth_status st, long http_status)
 {
+    if (http_status >= 300 && http_status < 400)
+        return SEV_ERROR;
     return st == AUTH_ENOTFOUND || st == AUTH_ETLS || st == AUTH_EPERM ? SEV_FAIL : SEV_ERROR;
 }
 
@@ -82,9 +84,10 @@ static enum auth_status check_policy(struct audit_ctx *ctx, struct finding_list 
                             NULL, "RFC 8461 3.3", "%s: %s; --allow-private probes it", url,
                             m->why);
     if (m->fetch_status != AUTH_OK)
-        return finding_addf(out, "mtasts.policy", fetch_severity(m->fetch_status),
-                            m->fetch_status == AUTH_ENOTFOUND || m->fetch_status == AUTH_ETLS ||
-                            m->fetch_status == AUTH_EPERM ? "MTA-STS policy cannot be fetched"
+        return finding_addf(out, "mtasts.policy",
+                            fetch_severity(m->fetch_status, m->fetch.http_status),
+                            fetch_severity(m->fetch_status, m->fetch.http_status) == SEV_FAIL
+                            ? "MTA-STS policy cannot be fetched"
                             : "could not fetch the MTA-STS policy",
                             "serve the policy as text/plain at that URL over HTTPS with a "
                             "certificate valid for mta-sts.DOMAIN, without redirects",

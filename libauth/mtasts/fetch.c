@@ -78,7 +78,7 @@ static size_t resolve_entry(struct dns_engine *eng, const char *host, unsigned p
         for (size_t j = 0; j < dns_result_count(r) && used < FETCH_MAX_ADDRS; j++) {
             const struct auth_ip *ip = &dns_result_rr(r, j)->u.addr;
             char a[AUTH_IP_STRLEN];
-            if ((auth_ip_is_private(ip) || auth_ip_is_documentation(ip)) && !allow_private) {
+            if (auth_ip_is_documentation(ip) || (auth_ip_is_private(ip) && !allow_private)) {
                 nprivate++;
                 continue;
             }

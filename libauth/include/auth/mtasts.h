@@ -65,7 +65,8 @@ struct mtasts_fetch_params {
     uint16_t port;               /* 0: 443 (other ports for lab and tests) */
     const char *ca_file;         /* PEM bundle replacing the system store, or NULL */
     unsigned timeout_ms;         /* whole transfer, connect included; 0: 15000 */
-    bool allow_private;          /* connect to loopback/private addresses too */
+    bool allow_private;          /* connect to loopback/private addresses too
+                                    (documentation prefixes never) */
 };
 
 struct mtasts_fetch_result {
