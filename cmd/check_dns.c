@@ -357,7 +357,7 @@ static int engine_params(struct cli *c)
     dns_engine_free(probe);
     c->dns.servers = g_opts.resolvers;
     c->dns.nservers = g_opts.nresolvers;
-    c->dns.timeout_ms = g_opts.timeout_ms;
+    cmd_dns_timeouts(&c->dns);
     if ((rc = cmd_dns_tape(&c->dns.tape)) != EXIT_OK)
         return rc;
     c->opt.dns = &c->dns;

@@ -70,6 +70,10 @@ int cmd_usage_error(const char *command, const char *fmt, ...)
  * EXIT_USAGE (bad spec) or EXIT_RUNTIME (no resolver). */
 int cmd_dns_engine(struct dns_engine **out);
 
+/* Apply --timeout/MAILCTL_DNS_TIMEOUT (a budget per DNS question, split
+ * over the tries) to engine parameters; no-op when neither was given. */
+void cmd_dns_timeouts(struct dns_engine_params *p);
+
 /* The DNS tape of --dns-record/--dns-replay, opened on first use (NULL
  * when neither was given).  Returns EXIT_OK or prints and returns
  * EXIT_USAGE (unreadable or bad replay file). */

@@ -106,6 +106,17 @@ static int resolvers_from_env(void)
     return EXIT_OK;
 }
 
+/* --timeout / MAILCTL_DNS_TIMEOUT is how long one DNS question may take in
+ * all: three tries of a third of it each (at least 100 ms a try), so a
+ * timeout costs what the user said, not three times that. */
+void cmd_dns_timeouts(struct dns_engine_params *p)
+{
+    if (!g_opts.timeout_ms)
+        return;
+    p->attempts = 3;
+    p->timeout_ms = g_opts.timeout_ms / 3 > 100 ? g_opts.timeout_ms / 3 : 100;
+}
+
 static struct dns_tape *g_tape;
 
 int cmd_dns_tape(struct dns_tape **out)
@@ -154,7 +165,7 @@ int cmd_dns_engine(struct dns_engine **out)
     }
     p.servers = g_opts.resolvers;
     p.nservers = g_opts.nresolvers;
-    p.timeout_ms = g_opts.timeout_ms;
+    cmd_dns_timeouts(&p);
     if ((rc = cmd_dns_tape(&p.tape)) != EXIT_OK)
         return rc;
     st = dns_engine_new(&p, out, err, sizeof err);

@@ -211,6 +211,20 @@ static void print_node(const struct spf_node *n, char *prefix, size_t plen, bool
     prefix[len] = '\0';
 }
 
+/* Whether any node has an error that makes evaluation fail (macro targets
+ * are only unknown, not errors). */
+static bool tree_has_error(const struct spf_node *n)
+{
+    enum spf_node_status st = spf_node_status(n);
+
+    if (st != SPF_NODE_OK && st != SPF_NODE_MACRO)
+        return true;
+    for (size_t i = 0; i < spf_node_child_count(n); i++)
+        if (tree_has_error(spf_node_child(n, i)))
+            return true;
+    return false;
+}
+
 int spf_tree_cmd(int argc, char **argv)
 {
     struct dns_engine *eng = NULL;
@@ -229,7 +243,7 @@ int spf_tree_cmd(int argc, char **argv)
         dns_engine_free(eng);
         return cmd_error(EXIT_RUNTIME, "spf tree %s: %s", domain, err);
     }
-    rc = spf_node_status(spf_tree_root(tree)) == SPF_NODE_OK &&
+    rc = !tree_has_error(spf_tree_root(tree)) &&
          spf_tree_lookups(tree) <= SPF_MAX_LOOKUPS ? EXIT_OK : EXIT_PROBLEM;
     if (g_opts.json) {
         json_t *o = json_object();

@@ -60,6 +60,10 @@ struct dns_rr *dns_result_add_rr(struct dns_result *r);
 void dns_result_set_why(struct dns_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* dns_name_check for names the engine is asked (not typed by a user):
+ * the same bounds, but a space is a legal label octet. */
+enum auth_status dns_name_check_query(const char *name, char *err, size_t errlen);
+
 /* Lower-case copy of name without a trailing dot ("." stays ".") into buf
  * (at least DNS_MAX_NAME + 2 bytes).  Returns false if it does not fit. */
 bool dns_name_normalise(const char *name, char *buf, size_t len);

@@ -152,7 +152,7 @@ size_t dns_batch_add(struct dns_batch *b, const char *name, uint16_t type)
     it = &b->items[b->n];
     memset(it, 0, sizeof *it);
     it->type = type;
-    if (dns_name_check(name, err, sizeof err) != AUTH_OK) {
+    if (dns_name_check_query(name, err, sizeof err) != AUTH_OK) {
         struct dns_result *r = owned_result(b->eng, name ? name : "", type);
         if (!r) {
             b->nomem = true;

@@ -151,7 +151,8 @@ static enum auth_status load(struct dns_tape *t, char *err, size_t errlen)
     fclose(fp);
     free(line);
     if (st == AUTH_OK) {
-        qsort(t->e, t->n, sizeof t->e[0], entry_cmp);
+        if (t->n)
+            qsort(t->e, t->n, sizeof t->e[0], entry_cmp);
         t->sorted = true;
     }
     return st;
@@ -206,7 +207,8 @@ static enum auth_status save(struct dns_tape *t, char *err, size_t errlen)
     snprintf(tmp, sizeof tmp, "%s.tmp.%ld", t->path, (long)getpid());
     if (!(fp = fopen(tmp, "w")))
         return auth_fail(err, errlen, AUTH_EIO, "cannot write %s: %s", tmp, strerror(errno));
-    qsort(t->e, t->n, sizeof t->e[0], entry_cmp);
+    if (t->n)
+        qsort(t->e, t->n, sizeof t->e[0], entry_cmp);
     ok = fprintf(fp, "%s\n", TAPE_MAGIC) > 0;
     for (size_t i = 0; ok && i < t->n; i++)
         if (i == 0 || entry_cmp(&t->e[i - 1], &t->e[i]))   /* one per question */
@@ -277,6 +279,8 @@ const struct dns_tape_answer *dns_tape_get(struct dns_tape *t, const char *name,
 {
     struct tape_entry key = { .name = (char *)name, .type = type }, *e;
 
+    if (!t->n)
+        return NULL;
     e = bsearch(&key, t->e, t->n, sizeof t->e[0], entry_cmp);   /* sorted at load */
     if (!e)
         return NULL;

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "relay.h"
 #include "testenv.h"
 
 static struct test_nsd nsd;
@@ -528,6 +529,34 @@ static void dns_record_replay(void **state)
     families = "mx,ptr";
 }
 
+/* A resolver that never answers one question (_dmarc): the DMARC check
+ * reports error, the exit is 3 (inconclusive), and the rest of the report
+ * is still there. */
+static void timeout_on_one_query(void **state)
+{
+    static const char *const drop[] = { "_dmarc.good.example", NULL };
+    struct test_relay relay;
+    struct test_out out;
+    json_t *doc;
+
+    assert_int_equal(test_relay_start(&relay, nsd.spec, 0, drop), 0);
+    {
+        char *argv[] = { (char *)test_mailctl(), "--resolver", relay.spec, "--timeout", "0.3",
+                         "check-dns", "--no-smtp", "--json", "good.example", NULL };
+        assert_int_equal(test_run(argv, NULL, NULL, 0, 60, &out), 0);
+    }
+    test_relay_stop(&relay);
+    assert_int_equal(out.status, 3);
+    doc = json_of(out.out);
+    expect_id(doc, "dmarc.missing", "error");
+    expect_id(doc, "mx.present", "pass");
+    expect_id(doc, "spf.missing", "pass");
+    expect_id(doc, "dkim.not-found", "pass");
+    assert_string_equal(json_string_value(json_object_get(doc, "verdict")), "inconclusive");
+    json_decref(doc);
+    test_out_free(&out);
+}
+
 static void usage_errors(void **state)
 {
     struct test_out out;
@@ -561,6 +590,7 @@ int main(void)
         cmocka_unit_test(spf_ids),
         cmocka_unit_test(profiles),
         cmocka_unit_test(dns_record_replay),
+        cmocka_unit_test(timeout_on_one_query),
         cmocka_unit_test(usage_errors),
     };
     return cmocka_run_group_tests(tests, start, stop);

@@ -282,6 +282,7 @@ static void tree_json(void **state)
     test_out_free(&out);
     run(&out, text);
     assert_non_null(strstr(out.out, "loop:"));
+    assert_int_equal(out.status, 1);
     test_out_free(&out);
 }
 

@@ -33,6 +33,12 @@ static void test_name_check(void **state)
     assert_int_equal(dns_name_check("a b.com", err, sizeof err), AUTH_EINVAL);
     assert_non_null(strstr(err, "0x20"));
     assert_int_equal(dns_name_check("a\\046b.com", err, sizeof err), AUTH_EINVAL);
+    /* names the engine is asked may hold a space (RFC 2181 11), never a
+     * control byte or an escape */
+    assert_int_equal(dns_name_check_query("a b.com", err, sizeof err), AUTH_OK);
+    assert_int_equal(dns_name_check_query("a\tb.com", err, sizeof err), AUTH_EINVAL);
+    assert_int_equal(dns_name_check_query("a\\046b.com", err, sizeof err), AUTH_EINVAL);
+    assert_int_equal(dns_name_check_query("a..b", err, sizeof err), AUTH_EINVAL);
 
     memset(name, 'a', 63);
     memcpy(name + 63, ".com", 5);

@@ -221,7 +221,8 @@ struct dns_batch;
 struct dns_batch *dns_batch_new(struct dns_engine *eng);
 /* Queue a question; returns its index in the batch.  Duplicate questions in
  * a batch or already cached are answered once.  A name that fails
- * dns_name_check gets a DNS_ERROR result, not a query. */
+ * dns_name_check (but for spaces, which a label may hold: RFC 2181 11)
+ * gets a DNS_ERROR result, not a query. */
 size_t dns_batch_add(struct dns_batch *b, const char *name, uint16_t type);
 /* Send everything queued and wait until every question has a result.
  * AUTH_OK (results may still be timeouts etc.); AUTH_ENOMEM; AUTH_EIO. */
