@@ -138,12 +138,16 @@ static enum auth_status check_mtasts_record(struct audit_ctx *ctx, struct findin
 
     if (res && dns_status_is_temporary(dns_result_status(res)))
         return audit_dns_error(out, "mtasts.missing", name, res);
-    if (!n)
-        return finding_addf(out, "mtasts.missing", SEV_INFO, "no MTA-STS policy",
-                            "_mta-sts.DOMAIN TXT \"v=STSv1; id=20260101\" plus a policy at "
-                            "https://mta-sts.DOMAIN/.well-known/mta-sts.txt", "RFC 8461",
-                            "%s has no v=STSv1 record: senders cannot require TLS when "
-                            "delivering to this domain", name);
+    if (!n) {
+        char fix[700];
+        snprintf(fix, sizeof fix, "%s. 3600 IN TXT \"v=STSv1; id=1\"\nand a policy at "
+                 "https://mta-sts.%s/.well-known/mta-sts.txt:\n"
+                 "version: STSv1\nmode: testing\nmx: YOUR-MX-HOST\nmax_age: 86400",
+                 name, ctx->domain);
+        return finding_addf(out, "mtasts.missing", SEV_INFO, "no MTA-STS policy", fix,
+                            "RFC 8461", "%s has no v=STSv1 record: senders cannot require "
+                            "TLS when delivering to this domain", name);
+    }
     if (n > 1)
         return finding_addf(out, "mtasts.multiple", SEV_FAIL, "more than one MTA-STS record",
                             NULL, "RFC 8461 3.1", "%s has %zu v=STSv1 records; senders "
