@@ -147,8 +147,56 @@ static enum auth_status keep_records(struct audit_ctx *ctx, const struct mx_repo
     return st;
 }
 
+/* The lookups behind the MX family's findings: each query, its status and
+ * the records (ptr lookups are named in each ptr finding's detail). */
+static char *evidence(const struct mx_report *r)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+
+    if (!fp)
+        return NULL;
+    fprintf(fp, "MX %s: %s", r->domain, dns_status_name(r->mx_status));
+    for (size_t i = 0; i < r->nhosts; i++)
+        fprintf(fp, "%s%u %s", i ? ", " : " ", r->hosts[i].preference, r->hosts[i].host);
+    for (size_t i = 0; i < r->nhosts; i++) {
+        const struct mx_host *h = &r->hosts[i];
+        fprintf(fp, "\nA/AAAA %s: %s/%s", h->host, dns_status_name(h->a_status),
+                dns_status_name(h->aaaa_status));
+        if (h->cname)
+            fprintf(fp, " (CNAME to %s)", h->cname);
+        for (size_t k = 0; k < h->naddrs; k++)
+            fprintf(fp, "%s%s", k ? ", " : " ", h->addrs[k].address);
+    }
+    fclose(fp);
+    return buf;
+}
+
+static enum auth_status attach_evidence(struct finding_list *out, size_t from,
+                                        const struct mx_report *r)
+{
+    char *ev;
+
+    if (from == out->count)
+        return AUTH_OK;
+    if (!(ev = evidence(r)))
+        return AUTH_ENOMEM;
+    for (size_t i = from; i < out->count; i++) {
+        if (out->items[i].evidence)
+            continue;
+        if (!(out->items[i].evidence = strdup(ev))) {
+            free(ev);
+            return AUTH_ENOMEM;
+        }
+    }
+    free(ev);
+    return AUTH_OK;
+}
+
 enum auth_status check_mx(struct audit_ctx *ctx, struct finding_list *out)
 {
+    size_t first = out->count;
     struct mx_report *r = NULL;
     char err[256];
     enum auth_status st = mx_lookup(ctx->eng, ctx->domain, &r, err, sizeof err);
@@ -165,6 +213,8 @@ enum auth_status check_mx(struct audit_ctx *ctx, struct finding_list *out)
         st = ipv6_finding(r, out);
     if (st == AUTH_OK)
         st = keep_records(ctx, r);
+    if (st == AUTH_OK)
+        st = attach_evidence(out, first, r);
     mx_report_free(r);
     return st;
 }
