@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"mx", cmd_mx, "MX hosts with addresses, PTR names and forward-confirmation"},
     {"ptr", cmd_ptr, "PTR names of an address and whether each forward-confirms"},
     {"send-test", cmd_send_test, "deliver a test message and show the SMTP transcript"},
+    {"setup", cmd_setup, "every DNS record a new mail domain needs, with a new DKIM key"},
     {"spf", cmd_spf, "SPF: check_host() with a trace, lint a policy, draw its include tree"},
 };
 
@@ -28,7 +29,8 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
         "usage: mailctl [--resolver HOST[:PORT]]... [--timeout SEC] [--json] [--no-color]\n"
-        "               [--ca-file FILE] [-v|-q] COMMAND [ARGS...]\n\n"
+        "               [--ca-file FILE] [--dns-record FILE|--dns-replay FILE] [-v|-q]\n"
+        "               COMMAND [ARGS...]\n\n"
         "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(fp, "  %-12s %s\n", commands[i].name, commands[i].summary);
@@ -72,7 +74,7 @@ int main(int argc, char **argv)
             char **sub = argv + optind;
             int subc = argc - optind;
             optind = 0;             /* reset getopt for the subcommand */
-            return commands[i].run(subc, sub);
+            return cmd_finish(commands[i].run(subc, sub));
         }
     }
     return cmd_usage_error(NULL, "unknown command '%s'", argv[optind]);
