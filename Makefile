@@ -6,6 +6,7 @@
 #   make check-asan   the same under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make demo         start the test servers on the bundled zones and run mailctl on them
 #   make bench        benchmarks (bench/), figures beside the peers
+#   make compare      `mailctl auth` beside mailauth (npm) on the DMARC tests, case by case
 #   make fuzz         libFuzzer targets (clang), each run for FUZZ_SECONDS
 #   make conformance  OpenSPF RFC 7208 suite from ../shared/conformance (when present)
 #   make lint         bans unsafe string functions
@@ -61,7 +62,7 @@ endif
 PROGRAMS := $(BUILD)/mailctl $(if $(KEYGEN_SRC),$(BUILD)/dkimkeygen)
 
 .SECONDARY:
-.PHONY: all deps check check-asan test demo bench fuzz conformance lint install clean tests
+.PHONY: all deps check check-asan test demo bench compare fuzz conformance lint install clean tests
 all: $(BUILD)/libauth.a $(BUILD)/libauth.so $(PROGRAMS) $(BUILD)/libauth.pc
 
 $(BUILD)/obj/%.o: %.c
@@ -130,6 +131,11 @@ demo: deps
 bench: deps
 	$(MAKE) all $(BENCHES) $(TOOLS)
 	scripts/bench.sh $(BUILD) $(BENCHES)
+
+# Not part of check: the first run installs mailauth from the npm registry.
+compare: deps
+	$(MAKE) all $(TOOLS)
+	scripts/compare-mailauth.sh $(BUILD)
 
 fuzz: deps
 	scripts/fuzz.sh

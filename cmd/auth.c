@@ -6,13 +6,19 @@
  * a ready Authentication-Results header (RFC 8601) and, with --json, every
  * sub-result with its evidence.
  *
+ * The pct sample is reproducible: its roll is a hash of --seed and the
+ * Message-ID (see pct_roll()), reported as dmarc.pct_roll in --json.
+ *
  * Exit: 0 DMARC pass; 1 DMARC fail or permerror (also a From that DMARC
  * cannot use); 2 bad input; 3 inconclusive (temperror, or no policy).
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "auth/address.h"
 #include "auth/authres.h"
@@ -27,6 +33,7 @@
 struct auth_opts {
     const char *file, *ip, *mail_from, *helo, *authserv_id;
     enum dmarc_discovery method;
+    unsigned long seed;            /* --seed: mixed into the pct roll */
 };
 
 struct verdict {
@@ -36,16 +43,20 @@ struct verdict {
     char from_err[256];
     struct dmarc_policy_info *pi;
     struct dmarc_eval *ev;
+    int pct_roll;                  /* 0..99, from --seed and the Message-ID */
 };
 
 static void usage(FILE *fp)
 {
     fprintf(fp,
         "usage: mailctl auth [FILE] --ip IP --mail-from ADDR --helo NAME [--authserv-id ID]\n"
-        "                    [--dmarc-discovery treewalk|psl] [--json]\n\n"
+        "                    [--dmarc-discovery treewalk|psl] [--seed N] [--json]\n\n"
         "SPF (envelope and HELO), every DKIM signature and DMARC for a received message\n"
         "(stdin when no FILE), printed as an Authentication-Results header.  An empty\n"
         "--mail-from is the null reverse-path.\n"
+        "The DMARC pct sample (RFC 7489 6.3) is drawn from a hash of --seed (default 0)\n"
+        "and the Message-ID, so a message always gets the same verdict; change --seed\n"
+        "to draw again.\n"
         "exit: 0 DMARC pass, 1 fail, 2 bad input, 3 inconclusive (temperror, no policy)\n");
 }
 
@@ -93,6 +104,37 @@ static int run_spf(struct dns_engine *eng, const struct auth_opts *o, struct ver
     return EXIT_OK;
 }
 
+/* The pct sample roll, 0..99: the first four bytes of SHA-256("SEED:" +
+ * the Message-ID value, surrounding whitespace trimmed), so reruns on one
+ * message agree and different messages spread evenly. */
+static int pct_roll(const struct msg_headers *h, unsigned long seed)
+{
+    size_t i = msg_headers_find(h, "Message-ID", 0), len = 0;
+    const char *id = i == (size_t)-1 ? "" : msg_header_value(msg_headers_get(h, i), &len);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    char prefix[32];
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int n = snprintf(prefix, sizeof prefix, "%lu:", seed);
+
+    while (len && (*id == ' ' || *id == '\t' || *id == '\r' || *id == '\n')) {
+        id++;
+        len--;
+    }
+    while (len && (id[len - 1] == ' ' || id[len - 1] == '\t' || id[len - 1] == '\r' ||
+                   id[len - 1] == '\n'))
+        len--;
+    if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
+        !EVP_DigestUpdate(ctx, prefix, (size_t)n) || !EVP_DigestUpdate(ctx, id, len) ||
+        !EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen < 4) {
+        EVP_MD_CTX_free(ctx);
+        return 0;                      /* no digest: sampled in (full policy) */
+    }
+    EVP_MD_CTX_free(ctx);
+    return (int)((((uint32_t)md[0] << 24) | ((uint32_t)md[1] << 16) | ((uint32_t)md[2] << 8) |
+                  md[3]) % 100u);
+}
+
 static int run_dmarc(struct dns_engine *eng, const struct auth_opts *o, struct verdict *v)
 {
     struct dmarc_dkim_input in[DKIM_MAX_SIGNATURES];
@@ -115,7 +157,7 @@ static int run_dmarc(struct dns_engine *eng, const struct auth_opts *o, struct v
     p.ndkim = n < DKIM_MAX_SIGNATURES ? n : DKIM_MAX_SIGNATURES;
     p.spf_pass = spf_eval_result(v->spf) == SPF_PASS;
     p.spf_domain = spf_eval_domain(v->spf);
-    srand((unsigned)getpid() ^ (unsigned)time(NULL));
+    p.pct_roll = v->pct_roll;
     if (dmarc_evaluate(eng, v->pi, &p, &v->ev) != AUTH_OK)
         return cmd_error(EXIT_RUNTIME, "out of memory");
     return EXIT_OK;
@@ -212,6 +254,7 @@ static json_t *dmarc_json(const struct verdict *v)
     json_object_set_new(o, "disposition", json_string(v->ev ? dmarc_policy_name(
                         v->ev->disposition) : "none"));
     json_object_set_new(o, "sampled_out", json_boolean(v->ev && v->ev->sampled_out));
+    json_object_set_new(o, "pct_roll", json_integer(v->pct_roll));
     json_object_set_new(o, "reason", json_str_or_null(v->ev ? v->ev->reason : v->from_err));
     json_object_set_new(o, "from", v->from ? json_pack("{s:o, s:s, s:s, s:s}",
                         "display", json_str_or_null(v->from->display), "local",
@@ -286,6 +329,7 @@ static int run(const struct auth_opts *o)
         code = cmd_error(EXIT_RUNTIME, "out of memory");
         goto out;
     }
+    v.pct_roll = pct_roll(in.hdrs, o->seed);
     dkim_keystore_use_dns(ks, eng);
     if (msg_input_body(&in, feed, v.dkim) != 0 || dkim_verify_final(v.dkim, ks) != AUTH_OK) {
         code = cmd_error(EXIT_RUNTIME, "DKIM verification failed: %s", in.err);
@@ -311,7 +355,8 @@ out:
     return code;
 }
 
-enum { OPT_IP = OPT_GLOBAL_LAST + 1, OPT_MAIL_FROM, OPT_HELO, OPT_AUTHSERV, OPT_DISC };
+enum { OPT_IP = OPT_GLOBAL_LAST + 1, OPT_MAIL_FROM, OPT_HELO, OPT_AUTHSERV, OPT_DISC,
+       OPT_SEED };
 
 int cmd_auth(int argc, char **argv)
 {
@@ -322,6 +367,7 @@ int cmd_auth(int argc, char **argv)
         {"helo", required_argument, NULL, OPT_HELO},
         {"authserv-id", required_argument, NULL, OPT_AUTHSERV},
         {"dmarc-discovery", required_argument, NULL, OPT_DISC},
+        {"seed", required_argument, NULL, OPT_SEED},
         {NULL, 0, NULL, 0},
     };
     struct auth_opts o = { .authserv_id = "mailctl" };
@@ -353,6 +399,14 @@ int cmd_auth(int argc, char **argv)
             else
                 return cmd_usage_error("auth", "--dmarc-discovery takes treewalk or psl");
             break;
+        case OPT_SEED: {
+            char *end;
+            errno = 0;
+            o.seed = strtoul(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-')
+                return cmd_usage_error("auth", "--seed takes a non-negative integer");
+            break;
+        }
         default: return cmd_usage_error("auth", "unknown option");
         }
     }

@@ -4,6 +4,7 @@
 #   bench.sh BUILD BENCH...
 set -u
 build=$1; shift
+root=$(cd "$(dirname "$0")/.." && pwd)
 export MAILCTL_BIN="$build/mailctl" BUILD_DIR="$build"
 status=0
 for b in "$@" bench/*.sh; do
@@ -11,7 +12,7 @@ for b in "$@" bench/*.sh; do
     echo "== $b"
     case "$b" in
         *.sh) sh "$b" "$build" || status=1 ;;
-        *) "$b" || status=1 ;;
+        *) "$b" "$root/bench" || status=1 ;;
     esac
     echo
 done

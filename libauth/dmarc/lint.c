@@ -30,16 +30,93 @@ static enum auth_status lint_problems(const struct dmarc_record *r, struct findi
     return st;
 }
 
+/* Append s (n bytes) to buf at *len, as far as it fits (cap includes the NUL). */
+static void append(char *buf, size_t cap, size_t *len, const char *s, size_t n)
+{
+    size_t room = *len < cap ? cap - 1 - *len : 0;
+
+    if (n > room)
+        n = room;
+    memcpy(buf + *len, s, n);
+    *len += n;
+    buf[*len] = '\0';
+}
+
+/* The record to publish for the quarantine step: the published record with
+ * its p= tag (or none, for a defaulted p) set to quarantine, every other tag
+ * kept; a bare "v=DMARC1; p=quarantine" when the record holds bytes a zone
+ * file line cannot carry as is. */
+static void quarantine_record(const struct dmarc_record *r, char *out, size_t cap)
+{
+    const char *t = r->text, *end = t + strlen(t);
+    size_t len = 0;
+    bool have_p = false;
+
+    out[0] = '\0';
+    for (const char *c = t; c < end; c++)
+        if (*c < 0x20 || *c > 0x7e || *c == '"' || *c == '\\')
+            t = end;                   /* unprintable: the minimal record */
+    while (t < end) {
+        const char *semi = memchr(t, ';', (size_t)(end - t)), *e = semi ? semi : end;
+        while (t < e && (*t == ' ' || *t == '\t'))
+            t++;
+        const char *te = e;
+        while (te > t && (te[-1] == ' ' || te[-1] == '\t'))
+            te--;
+        const char *eq = memchr(t, '=', (size_t)(te - t));
+        size_t nlen = eq ? (size_t)(eq - t) : 0;
+        while (nlen && (t[nlen - 1] == ' ' || t[nlen - 1] == '\t'))
+            nlen--;
+        if (te > t) {
+            bool is_p = nlen == 1 && (t[0] == 'p' || t[0] == 'P');
+            if (len)
+                append(out, cap, &len, "; ", 2);
+            if (is_p)
+                append(out, cap, &len, "p=quarantine", 12);
+            else
+                append(out, cap, &len, t, (size_t)(te - t));
+            have_p = have_p || is_p;
+        }
+        t = semi ? semi + 1 : end;
+    }
+    if (!have_p) {                     /* p absent: right after v=DMARC1 */
+        char rest[2048];
+        const char *semi = strchr(out, ';');
+        snprintf(rest, sizeof rest, "%s", semi ? semi : "");
+        len = 0;
+        out[0] = '\0';
+        append(out, cap, &len, "v=DMARC1; p=quarantine", 22);
+        append(out, cap, &len, rest, strlen(rest));
+    }
+}
+
+/* The zone-file line publishing value at _dmarc.DOMAIN, split into strings
+ * of at most 255 bytes. */
+static void zone_line(const char *domain, const char *value, char *out, size_t cap)
+{
+    size_t len = 0, vlen = strlen(value);
+    int n = snprintf(out, cap, "_dmarc.%s. 3600 IN TXT", domain);
+
+    if (n < 0 || (size_t)n >= cap)
+        return;
+    len = (size_t)n;
+    for (size_t i = 0; i < vlen; i += 255) {
+        append(out, cap, &len, " \"", 2);
+        append(out, cap, &len, value + i, vlen - i < 255 ? vlen - i : 255);
+        append(out, cap, &len, "\"", 1);
+    }
+}
+
 static enum auth_status lint_policy(const struct dmarc_policy_info *pi,
                                     const struct dmarc_record *r, struct finding_list *out)
 {
     enum auth_status st = AUTH_OK;
-    char fix[256];
-
     if (r->p_defaulted || r->p == DMARC_POLICY_NONE) {
-        snprintf(fix, sizeof fix, "v=DMARC1; p=quarantine%s", r->nrua ? "; rua=..." : "");
+        char value[2048], fix[2400];
+        quarantine_record(r, value, sizeof value);
+        zone_line(pi->policy_domain, value, fix, sizeof fix);
         st = finding_addf(out, "dmarc.policy-none", SEV_WARN, "p=none: monitoring only, "
-                          "failing mail is not quarantined or rejected", NULL, REF,
+                          "failing mail is not quarantined or rejected", fix, REF,
                           "the policy at _dmarc.%s asks receivers to take no action; move "
                           "to quarantine then reject once reports show all mail aligned",
                           pi->policy_domain);

@@ -29,15 +29,16 @@ static int stop(void **state)
     return 0;
 }
 
-static json_t *auth(const char *msg, const char *ip, const char *mail_from, int want_exit,
-                    const char *resolver)
+static json_t *auth_seed(const char *msg, const char *ip, const char *mail_from,
+                         int want_exit, const char *resolver, const char *seed)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/messages/dmarc/%s", test_datadir(), msg);
     char *argv[] = { (char *)test_mailctl(), "--resolver", (char *)(resolver ? resolver
                      : nsd.spec), "--timeout", "1", "auth", path, "--ip", (char *)ip,
                      "--mail-from", (char *)mail_from, "--helo", "mx.org.dmarctest",
-                     "--authserv-id", "mx.test", "--json", NULL };
+                     "--authserv-id", "mx.test", "--json", seed ? "--seed" : NULL,
+                     (char *)seed, NULL };
     struct test_out out;
     json_error_t e;
 
@@ -49,6 +50,12 @@ static json_t *auth(const char *msg, const char *ip, const char *mail_from, int 
         fail_msg("not JSON (%s): %s\n%s", e.text, out.out, out.err);
     test_out_free(&out);
     return doc;
+}
+
+static json_t *auth(const char *msg, const char *ip, const char *mail_from, int want_exit,
+                    const char *resolver)
+{
+    return auth_seed(msg, ip, mail_from, want_exit, resolver, NULL);
 }
 
 static const char *dm(json_t *doc, const char *k)
@@ -127,6 +134,35 @@ static void pct_zero(void **state)
     json_decref(d);
 }
 
+/* pct=50: the roll comes from --seed and the Message-ID, so a rerun gives
+ * the same verdict, and the seeds spread over both outcomes. */
+static void pct_reproducible(void **state)
+{
+    bool seen_in = false, seen_out = false;
+
+    for (int seed = 0; seed < 12; seed++) {
+        char s[16];
+        snprintf(s, sizeof s, "%d", seed);
+        json_t *a = auth_seed("pct50.eml", "198.51.100.7", "bounce@nodmarc.dmarctest", 1, NULL, s);
+        json_t *b = auth_seed("pct50.eml", "198.51.100.7", "bounce@nodmarc.dmarctest", 1, NULL, s);
+        json_t *da = json_object_get(a, "dmarc");
+        json_int_t roll = json_integer_value(json_object_get(da, "pct_roll"));
+        bool out = json_is_true(json_object_get(da, "sampled_out"));
+
+        assert_true(roll >= 0 && roll < 100);
+        assert_int_equal(roll, json_integer_value(json_object_get(json_object_get(b, "dmarc"),
+                                                                  "pct_roll")));
+        assert_string_equal(dm(a, "disposition"), dm(b, "disposition"));
+        assert_int_equal(out, roll >= 50);
+        assert_string_equal(dm(a, "disposition"), out ? "quarantine" : "reject");
+        seen_in = seen_in || !out;
+        seen_out = seen_out || out;
+        json_decref(a);
+        json_decref(b);
+    }
+    assert_true(seen_in && seen_out);
+}
+
 static void sp_versus_np(void **state)
 {
     json_t *d = auth("sub.eml", "198.51.100.7", "bounce@nodmarc.dmarctest", 1, NULL);
@@ -178,6 +214,7 @@ int main(void)
         cmocka_unit_test(spf_aligned_only),
         cmocka_unit_test(neither),
         cmocka_unit_test(pct_zero),
+        cmocka_unit_test(pct_reproducible),
         cmocka_unit_test(sp_versus_np),
         cmocka_unit_test(public_suffix_domain),
         cmocka_unit_test(bad_from),

@@ -69,6 +69,18 @@ static bool has_finding(json_t *doc, const char *id, const char *sev)
     return false;
 }
 
+/* The fix of the first finding with this id, or NULL. */
+static const char *finding_fix(json_t *doc, const char *id)
+{
+    size_t i;
+    json_t *f;
+
+    json_array_foreach(json_object_get(doc, "problems"), i, f)
+        if (strcmp(str(f, "id"), id) == 0)
+            return str(f, "fix");
+    return NULL;
+}
+
 static void org_domain_record(void **state)
 {
     json_t *d = check("org.dmarctest", NULL, 0);
@@ -181,6 +193,18 @@ static void monitoring_testing_split(void **state)
     json_t *d = check("mon.dmarctest", NULL, 0);
     assert_true(has_finding(d, "dmarc.policy-none", "warn"));
     assert_true(has_finding(d, "dmarc.no-rua", "warn"));
+    assert_string_equal(finding_fix(d, "dmarc.policy-none"),
+                        "_dmarc.mon.dmarctest. 3600 IN TXT \"v=DMARC1; p=quarantine\"");
+    json_decref(d);
+    /* the quarantine step keeps every other tag of the published record */
+    d = check("x.dept.org.dmarctest", NULL, 0);
+    assert_string_equal(finding_fix(d, "dmarc.policy-none"), "_dmarc.dept.org.dmarctest. 3600 "
+                        "IN TXT \"v=DMARC1; p=quarantine; psd=n; rua=mailto:agg@org.dmarctest\"");
+    json_decref(d);
+    /* p absent (DMARCbis, acts as none): p=quarantine goes after v=DMARC1 */
+    d = check("nop.dmarctest", NULL, 0);
+    assert_string_equal(finding_fix(d, "dmarc.policy-none"), "_dmarc.nop.dmarctest. 3600 IN "
+                        "TXT \"v=DMARC1; p=quarantine; rua=mailto:agg@org.dmarctest\"");
     json_decref(d);
     d = check("pct0.dmarctest", NULL, 0);
     assert_int_equal(json_integer_value(json_object_get(d, "pct")), 0);
