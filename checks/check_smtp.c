@@ -293,8 +293,9 @@ static enum auth_status report_dane(const struct mx_host *h, struct dane_host *d
         seen++;
         for (size_t k = 0; k < dns_result_count(t); k++) {
             const struct dns_rr *rr = dns_result_rr(t, k);
-            if (tls_dane_match(pr[i].facts, rr->u.tlsa.usage, rr->u.tlsa.selector,
-                               rr->u.tlsa.mtype, rr->u.tlsa.data, rr->u.tlsa.len))
+            if (tls_dane_match_host(pr[i].facts, rr->u.tlsa.usage, rr->u.tlsa.selector,
+                                    rr->u.tlsa.mtype, rr->u.tlsa.data, rr->u.tlsa.len,
+                                    h->host))
                 dh->matched = true;
         }
     }

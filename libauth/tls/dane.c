@@ -6,6 +6,7 @@
  */
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <string.h>
 
 #include "auth/tls.h"
@@ -47,8 +48,41 @@ static bool matches(const unsigned char *sel, size_t sellen, uint8_t mtype,
     return mdlen == len && memcmp(md, data, len) == 0;
 }
 
-bool tls_dane_match(const struct tls_facts *facts, uint8_t usage, uint8_t selector,
-                    uint8_t mtype, const unsigned char *data, size_t len)
+static X509 *cert_at(const struct tls_facts *facts, size_t i)
+{
+    const unsigned char *p = facts->chain_der[i];
+
+    if (facts->chain_len[i] > 1L << 20)
+        return NULL;
+    return d2i_X509(NULL, &p, (long)facts->chain_len[i]);
+}
+
+/* DANE-TA (RFC 7672 3.2.2, 3.2.3): the trust anchor at position ta must
+ * really certify the leaf (each certificate from the leaf up to it signed
+ * by the next one), and the leaf must name the host. */
+static bool ta_certifies_leaf(const struct tls_facts *facts, size_t ta, const char *host)
+{
+    X509 *leaf = cert_at(facts, 0);
+    bool ok = leaf && (!host || X509_check_host(leaf, host, 0, 0, NULL) == 1);
+    X509 *child = leaf;
+
+    for (size_t i = 1; ok && i <= ta; i++) {
+        X509 *parent = cert_at(facts, i);
+        EVP_PKEY *key = parent ? X509_get0_pubkey(parent) : NULL;
+        ok = key && X509_verify(child, key) == 1;
+        if (child != leaf)
+            X509_free(child);
+        child = parent;
+    }
+    if (child != leaf)
+        X509_free(child);
+    X509_free(leaf);
+    return ok;
+}
+
+bool tls_dane_match_host(const struct tls_facts *facts, uint8_t usage, uint8_t selector,
+                         uint8_t mtype, const unsigned char *data, size_t len,
+                         const char *host)
 {
     size_t first, last;
 
@@ -61,8 +95,14 @@ bool tls_dane_match(const struct tls_facts *facts, uint8_t usage, uint8_t select
         size_t n = selected(facts->chain_der[i], facts->chain_len[i], selector, &sel);
         bool ok = n && matches(sel, n, mtype, data, len);
         OPENSSL_free(sel);
-        if (ok)
+        if (ok && (usage == 3 || ta_certifies_leaf(facts, i, host)))
             return true;
     }
     return false;
+}
+
+bool tls_dane_match(const struct tls_facts *facts, uint8_t usage, uint8_t selector,
+                    uint8_t mtype, const unsigned char *data, size_t len)
+{
+    return tls_dane_match_host(facts, usage, selector, mtype, data, len, NULL);
 }

@@ -17,9 +17,11 @@
 static unsigned char *der[2];
 static size_t derlen[2];
 static X509 *certs[2];
+static EVP_PKEY *ca_key;
 
-/* A self-signed P-256 certificate with this CN. */
-static X509 *make_cert(const char *cn)
+/* A P-256 certificate with this CN, signed by signer (NULL: self-signed,
+ * and its key kept in ca_key for the next one). */
+static X509 *make_cert(const char *cn, X509 *signer)
 {
     EVP_PKEY *k = EVP_EC_gen("P-256");
     X509 *x = X509_new();
@@ -31,20 +33,23 @@ static X509 *make_cert(const char *cn)
     X509_gmtime_adj(X509_getm_notAfter(x), 86400);
     X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
                                (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, X509_get_subject_name(x));
+    X509_set_issuer_name(x, X509_get_subject_name(signer ? signer : x));
     X509_set_pubkey(x, k);
-    assert_true(X509_sign(x, k, EVP_sha256()) > 0);
-    EVP_PKEY_free(k);
+    assert_true(X509_sign(x, signer ? ca_key : k, EVP_sha256()) > 0);
+    if (signer)
+        EVP_PKEY_free(k);
+    else
+        ca_key = k;
     return x;
 }
 
 static int setup(void **state)
 {
+    certs[1] = make_cert("ca", NULL);             /* the trust anchor */
+    certs[0] = make_cert("mx.example", certs[1]); /* the leaf it issued */
     for (int i = 0; i < 2; i++) {
         unsigned char *p = NULL;
-        int n;
-        certs[i] = make_cert(i ? "ca" : "mx.example");
-        n = i2d_X509(certs[i], &p);
+        int n = i2d_X509(certs[i], &p);
         der[i] = p;
         derlen[i] = (size_t)n;
     }
@@ -57,6 +62,7 @@ static int teardown(void **state)
         OPENSSL_free(der[i]);
         X509_free(certs[i]);
     }
+    EVP_PKEY_free(ca_key);
     return 0;
 }
 
@@ -124,6 +130,27 @@ static void dane_ta(void **state)
     n = spki(certs[1], s);
     EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL);
     assert_false(tls_dane_match(&f2, 3, 1, 1, md, mdlen));
+    /* DANE-TA also needs the leaf to name the MX host (RFC 7672 3.2.3) */
+    assert_true(tls_dane_match_host(&f2, 2, 1, 1, md, mdlen, "mx.example"));
+    assert_false(tls_dane_match_host(&f2, 2, 1, 1, md, mdlen, "other.example"));
+}
+
+/* A trust anchor that is in the chain but did not issue the leaf. */
+static void dane_ta_must_certify_leaf(void **state)
+{
+    X509 *stranger = make_cert("stranger", NULL);
+    unsigned char *p = NULL, s[512], md[64];
+    int len = i2d_X509(stranger, &p);
+    struct tls_facts f = chain(2);
+    unsigned int mdlen;
+    size_t n = spki(stranger, s);
+
+    f.chain_der[1] = p;
+    f.chain_len[1] = (size_t)len;
+    EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL);
+    assert_false(tls_dane_match_host(&f, 2, 1, 1, md, mdlen, "mx.example"));
+    OPENSSL_free(p);
+    X509_free(stranger);
 }
 
 int main(void)
@@ -131,6 +158,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(dane_ee),
         cmocka_unit_test(dane_ta),
+        cmocka_unit_test(dane_ta_must_certify_leaf),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -120,6 +120,14 @@ void tls_session_free(struct tls_session *s, uint64_t deadline_ms);
 bool tls_dane_match(const struct tls_facts *facts, uint8_t usage, uint8_t selector,
                     uint8_t mtype, const unsigned char *data, size_t len);
 
+/* The same, and for DANE-TA (usage 2) also what RFC 7672 3.2.2-3.2.3 asks:
+ * the matched trust anchor must certify the leaf through the chain sent
+ * (signatures checked link by link), and the leaf must name host (the MX
+ * host; NULL skips the name check).  DANE-EE (3) needs neither (3.1.1). */
+bool tls_dane_match_host(const struct tls_facts *facts, uint8_t usage, uint8_t selector,
+                         uint8_t mtype, const unsigned char *data, size_t len,
+                         const char *host);
+
 /* Whether a TLSA record's parameters are usable for SMTP (usage 2 or 3,
  * selector 0 or 1, mtype 0, 1 or 2). */
 bool tls_dane_usable(uint8_t usage, uint8_t selector, uint8_t mtype);
