@@ -37,6 +37,7 @@ struct probe {
     struct smtp_client *client;      /* kept (closed) until reported: owns facts */
     const struct tls_facts *facts;   /* NULL when no handshake facts */
     char banner[256];
+    char ehlo[256];          /* the name in the EHLO reply */
     char why[320];
 };
 
@@ -75,6 +76,8 @@ static void probe_run(struct probe *p)
                           smtp_client_tls_active(c);
     p->tls = smtp_client_tls_active(c);
     banner_name(smtp_client_banner(c), p->banner, sizeof p->banner);
+    snprintf(p->ehlo, sizeof p->ehlo, "%s",
+             smtp_client_ehlo_name(c) ? smtp_client_ehlo_name(c) : "");
     snprintf(p->why, sizeof p->why, "%s", smtp_client_why(c));
     if (p->open_st == AUTH_OK)
         smtp_quit(c);
@@ -217,20 +220,32 @@ static enum auth_status report_tls(const struct probe *p, bool enforce,
                         f->expiry_days < 0 ? "ago" : "left");
 }
 
-/* The banner name against the address's PTR names. */
+static bool is_ptr_name(const struct ptr_report *r, const char *name)
+{
+    for (size_t i = 0; i < r->nnames; i++)
+        if (!strcasecmp(r->names[i].name, name))
+            return true;
+    return false;
+}
+
+/* The banner and EHLO names against the address's PTR names. */
 static enum auth_status report_banner(const struct probe *p, struct finding_list *out)
 {
     const struct ptr_report *r = p->addr;
+    const char *which, *name;
 
-    if (!p->banner[0] || !r->nnames)
+    if (!r->nnames)
         return AUTH_OK;
-    for (size_t i = 0; i < r->nnames; i++)
-        if (!strcasecmp(r->names[i].name, p->banner))
-            return AUTH_OK;
-    return finding_addf(out, "smtp.banner-mismatch", SEV_INFO, "banner name differs from "
-                        "the PTR name", "set the MTA's host name (Postfix myhostname) to the "
-                        "PTR name", "RFC 5321 4.3.1", "%s [%s]: banner says %s, PTR says %s",
-                        p->host->host, r->address, p->banner, r->names[0].name);
+    if (p->banner[0] && !is_ptr_name(r, p->banner))
+        which = "banner", name = p->banner;
+    else if (p->ehlo[0] && !is_ptr_name(r, p->ehlo))
+        which = "EHLO reply", name = p->ehlo;
+    else
+        return AUTH_OK;
+    return finding_addf(out, "smtp.banner-mismatch", SEV_INFO, "banner or EHLO name differs "
+                        "from the PTR name", "set the MTA's host name (Postfix myhostname) "
+                        "to the PTR name", "RFC 5321 4.1.1.1", "%s [%s]: %s says %s, PTR says %s",
+                        p->host->host, r->address, which, name, r->names[0].name);
 }
 
 static enum auth_status report_probe(const struct probe *p, bool enforce,

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -63,6 +64,8 @@ void smtp_ehlo_parse(struct smtp_client *c)
     c->ext = 0;
     c->auth_mechs = 0;
     c->size_limit = 0;
+    if (t)      /* RFC 5321 4.1.1.1: ehlo-ok-rsp starts with the server's Domain */
+        snprintf(c->ehlo_name, sizeof c->ehlo_name, "%.*s", (int)strcspn(t, " \n"), t);
     while (t && *t) {
         size_t n = strcspn(t, "\n");
         const char *rest = NULL, *end = t + n;
@@ -89,4 +92,9 @@ void smtp_ehlo_parse(struct smtp_client *c)
         first = false;
         t = *end ? end + 1 : end;
     }
+}
+
+const char *smtp_client_ehlo_name(const struct smtp_client *c)
+{
+    return c->ehlo_name[0] ? c->ehlo_name : NULL;
 }

@@ -34,6 +34,7 @@ struct smtp_client {
     size_t inlen;
     struct smtp_reply reply;          /* the last one */
     char *banner;
+    char ehlo_name[256];          /* the name the EHLO reply gives itself */
 
     unsigned ext, auth_mechs;
     unsigned long size_limit;

@@ -208,6 +208,8 @@ const char *smtp_client_why(const struct smtp_client *c);
 const struct smtp_reply *smtp_client_last_reply(const struct smtp_client *c);
 /* The banner reply (text), or NULL. */
 const char *smtp_client_banner(const struct smtp_client *c);
+/* The server's name from the first line of its last EHLO reply, or NULL. */
+const char *smtp_client_ehlo_name(const struct smtp_client *c);
 /* TLS facts when TLS is (or was attempted and produced facts), else NULL. */
 const struct tls_facts *smtp_client_tls(const struct smtp_client *c);
 /* Whether TLS is active on the connection. */
