@@ -137,12 +137,13 @@ bool dns_tape_recording(const struct dns_tape *t);
 bool dns_tape_replaying(const struct dns_tape *t);
 /* Record the final answer for (name, type): a wire message (status
  * DNS_DATA) or a status with its reason.  Out of memory drops the entry. */
-void dns_tape_put(struct dns_tape *t, const char *name, uint16_t type,
+#define DNS_TAPE_CD 0x10000u   /* in a tape key: the query had CD=1 */
+void dns_tape_put(struct dns_tape *t, const char *name, uint32_t type,
                   enum dns_status status, const uint8_t *wire, size_t len, bool tcp,
                   const char *why);
 /* The replay answer for (name, type), or NULL.  Read-only after load. */
 const struct dns_tape_answer *dns_tape_get(struct dns_tape *t, const char *name,
-                                           uint16_t type, struct dns_tape_answer *out);
+                                           uint32_t type, struct dns_tape_answer *out);
 
 /* engine.c / transport.c: the engine and one question in flight. */
 struct dns_server {

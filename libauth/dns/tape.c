@@ -25,7 +25,7 @@
 
 struct tape_entry {
     char *name;
-    uint16_t type;
+    uint32_t type;              /* RR type, | DNS_TAPE_CD for a CD=1 query */
     enum dns_status status;     /* DNS_DATA: a wire message is kept */
     bool tcp;
     uint8_t *wire;
@@ -47,7 +47,7 @@ static int entry_cmp(const void *a, const void *b)
     const struct tape_entry *x = a, *y = b;
     int c = strcmp(x->name, y->name);
 
-    return c ? c : (int)x->type - (int)y->type;
+    return c ? c : x->type < y->type ? -1 : x->type > y->type;
 }
 
 static struct tape_entry *tape_append(struct dns_tape *t)
@@ -74,9 +74,6 @@ static void entry_free(struct tape_entry *e)
     free(e->why);
 }
 
-static const char *const status_words[] = {
-    [DNS_TIMEOUT] = "timeout", [DNS_MALFORMED] = "malformed", [DNS_ERROR] = "error",
-};
 
 /* One line "NAME TYPE KIND REST" into an entry.  false on a bad line. */
 static bool parse_line(char *line, struct tape_entry *e)
@@ -89,9 +86,9 @@ static bool parse_line(char *line, struct tape_entry *e)
         return false;
     errno = 0;
     tv = strtoul(type, &end, 10);
-    if (errno || *end || tv > 65535 || !(e->name = strdup(name)))
+    if (errno || (*end && strcmp(end, "+cd")) || tv > 65535 || !(e->name = strdup(name)))
         return false;
-    e->type = (uint16_t)tv;
+    e->type = (uint32_t)tv | (*end ? DNS_TAPE_CD : 0);
     if (!strcmp(kind, "wire")) {
         char *sp = strchr(rest, ' ');
         size_t b64len;
@@ -111,9 +108,10 @@ static bool parse_line(char *line, struct tape_entry *e)
         e->status = DNS_DATA;
         return true;
     }
-    for (size_t s = 0; s < sizeof status_words / sizeof status_words[0]; s++) {
-        if (status_words[s] && !strcmp(kind, status_words[s])) {
-            e->status = (enum dns_status)s;
+    /* a question that ended without a message: its status by name */
+    for (int st = DNS_NODATA; st <= DNS_ERROR; st++) {
+        if (!strcmp(kind, dns_status_name((enum dns_status)st))) {
+            e->status = (enum dns_status)st;
             return (e->why = strdup(rest)) != NULL;
         }
     }
@@ -184,14 +182,17 @@ enum auth_status dns_tape_open(const char *path, enum dns_tape_mode mode,
 
 static bool write_entry(FILE *fp, const struct tape_entry *e)
 {
+    const char *cd = e->type & DNS_TAPE_CD ? "+cd" : "";
+    unsigned type = e->type & 0xffff;
+
     if (e->status != DNS_DATA)
-        return fprintf(fp, "%s %u %s %s\n", e->name, e->type, status_words[e->status],
+        return fprintf(fp, "%s %u%s %s %s\n", e->name, type, cd, dns_status_name(e->status),
                        e->why ? e->why : "") > 0;
     char *b64 = malloc(e->len / 3 * 4 + 8);
     bool ok = b64 != NULL;
     if (ok) {
         EVP_EncodeBlock((unsigned char *)b64, e->wire, (int)e->len);
-        ok = fprintf(fp, "%s %u wire %s %s\n", e->name, e->type, e->tcp ? "tcp" : "udp",
+        ok = fprintf(fp, "%s %u%s wire %s %s\n", e->name, type, cd, e->tcp ? "tcp" : "udp",
                      b64) > 0;
     }
     free(b64);
@@ -250,7 +251,7 @@ bool dns_tape_replaying(const struct dns_tape *t)
     return t && t->mode == DNS_TAPE_REPLAY;
 }
 
-void dns_tape_put(struct dns_tape *t, const char *name, uint16_t type,
+void dns_tape_put(struct dns_tape *t, const char *name, uint32_t type,
                   enum dns_status status, const uint8_t *wire, size_t len, bool tcp,
                   const char *why)
 {
@@ -275,7 +276,7 @@ void dns_tape_put(struct dns_tape *t, const char *name, uint16_t type,
 }
 
 const struct dns_tape_answer *dns_tape_get(struct dns_tape *t, const char *name,
-                                           uint16_t type, struct dns_tape_answer *out)
+                                           uint32_t type, struct dns_tape_answer *out)
 {
     struct tape_entry key = { .name = (char *)name, .type = type }, *e;
 

@@ -59,6 +59,13 @@ static void servers_tried(const struct dns_engine *eng, const struct dns_q *q,
     }
 }
 
+/* The tape key of a question: its type, marked when asked with CD=1 (a
+ * validating resolver answers those differently). */
+static uint32_t tape_key(const struct dns_engine *eng, uint16_t type)
+{
+    return type | (eng->checking_disabled ? DNS_TAPE_CD : 0);
+}
+
 /* The question is answered: set the final reason, release the socket. */
 static void finish(struct dns_engine *eng, struct dns_q *q, uint64_t now)
 {
@@ -88,7 +95,7 @@ static void finish(struct dns_engine *eng, struct dns_q *q, uint64_t now)
                            detail, r->server[0] ? r->server : servers);
     }
     if (dns_tape_recording(eng->tape) && !q->taped)
-        dns_tape_put(eng->tape, q->cur, r->qtype, r->status, NULL, 0, false, r->why);
+        dns_tape_put(eng->tape, q->cur, tape_key(eng, r->qtype), r->status, NULL, 0, false, r->why);
 }
 
 /* Replay: answer this try from the tape instead of the network. */
@@ -100,7 +107,7 @@ static void replay_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
     struct dns_tape_answer a;
     uint8_t *buf;
 
-    if (!dns_tape_get(eng->tape, q->cur, q->res->qtype, &a)) {
+    if (!dns_tape_get(eng->tape, q->cur, tape_key(eng, q->res->qtype), &a)) {
         q->res->status = DNS_ERROR;
         dns_result_set_why(q->res, "%s %s is not in the replay file", q->cur,
                            dns_type_name(q->res->qtype));
@@ -273,7 +280,7 @@ static bool on_message(struct dns_engine *eng, struct dns_q *q, const uint8_t *m
     case DNS_WIRE_FOLLOW:
         eng->stats.answers++;
         if (dns_tape_recording(eng->tape))
-            dns_tape_put(eng->tape, q->cur, r->qtype, DNS_DATA, msg, len, tcp, NULL);
+            dns_tape_put(eng->tape, q->cur, tape_key(eng, r->qtype), DNS_DATA, msg, len, tcp, NULL);
         snprintf(q->cur, sizeof q->cur, "%s", follow);
         q->tries = q->rcode_fails = 0;
         q->garbage = false;
@@ -303,7 +310,7 @@ static bool on_message(struct dns_engine *eng, struct dns_q *q, const uint8_t *m
         return true;
     }
     if (dns_tape_recording(eng->tape)) {
-        dns_tape_put(eng->tape, q->cur, r->qtype, DNS_DATA, msg, len, tcp, NULL);
+        dns_tape_put(eng->tape, q->cur, tape_key(eng, r->qtype), DNS_DATA, msg, len, tcp, NULL);
         q->taped = true;
     }
     finish(eng, q, now);

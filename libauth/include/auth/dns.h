@@ -189,7 +189,8 @@ enum auth_status dns_name_check(const char *name, char *err, size_t errlen);
  *
  * File: text, "# mailctl dns tape 1" first, then one line per answer:
  *     NAME TYPE wire udp|tcp BASE64-OF-THE-MESSAGE
- *     NAME TYPE timeout|malformed|error WHY...
+ *     NAME TYPE STATUS WHY...     (a dns_status_name other than "data")
+ * (TYPE is the number, with "+cd" for a query sent with CD=1.)
  * Bounded on load: DNS_TAPE_MAX_ENTRIES lines, a message of 64 KiB. */
 #define DNS_TAPE_MAX_ENTRIES 1000000
 enum dns_tape_mode { DNS_TAPE_RECORD, DNS_TAPE_REPLAY };
