@@ -18,6 +18,7 @@
 #include "auth/mx.h"
 #include "auth/smtp.h"
 #include "cmd.h"
+#include "send_test_imap.h"
 #include "send_test_msg.h"
 
 #define MAX_TO        SMTP_MAX_RCPTS
@@ -31,6 +32,7 @@ struct opts {
     const char *subject, *body_file, *helo;
     int port;                 /* --port for direct MX delivery (labs/tests) */
     bool plaintext_auth, smtputf8;
+    struct st_imap imap;      /* --check-imap (send_test_imap.c) */
 };
 
 struct line { char dir; char *text; };
@@ -50,7 +52,8 @@ static void usage(FILE *fp)
         "usage: mailctl send-test --from ADDR --to ADDR [--to ADDR]... [--server HOST[:PORT]]\n"
         "         [--tls starttls|implicit|opportunistic|none] [--user U --password-file F]\n"
         "         [--dkim-key K --selector S] [--subject S] [--body-file F] [--helo NAME]\n"
-        "         [--port N] [--allow-plaintext-auth] [--smtputf8] [--ca-file F] [--json]\n\n"
+        "         [--port N] [--allow-plaintext-auth] [--smtputf8] [--ca-file F] [--json]\n"
+        ST_IMAP_USAGE "\n"
         "Send a test message with a unique token and show the SMTP transcript.\n"
         "--server: submit through that relay (port 587, or 465 with --tls implicit);\n"
         "without it the message goes to the recipients' domain's MX hosts on port 25\n"
@@ -58,7 +61,13 @@ static void usage(FILE *fp)
         "trust store; --ca-file or SSL_CERT_FILE replaces it).  The password comes\n"
         "from --password-file or MAILCTL_PASSWORD, never from the command line.\n"
         "--timeout SEC bounds DNS and every SMTP wait.\n"
-        "exit: 0 delivered, 1 rejected, 2 bad input, 3 could not connect or talk\n");
+        "--check-imap: then find the message over IMAP (imaps://, or imap:// for\n"
+        "STARTTLS) in MAILBOX (default INBOX) or the junk folder, polling up to\n"
+        "--wait seconds (120); password from --imap-password-file or\n"
+        "MAILCTL_IMAP_PASSWORD.  Reports folder, time, the receiver's verdict.\n"
+        "exit: 0 delivered, 1 rejected, 2 bad input, 3 could not connect or talk;\n"
+        "with --check-imap: 0 arrived with dmarc=pass, 1 arrived failing or in junk,\n"
+        "3 not arrived in time\n");
 }
 
 /* ---------- transcript ---------- */
@@ -180,6 +189,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"helo", required_argument, NULL, O_HELO}, {"port", required_argument, NULL, O_PORT},
         {"allow-plaintext-auth", no_argument, NULL, O_PLAINAUTH},
         {"smtputf8", no_argument, NULL, O_SMTPUTF8},
+        ST_IMAP_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -215,7 +225,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case 'v': g_opts.verbose++; break;
         case 'q': g_opts.verbose = -1; break;
         case 'h': case OPT_HELP: usage(stdout); return -1;
-        default: return cmd_usage_error("send-test", "unknown option");
+        default:
+            if ((r = st_imap_option(&o->imap, opt, optarg)) < 0)
+                return -r;
+            if (r == 0)
+                return cmd_usage_error("send-test", "unknown option");
         }
     }
     if (optind < argc)
@@ -484,6 +498,7 @@ static int deliver(const struct opts *o, enum smtp_tls_mode mode, const char *pa
 {
     struct run run = { .live = !g_opts.json && g_opts.verbose >= 0 };
     struct outcome r = {0};
+    json_t *arrival = NULL;
     int rc;
 
     for (size_t i = 0; i < ntargets; i++) {
@@ -492,12 +507,19 @@ static int deliver(const struct opts *o, enum smtp_tls_mode mode, const char *pa
             break;
     }
     rc = exit_of(&r);
+    if (!g_opts.json)
+        print_outcome(&r, msg);
+    if (r.delivered && st_imap_wanted(&o->imap))
+        arrival = st_imap_arrival(&o->imap, msg->token, o->plaintext_auth, &rc);
     if (g_opts.json) {
-        int w = out_json(json_outcome(&r, &run, msg));
-        if (w != EXIT_OK)
+        json_t *doc = json_outcome(&r, &run, msg);
+        int w;
+        if (arrival)
+            json_object_set_new(doc, "arrival", arrival);
+        if ((w = out_json(doc)) != EXIT_OK)
             rc = w;
     } else {
-        print_outcome(&r, msg);
+        json_decref(arrival);
     }
     if (!r.delivered)
         fprintf(stderr, "mailctl: send-test: %s\n", r.why);
@@ -508,7 +530,7 @@ static int deliver(const struct opts *o, enum smtp_tls_mode mode, const char *pa
 
 int cmd_send_test(int argc, char **argv)
 {
-    struct opts o = {0};
+    struct opts o = { .imap.wait_s = -1 };
     enum smtp_tls_mode mode = SMTP_TLS_STARTTLS;
     struct target one = {0}, *targets = NULL;
     size_t ntargets = 0;
@@ -563,11 +585,14 @@ int cmd_send_test(int argc, char **argv)
         free(password);
         return cmd_error(EXIT_USAGE, "--dkim-key: %s", err);
     }
-    if (o.server)
+    if ((rc = st_imap_prepare(&o.imap, o.plaintext_auth)) != EXIT_OK)
+        ;                                                /* refused before sending */
+    else if (o.server)
         rc = deliver(&o, mode, password, &one, 1, &msg);
     else if ((rc = mx_targets(&o, &targets, &ntargets)) == EXIT_OK)
         rc = deliver(&o, mode, password, targets, ntargets, &msg);
     free(targets);
+    st_imap_free(&o.imap);
     st_message_free(&msg);
     if (password) {
         memset(password, 0, strlen(password));

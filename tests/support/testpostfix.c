@@ -145,7 +145,8 @@ static int take_slot(struct test_postfix *pf)
     return -1;
 }
 
-static int write_main_cf(const struct test_postfix *pf, const struct passwd *pw)
+static int write_main_cf(const struct test_postfix *pf, const struct passwd *pw,
+                         const char *extra)
 {
     char path[320];
     FILE *fp;
@@ -171,6 +172,8 @@ static int write_main_cf(const struct test_postfix *pf, const struct passwd *pw)
         "smtputf8_enable = yes\n",
         pf->dir, pf->domain, (unsigned)pw->pw_uid, (unsigned)pw->pw_gid,
         pf->ca.cert_file, pf->ca.key_file);
+    if (extra)
+        fprintf(fp, "%s\n", extra);
     return fclose(fp) == 0 ? 0 : -1;
 }
 
@@ -223,7 +226,7 @@ static int write_master_cf(const struct test_postfix *pf)
     return fclose(out) == 0 ? 0 : -1;
 }
 
-int test_wait_banner(int port, bool implicit_tls, int timeout_s)
+int test_wait_greeting(int port, const char *prefix, int timeout_s)
 {
     struct timespec start, now;
 
@@ -237,9 +240,10 @@ int test_wait_banner(int port, bool implicit_tls, int timeout_s)
         sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
             struct pollfd p = { .fd = fd, .events = POLLIN };
-            ok = implicit_tls ||
-                 (poll(&p, 1, 2000) == 1 && read(fd, buf, sizeof buf) >= 3 &&
-                  memcmp(buf, "220", 3) == 0);
+            ssize_t n;
+            ok = !prefix || (poll(&p, 1, 2000) == 1 &&
+                             (n = read(fd, buf, sizeof buf)) >= (ssize_t)strlen(prefix) &&
+                             memcmp(buf, prefix, strlen(prefix)) == 0);
         }
         if (fd >= 0)
             close(fd);
@@ -253,12 +257,22 @@ int test_wait_banner(int port, bool implicit_tls, int timeout_s)
     }
 }
 
+int test_wait_banner(int port, bool implicit_tls, int timeout_s)
+{
+    return test_wait_greeting(port, implicit_tls ? NULL : "220", timeout_s);
+}
+
 static void dump_maillog(const struct test_postfix *pf)
 {
     test_sh(NULL, "tail -20 %s >&2", pf->maillog);
 }
 
 int test_postfix_start(struct test_postfix *pf, const char *domain)
+{
+    return test_postfix_start_ex(pf, domain, NULL);
+}
+
+int test_postfix_start_ex(struct test_postfix *pf, const char *domain, const char *extra_main_cf)
 {
     struct passwd *pw = getpwnam("postfix");
     char cadir[320], mx[160], implicit[160];
@@ -285,7 +299,7 @@ int test_postfix_start(struct test_postfix *pf, const char *domain)
     snprintf(pf->spec, sizeof pf->spec, "127.0.0.1:%d", pf->port);
     snprintf(pf->smtps_spec, sizeof pf->smtps_spec, "127.0.0.1:%d", pf->smtps_port);
     if (pf->port < 0 || pf->smtps_port < 0 || test_ca_make(&pf->ca, cadir, names) < 0 ||
-        write_main_cf(pf, pw) < 0 || write_master_cf(pf) < 0 ||
+        write_main_cf(pf, pw, extra_main_cf) < 0 || write_master_cf(pf) < 0 ||
         test_sh(NULL, "mkdir -p %1$s/queue %1$s/data %1$s/mail && chown postfix:postfix "
                 "%1$s/data %1$s/mail", pf->dir) != 0) {
         fprintf(stderr, "test_postfix_start: set-up of %s failed\n", pf->dir);

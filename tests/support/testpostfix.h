@@ -49,6 +49,9 @@ struct test_postfix {
 
 /* Start Postfix for domain.  Returns 0 or -1 (message and log on stderr). */
 int test_postfix_start(struct test_postfix *pf, const char *domain);
+/* The same with extra main.cf lines appended (later assignments win), e.g.
+ * header_checks or more virtual_mailbox_maps; NULL: none. */
+int test_postfix_start_ex(struct test_postfix *pf, const char *domain, const char *extra_main_cf);
 void test_postfix_stop(struct test_postfix *pf);
 
 /* Wait (polling, up to timeout_s) for a delivered message containing needle
@@ -64,6 +67,10 @@ int test_sh(const char *log, const char *fmt, ...) __attribute__((format(printf,
  * timeout_s.  implicit_tls: only check that the port accepts connections.
  * 0 when it answered, -1 otherwise. */
 int test_wait_banner(int port, bool implicit_tls, int timeout_s);
+/* Connect to 127.0.0.1:port and read until the reply starts with prefix
+ * ("220", "* OK", "+OK"; NULL: only connect), polling up to timeout_s.
+ * 0 when it answered, -1 otherwise. */
+int test_wait_greeting(int port, const char *prefix, int timeout_s);
 
 /* Start a helper server program (argv[0] a path, NULL-terminated) that
  * prints its TCP port on the first line of stdout; waits up to 15 s for it.
