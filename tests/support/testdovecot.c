@@ -53,7 +53,10 @@ static int write_conf(const struct test_dovecot *dv, const struct test_dovecot_p
         "mail_location = %6$s\n"
         "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN %1$s/users\n}\n"
         "userdb {\n  driver = passwd-file\n  args = %1$s/users\n}\n",
-        dv->dir, dv->log, p->ca && !p->no_tls ? "yes" : "no",
+        dv->dir, dv->log,
+        /* "required" also refuses login before TLS from 127.0.0.1, which
+           Dovecot otherwise counts as a secured (local) connection */
+        p->ca && !p->no_tls ? (p->plaintext_auth ? "yes" : "required") : "no",
         p->plaintext_auth ? "no" : "yes", low,
         p->mail_location ? p->mail_location : "maildir:~");
     if (p->ca && !p->no_tls)

@@ -30,7 +30,8 @@ struct test_dovecot_user {
 
 struct test_dovecot_params {
     bool imap, imaps, pop3, pop3s;       /* listeners wanted */
-    bool plaintext_auth;                 /* allow LOGIN/USER before STARTTLS */
+    bool plaintext_auth;                 /* allow LOGIN/USER before STARTTLS; else
+                                            ssl = required (also on loopback) */
     bool no_tls;                         /* ssl = no: plain listeners without
                                             STARTTLS/STLS (imaps/pop3s not allowed) */
     const struct test_dovecot_user *users;
