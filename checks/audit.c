@@ -178,6 +178,8 @@ enum auth_status audit_run(const char *domain, const struct audit_options *opt,
     }
     free(runs);
     free(threads);
+    if (st == AUTH_OK && opt->profile)
+        st = audit_apply_profile(r, opt, opt->profile);
     r->timing_ms = now_ms() - t0;
     if (st != AUTH_OK) {
         audit_result_free(r);

@@ -40,6 +40,7 @@ struct audit_options {
     const char *dmarc_discovery;                 /* "treewalk" (default) | "psl" */
     const struct dns_engine_params *dns;         /* for the per-family engines */
     const char *only;                            /* "mx,spf": just these families */
+    const char *profile;                         /* --profile NAME, or NULL */
 };
 
 /* A raw record the audit found, for the report's "records" object. */
@@ -101,9 +102,26 @@ void audit_result_free(struct audit_result *r);
 /* Whether family is selected by a comma-separated list (NULL: all). */
 bool audit_family_selected(const char *only, const char *family);
 
+/* ptr.* findings for one sending address whose PTR names were resolved
+ * (fcrdns_resolve): missing and not forward-confirming are failures for a
+ * sending address (checks/check_ptr.c; also used for SPF-derived ones). */
+struct ptr_report;
+enum auth_status audit_sending_ptr_findings(const struct ptr_report *p,
+                                            struct finding_list *out);
+
+/* Profiles (checks/profile.c): --profile gmail-bulk|yahoo-bulk|outlook-bulk|parked.
+ * Appends one "profile.X" finding per requirement of the profile to r.
+ * AUTH_OK, AUTH_EINVAL (unknown profile), AUTH_ENOMEM. */
+enum auth_status audit_apply_profile(struct audit_result *r, const struct audit_options *opt,
+                                     const char *name);
+bool audit_profile_exists(const char *name);
+/* "gmail-bulk, yahoo-bulk, ..." for messages. */
+const char *audit_profile_names(void);
+
 /* The check families (one file each). */
 enum auth_status check_mx(struct audit_ctx *ctx, struct finding_list *out);
 enum auth_status check_ptr(struct audit_ctx *ctx, struct finding_list *out);
+enum auth_status check_spf(struct audit_ctx *ctx, struct finding_list *out);
 enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out);
 enum auth_status check_dmarc(struct audit_ctx *ctx, struct finding_list *out);
 enum auth_status check_mtasts(struct audit_ctx *ctx, struct finding_list *out);

@@ -10,7 +10,7 @@
 #include "audit.h"
 #include "auth/mx.h"
 
-static enum auth_status one_address(const struct ptr_report *p, struct finding_list *out)
+enum auth_status audit_sending_ptr_findings(const struct ptr_report *p, struct finding_list *out)
 {
     enum auth_status st = AUTH_OK;
 
@@ -59,7 +59,7 @@ enum auth_status check_ptr(struct audit_ctx *ctx, struct finding_list *out)
     }
     st = fcrdns_resolve(ctx->eng, ptrs, n);
     for (size_t i = 0; st == AUTH_OK && i < n; i++)
-        st = one_address(&reps[i], out);
+        st = audit_sending_ptr_findings(&reps[i], out);
     for (size_t i = 0; i < n; i++)
         ptr_report_clear(&reps[i]);
     free(reps);

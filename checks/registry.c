@@ -7,6 +7,7 @@
 const struct audit_check audit_checks[] = {
     {"mx", check_mx},
     {"ptr", check_ptr},
+    {"spf", check_spf},
     {"dkim", check_dkim},
     {"dmarc", check_dmarc},
     {"mtasts", check_mtasts},

@@ -20,7 +20,7 @@
 
 enum { OPT_SELECTOR = OPT_GLOBAL_LAST + 1, OPT_IP, OPT_NO_SMTP, OPT_FAIL_ON, OPT_FILE,
        OPT_JOBS, OPT_EXPECT, OPT_FORMAT, OPT_SMTP_PORT, OPT_HTTPS_PORT, OPT_ALLOW_PRIVATE,
-       OPT_DMARC_DISCOVERY, OPT_CHECKS };
+       OPT_DMARC_DISCOVERY, OPT_CHECKS, OPT_PROFILE };
 
 struct job_state {
     char **domains;
@@ -38,7 +38,8 @@ static void usage(FILE *fp)
         "usage: mailctl check-dns DOMAIN... [--selector S]... [--ip IP]... [--no-smtp]\n"
         "         [--fail-on warn|fail] [--file LIST|-] [--jobs N] [--expect FILE]\n"
         "         [--format text|json|junit|expect] [--smtp-port N] [--https-port N] [--allow-private]\n"
-        "         [--dmarc-discovery treewalk|psl] [--checks FAMILY,...]\n\n"
+        "         [--dmarc-discovery treewalk|psl] [--checks FAMILY,...]\n"
+        "         [--profile gmail-bulk|yahoo-bulk|outlook-bulk|parked]\n\n"
         "Audit everything in DNS that decides whether a domain's mail is delivered:\n"
         "MX, reverse DNS, SPF, DKIM, DMARC and more; every finding has a stable id\n"
         "and, where one can be derived, the record to publish as its fix.\n"
@@ -244,6 +245,12 @@ static int take_option(struct cli *c, int opt, const char *arg)
         return EXIT_OK;
     case OPT_EXPECT: c->expect = arg; return EXIT_OK;
     case OPT_CHECKS: return take_checks(c, arg);
+    case OPT_PROFILE:
+        if (!audit_profile_exists(arg))
+            return cmd_error(EXIT_USAGE, "--profile takes %s, not '%s'", audit_profile_names(),
+                             arg);
+        c->opt.profile = arg;
+        return EXIT_OK;
     case OPT_FORMAT:
         if (!strcmp(arg, "text")) c->fmt = FORMAT_TEXT;
         else if (!strcmp(arg, "json")) c->fmt = FORMAT_JSON;
@@ -284,6 +291,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
         {"allow-private", no_argument, NULL, OPT_ALLOW_PRIVATE},
         {"dmarc-discovery", required_argument, NULL, OPT_DMARC_DISCOVERY},
         {"checks", required_argument, NULL, OPT_CHECKS},
+        {"profile", required_argument, NULL, OPT_PROFILE},
         {NULL, 0, NULL, 0},
     };
     int opt, rc;
@@ -335,7 +343,9 @@ static int engine_params(struct cli *c)
     dns_engine_free(probe);
     c->dns.servers = g_opts.resolvers;
     c->dns.nservers = g_opts.nresolvers;
-    c->dns.timeout_ms = g_opts.timeout_ms;
+    cmd_dns_timeouts(&c->dns);
+    if ((rc = cmd_dns_tape(&c->dns.tape)) != EXIT_OK)
+        return rc;
     c->opt.dns = &c->dns;
     c->opt.ca_file = g_opts.ca_file;
     return EXIT_OK;

@@ -31,6 +31,8 @@ struct cmd_globals {
     int color;             /* -1 auto (TTY), 0 never, 1 always */
     int verbose;           /* -1 quiet, 0 normal, 1+ verbose */
     const char *ca_file;
+    const char *dns_record;   /* --dns-record FILE: save every DNS answer */
+    const char *dns_replay;   /* --dns-replay FILE: answer DNS from it */
 };
 extern struct cmd_globals g_opts;
 
@@ -38,7 +40,7 @@ extern struct cmd_globals g_opts;
  * Values >= 1000 so they never collide with a command's short options. */
 enum {
     OPT_RESOLVER = 1000, OPT_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_CA_FILE,
-    OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_GLOBAL_LAST
+    OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_DNS_RECORD, OPT_DNS_REPLAY, OPT_GLOBAL_LAST
 };
 #define CMD_GLOBAL_LONGOPTS                                          \
     {"resolver", required_argument, NULL, OPT_RESOLVER},             \
@@ -48,7 +50,9 @@ enum {
     {"ca-file", required_argument, NULL, OPT_CA_FILE},               \
     {"verbose", no_argument, NULL, OPT_VERBOSE},                     \
     {"quiet", no_argument, NULL, OPT_QUIET},                         \
-    {"help", no_argument, NULL, OPT_HELP}
+    {"help", no_argument, NULL, OPT_HELP},                           \
+    {"dns-record", required_argument, NULL, OPT_DNS_RECORD},         \
+    {"dns-replay", required_argument, NULL, OPT_DNS_REPLAY}
 
 /* Handle one global option returned by getopt_long.  Returns 1 when it was
  * a global option and was applied, 0 when it is not one of them, and
@@ -65,6 +69,18 @@ int cmd_usage_error(const char *command, const char *fmt, ...)
  * MAILCTL_DNS_TIMEOUT.  Returns EXIT_OK, or prints the error and returns
  * EXIT_USAGE (bad spec) or EXIT_RUNTIME (no resolver). */
 int cmd_dns_engine(struct dns_engine **out);
+
+/* Apply --timeout/MAILCTL_DNS_TIMEOUT (a budget per DNS question, split
+ * over the tries) to engine parameters; no-op when neither was given. */
+void cmd_dns_timeouts(struct dns_engine_params *p);
+
+/* The DNS tape of --dns-record/--dns-replay, opened on first use (NULL
+ * when neither was given).  Returns EXIT_OK or prints and returns
+ * EXIT_USAGE (unreadable or bad replay file). */
+int cmd_dns_tape(struct dns_tape **out);
+/* At exit: write the --dns-record file.  Returns rc, or EXIT_RUNTIME when
+ * the file could not be written (after printing why). */
+int cmd_finish(int rc);
 
 /* Colour: whether to use ANSI colour on stdout. */
 bool out_color_enabled(void);

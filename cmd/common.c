@@ -53,6 +53,8 @@ int cmd_global_opt(int opt, const char *arg)
     case OPT_NO_COLOR: g_opts.color = 0; return 1;
     case OPT_CA_FILE: g_opts.ca_file = arg; return 1;
     case OPT_VERBOSE: g_opts.verbose++; return 1;
+    case OPT_DNS_RECORD: g_opts.dns_record = arg; return 1;
+    case OPT_DNS_REPLAY: g_opts.dns_replay = arg; return 1;
     case OPT_QUIET: g_opts.verbose = -1; return 1;
     default: return 0;
     }
@@ -104,6 +106,48 @@ static int resolvers_from_env(void)
     return EXIT_OK;
 }
 
+/* --timeout / MAILCTL_DNS_TIMEOUT is how long one DNS question may take in
+ * all: three tries of a third of it each (at least 100 ms a try), so a
+ * timeout costs what the user said, not three times that. */
+void cmd_dns_timeouts(struct dns_engine_params *p)
+{
+    if (!g_opts.timeout_ms)
+        return;
+    p->attempts = 3;
+    p->timeout_ms = g_opts.timeout_ms / 3 > 100 ? g_opts.timeout_ms / 3 : 100;
+}
+
+static struct dns_tape *g_tape;
+
+int cmd_dns_tape(struct dns_tape **out)
+{
+    char err[512];
+
+    *out = NULL;
+    if (g_opts.dns_record && g_opts.dns_replay)
+        return cmd_error(EXIT_USAGE, "--dns-record and --dns-replay exclude each other");
+    if (!g_tape && (g_opts.dns_record || g_opts.dns_replay) &&
+        dns_tape_open(g_opts.dns_record ? g_opts.dns_record : g_opts.dns_replay,
+                      g_opts.dns_record ? DNS_TAPE_RECORD : DNS_TAPE_REPLAY, &g_tape,
+                      err, sizeof err) != AUTH_OK)
+        return cmd_error(EXIT_USAGE, "%s", err);
+    *out = g_tape;
+    return EXIT_OK;
+}
+
+int cmd_finish(int rc)
+{
+    char err[512];
+
+    if (g_tape && dns_tape_close(g_tape, err, sizeof err) != AUTH_OK) {
+        g_tape = NULL;
+        cmd_error(EXIT_RUNTIME, "%s", err);
+        return rc == EXIT_OK ? EXIT_RUNTIME : rc;
+    }
+    g_tape = NULL;
+    return rc;
+}
+
 int cmd_dns_engine(struct dns_engine **out)
 {
     struct dns_engine_params p = {0};
@@ -121,7 +165,9 @@ int cmd_dns_engine(struct dns_engine **out)
     }
     p.servers = g_opts.resolvers;
     p.nservers = g_opts.nresolvers;
-    p.timeout_ms = g_opts.timeout_ms;
+    cmd_dns_timeouts(&p);
+    if ((rc = cmd_dns_tape(&p.tape)) != EXIT_OK)
+        return rc;
     st = dns_engine_new(&p, out, err, sizeof err);
     if (st == AUTH_EINVAL)
         return cmd_error(EXIT_USAGE, "%s", err);

@@ -7,10 +7,30 @@
 
 #include <stdio.h>
 
+#include "auth/dkim.h"
 #include "auth/message.h"
 
 /* `dkim keygen` / dkimkeygen: prog is the name used in messages. */
 int dkim_keygen_main(int argc, char **argv, const char *prog);
+/* A key made as `dkim keygen` makes it (shared with `mailctl setup`):
+ * DIR/SELECTOR.private (PKCS#8 PEM, 0600, atomic) and DIR/SELECTOR.txt (the
+ * record in zone form, 0644, atomic); neither replaced without force. */
+struct dkim_keyfiles {
+    const char *domain, *selector, *outdir;   /* in (domain may be NULL) */
+    enum dkim_keytype type;                   /* in */
+    unsigned bits;                            /* in: 0 for 2048 */
+    bool force;                               /* in */
+    char key_file[4096], txt_file[4096];      /* out: the paths written */
+    char *record;                             /* out: "v=DKIM1; k=...; p=..." */
+    char *zone;                               /* out: the .txt content */
+    struct evp_pkey_st *key;                  /* out: the key pair */
+};
+/* Generate and write.  Returns an exit code, the error already printed
+ * (EXIT_USAGE when a file exists).  On EXIT_OK free with
+ * dkim_keyfiles_clear(). */
+int dkim_keyfiles_make(struct dkim_keyfiles *kf);
+void dkim_keyfiles_clear(struct dkim_keyfiles *kf);
+
 int dkim_sign_main(int argc, char **argv);
 int dkim_verify_main(int argc, char **argv);
 int dkim_record_main(int argc, char **argv);

@@ -128,23 +128,70 @@ static int write_text(const char *path, const char *text, bool force)
     return EXIT_OK;
 }
 
-static int print_record(const struct keygen_opts *o, EVP_PKEY *key, const char *key_file,
-                        const char *txt_file)
+/* The record of key and its zone-file text (both malloc'd). */
+static int record_texts(EVP_PKEY *key, const char *selector, const char *domain,
+                        char **record, char **zone)
 {
-    char err[200], *record, *zone;
+    char err[200];
+
+    *zone = NULL;
+    if (dkim_record_for_key(key, record, err, sizeof err) != AUTH_OK)
+        return cmd_error(EXIT_RUNTIME, "%s", err);
+    *zone = dkim_record_zone_text(selector, domain, *record);
+    if (!*zone) {
+        free(*record);
+        *record = NULL;
+        return cmd_error(EXIT_RUNTIME, "out of memory");
+    }
+    return EXIT_OK;
+}
+
+int dkim_keyfiles_make(struct dkim_keyfiles *kf)
+{
+    char err[300];
+    EVP_PKEY *key = NULL;
+    int rc;
+
+    kf->record = kf->zone = NULL;
+    kf->key = NULL;
+    kf->bits = kf->bits ? kf->bits : 2048;
+    snprintf(kf->key_file, sizeof kf->key_file, "%s/%s.private", kf->outdir, kf->selector);
+    snprintf(kf->txt_file, sizeof kf->txt_file, "%s/%s.txt", kf->outdir, kf->selector);
+    if (!kf->force && (access(kf->key_file, F_OK) == 0 || access(kf->txt_file, F_OK) == 0))
+        return cmd_error(EXIT_USAGE, "%s exists (use --force to replace it)",
+                         access(kf->key_file, F_OK) == 0 ? kf->key_file : kf->txt_file);
+    if (dkim_keygen(kf->type, kf->bits, &key, err, sizeof err) != AUTH_OK)
+        return cmd_error(EXIT_RUNTIME, "%s", err);
+    if (dkim_privkey_write(key, kf->key_file, kf->force, err, sizeof err) != AUTH_OK) {
+        EVP_PKEY_free(key);
+        return cmd_error(EXIT_RUNTIME, "%s", err);
+    }
+    rc = record_texts(key, kf->selector, kf->domain, &kf->record, &kf->zone);
+    if (rc == EXIT_OK)
+        rc = write_text(kf->txt_file, kf->zone, kf->force);
+    kf->key = key;
+    if (rc != EXIT_OK)
+        dkim_keyfiles_clear(kf);
+    return rc;
+}
+
+void dkim_keyfiles_clear(struct dkim_keyfiles *kf)
+{
+    free(kf->record);
+    free(kf->zone);
+    EVP_PKEY_free(kf->key);
+    kf->record = kf->zone = NULL;
+    kf->key = NULL;
+}
+
+/* Print the record (zone text, or JSON with the files' names). */
+static int print_record(const struct keygen_opts *o, EVP_PKEY *key, const char *key_file,
+                        const char *txt_file, const char *record, const char *zone)
+{
     unsigned bits = 0;
     int type = dkim_pkey_type(key, &bits), rc = EXIT_OK;
 
-    if (dkim_record_for_key(key, &record, err, sizeof err) != AUTH_OK)
-        return cmd_error(EXIT_RUNTIME, "%s", err);
-    zone = dkim_record_zone_text(o->selector, o->domain, record);
-    if (!zone) {
-        free(record);
-        return cmd_error(EXIT_RUNTIME, "out of memory");
-    }
-    if (txt_file)
-        rc = write_text(txt_file, zone, o->force);
-    if (rc == EXIT_OK && g_opts.json) {
+    if (g_opts.json) {
         json_t *doc = json_object();
         char name[600];
 
@@ -162,20 +209,19 @@ static int print_record(const struct keygen_opts *o, EVP_PKEY *key, const char *
         json_object_set_new(doc, "value", json_string(record));
         json_object_set_new(doc, "zone", json_string(zone));
         rc = out_json(doc);
-    } else if (rc == EXIT_OK) {
+    } else {
         if (key_file && g_opts.verbose >= 0)
             fprintf(stderr, "private key written to %s (keep it secret)\n", key_file);
         fputs(zone, stdout);
     }
-    free(zone);
-    free(record);
     return rc;
 }
 
 int dkim_keygen_main(int argc, char **argv, const char *prog)
 {
     struct keygen_opts o = { .outdir = ".", .bits = 2048, .type = DKIM_KEY_RSA };
-    char err[300], key_file[4096], txt_file[4096];
+    struct dkim_keyfiles kf;
+    char err[300], *record = NULL, *zone = NULL;
     EVP_PKEY *key = NULL;
     int rc = parse_args(argc, argv, prog, &o);
 
@@ -184,22 +230,20 @@ int dkim_keygen_main(int argc, char **argv, const char *prog)
     if (o.from_key) {
         if (dkim_privkey_load(o.from_key, &key, err, sizeof err) != AUTH_OK)
             return cmd_error(EXIT_USAGE, "%s", err);
-        rc = print_record(&o, key, NULL, NULL);
+        rc = record_texts(key, o.selector, o.domain, &record, &zone);
+        if (rc == EXIT_OK)
+            rc = print_record(&o, key, NULL, NULL, record, zone);
+        free(record);
+        free(zone);
         EVP_PKEY_free(key);
         return rc;
     }
-    snprintf(key_file, sizeof key_file, "%s/%s.private", o.outdir, o.selector);
-    snprintf(txt_file, sizeof txt_file, "%s/%s.txt", o.outdir, o.selector);
-    if (!o.force && (access(key_file, F_OK) == 0 || access(txt_file, F_OK) == 0))
-        return cmd_error(EXIT_USAGE, "%s exists (use --force to replace it)",
-                         access(key_file, F_OK) == 0 ? key_file : txt_file);
-    if (dkim_keygen(o.type, o.bits, &key, err, sizeof err) != AUTH_OK)
-        return cmd_error(EXIT_RUNTIME, "%s", err);
-    if (dkim_privkey_write(key, key_file, o.force, err, sizeof err) != AUTH_OK) {
-        EVP_PKEY_free(key);
-        return cmd_error(EXIT_RUNTIME, "%s", err);
-    }
-    rc = print_record(&o, key, key_file, txt_file);
-    EVP_PKEY_free(key);
+    kf = (struct dkim_keyfiles){ .domain = o.domain, .selector = o.selector,
+                                 .outdir = o.outdir, .type = o.type, .bits = o.bits,
+                                 .force = o.force };
+    if ((rc = dkim_keyfiles_make(&kf)) != EXIT_OK)
+        return rc;
+    rc = print_record(&o, kf.key, kf.key_file, kf.txt_file, kf.record, kf.zone);
+    dkim_keyfiles_clear(&kf);
     return rc;
 }

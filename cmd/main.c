@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"ports", cmd_ports, "probe a mail host's ports: state, banner, TLS, AUTH before TLS"},
     {"ptr", cmd_ptr, "PTR names of an address and whether each forward-confirms"},
     {"send-test", cmd_send_test, "deliver a test message and show the SMTP transcript"},
+    {"setup", cmd_setup, "every DNS record a new mail domain needs, with a new DKIM key"},
     {"spf", cmd_spf, "SPF: check_host() with a trace, lint a policy, draw its include tree"},
 };
 
@@ -29,7 +30,8 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
         "usage: mailctl [--resolver HOST[:PORT]]... [--timeout SEC] [--json] [--no-color]\n"
-        "               [--ca-file FILE] [-v|-q] COMMAND [ARGS...]\n\n"
+        "               [--ca-file FILE] [--dns-record FILE|--dns-replay FILE] [-v|-q]\n"
+        "               COMMAND [ARGS...]\n\n"
         "commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(fp, "  %-12s %s\n", commands[i].name, commands[i].summary);
@@ -73,7 +75,7 @@ int main(int argc, char **argv)
             char **sub = argv + optind;
             int subc = argc - optind;
             optind = 0;             /* reset getopt for the subcommand */
-            return commands[i].run(subc, sub);
+            return cmd_finish(commands[i].run(subc, sub));
         }
     }
     return cmd_usage_error(NULL, "unknown command '%s'", argv[optind]);

@@ -30,6 +30,7 @@ struct opts {
     size_t nto;
     const char *server, *tls, *user, *password_file, *dkim_key, *selector;
     const char *subject, *body_file, *helo;
+    unsigned auth_mechs;      /* --auth-mech: SMTP_AUTH_*, 0 any */
     int port;                 /* --port for direct MX delivery (labs/tests) */
     bool plaintext_auth, smtputf8;
     struct st_imap imap;      /* --check-imap (send_test_imap.c) */
@@ -44,13 +45,15 @@ struct run {
 };
 
 enum { O_FROM = OPT_GLOBAL_LAST + 1, O_TO, O_SERVER, O_TLS, O_USER, O_PASSFILE, O_DKIMKEY,
-       O_SELECTOR, O_SUBJECT, O_BODYFILE, O_HELO, O_PORT, O_PLAINAUTH, O_SMTPUTF8 };
+       O_SELECTOR, O_SUBJECT, O_BODYFILE, O_HELO, O_PORT, O_PLAINAUTH, O_SMTPUTF8,
+       O_AUTHMECH };
 
 static void usage(FILE *fp)
 {
     fprintf(fp,
         "usage: mailctl send-test --from ADDR --to ADDR [--to ADDR]... [--server HOST[:PORT]]\n"
         "         [--tls starttls|implicit|opportunistic|none] [--user U --password-file F]\n"
+        "         [--auth-mech plain|login]\n"
         "         [--dkim-key K --selector S] [--subject S] [--body-file F] [--helo NAME]\n"
         "         [--port N] [--allow-plaintext-auth] [--smtputf8] [--ca-file F] [--json]\n"
         ST_IMAP_USAGE "\n"
@@ -189,6 +192,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"helo", required_argument, NULL, O_HELO}, {"port", required_argument, NULL, O_PORT},
         {"allow-plaintext-auth", no_argument, NULL, O_PLAINAUTH},
         {"smtputf8", no_argument, NULL, O_SMTPUTF8},
+        {"auth-mech", required_argument, NULL, O_AUTHMECH},
         ST_IMAP_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -222,6 +226,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
             break;
         case O_PLAINAUTH: o->plaintext_auth = true; break;
         case O_SMTPUTF8: o->smtputf8 = true; break;
+        case O_AUTHMECH:
+            if (strcasecmp(optarg, "plain") && strcasecmp(optarg, "login"))
+                return cmd_usage_error("send-test", "bad --auth-mech '%s': plain or login",
+                                       optarg);
+            o->auth_mechs = strcasecmp(optarg, "plain") ? SMTP_AUTH_LOGIN : SMTP_AUTH_PLAIN;
+            break;
         case 'v': g_opts.verbose++; break;
         case 'q': g_opts.verbose = -1; break;
         case 'h': case OPT_HELP: usage(stdout); return -1;
@@ -306,6 +316,7 @@ struct outcome {
     struct target used;
     bool tls;
     struct tls_facts facts;
+    char tls_fallback[320];   /* why TLS failed before a plain-text retry, or "" */
 };
 
 static void outcome_clear(struct outcome *r)
@@ -330,6 +341,7 @@ static void attempt(const struct opts *o, const struct target *t, enum smtp_tls_
         .host = t->host, .address = t->address[0] ? t->address : NULL,
         .port = (uint16_t)t->port, .tls = mode, .helo_name = o->helo, .ca_file = ca,
         .user = o->user, .password = password, .allow_plaintext_auth = o->plaintext_auth,
+        .auth_mechs = o->auth_mechs,
         .timeouts = { .cap_ms = smtp_cap_ms() },
         .transcript = on_line, .transcript_arg = run,
     };
@@ -372,6 +384,28 @@ static void attempt(const struct opts *o, const struct target *t, enum smtp_tls_
     }
     smtp_quit(c);
     smtp_client_free(c);
+}
+
+/* --tls opportunistic: STARTTLS was offered but could not be completed (a
+ * failed handshake, or a refused STARTTLS).  What a sending MTA then does,
+ * and so what a delivery tester must show: once more, in plain text, on a
+ * new connection.  AUTH stays refused in clear without
+ * --allow-plaintext-auth (the SMTP client enforces it). */
+static void attempt_opportunistic(const struct opts *o, const struct target *t,
+                                  const char *password, const struct st_message *msg,
+                                  struct run *run, struct outcome *out)
+{
+    char why[sizeof out->tls_fallback];
+
+    attempt(o, t, SMTP_TLS_OPPORTUNISTIC, password, msg, run, out);
+    if (out->delivered || out->failure != SMTP_FAIL_TLS)
+        return;
+    snprintf(why, sizeof why, "%s", out->why);
+    if (run->live)
+        printf("%s-- TLS failed (%s): retrying once in plain text on a new connection "
+               "(--tls opportunistic)%s\n", out_yellow(), why, out_reset());
+    attempt(o, t, SMTP_TLS_NONE, password, msg, run, out);
+    snprintf(out->tls_fallback, sizeof out->tls_fallback, "%s", why);
 }
 
 /* Worth trying the next server after this failure? */
@@ -465,7 +499,7 @@ static json_t *json_outcome(const struct outcome *r, const struct run *run,
         reply = json_pack("{s:i, s:o, s:s}", "code", r->reply_code,
                           "enhanced", json_str_or_null(r->enhanced[0] ? r->enhanced : NULL),
                           "text", r->reply_text ? r->reply_text : "");
-    return json_pack("{s:b, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o}",
+    return json_pack("{s:b, s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:s, s:s, s:o, s:o}",
                      "delivered", r->delivered, "server", r->used.host,
                      "address", r->used.address[0] ? r->used.address : r->used.host,
                      "port", r->used.port, "tls", tls,
@@ -474,11 +508,16 @@ static json_t *json_outcome(const struct outcome *r, const struct run *run,
                      "failure", r->delivered ? json_null() : json_string(smtp_failure_name(r->failure)),
                      "error", json_str_or_null(r->delivered ? NULL : r->why),
                      "token", m->token, "message_id", m->message_id,
-                     "transcript", tr);
+                     "transcript", tr,
+                     "tls_fallback", json_str_or_null(r->tls_fallback[0] ? r->tls_fallback
+                                                                          : NULL));
 }
 
 static void print_outcome(const struct outcome *r, const struct st_message *m)
 {
+    if (r->tls_fallback[0])
+        printf("%sTLS failed%s (%s); retried in plain text (--tls opportunistic)\n",
+               out_yellow(), out_reset(), r->tls_fallback);
     if (r->tls)
         printf("TLS: %s %s, certificate %s%s%s%s\n", r->facts.version, r->facts.cipher,
                r->facts.verified ? "verified" : "NOT verified",
@@ -502,7 +541,10 @@ static int deliver(const struct opts *o, enum smtp_tls_mode mode, const char *pa
     int rc;
 
     for (size_t i = 0; i < ntargets; i++) {
-        attempt(o, &targets[i], mode, password, msg, &run, &r);
+        if (mode == SMTP_TLS_OPPORTUNISTIC)
+            attempt_opportunistic(o, &targets[i], password, msg, &run, &r);
+        else
+            attempt(o, &targets[i], mode, password, msg, &run, &r);
         if (r.delivered || !try_next(&r))
             break;
     }

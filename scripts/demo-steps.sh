@@ -14,3 +14,13 @@ run ptr 192.0.2.99
 run mx --json good.example
 run check-dns --no-smtp good.example
 run check-dns --no-smtp broken.example
+
+# A new mail domain: every record to publish, with a fresh DKIM key.
+keys=$(mktemp -d /tmp/mailctl-demo-XXXXXX)
+run setup demo.example --mail-host mail.demo.example --ip 192.0.2.25 --ipv6 2001:db8::25 \
+    --selector demo --out "$keys"
+rm -rf "$keys"
+
+# Last: a real delivery to a local Postfix (scripts/demo-send.sh runs inside
+# build/tools/with-postfix, which exports the server, its CA and Maildir).
+"$MAILCTL_TOOLS/with-postfix" -- sh scripts/demo-send.sh

@@ -60,6 +60,10 @@ struct dns_rr *dns_result_add_rr(struct dns_result *r);
 void dns_result_set_why(struct dns_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* dns_name_check for names the engine is asked (not typed by a user):
+ * the same bounds, but a space is a legal label octet. */
+enum auth_status dns_name_check_query(const char *name, char *err, size_t errlen);
+
 /* Lower-case copy of name without a trailing dot ("." stays ".") into buf
  * (at least DNS_MAX_NAME + 2 bytes).  Returns false if it does not fit. */
 bool dns_name_normalise(const char *name, char *buf, size_t len);
@@ -120,6 +124,25 @@ socklen_t dns_sockaddr_len(const struct sockaddr_storage *ss);
 bool dns_sockaddr_equal(const struct sockaddr_storage *a,
                         const struct sockaddr_storage *b);
 
+/* tape.c: the engine's side of a DNS tape. */
+struct dns_tape_answer {
+    enum dns_status status;        /* DNS_DATA: wire holds the message */
+    const uint8_t *wire;
+    size_t len;
+    bool tcp;
+    const char *why;
+};
+bool dns_tape_recording(const struct dns_tape *t);
+bool dns_tape_replaying(const struct dns_tape *t);
+/* Record the final answer for (name, type): a wire message (status
+ * DNS_DATA) or a status with its reason.  Out of memory drops the entry. */
+void dns_tape_put(struct dns_tape *t, const char *name, uint16_t type,
+                  enum dns_status status, const uint8_t *wire, size_t len, bool tcp,
+                  const char *why);
+/* The replay answer for (name, type), or NULL.  Read-only after load. */
+const struct dns_tape_answer *dns_tape_get(struct dns_tape *t, const char *name,
+                                           uint16_t type, struct dns_tape_answer *out);
+
 /* engine.c / transport.c: the engine and one question in flight. */
 struct dns_server {
     struct sockaddr_storage ss;
@@ -131,6 +154,7 @@ struct dns_engine {
     size_t nservers;
     unsigned timeout_ms, attempts, max_inflight, max_cname;
     bool no_cache, no_edns;
+    struct dns_tape *tape;            /* record or replay, or NULL */
     struct dns_cache *cache;
     struct dns_result *owned;         /* every result, freed with the engine */
     struct dns_stats stats;
@@ -143,6 +167,7 @@ enum dns_qstate {
     Q_TCP_WRITE,        /* writing the length-prefixed query */
     Q_TCP_READ_LEN,     /* reading the 2-byte length */
     Q_TCP_READ,         /* reading the message */
+    Q_WAIT_FD,          /* out of file descriptors: try again shortly */
     Q_DONE,
 };
 
@@ -167,6 +192,7 @@ struct dns_q {
     enum dns_status fail_status;      /* SERVFAIL/REFUSED seen, else DNS_DATA */
     char fail_why[DNS_WHY_LEN];
     unsigned servers_used;            /* bitmask of servers tried */
+    bool taped;                       /* its final message went on the tape */
 };
 
 /* Run n questions to completion, at most eng->max_inflight at once.

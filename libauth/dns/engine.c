@@ -7,6 +7,7 @@
  * dns_engine_free(), so borrowed pointers never dangle mid-run.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,7 +32,11 @@ enum auth_status dns_engine_new(const struct dns_engine_params *params,
             return st;
         n++;
     }
-    if (n == 0) {
+    if (n == 0 && dns_tape_replaying(p->tape)) {
+        memset(&ss[0], 0, sizeof ss[0]);    /* answers come from the tape */
+        ss[0].ss_family = AF_INET;
+        n = 1;
+    } else if (n == 0) {
         n = dns_resolv_conf_read(p->resolv_conf, ss, DNS_MAX_SERVERS);
         if (n == 0)
             return auth_fail(err, errlen, AUTH_ENOTFOUND, "no nameserver in %s",
@@ -56,6 +61,9 @@ enum auth_status dns_engine_new(const struct dns_engine_params *params,
     if (eng->max_cname > DNS_CNAME_HARD_MAX)
         eng->max_cname = DNS_CNAME_HARD_MAX;
     eng->no_cache = p->no_cache;
+    eng->tape = p->tape;
+    if (dns_tape_replaying(eng->tape) && !p->nservers)
+        snprintf(eng->servers[0].text, sizeof eng->servers[0].text, "replay");
     eng->no_edns = p->no_edns;
     *out = eng;
     return AUTH_OK;
@@ -143,8 +151,8 @@ size_t dns_batch_add(struct dns_batch *b, const char *name, uint16_t type)
     it = &b->items[b->n];
     memset(it, 0, sizeof *it);
     it->type = type;
-    if (dns_name_check(name, err, sizeof err) != AUTH_OK) {
-        struct dns_result *r = owned_result(b->eng, "", type);
+    if (dns_name_check_query(name, err, sizeof err) != AUTH_OK) {
+        struct dns_result *r = owned_result(b->eng, name ? name : "", type);
         if (!r) {
             b->nomem = true;
             return SIZE_MAX;

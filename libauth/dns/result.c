@@ -27,8 +27,11 @@ struct dns_result *dns_result_new(const char *qname, uint16_t qtype)
         return NULL;
     r->qtype = qtype;
     r->rcode = -1;
-    if (!dns_name_normalise(qname, norm, sizeof norm))
-        norm[0] = '\0';       /* over-long: the caller reports the error */
+    if (!dns_name_normalise(qname, norm, sizeof norm)) {
+        /* over-long (the caller reports it): keep a recognisable prefix */
+        memcpy(norm, qname, sizeof norm - 1);
+        norm[sizeof norm - 1] = '\0';
+    }
     r->qname = dns_result_strdup(r, norm, strlen(norm));
     if (!r->qname) {
         free(r);

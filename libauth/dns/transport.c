@@ -87,6 +87,41 @@ static void finish(struct dns_engine *eng, struct dns_q *q, uint64_t now)
         dns_result_set_why(r, "%s: %.160s, from %s", dns_status_name(r->status),
                            detail, r->server[0] ? r->server : servers);
     }
+    if (dns_tape_recording(eng->tape) && !q->taped)
+        dns_tape_put(eng->tape, q->cur, r->qtype, r->status, NULL, 0, false, r->why);
+}
+
+/* Replay: answer this try from the tape instead of the network. */
+static bool on_message(struct dns_engine *eng, struct dns_q *q, const uint8_t *msg,
+                       size_t len, bool tcp, uint64_t now);
+
+static void replay_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
+{
+    struct dns_tape_answer a;
+    uint8_t *buf;
+
+    if (!dns_tape_get(eng->tape, q->cur, q->res->qtype, &a)) {
+        q->res->status = DNS_ERROR;
+        dns_result_set_why(q->res, "%s %s is not in the replay file", q->cur,
+                           dns_type_name(q->res->qtype));
+        q->state = Q_DONE;
+        return;
+    }
+    if (a.status != DNS_DATA || a.len < 12 || !(buf = malloc(a.len))) {
+        q->res->status = a.status == DNS_DATA ? DNS_MALFORMED : a.status;
+        dns_result_set_why(q->res, "%s", a.why ? a.why : "replayed without a message");
+        q->state = Q_DONE;
+        return;
+    }
+    memcpy(buf, a.wire, a.len);
+    buf[0] = (uint8_t)(q->id >> 8);          /* the recorded reply, for this query */
+    buf[1] = (uint8_t)q->id;
+    if (!on_message(eng, q, buf, a.len, a.tcp, now) && q->state != Q_DONE) {
+        q->res->status = DNS_MALFORMED;
+        dns_result_set_why(q->res, "the replayed message for %s does not answer it", q->cur);
+        q->state = Q_DONE;
+    }
+    free(buf);
 }
 
 /* A local failure that no retry will fix. */
@@ -119,6 +154,20 @@ static void next_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
     finish(eng, q, now);
 }
 
+/* socket() failed.  Out of descriptors (other engines in other threads,
+ * a low RLIMIT_NOFILE): wait a little for some to close, without spending
+ * a try, up to the time all tries would have taken.  Anything else: fail. */
+static void wait_for_fd(struct dns_engine *eng, struct dns_q *q, uint64_t now)
+{
+    if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) &&
+        now - q->start_ms < (uint64_t)eng->timeout_ms * eng->attempts) {
+        q->state = Q_WAIT_FD;
+        q->deadline_ms = now + 5;
+        return;
+    }
+    fail_local(eng, q, now, "socket");
+}
+
 static void send_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
 {
     const struct dns_server *s = server_of(eng, q);
@@ -130,6 +179,10 @@ static void send_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
     q->wire = NULL;
     if (!dns_random_id(&q->id)) {
         fail_local(eng, q, now, "getrandom");
+        return;
+    }
+    if (dns_tape_replaying(eng->tape)) {
+        replay_try(eng, q, now);
         return;
     }
     st = dns_query_wire(q->cur, q->res->qtype, q->id, q->edns, &wire, &len);
@@ -151,7 +204,7 @@ static void send_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
     q->state = Q_UDP;
     q->fd = socket(s->ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (q->fd < 0) {
-        fail_local(eng, q, now, "socket");
+        wait_for_fd(eng, q, now);
         return;
     }
     eng->stats.queries_sent++;
@@ -174,7 +227,7 @@ static void start_tcp(struct dns_engine *eng, struct dns_q *q, uint64_t now)
     q->deadline_ms = now + eng->timeout_ms;
     q->fd = socket(s->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (q->fd < 0) {
-        fail_local(eng, q, now, "socket");
+        fail_local(eng, q, now, "socket");   /* rare: a TCP retry; keep simple */
         return;
     }
     q->state = Q_TCP_CONNECT;
@@ -219,6 +272,8 @@ static bool on_message(struct dns_engine *eng, struct dns_q *q, const uint8_t *m
         return true;
     case DNS_WIRE_FOLLOW:
         eng->stats.answers++;
+        if (dns_tape_recording(eng->tape))
+            dns_tape_put(eng->tape, q->cur, r->qtype, DNS_DATA, msg, len, tcp, NULL);
         snprintf(q->cur, sizeof q->cur, "%s", follow);
         q->tries = q->rcode_fails = 0;
         q->garbage = false;
@@ -246,6 +301,10 @@ static bool on_message(struct dns_engine *eng, struct dns_q *q, const uint8_t *m
         close_fd(q);
         send_try(eng, q, now);
         return true;
+    }
+    if (dns_tape_recording(eng->tape)) {
+        dns_tape_put(eng->tape, q->cur, r->qtype, DNS_DATA, msg, len, tcp, NULL);
+        q->taped = true;
     }
     finish(eng, q, now);
     return true;
@@ -362,12 +421,14 @@ static void start(struct dns_engine *eng, struct dns_q *q, uint64_t now)
 
 enum auth_status dns_engine_run(struct dns_engine *eng, struct dns_q **qs, size_t n)
 {
-    size_t max = eng->max_inflight, next = 0, nact = 0, done = 0;
+    size_t max = eng->max_inflight, next = 0, nact = 0, done = 0, np;
     struct dns_q **act = calloc(max, sizeof *act);
+    struct dns_q **owner = calloc(max, sizeof *owner);
     struct pollfd *pfd = calloc(max, sizeof *pfd);
 
-    if (!act || !pfd) {
+    if (!act || !pfd || !owner) {
         free(act);
+        free(owner);
         free(pfd);
         return AUTH_ENOMEM;
     }
@@ -379,27 +440,40 @@ enum auth_status dns_engine_run(struct dns_engine *eng, struct dns_q **qs, size_
             start(eng, qs[next], now);
             act[nact++] = qs[next++];
         }
+        /* only live sockets: poll() refuses more entries than RLIMIT_NOFILE */
+        np = 0;
         for (size_t i = 0; i < nact; i++) {
-            pfd[i].fd = act[i]->state == Q_DONE ? -1 : act[i]->fd;
-            pfd[i].events = wanted_events(act[i]);
-            pfd[i].revents = 0;
-            if (act[i]->state != Q_DONE && act[i]->deadline_ms < first)
-                first = act[i]->deadline_ms;
+            struct dns_q *q = act[i];
+            if (q->state == Q_DONE)
+                continue;
+            if (q->deadline_ms < first)
+                first = q->deadline_ms;
+            if (q->state == Q_WAIT_FD || q->fd < 0)
+                continue;
+            pfd[np].fd = q->fd;
+            pfd[np].events = wanted_events(q);
+            pfd[np].revents = 0;
+            owner[np++] = q;
         }
-        rc = poll(pfd, nact, first == UINT64_MAX ? 0 :
+        rc = poll(pfd, np, first == UINT64_MAX ? 0 :
                   first <= now ? 0 : (int)(first - now));
         if (rc < 0 && errno != EINTR)
             break;
         now = now_ms();
+        for (size_t j = 0; rc > 0 && j < np; j++) {
+            struct dns_q *q = owner[j];
+            if (q->state == Q_DONE || pfd[j].fd != q->fd || !pfd[j].revents)
+                continue;
+            if (q->state == Q_UDP)
+                udp_readable(eng, q, now);
+            else
+                tcp_io(eng, q, now);
+        }
         for (size_t i = 0; i < nact; i++) {
             struct dns_q *q = act[i];
-            if (q->state != Q_DONE && pfd[i].fd == q->fd && pfd[i].revents) {
-                if (q->state == Q_UDP)
-                    udp_readable(eng, q, now);
-                else
-                    tcp_io(eng, q, now);
-            }
-            if (q->state != Q_DONE && now >= q->deadline_ms) {
+            if (q->state == Q_WAIT_FD && now >= q->deadline_ms) {
+                send_try(eng, q, now);
+            } else if (q->state != Q_DONE && now >= q->deadline_ms) {
                 eng->stats.timeouts++;
                 next_try(eng, q, now);
             }
@@ -425,6 +499,7 @@ enum auth_status dns_engine_run(struct dns_engine *eng, struct dns_q **qs, size_
         }
     }
     free(act);
+    free(owner);
     free(pfd);
     return done == n ? AUTH_OK : AUTH_EIO;
 }

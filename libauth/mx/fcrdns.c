@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth/mx.h"
 
@@ -83,8 +84,40 @@ static enum auth_status ask_ptrs(struct dns_engine *eng, struct ptr_report *cons
     return st;
 }
 
+/* A host of the MX report whose A/AAAA answers are already known. */
+static const struct mx_host *known_host(const struct mx_report *known, const char *name)
+{
+    for (size_t i = 0; known && i < known->nhosts; i++) {
+        const struct mx_host *h = &known->hosts[i];
+        if (!h->ip_literal && !h->cname && !strcasecmp(h->host, name) &&
+            !dns_status_is_temporary(h->a_status) && !dns_status_is_temporary(h->aaaa_status))
+            return h;
+    }
+    return NULL;
+}
+
+static bool host_has_addr(const struct mx_host *h, const struct auth_ip *ip)
+{
+    for (size_t i = 0; i < h->naddrs; i++)
+        if (auth_ip_equal(&h->addrs[i].addr, ip))
+            return true;
+    return false;
+}
+
+static void confirm(struct ptr_report *rep, struct ptr_name *pn, enum dns_status st, bool has)
+{
+    pn->forward = st;
+    pn->fcrdns = has;
+    if (has)
+        rep->fcrdns = true;
+}
+
+/* Forward lookups of every PTR name, in one batch.  A name that is one of
+ * the known MX hosts is confirmed from the addresses already resolved: the
+ * usual case (an MX address whose PTR names the MX host) costs no query and
+ * no round trip. */
 static enum auth_status confirm_names(struct dns_engine *eng, struct ptr_report *const *reps,
-                                      size_t n)
+                                      size_t n, const struct mx_report *known)
 {
     struct dns_batch *b = dns_batch_new(eng);
     enum auth_status st;
@@ -94,32 +127,44 @@ static enum auth_status confirm_names(struct dns_engine *eng, struct ptr_report 
         return AUTH_ENOMEM;
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < reps[i]->nnames; j++)
-            dns_batch_add(b, reps[i]->names[j].name,
-                          reps[i]->addr.family == AF_INET ? DNS_T_A : DNS_T_AAAA);
-    st = dns_batch_wait(b);
+            if (!known_host(known, reps[i]->names[j].name))
+                dns_batch_add(b, reps[i]->names[j].name,
+                              reps[i]->addr.family == AF_INET ? DNS_T_A : DNS_T_AAAA);
+    st = dns_batch_count(b) ? dns_batch_wait(b) : AUTH_OK;
     for (size_t i = 0; st == AUTH_OK && i < n; i++) {
-        for (size_t j = 0; j < reps[i]->nnames; j++, k++) {
-            const struct dns_result *res = dns_batch_result(b, k);
+        for (size_t j = 0; j < reps[i]->nnames; j++) {
             struct ptr_name *pn = &reps[i]->names[j];
-            pn->forward = dns_result_status(res);
-            pn->fcrdns = result_has_addr(res, &reps[i]->addr);
-            if (pn->fcrdns)
-                reps[i]->fcrdns = true;
+            const struct mx_host *h = known_host(known, pn->name);
+            if (h) {
+                confirm(reps[i], pn, reps[i]->addr.family == AF_INET ? h->a_status
+                                                                     : h->aaaa_status,
+                        host_has_addr(h, &reps[i]->addr));
+            } else {
+                const struct dns_result *res = dns_batch_result(b, k++);
+                confirm(reps[i], pn, dns_result_status(res),
+                        result_has_addr(res, &reps[i]->addr));
+            }
         }
     }
     dns_batch_free(b);
     return st;
 }
 
-enum auth_status fcrdns_resolve(struct dns_engine *eng, struct ptr_report *const *reps,
-                                size_t n)
+enum auth_status fcrdns_resolve_known(struct dns_engine *eng, struct ptr_report *const *reps,
+                                      size_t n, const struct mx_report *known)
 {
     enum auth_status st;
 
     if (!n)
         return AUTH_OK;
     st = ask_ptrs(eng, reps, n);
-    return st == AUTH_OK ? confirm_names(eng, reps, n) : st;
+    return st == AUTH_OK ? confirm_names(eng, reps, n, known) : st;
+}
+
+enum auth_status fcrdns_resolve(struct dns_engine *eng, struct ptr_report *const *reps,
+                                size_t n)
+{
+    return fcrdns_resolve_known(eng, reps, n, NULL);
 }
 
 enum auth_status ptr_lookup(struct dns_engine *eng, const struct auth_ip *ip,

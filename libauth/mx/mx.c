@@ -182,7 +182,7 @@ static enum auth_status resolve_ptrs(struct dns_engine *eng, struct mx_report *r
     for (size_t i = 0; i < r->nhosts; i++)
         for (size_t j = 0; j < r->hosts[i].naddrs; j++)
             all[k++] = &r->hosts[i].addrs[j];
-    st = fcrdns_resolve(eng, all, n);
+    st = fcrdns_resolve_known(eng, all, n, r);
     free(all);
     return st;
 }

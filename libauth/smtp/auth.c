@@ -67,6 +67,7 @@ static enum auth_status auth_login(struct smtp_client *c)
 
 enum auth_status smtp_auth_run(struct smtp_client *c)
 {
+    unsigned usable = c->auth_mechs & (c->p.auth_mechs ? c->p.auth_mechs : ~0u);
     enum auth_status st;
 
     if (!c->tls && !c->p.allow_plaintext_auth)
@@ -74,10 +75,13 @@ enum auth_status smtp_auth_run(struct smtp_client *c)
                            "refusing to send the password over an unencrypted connection");
     if (!(c->ext & SMTP_EXT_AUTH))
         return smtp_failed(c, SMTP_FAIL_LOCAL, AUTH_EPERM, "server does not offer AUTH");
-    if (c->auth_mechs & SMTP_AUTH_PLAIN)
+    if (usable & SMTP_AUTH_PLAIN)
         st = auth_plain(c);
-    else if (c->auth_mechs & SMTP_AUTH_LOGIN)
+    else if (usable & SMTP_AUTH_LOGIN)
         st = auth_login(c);
+    else if (c->p.auth_mechs)
+        return smtp_failed(c, SMTP_FAIL_LOCAL, AUTH_EPERM,
+                           "server does not offer the AUTH mechanism asked for");
     else
         return smtp_failed(c, SMTP_FAIL_LOCAL, AUTH_EPERM,
                            "server offers no AUTH mechanism mailctl supports (PLAIN, LOGIN)");

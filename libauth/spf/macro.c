@@ -58,7 +58,7 @@ static size_t mtok_parse(const char *s, size_t len, bool explanation, struct mto
         !letter_ok((char)tolower((unsigned char)s[i]), explanation)) {
         auth_fail(err, errlen, AUTH_EPARSE, "unknown macro letter '%c'%s",
                   i < len && isprint((unsigned char)s[i]) ? s[i] : '?',
-                  i < len && strchr("crtCRT", s[i]) ? " (only allowed in explanations)" : "");
+                  i < len && s[i] && strchr("crtCRT", s[i]) ? " (only allowed in explanations)" : "");
         return 0;
     }
     t->letter = (char)tolower((unsigned char)s[i]);
@@ -185,13 +185,15 @@ enum auth_status spf_domain_spec_check(const char *spec, size_t len, char *err, 
         return auth_fail(err, errlen, AUTH_EPARSE,
                          "domain '%.*s' has a single label (want a name like example.com)",
                          (int)(len > 80 ? 80 : len), spec);
-    if (!toplabel_ok(spec + dot, n - dot))
+    if (!toplabel_ok(spec + dot, n - dot)) {
+        bool numeric = n > dot;
+        for (size_t i = dot; i < n; i++)
+            numeric = numeric && isdigit((unsigned char)spec[i]);
         return auth_fail(err, errlen, AUTH_EPARSE,
                          "domain '%.*s' does not end in a valid top label%s",
                          (int)(len > 80 ? 80 : len), spec,
-                         n > dot && isdigit((unsigned char)spec[n - 1]) &&
-                         strspn(spec + dot, "0123456789") == n - dot
-                             ? " (an IP address? use ip4:/ip6:)" : "");
+                         numeric ? " (an IP address? use ip4:/ip6:)" : "");
+    }
     return AUTH_OK;
 }
 

@@ -302,7 +302,7 @@ enum auth_status spf_record_parse(const char *text, size_t len, struct spf_recor
     r->text = r->mem;
     a = r->mem + len + 1;
     b = a + len + 1;
-    memcpy(a, text, len + 1);
+    memcpy(a, text, len);
     for (i = 0; i < len; i++)
         if (a[i] == ' ')
             a[i] = '\0';

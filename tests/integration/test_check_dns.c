@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "relay.h"
 #include "testenv.h"
 
 static struct test_nsd nsd;
@@ -383,6 +384,179 @@ static void dmarc_policies(void **state)
     families = "mx,ptr";
 }
 
+static void profiles(void **state)
+{
+    struct test_out out;
+    json_t *doc;
+
+    families = NULL;
+    doc = audit("parked.example", 0);
+    json_decref(doc);
+    run(&out, NULL, "--json", "--profile", "parked", "parked.example", NULL);
+    doc = json_of(out.out);
+    expect_id(doc, "profile.null-mx", "pass");
+    expect_id(doc, "profile.dmarc", "pass");
+    expect_id(doc, "profile.spf", "pass");
+    json_decref(doc);
+    test_out_free(&out);
+
+    run(&out, NULL, "--json", "--profile", "parked", "half.parked.example", NULL);
+    assert_int_equal(out.status, 1);
+    doc = json_of(out.out);
+    expect_id(doc, "profile.spf", "fail");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(doc,
+        "findings"), json_array_size(json_object_get(doc, "findings")) - 1), "id")),
+        "profile.dmarc");
+    json_decref(doc);
+    test_out_free(&out);
+
+    run(&out, NULL, "--json", "--profile", "gmail-bulk", "good.example", NULL);
+    doc = json_of(out.out);
+    expect_id(doc, "profile.dkim", "pass");
+    expect_id(doc, "profile.dmarc", "pass");
+    expect_id(doc, "profile.ptr", "skipped");        /* needs --ip */
+    expect_id(doc, "profile.spam-rate", "skipped");  /* never provable from DNS */
+    expect_id(doc, "profile.unsubscribe", "skipped");
+    json_decref(doc);
+    test_out_free(&out);
+
+    run(&out, NULL, "--json", "--profile", "gmail-bulk", "--ip", "192.0.2.10", "good.example",
+        NULL);
+    doc = json_of(out.out);
+    expect_id(doc, "profile.ptr", "pass");
+    json_decref(doc);
+    test_out_free(&out);
+
+    run(&out, NULL, "--profile", "hotmail", "good.example", NULL);
+    assert_int_equal(out.status, 2);
+    assert_non_null(strstr(out.err, "gmail-bulk"));
+    test_out_free(&out);
+    families = "mx,ptr";
+}
+
+/* Every spf.* id through check-dns, on the SPF tests' zones and spfaudit.example. */
+static void spf_ids(void **state)
+{
+    static const char *const cases[][3] = {
+        {"over.spf-tests.example", "spf.lookup-limit", "fail"},
+        {"loop1.spf-tests.example", "spf.loop", "fail"},
+        {"multi.spf-tests.example", "spf.multiple", "fail"},
+        {"syntax.spf-tests.example", "spf.syntax", "fail"},
+        {"plusall.spf-tests.example", "spf.all-pass", "fail"},
+        {"neutral.spf-tests.example", "spf.all-neutral", "warn"},
+        {"ptr.spf-tests.example", "spf.ptr-used", "warn"},
+        {"afterall.spf-tests.example", "spf.redirect-ignored", "warn"},
+        {"afterall.spf-tests.example", "spf.after-all", "warn"},
+        {"macro.spf-tests.example", "spf.macro-count", "info"},
+        {"void.spf-tests.example", "spf.void-limit", "fail"},
+        {"bigmx.spf-tests.example", "spf.mx-names-limit", "fail"},
+        {"noinc.spf-tests.example", "spf.include-no-record", "fail"},
+        {"temp.spf-tests.example", "spf.include-error", "error"},
+        {"parked.spf-tests.example", "spf.missing", "fail"},
+        {"big.spfaudit.example", "spf.record-size", "warn"},
+        {"old.spfaudit.example", "spf.type99", "info"},
+        {"derived.spfaudit.example", "ptr.fcrdns", "fail"},
+        {"broken.example", "spf.all-pass", "fail"},
+    };
+    families = "spf";
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct test_out out;
+        json_t *doc;
+        run(&out, NULL, "--json", cases[i][0], NULL);
+        doc = json_of(out.out);
+        expect_id(doc, cases[i][1], cases[i][2]);
+        if (!strcmp(cases[i][2], "fail"))
+            assert_int_equal(out.status, 1);
+        json_decref(doc);
+        test_out_free(&out);
+    }
+    families = "mx,ptr";
+}
+
+/* --dns-record saves every answer; --dns-replay reproduces the report with
+ * no DNS server at all (the resolver named is a port nobody listens on). */
+static void dns_record_replay(void **state)
+{
+    char tape[] = "/tmp/mailctl-tape-XXXXXX", spec[64];
+    int fd = mkstemp(tape);
+    struct test_out rec, rep;
+    json_t *a, *b;
+
+    assert_true(fd >= 0);
+    close(fd);
+    families = NULL;
+    run(&rec, NULL, "--json", "--dns-record", tape, "broken.example", NULL);
+    assert_int_equal(rec.status, 1);
+    snprintf(spec, sizeof spec, "127.0.0.1:%d", test_free_port());
+    {
+        char *argv[] = { (char *)test_mailctl(), "--resolver", spec, "--timeout", "0.2",
+                         "--dns-replay", tape, "check-dns", "--no-smtp", "--json",
+                         "broken.example", NULL };
+        assert_int_equal(test_run(argv, NULL, NULL, 0, 60, &rep), 0);
+    }
+    assert_int_equal(rep.status, 1);
+    a = json_of(rec.out);
+    b = json_of(rep.out);
+    assert_true(json_equal(json_object_get(a, "findings"), json_object_get(b, "findings")));
+    assert_true(json_equal(json_object_get(a, "records"), json_object_get(b, "records")));
+    assert_true(json_array_size(json_object_get(a, "findings")) > 10);
+    json_decref(a);
+    json_decref(b);
+    test_out_free(&rec);
+    test_out_free(&rep);
+    /* a question the tape lacks is an error, never a guess */
+    {
+        char *argv[] = { (char *)test_mailctl(), "--dns-replay", tape, "check-dns",
+                         "--no-smtp", "--json", "good.example", NULL };
+        assert_int_equal(test_run(argv, NULL, NULL, 0, 60, &rep), 0);
+        assert_int_equal(rep.status, 3);
+        assert_non_null(strstr(rep.out, "not in the replay file"));
+        test_out_free(&rep);
+    }
+    /* not a tape: usage error naming the file */
+    fd = open(tape, O_WRONLY | O_TRUNC);
+    assert_true(write(fd, "hello\n", 6) == 6);
+    close(fd);
+    {
+        char *argv[] = { (char *)test_mailctl(), "--dns-replay", tape, "mx",
+                         "good.example", NULL };
+        assert_int_equal(test_run(argv, NULL, NULL, 0, 60, &rep), 0);
+        assert_int_equal(rep.status, 2);
+        assert_non_null(strstr(rep.err, "not a mailctl DNS tape"));
+        test_out_free(&rep);
+    }
+    unlink(tape);
+    families = "mx,ptr";
+}
+
+/* A resolver that never answers one question (_dmarc): the DMARC check
+ * reports error, the exit is 3 (inconclusive), and the rest of the report
+ * is still there. */
+static void timeout_on_one_query(void **state)
+{
+    static const char *const drop[] = { "_dmarc.good.example", NULL };
+    struct test_relay relay;
+    struct test_out out;
+    json_t *doc;
+
+    assert_int_equal(test_relay_start(&relay, nsd.spec, 0, drop), 0);
+    {
+        char *argv[] = { (char *)test_mailctl(), "--resolver", relay.spec, "--timeout", "0.3",
+                         "check-dns", "--no-smtp", "--json", "good.example", NULL };
+        assert_int_equal(test_run(argv, NULL, NULL, 0, 60, &out), 0);
+    }
+    test_relay_stop(&relay);
+    assert_int_equal(out.status, 3);
+    doc = json_of(out.out);
+    expect_id(doc, "dmarc.missing", "error");
+    expect_id(doc, "mx.present", "pass");
+    expect_id(doc, "spf.missing", "pass");
+    expect_id(doc, "dkim.not-found", "pass");
+    assert_string_equal(json_string_value(json_object_get(doc, "verdict")), "inconclusive");
+    json_decref(doc);
+    test_out_free(&out);
+}
+
 static void usage_errors(void **state)
 {
     struct test_out out;
@@ -413,6 +587,10 @@ int main(void)
         cmocka_unit_test(transport_records),
         cmocka_unit_test(dkim_keys),
         cmocka_unit_test(dmarc_policies),
+        cmocka_unit_test(spf_ids),
+        cmocka_unit_test(profiles),
+        cmocka_unit_test(dns_record_replay),
+        cmocka_unit_test(timeout_on_one_query),
         cmocka_unit_test(usage_errors),
     };
     return cmocka_run_group_tests(tests, start, stop);

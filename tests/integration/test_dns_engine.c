@@ -10,6 +10,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include "auth/dns.h"
 #include "testenv.h"
 
@@ -286,6 +290,34 @@ static void test_many_in_flight(void **state)
     dns_engine_free(eng);
 }
 
+/* With only a few descriptors free, queries wait for sockets instead of
+ * failing. */
+static void test_few_descriptors(void **state)
+{
+    struct dns_engine *eng = engine(nsd.spec, true);
+    struct dns_batch *b = dns_batch_new(eng);
+    struct rlimit old, low;
+    int top = dup(0);
+    char name[64];
+
+    assert_true(top >= 0);
+    close(top);
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    low = old;
+    low.rlim_cur = (rlim_t)top + 4;      /* room for 4 sockets */
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "fd%d.dnstest.example", i);
+        dns_batch_add(b, name, DNS_T_A);
+    }
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    assert_int_equal(dns_batch_wait(b), AUTH_OK);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+    for (size_t i = 0; i < 100; i++)
+        assert_int_equal(dns_result_status(dns_batch_result(b, i)), DNS_NXDOMAIN);
+    dns_batch_free(b);
+    dns_engine_free(eng);
+}
+
 static void test_unreachable_server(void **state)
 {
     char spec[64];
@@ -314,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_tlsa_and_ptr),
         cmocka_unit_test(test_batch_and_cache),
         cmocka_unit_test(test_many_in_flight),
+        cmocka_unit_test(test_few_descriptors),
         cmocka_unit_test(test_unreachable_server),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pwd.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -89,10 +88,9 @@ static int make_big_mailbox(const char *home)
 
 static int start(void **state)
 {
-    struct passwd *pw = getpwnam("postfix");
     char extra[1024], home[400], bighome[400], tmpl[] = "/tmp/mailctl-arrival-XXXXXX";
 
-    if (!pw || !mkdtemp(tmpl))
+    if (!mkdtemp(tmpl))
         return -1;
     snprintf(work, sizeof work, "%s", tmpl);
     snprintf(pwfile, sizeof pwfile, "%s/imap-password", work);
@@ -106,13 +104,11 @@ static int start(void **state)
         test_sh(NULL, "chown -R postfix:postfix %s/mail", pf.dir) != 0)
         return -1;
     {
-        const struct test_dovecot_user users[] = {
-            { "box@" DOMAIN, PASSWORD, (unsigned)pw->pw_uid, (unsigned)pw->pw_gid, home },
-            { "big@" DOMAIN, PASSWORD, (unsigned)pw->pw_uid, (unsigned)pw->pw_gid, bighome },
-        };
+        const struct test_dovecot_user big = { "big@" DOMAIN, PASSWORD, 0, 0, bighome };
         struct test_dovecot_params p = {
-            .imap = true, .imaps = true, .users = users, .nusers = 2, .ca = &pf.ca,
-            .junk_folder = "Junk",
+            .user = "box@" DOMAIN, .password = PASSWORD, .home = home,
+            .cert_file = pf.ca.cert_file, .key_file = pf.ca.key_file,
+            .imaps = true, .imap = true, .users = &big, .nusers = 1, .junk_folder = "Junk",
         };
         if (test_dovecot_start(&dv, &p) < 0)
             return -1;

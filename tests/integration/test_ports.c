@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pwd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -32,23 +31,20 @@ static int closed_port;
 
 static int start(void **state)
 {
-    struct passwd *pw = getpwnam("postfix");
     char home[400];
 
-    if (!pw || test_postfix_start(&pf, DOMAIN) < 0)
+    if (test_postfix_start(&pf, DOMAIN) < 0)
         return -1;
     snprintf(home, sizeof home, "%s/mail/%s", pf.dir, DOMAIN);
     {
-        const struct test_dovecot_user users[] = {
-            { "u@" DOMAIN, "pw", (unsigned)pw->pw_uid, (unsigned)pw->pw_gid, home },
-        };
         struct test_dovecot_params tls = {
-            .imap = true, .imaps = true, .pop3 = true, .pop3s = true, .users = users,
-            .nusers = 1, .ca = &pf.ca,
+            .user = "u@" DOMAIN, .password = "pw", .home = home,
+            .cert_file = pf.ca.cert_file, .key_file = pf.ca.key_file,
+            .imap = true, .imaps = true, .pop3 = true, .pop3s = true,
         };
         struct test_dovecot_params plain = {
+            .user = "u@" DOMAIN, .password = "pw", .home = home,
             .imap = true, .pop3 = true, .no_tls = true, .plaintext_auth = true,
-            .users = users, .nusers = 1,
         };
         if (test_dovecot_start(&good, &tls) < 0 || test_dovecot_start(&bad, &plain) < 0)
             return -1;

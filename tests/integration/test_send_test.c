@@ -423,6 +423,59 @@ static void hostile_peers(void **state)
     }
 }
 
+/* --tls opportunistic: STARTTLS offered but the handshake fails; one retry
+ * in plain text on a new connection delivers, and says so. */
+static void opportunistic_retries_in_plain_text(void **state)
+{
+    char path[500], spec[32];
+    char *argv[] = { PY, path, "bad-tls-then-plain", NULL };
+    struct test_out out;
+    json_t *doc, *tr;
+    size_t banners = 0;
+    int pid, port;
+
+    snprintf(path, sizeof path, "%s/hostile_smtp.py", servers_dir);
+    assert_int_equal(test_server_spawn(argv, &pid, &port), 0);
+    snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
+    mailctl(&out, NULL, "--timeout", "3", "send-test", "--from", "s@client.example", "--to",
+            "x@" DOMAIN, "--server", spec, "--tls", "opportunistic", "--json", NULL);
+    test_server_kill(pid);
+    if (out.status != 0)
+        fail_msg("exit %d: %s %s", out.status, out.out, out.err);
+    doc = json_of(&out);
+    assert_true(json_is_true(json_object_get(doc, "delivered")));
+    assert_non_null(jstr(doc, "tls_fallback"));
+    assert_true(json_is_null(json_object_get(doc, "tls")));
+    assert_string_equal(jstr(doc, "queue_id"), "HOSTILE1");
+    tr = json_object_get(doc, "transcript");
+    for (size_t i = 0; i < json_array_size(tr); i++)
+        if (!strncmp(jstr(json_array_get(tr, i), "line"), "220 hostile.test", 16))
+            banners++;
+    assert_int_equal(banners, 2);              /* two connections */
+    json_decref(doc);
+    test_out_free(&out);
+
+    /* Text mode says it too; starttls (the default) does not retry. */
+    assert_int_equal(test_server_spawn(argv, &pid, &port), 0);
+    snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
+    mailctl(&out, NULL, "--timeout", "3", "send-test", "--from", "s@client.example", "--to",
+            "x@" DOMAIN, "--server", spec, "--tls", "opportunistic", NULL);
+    assert_int_equal(out.status, 0);
+    assert_non_null(strstr(out.out, "retried in plain text"));
+    test_out_free(&out);
+    test_server_kill(pid);
+    assert_int_equal(test_server_spawn(argv, &pid, &port), 0);
+    snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
+    mailctl(&out, NULL, "--timeout", "3", "send-test", "--from", "s@client.example", "--to",
+            "x@" DOMAIN, "--server", spec, "--tls", "starttls", NULL);
+    test_server_kill(pid);
+    assert_int_equal(out.status, 3);
+    assert_non_null(strstr(out.err, "TLS"));
+    assert_null(strstr(out.out, "retrying"));
+    assert_null(strstr(out.out, "MAIL FROM"));
+    test_out_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -437,6 +490,7 @@ int main(void)
         cmocka_unit_test(dkim_signed_delivery),
         cmocka_unit_test(auth_right_and_wrong_password),
         cmocka_unit_test(hostile_peers),
+        cmocka_unit_test(opportunistic_retries_in_plain_text),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }

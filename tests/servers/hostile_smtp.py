@@ -8,6 +8,8 @@ connection, then exits.  Behaviours:
   stall-data      normal until the end of DATA, then silence
   421-STEP        "421" at banner|ehlo|starttls|mail|rcpt|data|dot
   bad-tls         offers STARTTLS, says 220, then sends garbage, not TLS
+  bad-tls-then-plain  bad-tls on the first connection, then a second
+                  connection that offers STARTTLS and takes the mail in clear
   close-mid-reply starts the EHLO reply, then closes the connection
   inject          STARTTLS reply followed by a pipelined fake reply
   garbage         a banner that is not SMTP
@@ -84,7 +86,7 @@ def serve(conn, how):
             if how == "close-mid-reply":
                 conn.sendall(b"250-hostile.test\r\n250-PIPELI")
                 return
-            wants_tls = how in ("bad-tls", "inject", "421-starttls")
+            wants_tls = how in ("bad-tls", "inject", "421-starttls", "offer-tls")
             conn.sendall(EHLO if wants_tls else EHLO_PLAIN)
         elif cmd == b"STARTTLS":
             if step == "starttls":
@@ -126,17 +128,19 @@ def main():
     srv.listen(1)
     print(srv.getsockname()[1], flush=True)
     srv.settimeout(60)
-    try:
-        conn, _ = srv.accept()
-    except OSError:
-        return
-    try:
-        serve(conn, how)
-    except OSError:
-        pass
-    finally:
-        time.sleep(0)   # nothing to wait for; close at once
-        conn.close()
+    script = ["bad-tls", "offer-tls"] if how == "bad-tls-then-plain" else [how]
+    for step in script:
+        try:
+            conn, _ = srv.accept()
+        except OSError:
+            return
+        try:
+            serve(conn, step)
+        except OSError:
+            pass
+        finally:
+            time.sleep(0)   # nothing to wait for; close at once
+            conn.close()
 
 
 if __name__ == "__main__":

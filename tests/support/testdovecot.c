@@ -1,161 +1,205 @@
 /*
- * testdovecot.c - a real Dovecot on loopback for tests (see testdovecot.h).
+ * testdovecot.c - a real Dovecot with a throwaway config (see testdovecot.h).
  */
-#include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "testdovecot.h"
 #include "testenv.h"
+#include "testpostfix.h"
 
-static int write_users(const struct test_dovecot *dv, const struct test_dovecot_params *p)
-{
-    char path[320];
-    FILE *fp;
-
-    snprintf(path, sizeof path, "%s/users", dv->dir);
-    if (!(fp = fopen(path, "w")))
-        return -1;
-    for (size_t i = 0; i < p->nusers; i++) {
-        const struct test_dovecot_user *u = &p->users[i];
-        fprintf(fp, "%s:{PLAIN}%s:%u:%u::%s\n", u->name, u->password, u->uid, u->gid,
-                u->home);
-    }
-    return fclose(fp) == 0 ? 0 : -1;
-}
-
+/* The user owns the auth socket and the mail: the postfix user, so that
+ * Postfix's smtpd can ask and a Maildir shared with the test Postfix works. */
 static void listener(FILE *fp, const char *name, int port, bool ssl)
 {
     fprintf(fp, "  inet_listener %s {\n    address = 127.0.0.1\n    port = %d\n%s  }\n",
             name, port, ssl ? "    ssl = yes\n" : "");
 }
 
-static int write_conf(const struct test_dovecot *dv, const struct test_dovecot_params *p)
+/* TLS, the listeners and the junk folder. */
+static void write_services(FILE *fp, const struct test_dovecot *dv,
+                           const struct test_dovecot_params *p)
 {
-    FILE *fp = fopen(dv->conf, "w");
-    unsigned low = 1;
+    bool tls = !p->no_tls && p->cert_file;
 
-    if (!fp)
-        return -1;
-    fprintf(fp,
-        "# throwaway test config (tests/support/testdovecot.c)\n"
-        "base_dir = %1$s/run\nstate_dir = %1$s/state\n"
-        "log_path = %2$s\ninfo_log_path = %2$s\n"
-        "listen = 127.0.0.1\nprotocols = imap pop3\n"
-        "ssl = %3$s\n"
-        "disable_plaintext_auth = %4$s\nauth_mechanisms = plain login\n"
-        "first_valid_uid = %5$u\nfirst_valid_gid = %5$u\n"
-        "mail_location = %6$s\n"
-        "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN %1$s/users\n}\n"
-        "userdb {\n  driver = passwd-file\n  args = %1$s/users\n}\n",
-        dv->dir, dv->log,
-        /* "required" also refuses login before TLS from 127.0.0.1, which
-           Dovecot otherwise counts as a secured (local) connection */
-        p->ca && !p->no_tls ? (p->plaintext_auth ? "yes" : "required") : "no",
-        p->plaintext_auth ? "no" : "yes", low,
-        p->mail_location ? p->mail_location : "maildir:~");
-    if (p->ca && !p->no_tls)
-        fprintf(fp, "ssl_cert = <%s\nssl_key = <%s\n", p->ca->cert_file, p->ca->key_file);
-    fprintf(fp, "namespace inbox {\n  inbox = yes\n");
-    if (p->junk_folder)
-        fprintf(fp, "  mailbox \"%s\" {\n    special_use = \\Junk\n    auto = create\n  }\n",
-                p->junk_folder);
-    fprintf(fp, "}\nservice imap-login {\n");
+    if (tls)
+        fprintf(fp, "ssl = %s\nssl_cert = <%s\nssl_key = <%s\n",
+                p->plaintext_auth ? "yes" : "required", p->cert_file, p->key_file);
+    else
+        fprintf(fp, "ssl = no\n");
+    fprintf(fp, "disable_plaintext_auth = %s\n", p->plaintext_auth ? "no" : "yes");
+    fprintf(fp, "service imap-login {\n");
     listener(fp, "imap", dv->imap_port, false);
     listener(fp, "imaps", dv->imaps_port, true);
     fprintf(fp, "}\nservice pop3-login {\n");
     listener(fp, "pop3", dv->pop3_port, false);
     listener(fp, "pop3s", dv->pop3s_port, true);
+    fprintf(fp, "}\nnamespace inbox {\n  inbox = yes\n");
+    if (p->junk_folder)
+        fprintf(fp, "  mailbox \"%s\" {\n    special_use = \\Junk\n    auto = create\n  }\n",
+                p->junk_folder);
     fprintf(fp, "}\n");
-    if (p->auth_socket)
-        fprintf(fp, "service auth {\n  unix_listener %s {\n    mode = 0666\n  }\n}\n",
-                dv->auth_socket);
+}
+
+static int write_conf(const struct test_dovecot *dv, const struct test_dovecot_params *p,
+                      const struct passwd *pw)
+{
+    bool imap = dv->imap_port || dv->imaps_port, pop3 = dv->pop3_port || dv->pop3s_port;
+    struct group *gr = getgrgid(pw->pw_gid);
+    FILE *fp = fopen(dv->conf, "w");
+
+    if (!fp || !gr) {
+        if (fp)
+            fclose(fp);
+        return -1;
+    }
+    fprintf(fp,
+        "# mailctl tests (tests/support/testdovecot.c): throwaway, nothing shared\n"
+        "base_dir = %1$s/run\nstate_dir = %1$s/state\n"
+        "log_path = %2$s\ninfo_log_path = %2$s\ndebug_log_path = %2$s\n"
+        "listen = 127.0.0.1\nprotocols = %3$s\n"
+        "auth_mechanisms = plain login\nauth_failure_delay = 0\nauth_verbose = yes\n"
+        "first_valid_uid = %4$u\nfirst_valid_gid = %5$u\n"
+        "mail_location = %9$s\n"
+        "passdb {\n  driver = passwd-file\n  args = scheme=PLAIN %1$s/passwd\n}\n"
+        "userdb {\n  driver = passwd-file\n  args = %1$s/passwd\n}\n"
+        "service auth {\n  unix_listener %6$s {\n    mode = 0660\n    user = %7$s\n"
+        "    group = %8$s\n  }\n}\n",
+        dv->dir, dv->log, imap && pop3 ? "imap pop3" : imap ? "imap" : pop3 ? "pop3" : "none",
+        (unsigned)pw->pw_uid, (unsigned)pw->pw_gid, dv->auth_socket, pw->pw_name, gr->gr_name,
+        p->mail_location ? p->mail_location : "maildir:~");
+    write_services(fp, dv, p);
     return fclose(fp) == 0 ? 0 : -1;
 }
 
+static int write_passwd(const struct test_dovecot *dv, const struct test_dovecot_params *p,
+                        const struct passwd *pw)
+{
+    char path[320], home[400];
+    FILE *fp;
+
+    snprintf(path, sizeof path, "%s/passwd", dv->dir);
+    snprintf(home, sizeof home, "%s/home", dv->dir);
+    if (!(fp = fopen(path, "w")))
+        return -1;
+    fprintf(fp, "%s:{PLAIN}%s:%u:%u::%s\n", p->user, p->password, (unsigned)pw->pw_uid,
+            (unsigned)pw->pw_gid, p->home ? p->home : home);
+    for (size_t i = 0; i < p->nusers; i++) {
+        const struct test_dovecot_user *u = &p->users[i];
+        fprintf(fp, "%s:{PLAIN}%s:%u:%u::%s\n", u->name, u->password,
+                u->uid ? u->uid : (unsigned)pw->pw_uid, u->gid ? u->gid : (unsigned)pw->pw_gid,
+                u->home);
+    }
+    /* Dovecot's auth process runs as user dovecot: it must read the file. */
+    if (fclose(fp) != 0 || chmod(path, 0644) != 0)
+        return -1;
+    return p->home ? 0 : test_sh(NULL, "mkdir -p %s && chown %u:%u %s", home,
+                                 (unsigned)pw->pw_uid, (unsigned)pw->pw_gid, home);
+}
+
+/* A distinct free port for each listener asked for. */
 static int pick_ports(struct test_dovecot *dv, const struct test_dovecot_params *p)
 {
-    int *ports[] = { &dv->imap_port, &dv->imaps_port, &dv->pop3_port, &dv->pop3s_port };
-    bool want[] = { p->imap, p->imaps, p->pop3, p->pop3s };
+    int *ports[] = { &dv->imaps_port, &dv->imap_port, &dv->pop3_port, &dv->pop3s_port };
+    bool want[] = { p->imaps, p->imap, p->pop3, p->pop3s };
 
     for (size_t i = 0; i < 4; i++) {
-        *ports[i] = 0;
-        if (!want[i])
-            continue;
-        for (int tries = 0; tries < 20; tries++) {
+        for (int tries = 0; want[i] && tries < 20 && !*ports[i]; tries++) {
             int port = test_free_port();
-            bool dup = false;
+            bool dup = port <= 0;
             for (size_t j = 0; j < i; j++)
                 dup |= *ports[j] == port;
-            if (port > 0 && !dup) {
+            if (!dup)
                 *ports[i] = port;
-                break;
-            }
         }
-        if (!*ports[i])
+        if (want[i] && !*ports[i])
             return -1;
     }
     return 0;
 }
 
-static int spawn(struct test_dovecot *dv)
+/* Whether the auth socket accepts a connection. */
+static bool socket_answers(const char *path)
 {
-    pid_t parent = getpid(), child = fork();
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    bool ok;
 
-    if (child < 0)
-        return -1;
-    if (child == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (getppid() != parent)
-            _exit(127);
-        execl("/usr/sbin/dovecot", "dovecot", "-F", "-c", dv->conf, (char *)NULL);
-        _exit(127);
+    if (strlen(path) >= sizeof sa.sun_path) {
+        if (fd >= 0)
+            close(fd);
+        return false;
     }
-    dv->pid = child;
-    return 0;
+    memcpy(sa.sun_path, path, strlen(path) + 1);
+    ok = fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
 }
 
-static int wait_ready(const struct test_dovecot *dv)
+static int wait_ready(const struct test_dovecot *dv, int timeout_s)
 {
-    return (dv->imap_port && test_wait_greeting(dv->imap_port, "* OK", 20) < 0) ||
-           (dv->imaps_port && test_wait_greeting(dv->imaps_port, NULL, 20) < 0) ||
-           (dv->pop3_port && test_wait_greeting(dv->pop3_port, "+OK", 20) < 0) ||
-           (dv->pop3s_port && test_wait_greeting(dv->pop3s_port, NULL, 20) < 0) ? -1 : 0;
+    struct timespec start, now;
+
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    while (!socket_answers(dv->auth_socket)) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec - start.tv_sec >= timeout_s)
+            return -1;
+        /* poll interval while Dovecot comes up */
+        nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
+    }
+    return (dv->imaps_port && test_wait_greeting(dv->imaps_port, NULL, timeout_s) < 0) ||
+           (dv->pop3s_port && test_wait_greeting(dv->pop3s_port, NULL, timeout_s) < 0) ||
+           (dv->imap_port && test_wait_greeting(dv->imap_port, "* OK", timeout_s) < 0) ||
+           (dv->pop3_port && test_wait_greeting(dv->pop3_port, "+OK", timeout_s) < 0) ? -1 : 0;
 }
 
 int test_dovecot_start(struct test_dovecot *dv, const struct test_dovecot_params *p)
 {
+    struct passwd *pw = getpwnam("postfix");
     char tmpl[] = "/tmp/mailctl-dovecot-XXXXXX";
 
     memset(dv, 0, sizeof *dv);
-    if (access("/usr/sbin/dovecot", X_OK) != 0) {
-        fprintf(stderr, "test_dovecot_start: no /usr/sbin/dovecot (install dovecot-imapd)\n");
+    if (!pw || !p->user || !p->password ||
+        ((p->imaps || p->pop3s || ((p->imap || p->pop3) && !p->no_tls)) &&
+         (!p->cert_file || !p->key_file || p->no_tls))) {
+        fprintf(stderr, "test_dovecot_start: %s\n", pw ? "user, password (and for imaps "
+                "a certificate) are required" : "no postfix user to run the mail as");
         return -1;
     }
     if (!mkdtemp(tmpl))
         return -1;
     snprintf(dv->dir, sizeof dv->dir, "%s", tmpl);
     snprintf(dv->conf, sizeof dv->conf, "%s/dovecot.conf", dv->dir);
+    snprintf(dv->auth_socket, sizeof dv->auth_socket, "%s/auth-client", dv->dir);
     snprintf(dv->log, sizeof dv->log, "%s/dovecot.log", dv->dir);
-    snprintf(dv->auth_socket, sizeof dv->auth_socket, "%s/auth", dv->dir);
-    if ((p->no_tls || !p->ca) && (p->imaps || p->pop3s)) {
-        fprintf(stderr, "test_dovecot_start: imaps/pop3s need a certificate and TLS\n");
+    if (pick_ports(dv, p) < 0)
         return -1;
-    }
-    if (pick_ports(dv, p) < 0 || write_users(dv, p) < 0 || write_conf(dv, p) < 0 ||
-        test_sh(NULL, "chmod 755 %s", dv->dir) != 0 || spawn(dv) < 0) {
+    /* Postfix's smtpd (user postfix) must reach the socket in DIR. */
+    if (chmod(dv->dir, 0755) != 0 || write_conf(dv, p, pw) < 0 || write_passwd(dv, p, pw) < 0) {
         fprintf(stderr, "test_dovecot_start: set-up of %s failed\n", dv->dir);
         return -1;
     }
+    if (test_sh(dv->log, "dovecot -c %s", dv->conf) != 0) {
+        fprintf(stderr, "test_dovecot_start: dovecot did not start:\n");
+        test_sh("/dev/stderr", "tail -20 %s", dv->log);
+        return -1;
+    }
     dv->running = true;
-    if (wait_ready(dv) < 0) {
-        fprintf(stderr, "test_dovecot_start: Dovecot did not answer; log:\n");
-        test_sh(NULL, "tail -20 %s >&2", dv->log);
+    if (wait_ready(dv, 20) < 0) {
+        fprintf(stderr, "test_dovecot_start: not ready after 20 s:\n");
+        test_sh("/dev/stderr", "tail -20 %s", dv->log);
         return -1;
     }
     return 0;
@@ -163,17 +207,15 @@ int test_dovecot_start(struct test_dovecot *dv, const struct test_dovecot_params
 
 void test_dovecot_stop(struct test_dovecot *dv)
 {
+    char pidfile[320];
+
     if (dv->running) {
-        test_sh(NULL, "doveadm -c %s stop", dv->conf);
-        /* the master exits once its children have; bounded, then forced */
-        for (int i = 0; i < 100 && waitpid(dv->pid, NULL, WNOHANG) == 0; i++)
-            nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
-        if (kill(dv->pid, 0) == 0) {
-            kill(dv->pid, SIGKILL);
-            waitpid(dv->pid, NULL, 0);
-        }
+        snprintf(pidfile, sizeof pidfile, "%s/run/master.pid", dv->dir);
+        if (test_sh(NULL, "doveadm -c %s stop", dv->conf) != 0)
+            test_sh(NULL, "test -s %1$s && kill $(cat %1$s)", pidfile);
     }
     if (dv->dir[0])
         test_sh(NULL, "rm -rf %s", dv->dir);
     dv->running = false;
+    dv->dir[0] = '\0';
 }

@@ -1,17 +1,28 @@
 /*
- * testdovecot.h - a real Dovecot (Debian dovecot-imapd, dovecot-pop3d) for
- * integration tests: IMAP/IMAPS/POP3/POP3S listeners on 127.0.0.1, each
- * wanted one on its own free port, passwd-file users, a mail location
- * (typically the test Postfix's virtual Maildir, for a deliver-then-read
- * round trip), optionally a SASL auth socket for Postfix (smtpd_sasl_type =
- * dovecot).
+ * testdovecot.h - a real Dovecot (Debian dovecot-core, dovecot-imapd,
+ * dovecot-pop3d) for integration tests: SASL for the test Postfix's
+ * submission service, and IMAP/IMAPS/POP3/POP3S listeners for mail
+ * read-back (send-test --check-imap) and port-probe tests.
  *
- * test_dovecot_start() writes a throwaway config in a fresh directory
- * (base_dir, state_dir, log in it), runs `dovecot -F -c CONF` as a child
- * that dies with the test (PR_SET_PDEATHSIG), and polls every wanted port
- * until it answers (no blind sleep).  test_dovecot_stop() runs `doveadm -c
- * CONF stop`, reaps the child and removes the directory; always call it
- * (cmocka group teardown).
+ * test_dovecot_start() writes a throwaway config in its own directory (no
+ * include of /etc/dovecot) and runs `dovecot -c CONF`:
+ *   - base_dir, state_dir and the log (DIR/dovecot.log) under DIR;
+ *   - passdb and userdb: passwd-file DIR/passwd, one line per user
+ *     "USER:{PLAIN}PASSWORD:UID:GID::HOME", mail_location = maildir:~ (or
+ *     params.mail_location);
+ *   - auth_mechanisms = plain login, auth_failure_delay = 0 (tests stay fast),
+ *     auth_verbose = yes (the log says "Password mismatch" for a wrong one);
+ *   - an auth socket DIR/auth-client for Postfix (smtpd_sasl_type = dovecot,
+ *     smtpd_sasl_path = that path), owned by the postfix user, mode 0660;
+ *   - each listener asked for (imaps, imap, pop3s, pop3) on 127.0.0.1 at its
+ *     own free port; TLS with the given certificate unless no_tls;
+ *     ssl = required unless plaintext_auth (note: Dovecot counts a connection
+ *     from 127.0.0.1 to 127.0.0.1 as secured and offers login before
+ *     STARTTLS on it all the same);
+ *   - optionally a mailbox with special_use \Junk (RFC 6154), auto-created.
+ * It polls until the auth socket and every listener answer; it never sleeps
+ * blindly.  test_dovecot_stop() always runs `doveadm -c CONF stop`, kills
+ * what is left and removes DIR.  Needs root (as the test Postfix does).
  */
 #ifndef MAILCTL_TESTDOVECOT_H
 #define MAILCTL_TESTDOVECOT_H
@@ -19,40 +30,42 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "testpostfix.h"
-
+/* One more passwd-file user; uid/gid 0 mean the postfix user's. */
 struct test_dovecot_user {
-    const char *name;          /* login name ("user@example.test" is fine) */
-    const char *password;      /* stored {PLAIN} in the passwd-file */
-    unsigned uid, gid;         /* the mail files' owner (e.g. the postfix uid) */
-    const char *home;          /* the user's home; mail_location "maildir:~" uses it */
+    const char *name;
+    const char *password;
+    unsigned uid, gid;
+    const char *home;          /* its Maildir with mail_location maildir:~ */
 };
 
 struct test_dovecot_params {
-    bool imap, imaps, pop3, pop3s;       /* listeners wanted */
-    bool plaintext_auth;                 /* allow LOGIN/USER before STARTTLS; else
-                                            ssl = required (also on loopback) */
-    bool no_tls;                         /* ssl = no: plain listeners without
-                                            STARTTLS/STLS (imaps/pop3s not allowed) */
-    const struct test_dovecot_user *users;
+    const char *user;          /* the first passwd-file user (required) */
+    const char *password;      /* its password (required) */
+    const char *home;          /* its home = Maildir; NULL: DIR/home */
+    const char *cert_file;     /* TLS certificate chain (PEM); required with TLS */
+    const char *key_file;      /* its key */
+    bool imaps;                /* IMAP over TLS on a free port */
+    bool imap, pop3, pop3s;    /* more listeners, each on its own free port */
+    bool no_tls;               /* ssl = no: imap/pop3 without STARTTLS/STLS */
+    bool plaintext_auth;       /* disable_plaintext_auth = no, ssl = yes */
+    const struct test_dovecot_user *users;   /* more users (may be NULL) */
     size_t nusers;
-    const char *mail_location;           /* NULL: "maildir:~" */
-    const char *junk_folder;             /* a mailbox made with special_use \Junk, or NULL */
-    const struct test_ca *ca;            /* certificate to serve (required for TLS) */
-    bool auth_socket;                    /* a unix auth listener for Postfix SASL */
+    const char *mail_location; /* NULL: maildir:~ */
+    const char *junk_folder;   /* a mailbox with special_use \Junk, or NULL */
 };
 
 struct test_dovecot {
-    char dir[256];
-    char conf[300];
-    char log[300];
-    char auth_socket[300];               /* when asked: its path */
-    int imap_port, imaps_port, pop3_port, pop3s_port;   /* 0: not listening */
-    int pid;
+    char dir[256];             /* throwaway directory */
+    char conf[300];            /* DIR/dovecot.conf */
+    char auth_socket[300];     /* DIR/auth-client: smtpd_sasl_path for Postfix */
+    char log[300];             /* DIR/dovecot.log */
+    int imaps_port;            /* 0 when not listening */
+    int imap_port, pop3_port, pop3s_port;
     bool running;
 };
 
-/* Start Dovecot.  Returns 0 or -1 (message and log tail on stderr). */
+/* Start Dovecot.  Returns 0, or -1 with a message and the log's tail on
+ * stderr (call test_dovecot_stop() either way). */
 int test_dovecot_start(struct test_dovecot *dv, const struct test_dovecot_params *p);
 void test_dovecot_stop(struct test_dovecot *dv);
 

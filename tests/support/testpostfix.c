@@ -199,6 +199,15 @@ static int write_master_cf(const struct test_postfix *pf)
             fprintf(out, "127.0.0.1:%d inet n - n - - smtpd\n"
                          "127.0.0.1:%d inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n",
                     pf->port, pf->smtps_port);
+            if (pf->submission_port)
+                fprintf(out, "127.0.0.1:%d inet n - n - - smtpd\n"
+                             "  -o smtpd_tls_security_level=encrypt\n"
+                             "  -o smtpd_sasl_auth_enable=yes\n  -o smtpd_sasl_type=dovecot\n"
+                             "  -o smtpd_sasl_path=%s\n  -o smtpd_tls_auth_only=yes\n"
+                             "  -o smtpd_sasl_authenticated_header=yes\n"
+                             "  -o smtpd_client_restrictions=permit_sasl_authenticated,reject\n"
+                             "  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject\n",
+                        pf->submission_port, pf->sasl_path);
             continue;
         }
         if (line[0] == '#' || line[0] == ' ' || line[0] == '\t' || line[0] == '\n') {
@@ -264,15 +273,11 @@ int test_wait_banner(int port, bool implicit_tls, int timeout_s)
 
 static void dump_maillog(const struct test_postfix *pf)
 {
-    test_sh(NULL, "tail -20 %s >&2", pf->maillog);
+    test_sh("/dev/stderr", "tail -20 %s", pf->maillog);   /* test_sh redirects: log there */
 }
 
-int test_postfix_start(struct test_postfix *pf, const char *domain)
-{
-    return test_postfix_start_ex(pf, domain, NULL);
-}
-
-int test_postfix_start_ex(struct test_postfix *pf, const char *domain, const char *extra_main_cf)
+static int start(struct test_postfix *pf, const char *domain, const char *sasl_path,
+                 const char *extra_main_cf)
 {
     struct passwd *pw = getpwnam("postfix");
     char cadir[320], mx[160], implicit[160];
@@ -296,6 +301,14 @@ int test_postfix_start_ex(struct test_postfix *pf, const char *domain, const cha
     do
         pf->smtps_port = test_free_port();
     while (pf->smtps_port == pf->port);
+    if (sasl_path) {
+        snprintf(pf->sasl_path, sizeof pf->sasl_path, "%s", sasl_path);
+        do
+            pf->submission_port = test_free_port();
+        while (pf->submission_port == pf->port || pf->submission_port == pf->smtps_port);
+        snprintf(pf->submission_spec, sizeof pf->submission_spec, "127.0.0.1:%d",
+                 pf->submission_port);
+    }
     snprintf(pf->spec, sizeof pf->spec, "127.0.0.1:%d", pf->port);
     snprintf(pf->smtps_spec, sizeof pf->smtps_spec, "127.0.0.1:%d", pf->smtps_port);
     if (pf->port < 0 || pf->smtps_port < 0 || test_ca_make(&pf->ca, cadir, names) < 0 ||
@@ -312,12 +325,28 @@ int test_postfix_start_ex(struct test_postfix *pf, const char *domain, const cha
     }
     pf->running = true;
     if (test_wait_banner(pf->port, false, 20) < 0 ||
-        test_wait_banner(pf->smtps_port, true, 20) < 0) {
+        test_wait_banner(pf->smtps_port, true, 20) < 0 ||
+        (pf->submission_port && test_wait_banner(pf->submission_port, false, 20) < 0)) {
         fprintf(stderr, "test_postfix_start: no banner on port %d\n", pf->port);
         dump_maillog(pf);
         return -1;
     }
     return 0;
+}
+
+int test_postfix_start(struct test_postfix *pf, const char *domain)
+{
+    return start(pf, domain, NULL, NULL);
+}
+
+int test_postfix_start_ex(struct test_postfix *pf, const char *domain, const char *extra_main_cf)
+{
+    return start(pf, domain, NULL, extra_main_cf);
+}
+
+int test_postfix_start_sasl(struct test_postfix *pf, const char *domain, const char *sasl_path)
+{
+    return start(pf, domain, sasl_path, NULL);
 }
 
 void test_postfix_stop(struct test_postfix *pf)

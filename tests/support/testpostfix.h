@@ -42,6 +42,9 @@ struct test_postfix {
     int smtps_port;           /* implicit TLS */
     char spec[64];            /* "127.0.0.1:PORT" */
     char smtps_spec[64];
+    int submission_port;      /* SASL submission (test_postfix_start_sasl), else 0 */
+    char submission_spec[64];
+    char sasl_path[300];
     struct test_ca ca;
     int lock_fd;
     bool running;
@@ -52,6 +55,13 @@ int test_postfix_start(struct test_postfix *pf, const char *domain);
 /* The same with extra main.cf lines appended (later assignments win), e.g.
  * header_checks or more virtual_mailbox_maps; NULL: none. */
 int test_postfix_start_ex(struct test_postfix *pf, const char *domain, const char *extra_main_cf);
+/* The same plus a submission service on another free port (submission_port,
+ * submission_spec) that offers AUTH through Dovecot SASL (smtpd_sasl_type =
+ * dovecot, smtpd_sasl_path = sasl_path: a Dovecot auth socket, e.g.
+ * test_dovecot's auth_socket), only after STARTTLS (smtpd_tls_auth_only),
+ * accepts mail only from authenticated clients, and records the user in the
+ * Received header ("Authenticated sender: USER"). */
+int test_postfix_start_sasl(struct test_postfix *pf, const char *domain, const char *sasl_path);
 void test_postfix_stop(struct test_postfix *pf);
 
 /* Wait (polling, up to timeout_s) for a delivered message containing needle

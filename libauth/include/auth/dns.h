@@ -149,9 +149,11 @@ struct dns_engine_params {
     unsigned max_cname;          /* 0: DNS_MAX_CNAME */
     bool no_cache;               /* ask every time (benchmarks) */
     bool no_edns;                /* plain 512-byte UDP */
+    struct dns_tape *tape;       /* record answers to, or replay from (below) */
 };
 
 struct dns_engine;
+struct dns_tape;
 
 /* Create an engine.  AUTH_OK; AUTH_EINVAL with err naming the bad server
  * spec; AUTH_ENOTFOUND when no server is configured anywhere; AUTH_ENOMEM;
@@ -172,6 +174,29 @@ enum auth_status dns_server_parse(const char *spec, struct sockaddr_storage *ss,
  * with err naming the problem ("label 'xxx…' is 70 octets, over 63"). */
 enum auth_status dns_name_check(const char *name, char *err, size_t errlen);
 
+/* A DNS tape: every final answer of a run saved to a file (record), or a
+ * run answered from such a file instead of the network (replay), so a CI
+ * gate can be re-run offline and a report reproduced exactly.  One tape may
+ * serve several engines at once (the audit runs one engine per thread): it
+ * locks itself.  Replay answers a question the tape lacks with DNS_ERROR
+ * ("not in the replay file"); with a replay tape the engine needs no server.
+ *
+ * File: text, "# mailctl dns tape 1" first, then one line per answer:
+ *     NAME TYPE wire udp|tcp BASE64-OF-THE-MESSAGE
+ *     NAME TYPE timeout|malformed|error WHY...
+ * Bounded on load: DNS_TAPE_MAX_ENTRIES lines, a message of 64 KiB. */
+#define DNS_TAPE_MAX_ENTRIES 1000000
+enum dns_tape_mode { DNS_TAPE_RECORD, DNS_TAPE_REPLAY };
+
+/* Record: the file is written by dns_tape_close().  Replay: the file is read
+ * now.  AUTH_OK; AUTH_EIO (cannot read), AUTH_EPARSE (line N is bad),
+ * AUTH_ELIMIT, AUTH_ENOMEM; err says which. */
+enum auth_status dns_tape_open(const char *path, enum dns_tape_mode mode,
+                               struct dns_tape **out, char *err, size_t errlen);
+/* Record: write the file atomically (temp file and rename).  Frees the tape
+ * either way; no engine may use it afterwards.  AUTH_OK or AUTH_EIO. */
+enum auth_status dns_tape_close(struct dns_tape *t, char *err, size_t errlen);
+
 /* Statistics of an engine since creation (for benchmarks and -v). */
 struct dns_stats {
     unsigned long queries_sent;   /* datagrams/TCP queries sent, retries included */
@@ -190,7 +215,8 @@ struct dns_batch;
 struct dns_batch *dns_batch_new(struct dns_engine *eng);
 /* Queue a question; returns its index in the batch.  Duplicate questions in
  * a batch or already cached are answered once.  A name that fails
- * dns_name_check gets a DNS_ERROR result, not a query. */
+ * dns_name_check (but for spaces, which a label may hold: RFC 2181 11)
+ * gets a DNS_ERROR result, not a query. */
 size_t dns_batch_add(struct dns_batch *b, const char *name, uint16_t type);
 /* Send everything queued and wait until every question has a result.
  * AUTH_OK (results may still be timeouts etc.); AUTH_ENOMEM; AUTH_EIO. */

@@ -88,6 +88,13 @@ void ptr_report_free(struct ptr_report *r);
  * ptr_lookup and the audit's sending-IP checks. */
 enum auth_status fcrdns_resolve(struct dns_engine *eng, struct ptr_report *const *reps,
                                 size_t n);
+/* The same, but a PTR name that is one of known's MX hosts is confirmed
+ * from the addresses known already resolved (no query): mx_lookup's last
+ * stage costs nothing when every MX address's PTR names its MX host. */
+struct mx_report;
+enum auth_status fcrdns_resolve_known(struct dns_engine *eng, struct ptr_report *const *reps,
+                                      size_t n, const struct mx_report *known);
+
 /* Whether a PTR name looks dynamic/generic (an ISP pool name rather than a
  * mail server's own): it embeds the address's digits, or has a label such
  * as dhcp, dyn, dynamic, pool, dsl, cable, ppp, dialup, client, broadband. */

@@ -164,6 +164,7 @@ struct smtp_params {
     int tls_min_version;         /* 0: OpenSSL default */
     const char *user;            /* AUTH when set */
     const char *password;
+    unsigned auth_mechs;         /* SMTP_AUTH_* allowed; 0: any (PLAIN preferred) */
     bool allow_plaintext_auth;   /* AUTH without TLS */
     struct smtp_timeouts timeouts;
     smtp_transcript_fn transcript;

@@ -1,0 +1,231 @@
+/*
+ * setup.c - `mailctl setup DOMAIN --mail-host HOST --ip IP`: make the DKIM
+ * key (as `dkim keygen` does: DIR/SEL.private 0600 and DIR/SEL.txt, atomic,
+ * never replaced without --force) and show every record a new mail domain
+ * needs (libauth/setup builds them): as a zone-file snippet whose every
+ * non-record line is a comment, so the output loads as it is, or as JSON
+ * (../shared/cli.md).  The records outside the domain's zone (PTR) and the
+ * checklist of what DNS cannot do come with it.
+ *
+ * Exit: 0 done; 2 bad input (nothing written) or a key file exists;
+ * 3 the key could not be written.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth/setup.h"
+#include "cmd.h"
+#include "dkim_cmd.h"
+
+struct opts {
+    struct setup_params p;
+    const char *outdir;
+    enum dkim_keytype type;
+    unsigned bits;
+    bool force;
+};
+
+enum { O_MAILHOST = OPT_GLOBAL_LAST + 1, O_IP, O_IPV6, O_SELECTOR, O_OUT, O_RUA, O_FORCE,
+       O_SPF, O_ALG, O_BITS };
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+        "usage: mailctl setup DOMAIN --mail-host HOST --ip IP [--ipv6 IP] [--selector S]\n"
+        "         [--out DIR] [--dmarc-rua ADDR] [--spf ip|mx] [--algorithm rsa|ed25519]\n"
+        "         [--bits N] [--force] [--json]\n\n"
+        "Make a DKIM key (DIR/S.private, mode 0600, and DIR/S.txt; --out defaults to\n"
+        "the current directory, --selector to \"mail\") and print every record the\n"
+        "domain needs: MX, A/AAAA of the mail host, SPF, DKIM, DMARC (p=none with\n"
+        "reports to --dmarc-rua, default dmarc-reports@DOMAIN), TLS-RPT, MTA-STS (record,\n"
+        "policy host and the policy file in testing mode), the PTR to ask the address's\n"
+        "provider for, and a checklist of what DNS cannot do.  The text output is a\n"
+        "zone-file snippet (everything else is a comment); --json gives the records\n"
+        "with TXT values unsplit.\n"
+        "exit: 0 done, 2 bad input or the key exists (--force replaces it), 3 I/O error\n");
+}
+
+static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+
+    if (end == s || *end || *s == '-' || v < lo || v > hi)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+static int set_opt(struct opts *o, int opt, const char *arg)
+{
+    switch (opt) {
+    case O_MAILHOST: o->p.mail_host = arg; break;
+    case O_IP: o->p.ip = arg; break;
+    case O_IPV6: o->p.ipv6 = arg; break;
+    case O_SELECTOR: o->p.selector = arg; break;
+    case O_OUT: o->outdir = arg; break;
+    case O_RUA: o->p.dmarc_rua = arg; break;
+    case O_FORCE: o->force = true; break;
+    case O_SPF:
+        if (strcmp(arg, "ip") && strcmp(arg, "mx"))
+            return cmd_usage_error("setup", "bad --spf '%s': ip or mx", arg);
+        o->p.spf = strcmp(arg, "mx") ? SETUP_SPF_IP : SETUP_SPF_MX;
+        break;
+    case O_ALG:
+        if (strcmp(arg, "rsa") && strcmp(arg, "ed25519"))
+            return cmd_usage_error("setup", "bad --algorithm '%s': rsa or ed25519", arg);
+        o->type = strcmp(arg, "rsa") ? DKIM_KEY_ED25519 : DKIM_KEY_RSA;
+        break;
+    case O_BITS:
+        if (parse_uint(arg, 1024, 4096, &o->bits) < 0)
+            return cmd_usage_error("setup", "bad --bits '%s': 1024..4096", arg);
+        break;
+    case 'v': g_opts.verbose++; break;
+    case 'q': g_opts.verbose = -1; break;
+    default: return cmd_usage_error("setup", "unknown option");
+    }
+    return EXIT_OK;
+}
+
+/* Returns EXIT_OK, an exit code, or -1 after --help. */
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+    static const struct option longopts[] = {
+        CMD_GLOBAL_LONGOPTS,
+        {"mail-host", required_argument, NULL, O_MAILHOST},
+        {"ip", required_argument, NULL, O_IP}, {"ipv6", required_argument, NULL, O_IPV6},
+        {"selector", required_argument, NULL, O_SELECTOR},
+        {"out", required_argument, NULL, O_OUT},
+        {"dmarc-rua", required_argument, NULL, O_RUA},
+        {"force", no_argument, NULL, O_FORCE}, {"spf", required_argument, NULL, O_SPF},
+        {"algorithm", required_argument, NULL, O_ALG},
+        {"bits", required_argument, NULL, O_BITS},
+        {NULL, 0, NULL, 0},
+    };
+    int opt, rc;
+
+    while ((opt = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+        int r = cmd_global_opt(opt, optarg);
+        if (r < 0)
+            return -r;
+        if (r > 0)
+            continue;
+        if (opt == OPT_HELP) {
+            usage(stdout);
+            return -1;
+        }
+        if ((rc = set_opt(o, opt, optarg)) != EXIT_OK)
+            return rc;
+    }
+    if (optind >= argc)
+        return cmd_usage_error("setup", "the mail domain is missing");
+    o->p.domain = argv[optind++];
+    if (optind < argc)
+        return cmd_usage_error("setup", "unexpected argument '%s'", argv[optind]);
+    if (!o->p.mail_host || !o->p.ip)
+        return cmd_usage_error("setup", "--mail-host and --ip are required");
+    return EXIT_OK;
+}
+
+/* ---------- output ---------- */
+
+static void print_comment_block(const char *text, const char *prefix)
+{
+    while (*text) {
+        size_t n = strcspn(text, "\n");
+        printf(";%s%.*s\n", prefix, (int)n, text);
+        text += n + (text[n] == '\n');
+    }
+}
+
+static int print_zone(const struct setup_plan *plan, const struct dkim_keyfiles *kf)
+{
+    bool outside_seen = false;
+
+    printf("; mailctl setup: the records of %s (mail host %s)\n", setup_plan_domain(plan),
+           setup_plan_mail_host(plan));
+    printf("; DKIM private key: %s (mode 0600: keep it secret, give it to the signer)\n",
+           kf->key_file);
+    printf(";\n; --- publish in the %s zone ---\n", setup_plan_domain(plan));
+    for (size_t i = 0; i < setup_plan_nrecords(plan); i++) {
+        const struct setup_record *r = setup_plan_record(plan, i);
+        char *line = setup_record_zone_text(r);
+
+        if (!line)
+            return cmd_error(EXIT_RUNTIME, "out of memory");
+        if (r->outside_zone && !outside_seen) {
+            printf(";\n; --- outside the %s zone: ask whoever runs these zones ---\n",
+                   setup_plan_domain(plan));
+            outside_seen = true;
+        }
+        printf("; %s\n%s%s", r->note, r->outside_zone ? "; " : "", line);
+        free(line);
+    }
+    printf(";\n; --- MTA-STS policy file, to serve at %s ---\n", setup_plan_mta_sts_url(plan));
+    print_comment_block(setup_plan_mta_sts_policy(plan), "   ");
+    printf(";\n; --- checklist: what DNS cannot do ---\n");
+    for (size_t i = 0; i < setup_plan_nchecklist(plan); i++)
+        printf("; [ ] %s\n", setup_plan_checklist(plan, i));
+    return EXIT_OK;
+}
+
+static int print_json(const struct setup_plan *plan, const struct dkim_keyfiles *kf)
+{
+    json_t *recs = json_array(), *check = json_array();
+
+    for (size_t i = 0; i < setup_plan_nrecords(plan); i++) {
+        const struct setup_record *r = setup_plan_record(plan, i);
+        json_array_append_new(recs, json_pack("{s:s, s:s, s:s, s:I, s:b, s:s}", "name", r->name,
+                                              "type", r->type, "value", r->value, "ttl",
+                                              (json_int_t)r->ttl, "outside_zone",
+                                              r->outside_zone, "note", r->note));
+    }
+    for (size_t i = 0; i < setup_plan_nchecklist(plan); i++)
+        json_array_append_new(check, json_string(setup_plan_checklist(plan, i)));
+    return out_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:o}",
+                              "domain", setup_plan_domain(plan),
+                              "mail_host", setup_plan_mail_host(plan),
+                              "selector", kf->selector, "key_file", kf->key_file,
+                              "record_file", kf->txt_file, "records", recs,
+                              "mta_sts_policy", setup_plan_mta_sts_policy(plan),
+                              "mta_sts_url", setup_plan_mta_sts_url(plan),
+                              "checklist", check));
+}
+
+int cmd_setup(int argc, char **argv)
+{
+    struct opts o = { .outdir = ".", .p.selector = "mail", .type = DKIM_KEY_RSA };
+    struct dkim_keyfiles kf;
+    struct setup_plan *plan = NULL;
+    char err[300], sts_id[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    int rc = parse_args(argc, argv, &o);
+
+    if (rc < 0)
+        return EXIT_OK;
+    if (rc != EXIT_OK)
+        return rc;
+    if (setup_params_check(&o.p, err, sizeof err) != AUTH_OK)
+        return cmd_error(EXIT_USAGE, "setup: %s", err);
+    kf = (struct dkim_keyfiles){ .domain = o.p.domain, .selector = o.p.selector,
+                                 .outdir = o.outdir, .type = o.type, .bits = o.bits,
+                                 .force = o.force };
+    if ((rc = dkim_keyfiles_make(&kf)) != EXIT_OK)
+        return rc;
+    if (g_opts.verbose >= 0)
+        fprintf(stderr, "private key written to %s (keep it secret)\n", kf.key_file);
+    /* The MTA-STS id only has to change when the policy does: the time will do. */
+    strftime(sts_id, sizeof sts_id, "%Y%m%d%H%M%S", gmtime_r(&now, &tm));
+    o.p.dkim_record = kf.record;
+    o.p.key_file = kf.key_file;
+    o.p.mta_sts_id = sts_id;
+    if (setup_plan_new(&o.p, &plan, err, sizeof err) != AUTH_OK)
+        rc = cmd_error(EXIT_RUNTIME, "setup: %s", err);
+    else
+        rc = g_opts.json ? print_json(plan, &kf) : print_zone(plan, &kf);
+    setup_plan_free(plan);
+    dkim_keyfiles_clear(&kf);
+    return rc;
+}

@@ -1,0 +1,293 @@
+/*
+ * tape.c - record every final DNS answer of a run to a file, or answer a
+ * run from such a file (see auth/dns.h, "DNS tape").
+ *
+ * What is kept is the wire message the engine accepted for a (name, type),
+ * so a replay goes through the same parser and yields the same typed
+ * results; questions that ended without a usable message keep their
+ * status and reason.  Entries are kept sorted for lookup; a mutex makes
+ * one tape usable by the audit's per-thread engines.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "dns/dns_internal.h"
+
+#define TAPE_MAGIC "# mailctl dns tape 1"
+#define TAPE_LINE_MAX (DNS_MAX_WIRE / 3 * 4 + 1024)
+
+struct tape_entry {
+    char *name;
+    uint16_t type;
+    enum dns_status status;     /* DNS_DATA: a wire message is kept */
+    bool tcp;
+    uint8_t *wire;
+    size_t len;
+    char *why;
+};
+
+struct dns_tape {
+    enum dns_tape_mode mode;
+    char *path;
+    pthread_mutex_t lock;
+    struct tape_entry *e;
+    size_t n, cap;
+    bool sorted;
+};
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const struct tape_entry *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+
+    return c ? c : (int)x->type - (int)y->type;
+}
+
+static struct tape_entry *tape_append(struct dns_tape *t)
+{
+    if (t->n >= DNS_TAPE_MAX_ENTRIES)
+        return NULL;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        struct tape_entry *n = realloc(t->e, cap * sizeof *n);
+        if (!n)
+            return NULL;
+        t->e = n;
+        t->cap = cap;
+    }
+    memset(&t->e[t->n], 0, sizeof t->e[0]);
+    t->sorted = false;
+    return &t->e[t->n++];
+}
+
+static void entry_free(struct tape_entry *e)
+{
+    free(e->name);
+    free(e->wire);
+    free(e->why);
+}
+
+static const char *const status_words[] = {
+    [DNS_TIMEOUT] = "timeout", [DNS_MALFORMED] = "malformed", [DNS_ERROR] = "error",
+};
+
+/* One line "NAME TYPE KIND REST" into an entry.  false on a bad line. */
+static bool parse_line(char *line, struct tape_entry *e)
+{
+    char *save = NULL, *name = strtok_r(line, " ", &save), *type = strtok_r(NULL, " ", &save);
+    char *kind = strtok_r(NULL, " ", &save), *rest = save, *end;
+    unsigned long tv;
+
+    if (!name || !type || !kind || !rest || strlen(name) > DNS_MAX_NAME + 1)
+        return false;
+    errno = 0;
+    tv = strtoul(type, &end, 10);
+    if (errno || *end || tv > 65535 || !(e->name = strdup(name)))
+        return false;
+    e->type = (uint16_t)tv;
+    if (!strcmp(kind, "wire")) {
+        char *sp = strchr(rest, ' ');
+        size_t b64len;
+        int n;
+        if (!sp)
+            return false;
+        *sp = '\0';
+        e->tcp = !strcmp(rest, "tcp");
+        b64len = strlen(sp + 1);
+        if (b64len % 4 || b64len > DNS_MAX_WIRE / 3 * 4 + 4 || !(e->wire = malloc(b64len)))
+            return false;
+        n = EVP_DecodeBlock(e->wire, (const unsigned char *)sp + 1, (int)b64len);
+        if (n < 0)
+            return false;
+        e->len = (size_t)n - (b64len >= 1 && sp[b64len] == '=') -
+                 (b64len >= 2 && sp[b64len - 1] == '=');
+        e->status = DNS_DATA;
+        return true;
+    }
+    for (size_t s = 0; s < sizeof status_words / sizeof status_words[0]; s++) {
+        if (status_words[s] && !strcmp(kind, status_words[s])) {
+            e->status = (enum dns_status)s;
+            return (e->why = strdup(rest)) != NULL;
+        }
+    }
+    return false;
+}
+
+static enum auth_status load(struct dns_tape *t, char *err, size_t errlen)
+{
+    FILE *fp = fopen(t->path, "r");
+    char *line = malloc(TAPE_LINE_MAX);
+    enum auth_status st = AUTH_OK;
+    size_t lineno = 0;
+
+    if (!fp || !line) {
+        free(line);
+        if (fp)
+            fclose(fp);
+        return auth_fail(err, errlen, fp ? AUTH_ENOMEM : AUTH_EIO, "cannot read %s: %s",
+                         t->path, strerror(errno));
+    }
+    while (st == AUTH_OK && fgets(line, TAPE_LINE_MAX, fp)) {
+        struct tape_entry *e;
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (lineno == 1 && strcmp(line, TAPE_MAGIC))
+            st = auth_fail(err, errlen, AUTH_EPARSE, "%s is not a mailctl DNS tape", t->path);
+        else if (lineno == 1 || !line[0] || line[0] == '#')
+            continue;
+        else if (!(e = tape_append(t)))
+            st = auth_fail(err, errlen, AUTH_ELIMIT, "%s: too many entries", t->path);
+        else if (!parse_line(line, e))
+            st = auth_fail(err, errlen, AUTH_EPARSE, "%s: line %zu is not a tape entry",
+                           t->path, lineno);
+    }
+    fclose(fp);
+    free(line);
+    if (st == AUTH_OK) {
+        if (t->n)
+            qsort(t->e, t->n, sizeof t->e[0], entry_cmp);
+        t->sorted = true;
+    }
+    return st;
+}
+
+enum auth_status dns_tape_open(const char *path, enum dns_tape_mode mode,
+                               struct dns_tape **out, char *err, size_t errlen)
+{
+    struct dns_tape *t = calloc(1, sizeof *t);
+    enum auth_status st = AUTH_OK;
+
+    *out = NULL;
+    if (!t || !(t->path = strdup(path))) {
+        free(t);
+        return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
+    }
+    t->mode = mode;
+    pthread_mutex_init(&t->lock, NULL);
+    if (mode == DNS_TAPE_REPLAY)
+        st = load(t, err, errlen);
+    if (st != AUTH_OK) {
+        t->mode = DNS_TAPE_REPLAY;          /* close without writing */
+        dns_tape_close(t, NULL, 0);
+        return st;
+    }
+    *out = t;
+    return AUTH_OK;
+}
+
+static bool write_entry(FILE *fp, const struct tape_entry *e)
+{
+    if (e->status != DNS_DATA)
+        return fprintf(fp, "%s %u %s %s\n", e->name, e->type, status_words[e->status],
+                       e->why ? e->why : "") > 0;
+    char *b64 = malloc(e->len / 3 * 4 + 8);
+    bool ok = b64 != NULL;
+    if (ok) {
+        EVP_EncodeBlock((unsigned char *)b64, e->wire, (int)e->len);
+        ok = fprintf(fp, "%s %u wire %s %s\n", e->name, e->type, e->tcp ? "tcp" : "udp",
+                     b64) > 0;
+    }
+    free(b64);
+    return ok;
+}
+
+static enum auth_status save(struct dns_tape *t, char *err, size_t errlen)
+{
+    char tmp[4096];
+    FILE *fp;
+    bool ok;
+
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", t->path, (long)getpid());
+    if (!(fp = fopen(tmp, "w")))
+        return auth_fail(err, errlen, AUTH_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    if (t->n)
+        qsort(t->e, t->n, sizeof t->e[0], entry_cmp);
+    ok = fprintf(fp, "%s\n", TAPE_MAGIC) > 0;
+    for (size_t i = 0; ok && i < t->n; i++)
+        if (i == 0 || entry_cmp(&t->e[i - 1], &t->e[i]))   /* one per question */
+            ok = write_entry(fp, &t->e[i]);
+    ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0 && ok;
+    ok = fclose(fp) == 0 && ok;
+    if (!ok || rename(tmp, t->path) != 0) {
+        unlink(tmp);
+        return auth_fail(err, errlen, AUTH_EIO, "cannot write %s: %s", t->path,
+                         strerror(errno));
+    }
+    return AUTH_OK;
+}
+
+enum auth_status dns_tape_close(struct dns_tape *t, char *err, size_t errlen)
+{
+    enum auth_status st = AUTH_OK;
+
+    if (!t)
+        return AUTH_OK;
+    if (t->mode == DNS_TAPE_RECORD)
+        st = save(t, err, errlen);
+    for (size_t i = 0; i < t->n; i++)
+        entry_free(&t->e[i]);
+    free(t->e);
+    free(t->path);
+    pthread_mutex_destroy(&t->lock);
+    free(t);
+    return st;
+}
+
+bool dns_tape_recording(const struct dns_tape *t)
+{
+    return t && t->mode == DNS_TAPE_RECORD;
+}
+
+bool dns_tape_replaying(const struct dns_tape *t)
+{
+    return t && t->mode == DNS_TAPE_REPLAY;
+}
+
+void dns_tape_put(struct dns_tape *t, const char *name, uint16_t type,
+                  enum dns_status status, const uint8_t *wire, size_t len, bool tcp,
+                  const char *why)
+{
+    struct tape_entry *e;
+
+    pthread_mutex_lock(&t->lock);
+    if ((e = tape_append(t))) {
+        e->name = strdup(name);
+        e->type = type;
+        e->status = status;
+        e->tcp = tcp;
+        if (wire && (e->wire = malloc(len ? len : 1)))
+            memcpy(e->wire, wire, len);
+        e->len = len;
+        e->why = why ? strdup(why) : NULL;
+        if (!e->name || (wire && !e->wire)) {   /* out of memory: drop it */
+            entry_free(e);
+            t->n--;
+        }
+    }
+    pthread_mutex_unlock(&t->lock);
+}
+
+const struct dns_tape_answer *dns_tape_get(struct dns_tape *t, const char *name,
+                                           uint16_t type, struct dns_tape_answer *out)
+{
+    struct tape_entry key = { .name = (char *)name, .type = type }, *e;
+
+    if (!t->n)
+        return NULL;
+    e = bsearch(&key, t->e, t->n, sizeof t->e[0], entry_cmp);   /* sorted at load */
+    if (!e)
+        return NULL;
+    out->status = e->status;
+    out->wire = e->wire;
+    out->len = e->len;
+    out->tcp = e->tcp;
+    out->why = e->why;
+    return out;
+}
