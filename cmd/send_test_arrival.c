@@ -242,7 +242,7 @@ void arrival_print(const struct arrival *a)
         printf("%snot found%s: %s\n", out_red(), out_reset(), a->error);
         return;
     }
-    printf("%sarrived%s in %s%s%s after %.1f s\n", a->in_junk ? out_red() : out_green(),
+    printf("%sarrived%s in %s%s%s after %.2f s\n", a->in_junk ? out_red() : out_green(),
            out_reset(), a->folder, a->in_junk ? " (JUNK)" : "", "", a->seconds);
     printf("verdict of %s: spf=%s dkim=%s dmarc=%s%s\n",
            a->authserv_id[0] ? a->authserv_id : "(no Authentication-Results)", or_none(a->spf),
