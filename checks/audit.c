@@ -143,12 +143,15 @@ enum auth_status audit_run(const char *domain, const struct audit_options *opt,
     struct family_run *runs;
     pthread_t *threads;
     struct audit_result *r;
+    struct audit_shared *shared;
     enum auth_status st = AUTH_OK;
     unsigned long t0 = now_ms();
 
     *out = NULL;
     if (dns_name_check(domain, err, errlen) != AUTH_OK)
         return AUTH_EINVAL;
+    if (!(shared = audit_shared_new()))
+        return AUTH_ENOMEM;
     runs = calloc(audit_ncheck, sizeof *runs);
     threads = calloc(audit_ncheck, sizeof *threads);
     r = calloc(1, sizeof *r);
@@ -156,12 +159,14 @@ enum auth_status audit_run(const char *domain, const struct audit_options *opt,
         free(runs);
         free(threads);
         audit_result_free(r);
+        audit_shared_free(shared);
         return AUTH_ENOMEM;
     }
     for (size_t i = 0; i < audit_ncheck; i++) {
         runs[i].check = &audit_checks[i];
         runs[i].ctx.domain = r->domain;
         runs[i].ctx.opt = opt;
+        runs[i].ctx.shared = shared;
         if (!audit_family_selected(opt->only, audit_checks[i].family))
             continue;
         runs[i].started = pthread_create(&threads[i], NULL, run_family, &runs[i]) == 0;
@@ -180,6 +185,7 @@ enum auth_status audit_run(const char *domain, const struct audit_options *opt,
     free(threads);
     if (st == AUTH_OK && opt->profile)
         st = audit_apply_profile(r, opt, opt->profile);
+    audit_shared_free(shared);
     r->timing_ms = now_ms() - t0;
     if (st != AUTH_OK) {
         audit_result_free(r);

@@ -24,9 +24,11 @@
 #include "auth/dns.h"
 #include "auth/finding.h"
 #include "auth/ipaddr.h"
+#include "auth/mtasts.h"
 
 #define AUDIT_MAX_SELECTORS 64
 #define AUDIT_MAX_IPS       64
+#define AUDIT_MAX_DNSBL     16
 
 struct audit_options {
     const char *selectors[AUDIT_MAX_SELECTORS];  /* --selector; none: common list */
@@ -40,7 +42,27 @@ struct audit_options {
     const char *dmarc_discovery;                 /* "treewalk" (default) | "psl" */
     const struct dns_engine_params *dns;         /* for the per-family engines */
     const char *only;                            /* "mx,spf": just these families */
+    const char *dnsbl[AUDIT_MAX_DNSBL];          /* --dnsbl ZONE; none: no list asked */
+    size_t ndnsbl;
+    unsigned probe_timeout_ms;                   /* per SMTP step / HTTPS fetch; 0: 20 s */
     const char *profile;                         /* --profile NAME, or NULL */
+};
+
+/* What every family of one audit run may share (audit.c creates it):
+ * results computed once, on first use, by whichever family asks first. */
+struct audit_shared;
+
+/* The MTA-STS state of the domain: the _mta-sts record, and when there is
+ * exactly one valid record, the policy fetched over HTTPS and parsed. */
+struct audit_mtasts {
+    enum { MTASTS_REC_NONE, MTASTS_REC_ERROR, MTASTS_REC_INVALID, MTASTS_REC_OK } record;
+    bool fetched;                        /* a fetch was attempted */
+    bool skipped;                        /* not fetched: documentation address */
+    enum auth_status fetch_status;       /* AUTH_OK: a 200 with a body */
+    enum auth_status parse_status;       /* AUTH_OK: policy below is valid */
+    struct mtasts_fetch_result fetch;
+    struct mtasts_policy policy;
+    char why[320];                       /* fetch or parse failure */
 };
 
 /* A raw record the audit found, for the report's "records" object. */
@@ -55,7 +77,21 @@ struct audit_ctx {
     struct dns_engine *eng;          /* this family's engine */
     struct audit_record *records;    /* appended with audit_add_record() */
     size_t nrecords;
+    struct audit_shared *shared;     /* NULL outside audit_run() */
 };
+
+/* The domain's MTA-STS record and policy, looked up and fetched once per
+ * audit with the calling family's engine (the other families wait for it).
+ * NULL when ctx has no shared state or on allocation failure.  Owned by
+ * the audit run. */
+const struct audit_mtasts *audit_mtasts_state(struct audit_ctx *ctx);
+
+/* Shared state of one audit run (audit_run creates and frees it). */
+struct audit_shared *audit_shared_new(void);
+void audit_shared_free(struct audit_shared *s);
+
+/* The probe timeout to use (opt->probe_timeout_ms or the default). */
+unsigned audit_probe_timeout_ms(const struct audit_ctx *ctx);
 
 /* Remember a record for the report.  Copies both strings. */
 enum auth_status audit_add_record(struct audit_ctx *ctx, const char *key, const char *value);
@@ -127,5 +163,8 @@ enum auth_status check_dmarc(struct audit_ctx *ctx, struct finding_list *out);
 enum auth_status check_mtasts(struct audit_ctx *ctx, struct finding_list *out);
 enum auth_status check_tlsrpt(struct audit_ctx *ctx, struct finding_list *out);
 enum auth_status check_bimi(struct audit_ctx *ctx, struct finding_list *out);
+enum auth_status check_smtp(struct audit_ctx *ctx, struct finding_list *out);
+enum auth_status check_dnssec(struct audit_ctx *ctx, struct finding_list *out);
+enum auth_status check_dnsbl(struct audit_ctx *ctx, struct finding_list *out);
 
 #endif

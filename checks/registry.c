@@ -13,6 +13,9 @@ const struct audit_check audit_checks[] = {
     {"mtasts", check_mtasts},
     {"tlsrpt", check_tlsrpt},
     {"bimi", check_bimi},
+    {"smtp", check_smtp},
+    {"dnssec", check_dnssec},
+    {"dnsbl", check_dnsbl},
 };
 
 const size_t audit_ncheck = sizeof audit_checks / sizeof audit_checks[0];

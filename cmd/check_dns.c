@@ -20,7 +20,7 @@
 
 enum { OPT_SELECTOR = OPT_GLOBAL_LAST + 1, OPT_IP, OPT_NO_SMTP, OPT_FAIL_ON, OPT_FILE,
        OPT_JOBS, OPT_EXPECT, OPT_FORMAT, OPT_SMTP_PORT, OPT_HTTPS_PORT, OPT_ALLOW_PRIVATE,
-       OPT_DMARC_DISCOVERY, OPT_CHECKS, OPT_PROFILE };
+       OPT_DMARC_DISCOVERY, OPT_CHECKS, OPT_PROFILE, OPT_DNSBL };
 
 struct job_state {
     char **domains;
@@ -38,7 +38,7 @@ static void usage(FILE *fp)
         "usage: mailctl check-dns DOMAIN... [--selector S]... [--ip IP]... [--no-smtp]\n"
         "         [--fail-on warn|fail] [--file LIST|-] [--jobs N] [--expect FILE]\n"
         "         [--format text|json|junit|expect] [--smtp-port N] [--https-port N] [--allow-private]\n"
-        "         [--dmarc-discovery treewalk|psl] [--checks FAMILY,...]\n"
+        "         [--dmarc-discovery treewalk|psl] [--checks FAMILY,...] [--dnsbl ZONE]...\n"
         "         [--profile gmail-bulk|yahoo-bulk|outlook-bulk|parked]\n\n"
         "Audit everything in DNS that decides whether a domain's mail is delivered:\n"
         "MX, reverse DNS, SPF, DKIM, DMARC and more; every finding has a stable id\n"
@@ -47,7 +47,10 @@ static void usage(FILE *fp)
         "      3 inconclusive (a lookup the verdict needs failed), 2 usage\n"
         "--expect FILE pins the accepted findings (lines \"DOMAIN ID SEVERITY\", as\n"
         "printed by --format expect): the gate then fails only when one appears or\n"
-        "disappears.\n");
+        "disappears.\n"
+        "--dnsbl ZONE looks the MX and --ip addresses up in that DNS blocklist\n"
+        "(repeatable; none by default, so no third-party list is asked unasked).\n"
+        "--timeout SEC also bounds each SMTP probe step and the MTA-STS fetch.\n");
 }
 
 static int parse_int(const char *arg, long lo, long hi, long *out)
@@ -265,6 +268,16 @@ static int take_option(struct cli *c, int opt, const char *arg)
             return cmd_error(EXIT_USAGE, "bad port '%s'", arg);
         *(opt == OPT_SMTP_PORT ? &c->opt.smtp_port : &c->opt.https_port) = (int)v;
         return EXIT_OK;
+    case OPT_DNSBL: {
+        char err[200];
+        if (c->opt.ndnsbl >= AUDIT_MAX_DNSBL)
+            return cmd_error(EXIT_USAGE, "too many --dnsbl options (at most %d)", AUDIT_MAX_DNSBL);
+        if (dns_name_check(arg, err, sizeof err) != AUTH_OK || strlen(arg) > 180)
+            return cmd_error(EXIT_USAGE, "bad --dnsbl zone '%.80s': %s", arg,
+                             strlen(arg) > 180 ? "too long" : err);
+        c->opt.dnsbl[c->opt.ndnsbl++] = arg;
+        return EXIT_OK;
+    }
     case OPT_DMARC_DISCOVERY:
         if (strcmp(arg, "treewalk") && strcmp(arg, "psl"))
             return cmd_error(EXIT_USAGE, "--dmarc-discovery takes treewalk or psl");
@@ -291,6 +304,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
         {"allow-private", no_argument, NULL, OPT_ALLOW_PRIVATE},
         {"dmarc-discovery", required_argument, NULL, OPT_DMARC_DISCOVERY},
         {"checks", required_argument, NULL, OPT_CHECKS},
+        {"dnsbl", required_argument, NULL, OPT_DNSBL},
         {"profile", required_argument, NULL, OPT_PROFILE},
         {NULL, 0, NULL, 0},
     };
@@ -347,7 +361,8 @@ static int engine_params(struct cli *c)
     if ((rc = cmd_dns_tape(&c->dns.tape)) != EXIT_OK)
         return rc;
     c->opt.dns = &c->dns;
-    c->opt.ca_file = g_opts.ca_file;
+    c->opt.ca_file = g_opts.ca_file ? g_opts.ca_file : getenv("SSL_CERT_FILE");
+    c->opt.probe_timeout_ms = g_opts.timeout_ms;
     return EXIT_OK;
 }
 

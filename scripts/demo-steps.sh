@@ -14,6 +14,12 @@ run ptr 192.0.2.99
 run mx --json good.example
 run check-dns --no-smtp good.example
 run check-dns --no-smtp broken.example
+# SMTP/TLS on a local MX: a real Postfix for demo-mx.example (see
+# scripts/demo-transport.sh); skipped when the helper is not built.
+tools=$(dirname "$MAILCTL")/tools
+if [ -x "$tools/with-postfix-mx" ]; then
+    "$tools/with-postfix-mx" demo-mx.example -- sh scripts/demo-transport.sh
+fi
 
 # A new mail domain: every record to publish, with a fresh DKIM key.
 keys=$(mktemp -d /tmp/mailctl-demo-XXXXXX)

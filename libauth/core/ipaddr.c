@@ -125,3 +125,16 @@ bool auth_ip_is_private(const struct auth_ip *ip)
         return in_ranges(&u, v4, sizeof v4 / sizeof v4[0]);
     return in_ranges(&u, v6, sizeof v6 / sizeof v6[0]);
 }
+
+bool auth_ip_is_documentation(const struct auth_ip *ip)
+{
+    static const struct range v4[] = {
+        {"192.0.2.0", 24}, {"198.51.100.0", 24}, {"203.0.113.0", 24},
+    };
+    static const struct range v6[] = { {"2001:db8::", 32} };
+    struct auth_ip u = auth_ip_unmap(ip);
+
+    if (u.family == AF_INET)
+        return in_ranges(&u, v4, sizeof v4 / sizeof v4[0]);
+    return in_ranges(&u, v6, sizeof v6 / sizeof v6[0]);
+}

@@ -96,10 +96,11 @@ enum dns_wire_verdict dns_answer_parse(const uint8_t *wire, size_t len,
                                        struct dns_result *res,
                                        char *follow, size_t followlen);
 
-/* query.c: the wire form of a query (RD=1, class IN, EDNS0 unless no_edns).
+/* query.c: the wire form of a query (RD=1, AD=1, CD=cd, class IN, EDNS0
+ * unless no_edns).
  * *out is malloc'd (caller frees).  AUTH_OK, AUTH_EINVAL, AUTH_ENOMEM. */
 enum auth_status dns_query_wire(const char *name, uint16_t type, uint16_t id,
-                                bool edns, uint8_t **out, size_t *outlen);
+                                bool edns, bool cd, uint8_t **out, size_t *outlen);
 
 /* random.c: a 16-bit ID from getrandom(2); false if the kernel has none. */
 bool dns_random_id(uint16_t *id);
@@ -153,7 +154,7 @@ struct dns_engine {
     struct dns_server servers[DNS_MAX_SERVERS];
     size_t nservers;
     unsigned timeout_ms, attempts, max_inflight, max_cname;
-    bool no_cache, no_edns;
+    bool no_cache, no_edns, checking_disabled;
     struct dns_tape *tape;            /* record or replay, or NULL */
     struct dns_cache *cache;
     struct dns_result *owned;         /* every result, freed with the engine */

@@ -65,6 +65,7 @@ enum auth_status dns_engine_new(const struct dns_engine_params *params,
     if (dns_tape_replaying(eng->tape) && !p->nservers)
         snprintf(eng->servers[0].text, sizeof eng->servers[0].text, "replay");
     eng->no_edns = p->no_edns;
+    eng->checking_disabled = p->checking_disabled;
     *out = eng;
     return AUTH_OK;
 }

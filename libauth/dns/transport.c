@@ -185,7 +185,7 @@ static void send_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
         replay_try(eng, q, now);
         return;
     }
-    st = dns_query_wire(q->cur, q->res->qtype, q->id, q->edns, &wire, &len);
+    st = dns_query_wire(q->cur, q->res->qtype, q->id, q->edns, eng->checking_disabled, &wire, &len);
     if (st != AUTH_OK || !(q->wire = malloc(len + 2))) {
         if (st == AUTH_OK)
             free(wire);

@@ -61,6 +61,7 @@ enum auth_status smtp_client_new(const struct smtp_params *p, struct smtp_client
         tp.ca_file = p->ca_file;
         tp.report_only = p->tls_report_only || p->tls == SMTP_TLS_OPPORTUNISTIC;
         tp.min_version = p->tls_min_version;
+        tp.legacy = p->tls_legacy;
         st = tls_ctx_new(&tp, &c->tls_ctx, err, errlen);
         if (st != AUTH_OK) {
             free(c);

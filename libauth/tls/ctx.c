@@ -70,6 +70,12 @@ enum auth_status tls_ctx_new(const struct tls_params *params, struct tls_ctx **o
     SSL_CTX_set_options(ctx->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION);
     SSL_CTX_set_mode(ctx->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
                                 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    if (params->legacy &&
+        (SSL_CTX_set_cipher_list(ctx->ssl, "DEFAULT:@SECLEVEL=0") != 1 ||
+         (!params->min_version && !SSL_CTX_set_min_proto_version(ctx->ssl, TLS1_VERSION)))) {
+        tls_ctx_free(ctx);
+        return auth_fail(err, errlen, AUTH_ECRYPTO, "cannot enable legacy TLS for probing");
+    }
     if ((params->min_version && !SSL_CTX_set_min_proto_version(ctx->ssl, params->min_version)) ||
         (params->max_version && !SSL_CTX_set_max_proto_version(ctx->ssl, params->max_version))) {
         tls_ctx_free(ctx);

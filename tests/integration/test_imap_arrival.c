@@ -94,8 +94,10 @@ static int start(void **state)
         return -1;
     snprintf(work, sizeof work, "%s", tmpl);
     snprintf(pwfile, sizeof pwfile, "%s/imap-password", work);
-    if (write_postfix_extras(extra, sizeof extra) < 0 || write_file(pwfile, PASSWORD "\n") < 0 ||
-        test_postfix_start_ex(&pf, DOMAIN, extra) < 0)
+    if (write_postfix_extras(extra, sizeof extra) < 0 || write_file(pwfile, PASSWORD "\n") < 0)
+        return -1;
+    if (test_postfix_start_opts(&pf, DOMAIN, &(struct test_postfix_opts){ .main_cf_extra = extra })
+        < 0)
         return -1;
     snprintf(home, sizeof home, "%s/mail/%s", pf.dir, DOMAIN);
     snprintf(bighome, sizeof bighome, "%s/mail/big", pf.dir);

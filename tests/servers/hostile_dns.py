@@ -126,8 +126,10 @@ def build(data, opts, case):
             reply.add_answer(RR(qname, QTYPE.TXT, ttl=300, rdata=TXT(strings)))
     if opts.get("tc") == "1":
         reply.header.tc = 1
-    if opts.get("ad") == "1":
-        reply.header.ad = 1
+    # dnslib's reply() copies the query's flags; mailctl asks with AD=1
+    # (RFC 6840 5.7), so clear it unless the case sets it.
+    reply.header.ad = 1 if opts.get("ad") == "1" else 0
+    reply.header.cd = 0
     if "rcode" in opts:
         reply.header.rcode = getattr(RCODE, opts["rcode"])
     if "qname" in opts:

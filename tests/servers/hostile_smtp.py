@@ -13,6 +13,8 @@ connection, then exits.  Behaviours:
   close-mid-reply starts the EHLO reply, then closes the connection
   inject          STARTTLS reply followed by a pipelined fake reply
   garbage         a banner that is not SMTP
+  stall           accepts, then says nothing at all
+  drop-tls        offers STARTTLS, says 220, reads the ClientHello, closes
 """
 import socket
 import sys
@@ -59,6 +61,8 @@ def serve(conn, how):
                 conn.sendall(b"220-still talking\r\n" * 64)
         except OSError:
             return
+    if how == "stall":
+        return wait_closed(conn)
     if how == "garbage":
         conn.sendall(b"HELLO THERE\r\n")
         return wait_closed(conn)
@@ -86,7 +90,7 @@ def serve(conn, how):
             if how == "close-mid-reply":
                 conn.sendall(b"250-hostile.test\r\n250-PIPELI")
                 return
-            wants_tls = how in ("bad-tls", "inject", "421-starttls", "offer-tls")
+            wants_tls = how in ("bad-tls", "inject", "421-starttls", "offer-tls", "drop-tls")
             conn.sendall(EHLO if wants_tls else EHLO_PLAIN)
         elif cmd == b"STARTTLS":
             if step == "starttls":
@@ -96,6 +100,9 @@ def serve(conn, how):
                 conn.sendall(b"220 2.0.0 Ready\r\n250 2.0.0 injected\r\n")
                 return wait_closed(conn, 10)
             conn.sendall(b"220 2.0.0 Ready\r\n")
+            if how == "drop-tls":
+                conn.recv(65536)
+                return
             if how == "bad-tls":
                 conn.sendall(b"\x15\x03\x01\x00\x02garbage, not a TLS record" * 4)
                 return wait_closed(conn, 10)

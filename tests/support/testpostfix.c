@@ -76,6 +76,28 @@ int test_ca_make(struct test_ca *ca, const char *dir, const char *const *names)
     return 0;
 }
 
+int test_ca_issue(const struct test_ca *ca, const char *cert_file, const char *key_file,
+                  const char *const *names, bool expired)
+{
+    char san[1024] = "", log[300];
+    size_t n = 0;
+
+    snprintf(log, sizeof log, "%s/openssl.log", ca->dir);
+    for (size_t i = 0; names[i]; i++)
+        n += (size_t)snprintf(san + n, sizeof san - n, "%sDNS:%s", i ? "," : "", names[i]);
+    if (test_sh(log, "cd %s && openssl req -newkey rsa:2048 -nodes -keyout %s -out %s.csr "
+                "-subj '/CN=%s'", ca->dir, key_file, cert_file, names[0]) != 0 ||
+        test_sh(log, "cd %s && printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\n"
+                "extendedKeyUsage=serverAuth\n' > %s.ext && %s openssl x509 -req -in %s.csr "
+                "-CA ca.pem -CAkey ca.key -CAcreateserial -out %s -days 30 -extfile %s.ext",
+                ca->dir, san, cert_file, expired ? "faketime -f -60d" : "", cert_file,
+                cert_file, cert_file) != 0) {
+        fprintf(stderr, "test_ca_issue: openssl failed, see %s\n", log);
+        return -1;
+    }
+    return 0;
+}
+
 /* Make sure /etc/postfix/main.cf lists every slot directory (once). */
 static int list_slots(void)
 {
@@ -146,7 +168,7 @@ static int take_slot(struct test_postfix *pf)
 }
 
 static int write_main_cf(const struct test_postfix *pf, const struct passwd *pw,
-                         const char *extra)
+                         const struct test_postfix_opts *o)
 {
     char path[320];
     FILE *fp;
@@ -171,9 +193,10 @@ static int write_main_cf(const struct test_postfix *pf, const struct passwd *pw,
         "smtpd_relay_restrictions = permit_mynetworks, reject_unauth_destination\n"
         "smtputf8_enable = yes\n",
         pf->dir, pf->domain, (unsigned)pw->pw_uid, (unsigned)pw->pw_gid,
-        pf->ca.cert_file, pf->ca.key_file);
-    if (extra)
-        fprintf(fp, "%s\n", extra);
+        o && o->cert_file ? o->cert_file : pf->ca.cert_file,
+        o && o->key_file ? o->key_file : pf->ca.key_file);
+    if (o && o->main_cf_extra)
+        fprintf(fp, "%s\n", o->main_cf_extra);
     return fclose(fp) == 0 ? 0 : -1;
 }
 
@@ -276,8 +299,8 @@ static void dump_maillog(const struct test_postfix *pf)
     test_sh("/dev/stderr", "tail -20 %s", pf->maillog);   /* test_sh redirects: log there */
 }
 
-static int start(struct test_postfix *pf, const char *domain, const char *sasl_path,
-                 const char *extra_main_cf)
+int test_postfix_start_opts(struct test_postfix *pf, const char *domain,
+                            const struct test_postfix_opts *o)
 {
     struct passwd *pw = getpwnam("postfix");
     char cadir[320], mx[160], implicit[160];
@@ -301,8 +324,8 @@ static int start(struct test_postfix *pf, const char *domain, const char *sasl_p
     do
         pf->smtps_port = test_free_port();
     while (pf->smtps_port == pf->port);
-    if (sasl_path) {
-        snprintf(pf->sasl_path, sizeof pf->sasl_path, "%s", sasl_path);
+    if (o && o->sasl_path) {
+        snprintf(pf->sasl_path, sizeof pf->sasl_path, "%s", o->sasl_path);
         do
             pf->submission_port = test_free_port();
         while (pf->submission_port == pf->port || pf->submission_port == pf->smtps_port);
@@ -311,8 +334,11 @@ static int start(struct test_postfix *pf, const char *domain, const char *sasl_p
     }
     snprintf(pf->spec, sizeof pf->spec, "127.0.0.1:%d", pf->port);
     snprintf(pf->smtps_spec, sizeof pf->smtps_spec, "127.0.0.1:%d", pf->smtps_port);
-    if (pf->port < 0 || pf->smtps_port < 0 || test_ca_make(&pf->ca, cadir, names) < 0 ||
-        write_main_cf(pf, pw, extra_main_cf) < 0 || write_master_cf(pf) < 0 ||
+    if (o && o->ca)
+        pf->ca = *o->ca;
+    if (pf->port < 0 || pf->smtps_port < 0 ||
+        (!(o && o->ca) && test_ca_make(&pf->ca, cadir, names) < 0) ||
+        write_main_cf(pf, pw, o) < 0 || write_master_cf(pf) < 0 ||
         test_sh(NULL, "mkdir -p %1$s/queue %1$s/data %1$s/mail && chown postfix:postfix "
                 "%1$s/data %1$s/mail", pf->dir) != 0) {
         fprintf(stderr, "test_postfix_start: set-up of %s failed\n", pf->dir);
@@ -336,17 +362,14 @@ static int start(struct test_postfix *pf, const char *domain, const char *sasl_p
 
 int test_postfix_start(struct test_postfix *pf, const char *domain)
 {
-    return start(pf, domain, NULL, NULL);
-}
-
-int test_postfix_start_ex(struct test_postfix *pf, const char *domain, const char *extra_main_cf)
-{
-    return start(pf, domain, NULL, extra_main_cf);
+    return test_postfix_start_opts(pf, domain, NULL);
 }
 
 int test_postfix_start_sasl(struct test_postfix *pf, const char *domain, const char *sasl_path)
 {
-    return start(pf, domain, sasl_path, NULL);
+    struct test_postfix_opts o = { .sasl_path = sasl_path };
+
+    return test_postfix_start_opts(pf, domain, &o);
 }
 
 void test_postfix_stop(struct test_postfix *pf)

@@ -33,6 +33,23 @@ struct test_ca {
  * (created if missing).  Returns 0 or -1 (message on stderr). */
 int test_ca_make(struct test_ca *ca, const char *dir, const char *const *names);
 
+/* Issue another server certificate from ca for names (NULL-terminated;
+ * the first is the CN) into cert_file/key_file.  expired: valid from 60 to
+ * 30 days ago (made with faketime, Debian faketime).  0 or -1. */
+int test_ca_issue(const struct test_ca *ca, const char *cert_file, const char *key_file,
+                  const char *const *names, bool expired);
+
+/* Variants of the test Postfix (all optional). */
+struct test_postfix_opts {
+    const struct test_ca *ca;      /* use this CA's server certificate instead of a
+                                      new CA (so several servers share one --ca-file) */
+    const char *cert_file;         /* with key_file: this certificate instead */
+    const char *key_file;
+    const char *main_cf_extra;     /* lines appended to main.cf (last one wins) */
+    const char *sasl_path;         /* a Dovecot auth socket: also run the SASL
+                                      submission service (test_postfix_start_sasl) */
+};
+
 struct test_postfix {
     char dir[256];            /* config dir D */
     char domain[128];
@@ -52,9 +69,6 @@ struct test_postfix {
 
 /* Start Postfix for domain.  Returns 0 or -1 (message and log on stderr). */
 int test_postfix_start(struct test_postfix *pf, const char *domain);
-/* The same with extra main.cf lines appended (later assignments win), e.g.
- * header_checks or more virtual_mailbox_maps; NULL: none. */
-int test_postfix_start_ex(struct test_postfix *pf, const char *domain, const char *extra_main_cf);
 /* The same plus a submission service on another free port (submission_port,
  * submission_spec) that offers AUTH through Dovecot SASL (smtpd_sasl_type =
  * dovecot, smtpd_sasl_path = sasl_path: a Dovecot auth socket, e.g.
@@ -62,6 +76,9 @@ int test_postfix_start_ex(struct test_postfix *pf, const char *domain, const cha
  * accepts mail only from authenticated clients, and records the user in the
  * Received header ("Authenticated sender: USER"). */
 int test_postfix_start_sasl(struct test_postfix *pf, const char *domain, const char *sasl_path);
+/* The same with variants; o may be NULL. */
+int test_postfix_start_opts(struct test_postfix *pf, const char *domain,
+                            const struct test_postfix_opts *o);
 void test_postfix_stop(struct test_postfix *pf);
 
 /* Wait (polling, up to timeout_s) for a delivered message containing needle

@@ -139,7 +139,8 @@ int main(int argc, char **argv)
     }
     if (with_imap && (!mkdtemp(tmpl) || demo_receiver(domain, tmpl, extra, sizeof extra) < 0))
         return 3;
-    if (test_postfix_start_ex(&pf, domain, extra[0] ? extra : NULL) < 0 ||
+    if (test_postfix_start_opts(&pf, domain, &(struct test_postfix_opts){
+                                    .main_cf_extra = extra[0] ? extra : NULL }) < 0 ||
         (with_imap && start_imap(&dv, &pf, domain, user, sizeof user) < 0)) {
         test_dovecot_stop(&dv);
         test_postfix_stop(&pf);

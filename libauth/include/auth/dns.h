@@ -149,6 +149,12 @@ struct dns_engine_params {
     unsigned max_cname;          /* 0: DNS_MAX_CNAME */
     bool no_cache;               /* ask every time (benchmarks) */
     bool no_edns;                /* plain 512-byte UDP */
+    bool checking_disabled;      /* CD=1 on every query: a validating resolver
+                                    answers without validating (RFC 4035
+                                    3.2.2); used to tell DNSSEC-bogus data
+                                    (SERVFAIL, but data with CD) from a
+                                    broken server.  Queries always carry AD=1
+                                    so dns_result_ad() is meaningful. */
     struct dns_tape *tape;       /* record answers to, or replay from (below) */
 };
 

@@ -50,4 +50,9 @@ bool auth_ip_equal(const struct auth_ip *a, const struct auth_ip *b);
  * they are what example zones, and this project's test zones, use. */
 bool auth_ip_is_private(const struct auth_ip *ip);
 
+/* The documentation prefixes (RFC 5737: 192.0.2.0/24, 198.51.100.0/24,
+ * 203.0.113.0/24; RFC 3849: 2001:db8::/32): never routed, so network probes
+ * (SMTP, HTTPS) skip them instead of waiting for a timeout. */
+bool auth_ip_is_documentation(const struct auth_ip *ip);
+
 #endif

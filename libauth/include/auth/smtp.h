@@ -169,6 +169,7 @@ struct smtp_params {
     struct smtp_timeouts timeouts;
     smtp_transcript_fn transcript;
     void *transcript_arg;
+    bool tls_legacy;             /* tls_params.legacy: probes only */
 };
 
 struct smtp_client;

@@ -39,6 +39,10 @@ struct tls_params {
                                  fails; the result is in tls_facts.verified */
     int min_version;          /* TLS1_VERSION..TLS1_3_VERSION, 0: OpenSSL default */
     int max_version;          /* 0: highest supported */
+    bool legacy;              /* also speak TLS 1.0/1.1 and weak ciphers
+                                 (OpenSSL security level 0), so a probe can
+                                 see and report an outdated server instead
+                                 of failing the handshake; never for sending */
 };
 
 /* What the handshake showed.  Strings are NUL-terminated; lists are owned by
@@ -105,6 +109,20 @@ enum auth_status tls_session_write(struct tls_session *s, const void *buf, size_
 /* Send close_notify (best effort, bounded by the deadline) and free.
  * NULL is fine. */
 void tls_session_free(struct tls_session *s, uint64_t deadline_ms);
+
+/* DANE (RFC 6698, RFC 7672): whether one TLSA record matches the chain in
+ * facts.  usage 3 (DANE-EE) is matched against the leaf only, usage 2
+ * (DANE-TA) against the certificates after the leaf; usages 0 and 1 are not
+ * used for SMTP (RFC 7672 3.1.3) and never match.  selector 0: the whole
+ * certificate (DER), 1: its SubjectPublicKeyInfo; mtype 0: exact, 1:
+ * SHA-256, 2: SHA-512.  Returns true on a match; false otherwise (also for
+ * unusable parameters or an unparsable certificate). */
+bool tls_dane_match(const struct tls_facts *facts, uint8_t usage, uint8_t selector,
+                    uint8_t mtype, const unsigned char *data, size_t len);
+
+/* Whether a TLSA record's parameters are usable for SMTP (usage 2 or 3,
+ * selector 0 or 1, mtype 0, 1 or 2). */
+bool tls_dane_usable(uint8_t usage, uint8_t selector, uint8_t mtype);
 
 /* Release what the facts own and zero them.  NULL is fine. */
 void tls_facts_clear(struct tls_facts *f);
