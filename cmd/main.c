@@ -19,6 +19,7 @@ static const struct command commands[] = {
     {"dkim", cmd_dkim, "DKIM keys, records, signing and verification"},
     {"dmarc", cmd_dmarc, "DMARC policy: discovery (tree walk, PSL or both), record and lint"},
     {"mx", cmd_mx, "MX hosts with addresses, PTR names and forward-confirmation"},
+    {"ports", cmd_ports, "probe a mail host's ports: state, banner, TLS, AUTH before TLS"},
     {"ptr", cmd_ptr, "PTR names of an address and whether each forward-confirms"},
     {"send-test", cmd_send_test, "deliver a test message and show the SMTP transcript"},
     {"setup", cmd_setup, "every DNS record a new mail domain needs, with a new DKIM key"},

@@ -18,6 +18,7 @@
 #include "auth/mx.h"
 #include "auth/smtp.h"
 #include "cmd.h"
+#include "send_test_imap.h"
 #include "send_test_msg.h"
 
 #define MAX_TO        SMTP_MAX_RCPTS
@@ -32,6 +33,7 @@ struct opts {
     unsigned auth_mechs;      /* --auth-mech: SMTP_AUTH_*, 0 any */
     int port;                 /* --port for direct MX delivery (labs/tests) */
     bool plaintext_auth, smtputf8;
+    struct st_imap imap;      /* --check-imap (send_test_imap.c) */
 };
 
 struct line { char dir; char *text; };
@@ -53,7 +55,8 @@ static void usage(FILE *fp)
         "         [--tls starttls|implicit|opportunistic|none] [--user U --password-file F]\n"
         "         [--auth-mech plain|login]\n"
         "         [--dkim-key K --selector S] [--subject S] [--body-file F] [--helo NAME]\n"
-        "         [--port N] [--allow-plaintext-auth] [--smtputf8] [--ca-file F] [--json]\n\n"
+        "         [--port N] [--allow-plaintext-auth] [--smtputf8] [--ca-file F] [--json]\n"
+        ST_IMAP_USAGE "\n"
         "Send a test message with a unique token and show the SMTP transcript.\n"
         "--server: submit through that relay (port 587, or 465 with --tls implicit);\n"
         "without it the message goes to the recipients' domain's MX hosts on port 25\n"
@@ -61,7 +64,13 @@ static void usage(FILE *fp)
         "trust store; --ca-file or SSL_CERT_FILE replaces it).  The password comes\n"
         "from --password-file or MAILCTL_PASSWORD, never from the command line.\n"
         "--timeout SEC bounds DNS and every SMTP wait.\n"
-        "exit: 0 delivered, 1 rejected, 2 bad input, 3 could not connect or talk\n");
+        "--check-imap: then find the message over IMAP (imaps://, or imap:// for\n"
+        "STARTTLS) in MAILBOX (default INBOX) or the junk folder, polling up to\n"
+        "--wait seconds (120); password from --imap-password-file or\n"
+        "MAILCTL_IMAP_PASSWORD.  Reports folder, time, the receiver's verdict.\n"
+        "exit: 0 delivered, 1 rejected, 2 bad input, 3 could not connect or talk;\n"
+        "with --check-imap: 0 arrived with dmarc=pass, 1 arrived failing or in junk,\n"
+        "3 not arrived in time\n");
 }
 
 /* ---------- transcript ---------- */
@@ -184,6 +193,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         {"allow-plaintext-auth", no_argument, NULL, O_PLAINAUTH},
         {"smtputf8", no_argument, NULL, O_SMTPUTF8},
         {"auth-mech", required_argument, NULL, O_AUTHMECH},
+        ST_IMAP_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     int opt;
@@ -225,7 +235,11 @@ static int parse_args(int argc, char **argv, struct opts *o)
         case 'v': g_opts.verbose++; break;
         case 'q': g_opts.verbose = -1; break;
         case 'h': case OPT_HELP: usage(stdout); return -1;
-        default: return cmd_usage_error("send-test", "unknown option");
+        default:
+            if ((r = st_imap_option(&o->imap, opt, optarg)) < 0)
+                return -r;
+            if (r == 0)
+                return cmd_usage_error("send-test", "unknown option");
         }
     }
     if (optind < argc)
@@ -523,6 +537,7 @@ static int deliver(const struct opts *o, enum smtp_tls_mode mode, const char *pa
 {
     struct run run = { .live = !g_opts.json && g_opts.verbose >= 0 };
     struct outcome r = {0};
+    json_t *arrival = NULL;
     int rc;
 
     for (size_t i = 0; i < ntargets; i++) {
@@ -534,12 +549,19 @@ static int deliver(const struct opts *o, enum smtp_tls_mode mode, const char *pa
             break;
     }
     rc = exit_of(&r);
+    if (!g_opts.json)
+        print_outcome(&r, msg);
+    if (r.delivered && st_imap_wanted(&o->imap))
+        arrival = st_imap_arrival(&o->imap, msg->token, o->plaintext_auth, &rc);
     if (g_opts.json) {
-        int w = out_json(json_outcome(&r, &run, msg));
-        if (w != EXIT_OK)
+        json_t *doc = json_outcome(&r, &run, msg);
+        int w;
+        if (arrival)
+            json_object_set_new(doc, "arrival", arrival);
+        if ((w = out_json(doc)) != EXIT_OK)
             rc = w;
     } else {
-        print_outcome(&r, msg);
+        json_decref(arrival);
     }
     if (!r.delivered)
         fprintf(stderr, "mailctl: send-test: %s\n", r.why);
@@ -550,7 +572,7 @@ static int deliver(const struct opts *o, enum smtp_tls_mode mode, const char *pa
 
 int cmd_send_test(int argc, char **argv)
 {
-    struct opts o = {0};
+    struct opts o = { .imap.wait_s = -1 };
     enum smtp_tls_mode mode = SMTP_TLS_STARTTLS;
     struct target one = {0}, *targets = NULL;
     size_t ntargets = 0;
@@ -605,11 +627,14 @@ int cmd_send_test(int argc, char **argv)
         free(password);
         return cmd_error(EXIT_USAGE, "--dkim-key: %s", err);
     }
-    if (o.server)
+    if ((rc = st_imap_prepare(&o.imap, o.plaintext_auth)) != EXIT_OK)
+        ;                                                /* refused before sending */
+    else if (o.server)
         rc = deliver(&o, mode, password, &one, 1, &msg);
     else if ((rc = mx_targets(&o, &targets, &ntargets)) == EXIT_OK)
         rc = deliver(&o, mode, password, targets, ntargets, &msg);
     free(targets);
+    st_imap_free(&o.imap);
     st_message_free(&msg);
     if (password) {
         memset(password, 0, strlen(password));

@@ -23,3 +23,15 @@ printf "\nDelivered to %s\n" "$msg"
 printf "\n${b}\$ mailctl dkim verify DELIVERED-MESSAGE${n}\n"
 "$MAILCTL" dkim verify "$msg"
 printf '(exit %d)\n' "$?"
+
+# Proof of arrival: send again and find the message over IMAPS (Dovecot on
+# the same Maildir), with the receiver's verdict from Authentication-Results.
+if [ -n "${MAILCTL_TEST_IMAPS:-}" ]; then
+    url="imaps://$(echo "$MAILCTL_TEST_IMAP_USER" | sed 's/@/%40/')@$MAILCTL_TEST_IMAPS/"
+    printf "\n${b}\$ mailctl --ca-file \$MAILCTL_TEST_CA send-test --from demo@sendtest.example --to postmaster@sendtest.example --server %s --check-imap %s --wait 30 -q${n}\n" "$MAILCTL_TEST_SMTP" "$url"
+    "$MAILCTL" --ca-file "$MAILCTL_TEST_CA" send-test --from demo@sendtest.example \
+        --to postmaster@sendtest.example --server "$MAILCTL_TEST_SMTP" \
+        --dkim-key testdata/keys/sendtest-st1.private --selector st1 \
+        --check-imap "$url" --wait 30 -q
+    printf '(exit %d)\n' "$?"
+fi

@@ -28,5 +28,6 @@ run setup demo.example --mail-host mail.demo.example --ip 192.0.2.25 --ipv6 2001
 rm -rf "$keys"
 
 # Last: a real delivery to a local Postfix (scripts/demo-send.sh runs inside
-# build/tools/with-postfix, which exports the server, its CA and Maildir).
-"$MAILCTL_TOOLS/with-postfix" -- sh scripts/demo-send.sh
+# build/tools/with-postfix, which exports the server, its CA and Maildir; with
+# -i also a Dovecot on the same Maildir), ending with the arrival report.
+"$MAILCTL_TOOLS/with-postfix" -i -- sh scripts/demo-send.sh

@@ -258,7 +258,7 @@ static int write_master_cf(const struct test_postfix *pf)
     return fclose(out) == 0 ? 0 : -1;
 }
 
-int test_wait_banner(int port, bool implicit_tls, int timeout_s)
+int test_wait_greeting(int port, const char *prefix, int timeout_s)
 {
     struct timespec start, now;
 
@@ -272,9 +272,10 @@ int test_wait_banner(int port, bool implicit_tls, int timeout_s)
         sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
             struct pollfd p = { .fd = fd, .events = POLLIN };
-            ok = implicit_tls ||
-                 (poll(&p, 1, 2000) == 1 && read(fd, buf, sizeof buf) >= 3 &&
-                  memcmp(buf, "220", 3) == 0);
+            ssize_t n;
+            ok = !prefix || (poll(&p, 1, 2000) == 1 &&
+                             (n = read(fd, buf, sizeof buf)) >= (ssize_t)strlen(prefix) &&
+                             memcmp(buf, prefix, strlen(prefix)) == 0);
         }
         if (fd >= 0)
             close(fd);
@@ -286,6 +287,11 @@ int test_wait_banner(int port, bool implicit_tls, int timeout_s)
         /* poll interval while the server comes up */
         nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
     }
+}
+
+int test_wait_banner(int port, bool implicit_tls, int timeout_s)
+{
+    return test_wait_greeting(port, implicit_tls ? NULL : "220", timeout_s);
 }
 
 static void dump_maillog(const struct test_postfix *pf)

@@ -94,6 +94,10 @@ int test_sh(const char *log, const char *fmt, ...) __attribute__((format(printf,
  * timeout_s.  implicit_tls: only check that the port accepts connections.
  * 0 when it answered, -1 otherwise. */
 int test_wait_banner(int port, bool implicit_tls, int timeout_s);
+/* Connect to 127.0.0.1:port and read until the reply starts with prefix
+ * ("220", "* OK", "+OK"; NULL: only connect), polling up to timeout_s.
+ * 0 when it answered, -1 otherwise. */
+int test_wait_greeting(int port, const char *prefix, int timeout_s);
 
 /* Start a helper server program (argv[0] a path, NULL-terminated) that
  * prints its TCP port on the first line of stdout; waits up to 15 s for it.

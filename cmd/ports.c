@@ -1,0 +1,214 @@
+/*
+ * ports.c - `mailctl ports HOST [--outbound] [--sieve] [--port-map P=Q,...]`:
+ * the mail host's port checklist (libauth/ports): each of 25, 465, 587,
+ * 993, 995, 110, 143 (4190 with --sieve) probed at once for open / closed /
+ * filtered, banner, TLS with version and verification, AUTH before TLS;
+ * the verdicts as findings.  --outbound instead tests whether this machine
+ * can reach port 25 of HOST at all.  --port-map is for labs and tests
+ * (probe the service of port P at port Q).
+ *
+ * Exit: 0 no failing finding, 1 a finding failed, 2 bad input, 3 the host
+ * does not resolve.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/finding.h"
+#include "auth/ports.h"
+#include "cmd.h"
+
+enum { O_OUTBOUND = OPT_GLOBAL_LAST + 1, O_SIEVE, O_PORTMAP };
+
+static void usage(FILE *fp)
+{
+    fprintf(fp,
+        "usage: mailctl ports HOST [--sieve] [--port-map PORT=TO,...] [--ca-file F]\n"
+        "                          [--timeout SEC] [--json]\n"
+        "       mailctl ports HOST --outbound [--port-map 25=TO]\n\n"
+        "Probe a mail host's ports at once: 25, 465, 587, 993, 995, 110, 143 (and\n"
+        "4190 with --sieve): open, closed or filtered, banner, TLS (implicit or\n"
+        "STARTTLS/STLS) with version and certificate verification, login offered\n"
+        "before TLS; then the checklist of the setup guides as findings.\n"
+        "--outbound: can this machine reach port 25 of HOST (is egress blocked?).\n"
+        "--port-map: probe the service of PORT at TO instead (labs, tests).\n"
+        "--timeout SEC bounds each probe step (default 10).\n"
+        "exit: 0 no failure, 1 a check failed, 2 bad input, 3 host does not resolve\n");
+}
+
+static int parse_u16(const char *s, size_t n, uint16_t *v)
+{
+    long x = 0;
+
+    if (n == 0 || n > 5)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        x = x * 10 + (s[i] - '0');
+    }
+    if (x < 1 || x > 65535)
+        return -1;
+    *v = (uint16_t)x;
+    return 0;
+}
+
+/* "25=2525,587=2587" */
+static int parse_port_map(const char *spec, struct ports_params *p)
+{
+    const char *s = spec;
+
+    while (*s) {
+        size_t n = strcspn(s, ","), k = strcspn(s, "=");
+        if (k >= n || p->nmap >= PORTS_MAP_MAX ||
+            parse_u16(s, k, &p->map[p->nmap].from) < 0 ||
+            parse_u16(s + k + 1, n - k - 1, &p->map[p->nmap].to) < 0)
+            return -1;
+        p->nmap++;
+        s += n;
+        if (*s == ',')
+            s++;
+    }
+    return p->nmap ? 0 : -1;
+}
+
+static json_t *json_probe(const struct port_probe *p)
+{
+    json_t *tls = json_null();
+
+    if (p->tls_done || p->tls.subject[0])
+        tls = json_pack("{s:s, s:s, s:b, s:o, s:o, s:I}", "version", p->tls.version,
+                        "cipher", p->tls.cipher, "verified", p->tls.verified,
+                        "verify_error", json_str_or_null(p->tls.verify_error[0] ?
+                                                         p->tls.verify_error : NULL),
+                        "subject", json_str_or_null(p->tls.subject[0] ? p->tls.subject : NULL),
+                        "expiry_days", (json_int_t)p->tls.expiry_days);
+    return json_pack("{s:i, s:i, s:s, s:s, s:b, s:o, s:b, s:b, s:o, s:o, s:i}",
+                     "port", p->port, "probed_port", p->probed_port, "service", p->service,
+                     "state", port_state_name(p->state), "implicit_tls", p->implicit_tls,
+                     "banner", json_str_or_null(p->banner[0] ? p->banner : NULL),
+                     "starttls_offered", p->starttls_offered,
+                     "auth_before_tls", p->auth_before_tls, "tls", tls,
+                     "error", json_str_or_null(p->error[0] ? p->error : NULL),
+                     "ms", (int)p->ms);
+}
+
+static void print_probe(const struct port_probe *p)
+{
+    const char *col = p->state == PORT_OPEN ? out_green() : p->state == PORT_CLOSED
+                      ? out_dim() : out_yellow();
+
+    printf("  %5u %-12s %s%-8s%s", (unsigned)p->port, p->service, col,
+           port_state_name(p->state), out_reset());
+    if (p->probed_port != p->port)
+        printf(" (at %u)", (unsigned)p->probed_port);
+    if (p->tls_done)
+        printf(" %s%s", p->tls.version, p->tls.verified ? " verified" : " NOT verified");
+    else if (p->state == PORT_OPEN && !p->implicit_tls && !p->starttls_offered)
+        printf(" no TLS");
+    if (p->auth_before_tls)
+        printf(" %sauth before TLS%s", out_red(), out_reset());
+    if (p->banner[0])
+        printf("  %s%.70s%s", out_dim(), p->banner, out_reset());
+    putchar('\n');
+}
+
+static int render(const char *host, const struct port_probe *probes, size_t n,
+                  const struct finding_list *l, bool outbound)
+{
+    int rc = finding_count(l, SEV_FAIL) ? EXIT_PROBLEM : EXIT_OK;
+
+    if (g_opts.json) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(arr, json_probe(&probes[i]));
+        int w = out_json(json_pack("{s:s, s:o, s:o, s:o}", "host", host,
+                                   outbound ? "outbound" : "ports",
+                                   outbound ? json_incref(json_array_get(arr, 0)) : json_incref(arr),
+                                   "findings", json_findings(l),
+                                   "summary", json_finding_summary(l)));
+        json_decref(arr);
+        return w != EXIT_OK ? w : rc;
+    }
+    printf("%s%s%s%s\n", out_bold(), host, out_reset(), outbound ? " (outbound port 25)" : "");
+    for (size_t i = 0; i < n; i++)
+        print_probe(&probes[i]);
+    putchar('\n');
+    print_findings(l, g_opts.verbose);
+    return rc;
+}
+
+static int run(const char *host, bool outbound, struct ports_params *p)
+{
+    struct finding_list l = {0};
+    struct ports_report rep = {0};
+    struct port_probe ob;
+    char err[300];
+    int rc;
+
+    p->host = host;
+    p->ca_file = g_opts.ca_file ? g_opts.ca_file : getenv("SSL_CERT_FILE");
+    p->timeout_ms = g_opts.timeout_ms;
+    if (outbound) {
+        uint16_t port = 25;
+        for (size_t i = 0; i < p->nmap; i++)
+            if (p->map[i].from == 25)
+                port = p->map[i].to;
+        if (ports_outbound(host, port, p->timeout_ms, &ob, err, sizeof err) != AUTH_OK)
+            return cmd_error(EXIT_RUNTIME, "%s", err);
+        if (ports_outbound_findings(&ob, &l) != AUTH_OK)
+            rc = cmd_error(EXIT_RUNTIME, "out of memory");
+        else
+            rc = render(host, &ob, 1, &l, true);
+    } else {
+        if (ports_probe(p, &rep, err, sizeof err) != AUTH_OK)
+            return cmd_error(EXIT_RUNTIME, "%s", err);
+        if (ports_findings(&rep, &l) != AUTH_OK)
+            rc = cmd_error(EXIT_RUNTIME, "out of memory");
+        else
+            rc = render(host, rep.probes, rep.n, &l, false);
+        ports_report_clear(&rep);
+    }
+    finding_list_clear(&l);
+    return rc;
+}
+
+int cmd_ports(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CMD_GLOBAL_LONGOPTS,
+        {"outbound", no_argument, NULL, O_OUTBOUND}, {"sieve", no_argument, NULL, O_SIEVE},
+        {"port-map", required_argument, NULL, O_PORTMAP},
+        {NULL, 0, NULL, 0},
+    };
+    struct ports_params p = {0};
+    bool outbound = false;
+    int opt;
+
+    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+        int r = cmd_global_opt(opt, optarg);
+        if (r < 0)
+            return -r;
+        if (r > 0)
+            continue;
+        switch (opt) {
+        case O_OUTBOUND: outbound = true; break;
+        case O_SIEVE: p.sieve = true; break;
+        case O_PORTMAP:
+            if (parse_port_map(optarg, &p) < 0)
+                return cmd_usage_error("ports", "bad --port-map '%s': PORT=TO[,PORT=TO]...",
+                                       optarg);
+            break;
+        case 'v': case 'q':
+            cmd_global_opt(opt == 'v' ? OPT_VERBOSE : OPT_QUIET, NULL);
+            break;
+        case 'h': case OPT_HELP: usage(stdout); return EXIT_OK;
+        default: return cmd_usage_error("ports", "unknown option");
+        }
+    }
+    if (argc - optind != 1)
+        return cmd_usage_error("ports", "ports takes exactly one host");
+    if (!argv[optind][0] || strlen(argv[optind]) > 253 || strpbrk(argv[optind], " /@\r\n\t"))
+        return cmd_error(EXIT_USAGE, "bad host '%.80s'", argv[optind]);
+    return run(argv[optind], outbound, &p);
+}

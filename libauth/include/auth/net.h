@@ -1,0 +1,71 @@
+/*
+ * auth/net.h - one client TCP connection for line protocols other than SMTP
+ * (IMAP, POP3, ManageSieve probes): a non-blocking connect bounded by a
+ * deadline, TLS from libauth/tls started on it (implicit or after a
+ * STARTTLS-like command), and reads and writes that wait with poll() until
+ * an absolute deadline (tls_now_ms() milliseconds).
+ *
+ * Ownership: net_connect() gives a connection the caller frees with
+ * net_close().  Nothing here prints, exits or reads the environment.
+ */
+#ifndef AUTH_NET_H
+#define AUTH_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/status.h"
+#include "auth/tls.h"
+
+/* Why a connection could not be made. */
+enum net_connect_error {
+    NET_CONN_OK = 0,
+    NET_CONN_RESOLVE,        /* the host name did not resolve */
+    NET_CONN_REFUSED,        /* RST: the port is closed */
+    NET_CONN_TIMEOUT,        /* no answer: the port is filtered */
+    NET_CONN_UNREACHABLE,    /* network or host unreachable */
+    NET_CONN_OTHER,
+};
+
+/* "ok", "resolve", "refused", "timeout", "unreachable", "other". */
+const char *net_connect_error_name(enum net_connect_error e);
+
+struct net_conn;
+
+/* Connect to host (a DNS name or an IP literal) on port, trying each of its
+ * addresses in turn until one answers or the deadline passes.
+ * AUTH_OK with *out set; AUTH_ENET (refused, unreachable, resolve) or
+ * AUTH_ETIMEOUT with *why saying which and err the reason; AUTH_ENOMEM.
+ * why may be NULL. */
+enum auth_status net_connect(const char *host, uint16_t port, uint64_t deadline_ms,
+                             struct net_conn **out, enum net_connect_error *why,
+                             char *err, size_t errlen);
+
+/* Start TLS on the connection: peer_name is verified (and sent as SNI) as
+ * tls_session_start() does; facts (may be NULL) are filled.  Returns what
+ * tls_session_start() returns. */
+enum auth_status net_start_tls(struct net_conn *c, struct tls_ctx *ctx, const char *peer_name,
+                               uint64_t deadline_ms, struct tls_facts *facts,
+                               char *err, size_t errlen);
+
+/* Read up to len bytes (at least one) before the deadline.  AUTH_OK with
+ * *got > 0; AUTH_ENET when the peer closed (or reset); AUTH_ETIMEOUT;
+ * AUTH_ETLS. */
+enum auth_status net_read(struct net_conn *c, void *buf, size_t len, size_t *got,
+                          uint64_t deadline_ms, char *err, size_t errlen);
+
+/* Write all of buf before the deadline.  AUTH_OK, AUTH_ETIMEOUT, AUTH_ENET,
+ * AUTH_ETLS. */
+enum auth_status net_write(struct net_conn *c, const void *buf, size_t len,
+                           uint64_t deadline_ms, char *err, size_t errlen);
+
+/* Whether TLS is active. */
+bool net_tls_active(const struct net_conn *c);
+/* The address connected to, as text ("127.0.0.1"). */
+const char *net_peer(const struct net_conn *c);
+
+/* Close (with a TLS close_notify when graceful); NULL is fine. */
+void net_close(struct net_conn *c, bool graceful);
+
+#endif
