@@ -193,6 +193,45 @@ static void bogus_zone_fails(void **state)
     json_decref(d);
 }
 
+/* The bogus verdict depends on a second query with CD=1: a recorded run
+ * replays to the same findings with no resolver at all. */
+static void bogus_replays(void **state)
+{
+    char tape[] = "/tmp/mailctl-dnssec-tape-XXXXXX", spec[64];
+    int fd = mkstemp(tape);
+    struct test_out rec, rep;
+    json_t *a, *b;
+
+    assert_true(fd >= 0);
+    close(fd);
+    {
+        char *argv[] = { (char *)test_mailctl(), "--resolver", unbound_spec, "--dns-record",
+                         tape, "check-dns", "--json", "--checks", "dnssec",
+                         "dnssec-bogus.example", NULL };
+        assert_int_equal(test_run(argv, NULL, NULL, 0, 60, &rec), 0);
+    }
+    snprintf(spec, sizeof spec, "127.0.0.1:%d", test_free_port());
+    {
+        char *argv[] = { (char *)test_mailctl(), "--resolver", spec, "--timeout", "0.3",
+                         "--dns-replay", tape, "check-dns", "--json", "--checks", "dnssec",
+                         "dnssec-bogus.example", NULL };
+        assert_int_equal(test_run(argv, NULL, NULL, 0, 60, &rep), 0);
+    }
+    unlink(tape);
+    assert_int_equal(rec.status, 1);
+    assert_int_equal(rep.status, 1);
+    a = json_loads(rec.out, 0, NULL);
+    b = json_loads(rep.out, 0, NULL);
+    assert_non_null(a);
+    assert_non_null(b);
+    expect(b, "dnssec.bogus", "fail", "MX");
+    assert_true(json_equal(json_object_get(a, "findings"), json_object_get(b, "findings")));
+    json_decref(a);
+    json_decref(b);
+    test_out_free(&rec);
+    test_out_free(&rep);
+}
+
 static void unvalidated_is_info(void **state)
 {
     json_t *d = audit(nsd.spec, 0, "dnssec", "dnssec-good.example");   /* NSD: no AD */
@@ -225,6 +264,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(signed_zone_validates),
         cmocka_unit_test(bogus_zone_fails),
+        cmocka_unit_test(bogus_replays),
         cmocka_unit_test(unvalidated_is_info),
         cmocka_unit_test(dane_against_the_probe),
     };
