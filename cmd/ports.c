@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "auth/finding.h"
+#include "auth/ipaddr.h"
 #include "auth/ports.h"
 #include "cmd.h"
 
@@ -34,42 +35,6 @@ static void usage(FILE *fp)
         "--port-map: probe the service of PORT at TO instead (labs, tests).\n"
         "--timeout SEC bounds each probe step (default 10).\n"
         "exit: 0 no failure, 1 a check failed, 2 bad input, 3 host does not resolve\n");
-}
-
-static int parse_u16(const char *s, size_t n, uint16_t *v)
-{
-    long x = 0;
-
-    if (n == 0 || n > 5)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        x = x * 10 + (s[i] - '0');
-    }
-    if (x < 1 || x > 65535)
-        return -1;
-    *v = (uint16_t)x;
-    return 0;
-}
-
-/* "25=2525,587=2587" */
-static int parse_port_map(const char *spec, struct ports_params *p)
-{
-    const char *s = spec;
-
-    while (*s) {
-        size_t n = strcspn(s, ","), k = strcspn(s, "=");
-        if (k >= n || p->nmap >= PORTS_MAP_MAX ||
-            parse_u16(s, k, &p->map[p->nmap].from) < 0 ||
-            parse_u16(s + k + 1, n - k - 1, &p->map[p->nmap].to) < 0)
-            return -1;
-        p->nmap++;
-        s += n;
-        if (*s == ',')
-            s++;
-    }
-    return p->nmap ? 0 : -1;
 }
 
 static json_t *json_probe(const struct port_probe *p)
@@ -138,7 +103,7 @@ static int render(const char *host, const struct port_probe *probes, size_t n,
     return rc;
 }
 
-static int run(const char *host, bool outbound, struct ports_params *p)
+static int probe_and_render(const char *host, bool outbound, struct ports_params *p)
 {
     struct finding_list l = {0};
     struct ports_report rep = {0};
@@ -154,7 +119,7 @@ static int run(const char *host, bool outbound, struct ports_params *p)
         for (size_t i = 0; i < p->nmap; i++)
             if (p->map[i].from == 25)
                 port = p->map[i].to;
-        if (ports_outbound(host, port, p->timeout_ms, &ob, err, sizeof err) != AUTH_OK)
+        if (ports_outbound(p->eng, host, port, p->timeout_ms, &ob, err, sizeof err) != AUTH_OK)
             return cmd_error(EXIT_RUNTIME, "%s", err);
         if (ports_outbound_findings(&ob, &l) != AUTH_OK)
             rc = cmd_error(EXIT_RUNTIME, "out of memory");
@@ -170,6 +135,20 @@ static int run(const char *host, bool outbound, struct ports_params *p)
         ports_report_clear(&rep);
     }
     finding_list_clear(&l);
+    return rc;
+}
+
+static int run(const char *host, bool outbound, struct ports_params *p)
+{
+    struct auth_ip ip;
+    int rc;
+
+    /* a name is resolved by mailctl's DNS engine (--resolver), not the system's */
+    if (auth_ip_parse(host, &ip) != AUTH_OK && (rc = cmd_dns_engine(&p->eng)) != EXIT_OK)
+        return rc;
+    rc = probe_and_render(host, outbound, p);
+    dns_engine_free(p->eng);
+    p->eng = NULL;
     return rc;
 }
 
@@ -195,7 +174,7 @@ int cmd_ports(int argc, char **argv)
         case O_OUTBOUND: outbound = true; break;
         case O_SIEVE: p.sieve = true; break;
         case O_PORTMAP:
-            if (parse_port_map(optarg, &p) < 0)
+            if (ports_parse_map(optarg, &p) < 0)
                 return cmd_usage_error("ports", "bad --port-map '%s': PORT=TO[,PORT=TO]...",
                                        optarg);
             break;

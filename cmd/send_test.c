@@ -346,11 +346,19 @@ static void attempt(const struct opts *o, const struct target *t, enum smtp_tls_
         .transcript = on_line, .transcript_arg = run,
     };
     struct smtp_client *c = NULL;
+    struct dns_engine *eng = NULL;
     const struct smtp_reply *rep;
     const struct tls_facts *f;
     char err[300];
 
     outcome_clear(out);
+    /* --server NAME: resolved by mailctl's DNS engine (--resolver) */
+    if (!t->address[0] && cmd_dns_engine(&eng) != EXIT_OK) {
+        out->failure = SMTP_FAIL_LOCAL;
+        snprintf(out->why, sizeof out->why, "no DNS engine to resolve %s", t->host);
+        return;
+    }
+    p.eng = eng;
     out->used = *t;
     if (run->live)
         printf("%s-- %s [%s] port %d%s\n", out_dim(), t->host,
@@ -358,6 +366,7 @@ static void attempt(const struct opts *o, const struct target *t, enum smtp_tls_
     if (smtp_client_new(&p, &c, err, sizeof err) != AUTH_OK) {
         out->failure = SMTP_FAIL_LOCAL;
         snprintf(out->why, sizeof out->why, "%s", err);
+        dns_engine_free(eng);
         return;
     }
     if (smtp_open(c) == AUTH_OK &&
@@ -384,6 +393,7 @@ static void attempt(const struct opts *o, const struct target *t, enum smtp_tls_
     }
     smtp_quit(c);
     smtp_client_free(c);
+    dns_engine_free(eng);
 }
 
 /* --tls opportunistic: STARTTLS was offered but could not be completed (a

@@ -219,12 +219,12 @@ static double seconds_since(const struct timespec *t0)
 
 /* Open, (fall back to plaintext when STARTTLS is missing and allowed), log in. */
 static struct imap_client *connect_login(const struct st_imap *im, bool allow_plaintext,
-                                         struct arrival *a)
+                                         struct dns_engine *eng, struct arrival *a)
 {
     const char *ca = g_opts.ca_file ? g_opts.ca_file : getenv("SSL_CERT_FILE");
     unsigned cmd_ms = g_opts.timeout_ms ? g_opts.timeout_ms : COMMAND_MS;
     struct imap_params p = {
-        .host = im->host, .port = (uint16_t)im->port, .tls = im->tls, .ca_file = ca,
+        .host = im->host, .eng = eng, .port = (uint16_t)im->port, .tls = im->tls, .ca_file = ca,
         .user = im->user, .password = im->password, .allow_plaintext_auth = allow_plaintext,
         .connect_ms = cmd_ms, .command_ms = cmd_ms,
         .transcript = arrival_transcript, .transcript_arg = a,
@@ -300,13 +300,20 @@ json_t *st_imap_arrival(const struct st_imap *im, const char *token, bool allow_
 {
     struct arrival a;
     struct timespec t0;
-    struct imap_client *c;
+    struct imap_client *c = NULL;
+    struct dns_engine *eng = NULL;
+    struct auth_ip ip;
     char junk[512] = "";
     int found = 0;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     arrival_init(&a, im->host, im->port, im->mailbox, !g_opts.json && g_opts.verbose > 0);
-    if ((c = connect_login(im, allow_plaintext, &a))) {
+    /* a host name is resolved by mailctl's DNS engine (--resolver) */
+    if (auth_ip_parse(im->host, &ip) != AUTH_OK && cmd_dns_engine(&eng) != EXIT_OK)
+        arrival_error(&a, "no DNS engine to resolve %s", im->host);
+    else
+        c = connect_login(im, allow_plaintext, eng, &a);
+    if (c) {
         enum auth_status st = imap_find_junk(c, junk, sizeof junk);
         if (st != AUTH_OK && st != AUTH_ENOTFOUND)
             found = -1;
@@ -331,6 +338,7 @@ json_t *st_imap_arrival(const struct st_imap *im, const char *token, bool allow_
         imap_logout(c);
         imap_client_free(c);
     }
+    dns_engine_free(eng);
     *rc = arrival_exit_code(&a);
     if (!g_opts.json)
         arrival_print(&a);

@@ -193,10 +193,15 @@ enum auth_status imap_open(struct imap_client *c)
 {
     char err[300];
     const char *target = c->p.address ? c->p.address : c->p.host;
+    uint64_t deadline = tls_now_ms() + c->connect_ms;
     enum auth_status st;
 
-    st = net_connect(target, c->p.port, tls_now_ms() + c->connect_ms, &c->conn,
-                     &c->conn_error, err, sizeof err);
+    if (c->p.addrs)
+        st = net_connect_addrs(c->p.addrs, c->p.host ? c->p.host : target, c->p.port, deadline,
+                               &c->conn, &c->conn_error, err, sizeof err);
+    else
+        st = net_connect(c->p.address ? NULL : c->p.eng, target, c->p.port, deadline,
+                         &c->conn, &c->conn_error, err, sizeof err);
     if (st != AUTH_OK)
         return imap_failed(c, IMAP_FAIL_CONNECT, st, "%s", err);
     c->usable = true;

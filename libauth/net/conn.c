@@ -1,11 +1,10 @@
 /*
- * conn.c - a client TCP connection with deadlines (see auth/net.h): connect
- * to each address of a host in turn on a non-blocking socket, optional TLS,
- * and reads/writes that wait with poll().
+ * conn.c - a client TCP connection with deadlines (see auth/net.h): the
+ * host's addresses from the DNS engine, a connect to each in turn on a
+ * non-blocking socket, optional TLS, and reads/writes that wait with poll().
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,8 @@ struct net_conn {
     int fd;
     struct tls_session *tls;
     char peer[64];
+    char local[64];
+    int local_family;
 };
 
 const char *net_connect_error_name(enum net_connect_error e)
@@ -41,12 +42,12 @@ static enum net_connect_error connect_error_of(int e)
 }
 
 /* Connect fd to one address: 0, or the errno (ETIMEDOUT at the deadline). */
-static int connect_one(int fd, const struct addrinfo *ai, uint64_t deadline_ms)
+static int connect_one(int fd, const struct sockaddr *sa, socklen_t len, uint64_t deadline_ms)
 {
     int soerr = 0;
     socklen_t sl = sizeof soerr;
 
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+    if (connect(fd, sa, len) == 0)
         return 0;
     if (errno != EINPROGRESS)
         return errno;
@@ -57,54 +58,137 @@ static int connect_one(int fd, const struct addrinfo *ai, uint64_t deadline_ms)
     return soerr;
 }
 
-static void peer_text(const struct addrinfo *ai, char *buf, size_t len)
+/* An IP literal and port as a socket address; false when it does not parse. */
+static bool to_sockaddr(const char *text, uint16_t port, struct sockaddr_storage *ss,
+                        socklen_t *len)
 {
-    const void *a = ai->ai_family == AF_INET6
-        ? (const void *)&((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
-        : (const void *)&((const struct sockaddr_in *)ai->ai_addr)->sin_addr;
+    struct auth_ip ip;
 
-    if (!inet_ntop(ai->ai_family, a, buf, (socklen_t)len))
-        buf[0] = '\0';
+    memset(ss, 0, sizeof *ss);
+    if (auth_ip_parse(text, &ip) != AUTH_OK)
+        return false;
+    if (ip.family == AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(port);
+        memcpy(&s6->sin6_addr, ip.b, 16);
+        *len = sizeof *s6;
+    } else {
+        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons(port);
+        memcpy(&s4->sin_addr, ip.b, 4);
+        *len = sizeof *s4;
+    }
+    return true;
 }
 
-enum auth_status net_connect(const char *host, uint16_t port, uint64_t deadline_ms,
-                             struct net_conn **out, enum net_connect_error *why,
+static void note_local(struct net_conn *c)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    const void *a;
+
+    if (getsockname(c->fd, (struct sockaddr *)&ss, &len) < 0 ||
+        (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+        return;
+    a = ss.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr
+                                 : (const void *)&((struct sockaddr_in *)&ss)->sin_addr;
+    if (inet_ntop(ss.ss_family, a, c->local, sizeof c->local))
+        c->local_family = ss.ss_family;
+}
+
+/* Append the addresses of one answer (A or AAAA) to out. */
+static void take_addresses(const struct dns_result *r, struct net_addrs *out)
+{
+    for (size_t i = 0; r && i < dns_result_count(r) && out->n < NET_MAX_ADDRS; i++) {
+        const struct dns_rr *rr = dns_result_rr(r, i);
+        if (rr->type == DNS_T_A || rr->type == DNS_T_AAAA)
+            auth_ip_format(&rr->u.addr, out->addr[out->n++], AUTH_IP_STRLEN);
+    }
+}
+
+enum auth_status net_resolve(struct dns_engine *eng, const char *host, struct net_addrs *out,
                              char *err, size_t errlen)
 {
-    struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
-    struct addrinfo *res = NULL;
+    struct auth_ip ip;
+    struct dns_batch *b;
+    const struct dns_result *a, *aaaa;
+    enum auth_status st;
+    size_t ia, iaaaa;
+
+    memset(out, 0, sizeof *out);
+    if (!host || !*host)
+        return auth_fail(err, errlen, AUTH_EINVAL, "no host given");
+    if (auth_ip_parse(host, &ip) == AUTH_OK) {
+        auth_ip_format(&ip, out->addr[0], AUTH_IP_STRLEN);
+        out->n = 1;
+        return AUTH_OK;
+    }
+    if (!eng)
+        return auth_fail(err, errlen, AUTH_EINVAL, "cannot resolve %s: no DNS engine", host);
+    if (dns_name_check(host, err, errlen) != AUTH_OK)
+        return AUTH_EINVAL;
+    if (!(b = dns_batch_new(eng)))
+        return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
+    ia = dns_batch_add(b, host, DNS_T_A);
+    iaaaa = dns_batch_add(b, host, DNS_T_AAAA);
+    st = dns_batch_wait(b);
+    if (st != AUTH_OK) {
+        dns_batch_free(b);
+        return auth_fail(err, errlen, st, "cannot resolve %s: DNS engine failed", host);
+    }
+    a = dns_batch_result(b, ia);
+    aaaa = dns_batch_result(b, iaaaa);
+    take_addresses(a, out);
+    take_addresses(aaaa, out);
+    if (!out->n)
+        auth_fail(err, errlen, AUTH_ENET, "cannot resolve %s: %s", host,
+                  dns_result_status(a) != DNS_NODATA ? dns_result_why(a)
+                  : dns_result_status(aaaa) == DNS_NODATA ? "no A or AAAA record"
+                  : dns_result_why(aaaa));
+    dns_batch_free(b);
+    return out->n ? AUTH_OK : AUTH_ENET;
+}
+
+enum auth_status net_connect_addrs(const struct net_addrs *a, const char *host, uint16_t port,
+                                   uint64_t deadline_ms, struct net_conn **out,
+                                   enum net_connect_error *why, char *err, size_t errlen)
+{
     enum net_connect_error dummy;
-    char portstr[8];
-    int gai, last = ECONNREFUSED;
+    int last = ECONNREFUSED;
 
     why = why ? why : &dummy;
     *out = NULL;
     *why = NET_CONN_OK;
-    snprintf(portstr, sizeof portstr, "%u", (unsigned)port);
-    gai = getaddrinfo(host, portstr, &hints, &res);
-    if (gai != 0) {
+    if (!a || !a->n) {
         *why = NET_CONN_RESOLVE;
-        return auth_fail(err, errlen, AUTH_ENET, "cannot resolve %s: %s", host,
-                         gai_strerror(gai));
+        return auth_fail(err, errlen, AUTH_EINVAL, "no address to connect to");
     }
-    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                        ai->ai_protocol);
+    for (size_t i = 0; i < a->n && i < NET_MAX_ADDRS; i++) {
+        struct sockaddr_storage ss;
+        socklen_t sl;
+        int fd;
+
+        if (!to_sockaddr(a->addr[i], port, &ss, &sl)) {
+            *why = NET_CONN_OTHER;
+            return auth_fail(err, errlen, AUTH_EINVAL, "bad address '%.60s'", a->addr[i]);
+        }
+        fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0) {
             last = errno;
             continue;
         }
-        last = connect_one(fd, ai, deadline_ms);
+        last = connect_one(fd, (struct sockaddr *)&ss, sl, deadline_ms);
         if (last == 0) {
             struct net_conn *c = calloc(1, sizeof *c);
             if (!c) {
                 close(fd);
-                freeaddrinfo(res);
                 return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
             }
             c->fd = fd;
-            peer_text(ai, c->peer, sizeof c->peer);
-            freeaddrinfo(res);
+            snprintf(c->peer, sizeof c->peer, "%s", a->addr[i]);
+            note_local(c);
             *out = c;
             return AUTH_OK;
         }
@@ -112,11 +196,26 @@ enum auth_status net_connect(const char *host, uint16_t port, uint64_t deadline_
         if (last == ETIMEDOUT)
             break;
     }
-    freeaddrinfo(res);
     *why = connect_error_of(last);
     return auth_fail(err, errlen, last == ETIMEDOUT ? AUTH_ETIMEOUT : AUTH_ENET,
-                     "cannot connect to %s port %u: %s", host, (unsigned)port,
-                     last == ETIMEDOUT ? "timed out" : strerror(last));
+                     "cannot connect to %s port %u: %s", host ? host : a->addr[0],
+                     (unsigned)port, last == ETIMEDOUT ? "timed out" : strerror(last));
+}
+
+enum auth_status net_connect(struct dns_engine *eng, const char *host, uint16_t port,
+                             uint64_t deadline_ms, struct net_conn **out,
+                             enum net_connect_error *why, char *err, size_t errlen)
+{
+    struct net_addrs a;
+    enum auth_status st = net_resolve(eng, host, &a, err, errlen);
+
+    if (st != AUTH_OK) {
+        *out = NULL;
+        if (why)
+            *why = NET_CONN_RESOLVE;
+        return st;
+    }
+    return net_connect_addrs(&a, host, port, deadline_ms, out, why, err, errlen);
 }
 
 enum auth_status net_start_tls(struct net_conn *c, struct tls_ctx *ctx, const char *peer_name,
@@ -187,6 +286,13 @@ bool net_tls_active(const struct net_conn *c)
 const char *net_peer(const struct net_conn *c)
 {
     return c ? c->peer : "";
+}
+
+const char *net_local(const struct net_conn *c, int *family)
+{
+    if (family)
+        *family = c ? c->local_family : 0;
+    return c ? c->local : "";
 }
 
 void net_close(struct net_conn *c, bool graceful)

@@ -58,7 +58,7 @@ static enum auth_status inbound_and_submission(const struct ports_report *r,
     enum auth_status st = AUTH_OK;
     char s[200];
 
-    if (smtp && smtp->state != PORT_OPEN) {
+    if (smtp && smtp->state != PORT_OPEN && smtp->state != PORT_SILENT) {
         snprintf(s, sizeof s, "port 25 is %s: other servers cannot deliver mail here",
                  port_state_name(smtp->state));
         st = add(l, smtp, "ports.smtp-closed", SEV_FAIL, s, "open TCP port 25 in the "
@@ -148,6 +148,21 @@ static enum auth_status auth_and_tls(const struct port_probe *p, struct finding_
     return add(l, p, "ports.tls-ok", SEV_PASS, s, NULL, NULL, NULL);
 }
 
+/* A port that accepted the connection and then said nothing in time: not
+ * closed (something listens) and not filtered (the handshake completed). */
+static enum auth_status silent(const struct port_probe *p, struct finding_list *l)
+{
+    char s[300];
+
+    snprintf(s, sizeof s, "port %u (%s) accepts connections but sent no %s within %u ms",
+             (unsigned)p->port, p->service, p->implicit_tls ? "TLS handshake" : "greeting",
+             p->ms);
+    return add(l, p, "ports.no-greeting", p->port == 25 ? SEV_FAIL : SEV_WARN, s,
+               "check that the service runs and is not overloaded (process limits, "
+               "postscreen/greet delays), and that no middlebox holds the port",
+               p->port == 25 ? "RFC 5321 4.3.1; 4.5.3.2" : NULL, NULL);
+}
+
 enum auth_status ports_findings(const struct ports_report *r, struct finding_list *l)
 {
     enum auth_status st = inbound_and_submission(r, l);
@@ -162,6 +177,8 @@ enum auth_status ports_findings(const struct ports_report *r, struct finding_lis
                      "down)", (unsigned)p->port, p->service);
             st = add(l, p, "ports.filtered", SEV_INFO, s, NULL, NULL, NULL);
         }
+        if (st == AUTH_OK && p->state == PORT_SILENT)
+            st = silent(p, l);
     }
     if (st == AUTH_OK && find(r, 993) && find(r, 995) && !is_open(r, 993) && !is_open(r, 995))
         st = add(l, find(r, 993), "ports.mailbox-tls-closed", SEV_INFO, "neither 993 (imaps) "
@@ -182,6 +199,10 @@ enum auth_status ports_outbound_findings(const struct port_probe *o, struct find
         return add(l, o, "ports.outbound-25-refused", SEV_WARN, "the host refused port 25: "
                    "egress from here is not blocked, but that host does not listen", NULL,
                    NULL, NULL);
+    case PORT_SILENT:
+        snprintf(s, sizeof s, "port 25 of the host accepted the connection but sent no banner "
+                 "in %u ms: egress works, unless a middlebox intercepts port 25", o->ms);
+        return add(l, o, "ports.outbound-25-silent", SEV_WARN, s, NULL, NULL, NULL);
     case PORT_FILTERED:
         snprintf(s, sizeof s, "no answer from port 25 within %u ms: outbound port 25 is "
                  "probably BLOCKED from this machine (common at cloud providers)", o->ms);

@@ -153,8 +153,8 @@ void ports_probe_lines(struct probe_job *j)
         o->state = PORT_ERROR;
         return;
     }
-    st = net_connect(j->p->host, o->probed_port, l.deadline, &l.c, &why, o->error,
-                     sizeof o->error);
+    st = net_connect_addrs(j->addrs, j->p->host, o->probed_port, l.deadline, &l.c, &why,
+                           o->error, sizeof o->error);
     if (st != AUTH_OK) {
         o->state = ports_state_of(why);
         tls_ctx_free(ctx);
@@ -165,6 +165,8 @@ void ports_probe_lines(struct probe_job *j)
         o->auth_before_tls = false;
     else
         st = j->proto == PROTO_POP3 ? pop3(&l, j, ctx) : sieve(&l, j, ctx);
+    if (st == AUTH_ETIMEOUT && !o->banner[0] && !o->tls_done)
+        o->state = PORT_SILENT;          /* accepted, then not a word in time */
     if (st == AUTH_OK)
         o->error[0] = '\0';
     net_close(l.c, st == AUTH_OK);

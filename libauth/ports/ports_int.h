@@ -10,6 +10,7 @@
 
 struct probe_job {
     const struct ports_params *p;
+    const struct net_addrs *addrs;   /* the host's addresses, resolved once */
     struct port_probe *out;
     enum { PROTO_SMTP, PROTO_IMAP, PROTO_POP3, PROTO_SIEVE } proto;
 };

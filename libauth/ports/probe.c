@@ -3,7 +3,6 @@
  * libauth/smtp and IMAP probes through libauth/imap (TLS report-only, no
  * credentials ever sent), and the outbound port-25 check.
  */
-#include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +30,7 @@ static const struct {
 
 const char *port_state_name(enum port_state s)
 {
-    static const char *const names[] = { "open", "closed", "filtered", "error" };
+    static const char *const names[] = { "open", "closed", "filtered", "error", "silent" };
 
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "error";
 }
@@ -97,7 +96,7 @@ void ports_probe_smtp(struct probe_job *j)
     struct port_probe *o = j->out;
     struct smtp_watch w = {0};
     struct smtp_params sp = {
-        .host = j->p->host, .port = o->probed_port,
+        .host = j->p->host, .addrs = j->addrs, .port = o->probed_port,
         .tls = o->implicit_tls ? SMTP_TLS_IMPLICIT : SMTP_TLS_STARTTLS,
         .ca_file = j->p->ca_file, .tls_report_only = true,
         .timeouts = { .cap_ms = j->p->timeout_ms },
@@ -117,8 +116,11 @@ void ports_probe_smtp(struct probe_job *j)
         o->state = e == SMTP_CONN_REFUSED ? PORT_CLOSED
                  : e == SMTP_CONN_TIMEOUT ? PORT_FILTERED : PORT_ERROR;
     } else {
-        o->state = PORT_OPEN;
-        if ((banner = smtp_client_banner(c)))
+        banner = smtp_client_banner(c);
+        /* accepted, but no greeting (or implicit-TLS handshake) in time */
+        o->state = smtp_client_failure(c) == SMTP_FAIL_TIMEOUT && !banner ? PORT_SILENT
+                                                                           : PORT_OPEN;
+        if (banner)
             ports_set_banner(o, banner, strlen(banner));
         ports_copy_facts(&o->tls, smtp_client_tls(c));
         o->tls_done = o->tls.version[0] != '\0';
@@ -138,7 +140,7 @@ void ports_probe_imap(struct probe_job *j)
 {
     struct port_probe *o = j->out;
     struct imap_params ip = {
-        .host = j->p->host, .port = o->probed_port,
+        .host = j->p->host, .addrs = j->addrs, .port = o->probed_port,
         .tls = o->implicit_tls ? IMAP_TLS_IMPLICIT : IMAP_TLS_STARTTLS,
         .ca_file = j->p->ca_file, .tls_report_only = true,
         .connect_ms = j->p->timeout_ms, .command_ms = j->p->timeout_ms,
@@ -155,7 +157,8 @@ void ports_probe_imap(struct probe_job *j)
         o->state = ports_state_of(imap_client_connect_error(c));
     } else {
         const char *caps = imap_client_caps_before_tls(c);
-        o->state = PORT_OPEN;
+        o->state = imap_client_failure(c) == IMAP_FAIL_TIMEOUT && !imap_client_greeting(c)[0]
+                   ? PORT_SILENT : PORT_OPEN;
         ports_set_banner(o, imap_client_greeting(c), strlen(imap_client_greeting(c)));
         ports_copy_facts(&o->tls, imap_client_tls(c));
         o->tls_done = o->tls.version[0] != '\0';
@@ -186,6 +189,41 @@ static void *run_job(void *arg)
     return NULL;
 }
 
+static int parse_u16(const char *s, size_t n, uint16_t *v)
+{
+    long x = 0;
+
+    if (n == 0 || n > 5)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        x = x * 10 + (s[i] - '0');
+    }
+    if (x < 1 || x > 65535)
+        return -1;
+    *v = (uint16_t)x;
+    return 0;
+}
+
+int ports_parse_map(const char *spec, struct ports_params *p)
+{
+    const char *s = spec;
+
+    while (*s) {
+        size_t n = strcspn(s, ","), k = strcspn(s, "=");
+        if (k >= n || p->nmap >= PORTS_MAP_MAX ||
+            parse_u16(s, k, &p->map[p->nmap].from) < 0 ||
+            parse_u16(s + k + 1, n - k - 1, &p->map[p->nmap].to) < 0)
+            return -1;
+        p->nmap++;
+        s += n;
+        if (*s == ',')
+            s++;
+    }
+    return p->nmap ? 0 : -1;
+}
+
 static uint16_t mapped(const struct ports_params *p, uint16_t port)
 {
     for (size_t i = 0; i < p->nmap && i < PORTS_MAP_MAX; i++)
@@ -194,22 +232,11 @@ static uint16_t mapped(const struct ports_params *p, uint16_t port)
     return port;
 }
 
-static enum auth_status resolves(const char *host, char *err, size_t errlen)
-{
-    struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
-    int gai = getaddrinfo(host, NULL, &hints, &res);
-
-    if (gai != 0)
-        return auth_fail(err, errlen, AUTH_ENET, "cannot resolve %s: %s", host,
-                         gai_strerror(gai));
-    freeaddrinfo(res);
-    return AUTH_OK;
-}
-
 enum auth_status ports_probe(const struct ports_params *params, struct ports_report *out,
                              char *err, size_t errlen)
 {
     struct ports_params p = *params;
+    struct net_addrs addrs;
     struct probe_job jobs[PORTS_MAX];
     pthread_t tid[PORTS_MAX];
     bool started[PORTS_MAX] = {0};
@@ -218,7 +245,9 @@ enum auth_status ports_probe(const struct ports_params *params, struct ports_rep
     memset(out, 0, sizeof *out);
     if (!p.host || !*p.host)
         return auth_fail(err, errlen, AUTH_EINVAL, "no host given");
-    if ((st = resolves(p.host, err, errlen)) != AUTH_OK)
+    if (p.addrs)
+        addrs = *p.addrs;
+    else if ((st = net_resolve(p.eng, p.host, &addrs, err, errlen)) != AUTH_OK)
         return st;
     if (!p.timeout_ms)
         p.timeout_ms = DEFAULT_TIMEOUT_MS;
@@ -231,7 +260,8 @@ enum auth_status ports_probe(const struct ports_params *params, struct ports_rep
         o->probed_port = mapped(&p, services[i].port);
         o->service = services[i].service;
         o->implicit_tls = services[i].implicit;
-        jobs[out->n] = (struct probe_job){ .p = &p, .out = o, .proto = services[i].proto };
+        jobs[out->n] = (struct probe_job){ .p = &p, .addrs = &addrs, .out = o,
+                                           .proto = services[i].proto };
         out->n++;
     }
     for (size_t i = 0; i < out->n; i++)
@@ -255,10 +285,12 @@ void ports_report_clear(struct ports_report *r)
 
 /* ---------- outbound ---------- */
 
-enum auth_status ports_outbound(const char *host, uint16_t port, unsigned timeout_ms,
-                                struct port_probe *out, char *err, size_t errlen)
+enum auth_status ports_outbound(struct dns_engine *eng, const char *host, uint16_t port,
+                                unsigned timeout_ms, struct port_probe *out, char *err,
+                                size_t errlen)
 {
     enum net_connect_error why = NET_CONN_OK;
+    struct net_addrs addrs;
     struct net_conn *c = NULL;
     uint64_t t0 = tls_now_ms(), deadline;
     enum auth_status st;
@@ -269,16 +301,18 @@ enum auth_status ports_outbound(const char *host, uint16_t port, unsigned timeou
     out->port = 25;
     out->probed_port = port;
     out->service = "smtp";
-    if ((st = resolves(host, err, errlen)) != AUTH_OK)
+    if ((st = net_resolve(eng, host, &addrs, err, errlen)) != AUTH_OK)
         return st;
     deadline = t0 + (timeout_ms ? timeout_ms : DEFAULT_TIMEOUT_MS);
-    st = net_connect(host, port, deadline, &c, &why, out->error, sizeof out->error);
+    st = net_connect_addrs(&addrs, host, port, deadline, &c, &why, out->error,
+                           sizeof out->error);
     if (st != AUTH_OK) {
         out->state = ports_state_of(why);
     } else {
-        out->state = PORT_OPEN;
-        if (net_read(c, buf, sizeof buf - 1, &got, deadline, out->error,
-                     sizeof out->error) == AUTH_OK)
+        st = net_read(c, buf, sizeof buf - 1, &got, deadline, out->error, sizeof out->error);
+        /* reached: a silent server still proves egress to the port works */
+        out->state = st == AUTH_ETIMEOUT ? PORT_SILENT : PORT_OPEN;
+        if (st == AUTH_OK)
             ports_set_banner(out, buf, got);
         net_close(c, false);
     }

@@ -42,7 +42,7 @@ enum auth_status smtp_client_new(const struct smtp_params *p, struct smtp_client
     enum auth_status st;
 
     *out = NULL;
-    if (!p || (!p->host && !p->address))
+    if (!p || (!p->host && !p->address && !p->addrs))
         return auth_fail(err, errlen, AUTH_EINVAL, "no server given");
     if (p->user && !p->password)
         return auth_fail(err, errlen, AUTH_EINVAL, "AUTH user without a password");
@@ -54,7 +54,6 @@ enum auth_status smtp_client_new(const struct smtp_params *p, struct smtp_client
     if (!c)
         return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
     c->p = *p;
-    c->fd = -1;
     c->port = p->port ? p->port : p->tls == SMTP_TLS_IMPLICIT ? 465 : 25;
     apply_timeouts(c);
     if (p->tls != SMTP_TLS_NONE) {
@@ -102,22 +101,18 @@ enum auth_status smtp_reply_failed(struct smtp_client *c, const char *what)
 /* "[192.0.2.1]" / "[IPv6:2001:db8::1]" of our end, RFC 5321 4.1.3. */
 static void default_helo(struct smtp_client *c)
 {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    char a[64];
+    int family = 0;
+    const char *a;
 
     if (c->p.helo_name) {
         snprintf(c->helo, sizeof c->helo, "%s", c->p.helo_name);
         return;
     }
     snprintf(c->helo, sizeof c->helo, "localhost");
-    if (getsockname(c->fd, (struct sockaddr *)&ss, &len) < 0)
-        return;
-    if (ss.ss_family == AF_INET &&
-        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, a, sizeof a))
+    a = net_local(c->conn, &family);
+    if (family == AF_INET)
         snprintf(c->helo, sizeof c->helo, "[%s]", a);
-    else if (ss.ss_family == AF_INET6 &&
-             inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, a, sizeof a))
+    else if (family == AF_INET6)
         snprintf(c->helo, sizeof c->helo, "[IPv6:%s]", a);
 }
 
@@ -161,7 +156,7 @@ static enum smtp_state after_hello(struct smtp_client *c)
 {
     bool offered = c->ext & SMTP_EXT_STARTTLS;
 
-    if (c->tls || c->p.tls == SMTP_TLS_NONE || c->p.tls == SMTP_TLS_IMPLICIT)
+    if (net_tls_active(c->conn) || c->p.tls == SMTP_TLS_NONE || c->p.tls == SMTP_TLS_IMPLICIT)
         return ST_AUTH;
     if (offered)
         return ST_STARTTLS;
@@ -245,7 +240,7 @@ static const step_fn open_steps[ST_COUNT] = {
 
 enum auth_status smtp_open(struct smtp_client *c)
 {
-    if (c->fd >= 0 || c->state != ST_CONNECT)
+    if (c->conn || c->state != ST_CONNECT)
         return smtp_failed(c, SMTP_FAIL_LOCAL, AUTH_EINVAL, "smtp_open called twice");
     c->failure = SMTP_FAIL_NONE;
     c->why[0] = '\0';
@@ -271,7 +266,7 @@ const struct tls_facts *smtp_client_tls(const struct smtp_client *c)
 {
     return c->have_facts ? &c->facts : NULL;
 }
-bool smtp_client_tls_active(const struct smtp_client *c) { return c->tls != NULL; }
+bool smtp_client_tls_active(const struct smtp_client *c) { return net_tls_active(c->conn); }
 unsigned smtp_client_extensions(const struct smtp_client *c) { return c->ext; }
 unsigned smtp_client_auth_mechs(const struct smtp_client *c) { return c->auth_mechs; }
 unsigned long smtp_client_size_limit(const struct smtp_client *c) { return c->size_limit; }

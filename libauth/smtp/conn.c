@@ -1,20 +1,13 @@
 /*
- * conn.c - the SMTP client's connection: non-blocking connect with a
- * deadline, plain or TLS reads and writes that wait with poll(), command
- * lines out and whole replies in (through the bounded parser), and the
- * transcript of both directions.
+ * conn.c - the SMTP client's connection on libauth/net (addresses from the
+ * DNS engine, connect with a deadline, plain or TLS reads and writes with
+ * deadlines): command lines out and whole replies in (through the bounded
+ * parser), and the transcript of both directions.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "smtp/smtp_int.h"
 
@@ -41,89 +34,55 @@ static void transcript(struct smtp_client *c, char dir, const char *line, size_t
         c->p.transcript(c->p.transcript_arg, dir, line, len);
 }
 
-static enum smtp_connect_error classify(int e)
+static enum smtp_connect_error classify(enum net_connect_error e)
 {
     switch (e) {
-    case ECONNREFUSED: return SMTP_CONN_REFUSED;
-    case ETIMEDOUT: return SMTP_CONN_TIMEOUT;
-    case ENETUNREACH: case EHOSTUNREACH: case ENETDOWN: case EHOSTDOWN:
-    case EADDRNOTAVAIL: return SMTP_CONN_UNREACHABLE;
+    case NET_CONN_OK: return SMTP_CONN_OK;
+    case NET_CONN_RESOLVE: return SMTP_CONN_RESOLVE;
+    case NET_CONN_REFUSED: return SMTP_CONN_REFUSED;
+    case NET_CONN_TIMEOUT: return SMTP_CONN_TIMEOUT;
+    case NET_CONN_UNREACHABLE: return SMTP_CONN_UNREACHABLE;
     default: return SMTP_CONN_OTHER;
     }
 }
 
-/* One address: 0 and errno 0 on success, else errno (ETIMEDOUT at the deadline). */
-static int try_connect(int fd, const struct sockaddr *sa, socklen_t len, uint64_t deadline)
+/* The addresses to try: params.addrs, params.address, or host resolved
+ * through params.eng. */
+static enum auth_status addresses(struct smtp_client *c, struct net_addrs *a, char *err,
+                                  size_t errlen)
 {
-    int soerr = 0;
-    socklen_t sl = sizeof soerr;
-
-    if (connect(fd, sa, len) == 0)
-        return 0;
-    if (errno != EINPROGRESS)
-        return errno;
-    if (tls_wait_fd(fd, POLLOUT, deadline) != AUTH_OK)
-        return ETIMEDOUT;
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
-        return errno;
-    return soerr;
-}
-
-static void note_peer(struct smtp_client *c, const struct sockaddr *sa)
-{
-    const void *a = sa->sa_family == AF_INET6
-        ? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
-        : (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
-
-    if (!inet_ntop(sa->sa_family, a, c->peer, sizeof c->peer))
-        c->peer[0] = '\0';
+    if (c->p.addrs) {
+        *a = *c->p.addrs;
+        return a->n ? AUTH_OK : auth_fail(err, errlen, AUTH_EINVAL, "no address given");
+    }
+    return net_resolve(c->p.address ? NULL : c->p.eng, c->p.address ? c->p.address : c->p.host,
+                       a, err, errlen);
 }
 
 enum auth_status smtp_conn_connect(struct smtp_client *c)
 {
-    struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-                              .ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG };
-    struct addrinfo *res = NULL;
-    char port[8];
-    const char *target = c->p.address ? c->p.address : c->p.host;
-    uint64_t deadline = tls_now_ms() + c->t.connect_ms;
-    int gai, last = 0;
+    const char *target = c->p.host ? c->p.host : c->p.address;
+    enum net_connect_error why = NET_CONN_OK;
+    struct net_addrs a;
+    char err[300];
+    enum auth_status st;
 
-    if (c->p.address)
-        hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
-    snprintf(port, sizeof port, "%u", (unsigned)c->port);
-    gai = getaddrinfo(target, port, &hints, &res);
-    if (gai != 0) {
+    if (addresses(c, &a, err, sizeof err) != AUTH_OK) {
         c->conn_error = SMTP_CONN_RESOLVE;
-        return smtp_failed(c, SMTP_FAIL_CONNECT, AUTH_ENET, "cannot resolve %s: %s",
-                           target, gai_strerror(gai));
+        return smtp_failed(c, SMTP_FAIL_CONNECT, AUTH_ENET, "%s", err);
     }
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                        ai->ai_protocol);
-        if (fd < 0) {
-            last = errno;
-            continue;
-        }
-        note_peer(c, ai->ai_addr);
-        last = try_connect(fd, ai->ai_addr, ai->ai_addrlen, deadline);
-        if (last == 0) {
-            c->fd = fd;
-            c->usable = true;
-            freeaddrinfo(res);
-            return AUTH_OK;
-        }
-        close(fd);
-        if (last == ETIMEDOUT)
-            break;
+    snprintf(c->peer, sizeof c->peer, "%s", a.addr[0]);
+    st = net_connect_addrs(&a, target, c->port, tls_now_ms() + c->t.connect_ms, &c->conn,
+                           &why, err, sizeof err);
+    if (st == AUTH_OK) {
+        snprintf(c->peer, sizeof c->peer, "%s", net_peer(c->conn));
+        c->usable = true;
+        return AUTH_OK;
     }
-    freeaddrinfo(res);
-    c->conn_error = classify(last);
-    return smtp_failed(c, SMTP_FAIL_CONNECT, last == ETIMEDOUT ? AUTH_ETIMEOUT : AUTH_ENET,
-                       "cannot connect to %s port %u: %s%s", target, (unsigned)c->port,
-                       last == ETIMEDOUT ? "timed out" : strerror(last),
-                       last == ETIMEDOUT && c->port == 25
-                           ? " (outbound port 25 may be blocked)" : "");
+    c->conn_error = classify(why);
+    return smtp_failed(c, SMTP_FAIL_CONNECT, st == AUTH_ETIMEOUT ? AUTH_ETIMEOUT : AUTH_ENET,
+                       "%s%s", err, why == NET_CONN_TIMEOUT && c->port == 25
+                                    ? " (outbound port 25 may be blocked)" : "");
 }
 
 enum auth_status smtp_conn_tls(struct smtp_client *c)
@@ -132,38 +91,14 @@ enum auth_status smtp_conn_tls(struct smtp_client *c)
     enum auth_status st;
     const char *name = c->p.host ? c->p.host : c->p.address;
 
-    st = tls_session_start(c->tls_ctx, c->fd, name, tls_now_ms() + c->t.tls_ms, &c->tls,
-                           &c->facts, err, sizeof err);
+    st = net_start_tls(c->conn, c->tls_ctx, name, tls_now_ms() + c->t.tls_ms, &c->facts,
+                       err, sizeof err);
     c->have_facts = c->facts.version[0] != '\0' || c->facts.subject[0] != '\0';
     if (st == AUTH_ETIMEOUT)
         return smtp_failed(c, SMTP_FAIL_TIMEOUT, st, "%s", err);
     if (st != AUTH_OK)
         return smtp_failed(c, SMTP_FAIL_TLS, st == AUTH_ENET ? AUTH_ETLS : st,
                            "TLS with %s failed: %s", name, err);
-    return AUTH_OK;
-}
-
-/* Write everything before the deadline.  *fail_why gets the reason. */
-static enum auth_status write_all(struct smtp_client *c, const char *buf, size_t len,
-                                  uint64_t deadline, char *why, size_t whylen)
-{
-    if (c->tls)
-        return tls_session_write(c->tls, buf, len, deadline, why, whylen);
-    while (len > 0) {
-        ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) {
-            buf += n;
-            len -= (size_t)n;
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-            enum auth_status st = tls_wait_fd(c->fd, POLLOUT, deadline);
-            if (st != AUTH_OK)
-                return auth_fail(why, whylen, st, "write timed out");
-            continue;
-        }
-        return auth_fail(why, whylen, AUTH_ENET, "write failed: %s", strerror(errno));
-    }
     return AUTH_OK;
 }
 
@@ -188,7 +123,7 @@ enum auth_status smtp_conn_command(struct smtp_client *c, const char *line,
     memcpy(buf + n, "\r\n", 2);
     shown = shown ? shown : line;
     transcript(c, 'C', shown, strlen(shown));
-    st = write_all(c, buf, n + 2, tls_now_ms() + timeout_ms, why, sizeof why);
+    st = net_write(c->conn, buf, n + 2, tls_now_ms() + timeout_ms, why, sizeof why);
     return st == AUTH_OK ? AUTH_OK : write_failed(c, st, why);
 }
 
@@ -200,7 +135,8 @@ enum auth_status smtp_conn_write_raw(struct smtp_client *c, const char *buf, siz
 
     while (len > 0) {
         size_t n = len < block ? len : block;
-        enum auth_status st = write_all(c, buf, n, tls_now_ms() + timeout_ms, why, sizeof why);
+        enum auth_status st = net_write(c->conn, buf, n, tls_now_ms() + timeout_ms, why,
+                                        sizeof why);
         if (st != AUTH_OK)
             return write_failed(c, st, why);
         buf += n;
@@ -213,30 +149,14 @@ enum auth_status smtp_conn_write_raw(struct smtp_client *c, const char *buf, siz
  * AUTH_ETLS. */
 static enum auth_status fill(struct smtp_client *c, uint64_t deadline, char *why, size_t wl)
 {
-    size_t room = sizeof c->inbuf - c->inlen, got = 0;
+    size_t got = 0;
+    enum auth_status st = net_read(c->conn, c->inbuf + c->inlen, sizeof c->inbuf - c->inlen,
+                                   &got, deadline, why, wl);
 
-    if (c->tls) {
-        enum auth_status st = tls_session_read(c->tls, c->inbuf + c->inlen, room, &got,
-                                               deadline, why, wl);
-        c->inlen += got;
-        return st;
-    }
-    for (;;) {
-        ssize_t n = recv(c->fd, c->inbuf + c->inlen, room, MSG_DONTWAIT);
-        if (n > 0) {
-            c->inlen += (size_t)n;
-            return AUTH_OK;
-        }
-        if (n == 0)
-            return auth_fail(why, wl, AUTH_ENET, "closed by server");
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-            enum auth_status st = tls_wait_fd(c->fd, POLLIN, deadline);
-            if (st != AUTH_OK)
-                return auth_fail(why, wl, st, "no reply");
-            continue;
-        }
-        return auth_fail(why, wl, AUTH_ENET, "%s", strerror(errno));
-    }
+    c->inlen += got;
+    if (st == AUTH_ETIMEOUT)
+        snprintf(why, wl, "no reply");
+    return st;
 }
 
 /* Give each line of a reply (used bytes at inbuf) to the transcript. */
@@ -313,7 +233,7 @@ enum auth_status smtp_conn_reply(struct smtp_client *c, unsigned timeout_ms, boo
                                timeout_ms, c->inlen ? " (reply started, never finished)" : "");
         if (st != AUTH_OK)
             return smtp_failed(c, SMTP_FAIL_PROTOCOL, AUTH_EPARSE, "connection %s%s",
-                               st == AUTH_ENET && !strcmp(why, "closed by server")
+                               st == AUTH_ENET && strstr(why, "closed by the server")
                                    ? "closed by the server" : why,
                                c->inlen ? " in the middle of a reply" : " before a reply");
     }
@@ -321,12 +241,7 @@ enum auth_status smtp_conn_reply(struct smtp_client *c, unsigned timeout_ms, boo
 
 void smtp_conn_close(struct smtp_client *c)
 {
-    if (c->tls) {
-        tls_session_free(c->tls, c->usable ? tls_now_ms() + 1000 : 0);
-        c->tls = NULL;
-    }
-    if (c->fd >= 0)
-        close(c->fd);
-    c->fd = -1;
+    net_close(c->conn, c->usable);
+    c->conn = NULL;
     c->usable = false;
 }

@@ -186,7 +186,7 @@ enum auth_status smtp_quit(struct smtp_client *c)
 {
     enum auth_status st = AUTH_EIO;
 
-    if (c->usable && c->fd >= 0) {
+    if (c->usable && c->conn) {
         unsigned t = c->t.command_ms < 10000 ? c->t.command_ms : 10000;
         struct smtp_reply keep = c->reply;       /* the reply the caller reports */
         char why[sizeof c->why];

@@ -5,6 +5,7 @@
 #ifndef LIBAUTH_SMTP_INT_H
 #define LIBAUTH_SMTP_INT_H
 
+#include "auth/net.h"
 #include "auth/smtp.h"
 #include "auth/tls.h"
 
@@ -23,10 +24,9 @@ struct smtp_client {
     struct smtp_params p;
     struct smtp_timeouts t;           /* defaults applied, capped */
     enum smtp_state state;
-    int fd;
+    struct net_conn *conn;            /* NULL before the connect and after close */
     bool usable;                      /* the connection can still carry QUIT */
     struct tls_ctx *tls_ctx;
-    struct tls_session *tls;
     struct tls_facts facts;
     bool have_facts;
 

@@ -138,6 +138,8 @@ typedef void (*imap_transcript_fn)(void *arg, char dir, const char *line, size_t
 struct imap_params {
     const char *host;          /* server name: verified against the certificate */
     const char *address;       /* IP literal to connect to; NULL: resolve host */
+    const struct net_addrs *addrs; /* addresses to try in turn (before address) */
+    struct dns_engine *eng;    /* resolves host (A+AAAA) when neither is given */
     uint16_t port;             /* 0: 993 implicit, else 143 */
     enum imap_tls_mode tls;
     const char *ca_file;       /* NULL: the system trust store */

@@ -22,16 +22,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/dns.h"
 #include "auth/finding.h"
+#include "auth/net.h"
 #include "auth/status.h"
 #include "auth/tls.h"
 
 #define PORTS_MAX      8
 #define PORTS_MAP_MAX  16
 
-enum port_state { PORT_OPEN = 0, PORT_CLOSED, PORT_FILTERED, PORT_ERROR };
+/* SILENT: the connection was accepted but the server's first words (the
+ * greeting, or the TLS handshake of an implicit-TLS port) never came in
+ * time: a stalled or overloaded server, or a middlebox holding connections.
+ * FILTERED: the connection itself got no answer (SYN dropped). */
+enum port_state { PORT_OPEN = 0, PORT_CLOSED, PORT_FILTERED, PORT_ERROR, PORT_SILENT };
 
-/* "open", "closed", "filtered", "error". */
+/* "open", "closed", "filtered", "error", "silent". */
 const char *port_state_name(enum port_state s);
 
 struct port_probe {
@@ -52,6 +58,8 @@ struct port_probe {
 
 struct ports_params {
     const char *host;          /* name (verified against certificates) or IP literal */
+    const struct net_addrs *addrs; /* addresses to probe (tried in turn); NULL: host's */
+    struct dns_engine *eng;    /* resolves host (A+AAAA, once, before the probes) */
     bool sieve;                /* also 4190 */
     const char *ca_file;       /* NULL: the system trust store */
     unsigned timeout_ms;       /* connect and every step; 0: 10 s */
@@ -66,26 +74,33 @@ struct ports_report {
 };
 
 /* Probe every port concurrently (one thread each).  AUTH_OK with out
- * filled (each probe says its own outcome); AUTH_EINVAL (no host);
- * AUTH_ENET when the host does not resolve (err says so); AUTH_ENOMEM /
- * AUTH_EIO (threads).  Free with ports_report_clear(). */
+ * filled (each probe says its own outcome); AUTH_EINVAL (no host, or a
+ * name and no engine); AUTH_ENET when the host does not resolve (err says
+ * so); AUTH_ENOMEM / AUTH_EIO (threads).  Free with ports_report_clear(). */
 enum auth_status ports_probe(const struct ports_params *p, struct ports_report *out,
                              char *err, size_t errlen);
 void ports_report_clear(struct ports_report *r);
+
+/* "25=2525,587=2587": add each PORT=TO pair to p->map.  0, or -1 when the
+ * spec is malformed (a port outside 1..65535, more than PORTS_MAP_MAX). */
+int ports_parse_map(const char *spec, struct ports_params *p);
 
 /* Findings for a report: ports.smtp-closed, ports.submission-closed,
  * ports.starttls-missing, ports.plaintext-open (110/143 without
  * STARTTLS/STLS), ports.plaintext-port-open, ports.auth-before-tls,
  * ports.tls-invalid, ports.tls-failed, ports.tls-old, ports.tls-ok,
- * ports.filtered, ports.mailbox-tls-closed, ports.smtp-open,
+ * ports.filtered, ports.no-greeting (a silent port), ports.mailbox-tls-closed,
+ * ports.smtp-open,
  * ports.submission-open.  AUTH_OK, AUTH_ENOMEM, AUTH_ELIMIT. */
 enum auth_status ports_findings(const struct ports_report *r, struct finding_list *l);
 
-/* Outbound check: connect to host port (25 normally) and read the banner.
+/* Outbound check: connect to host (resolved through eng unless an IP
+ * literal) port (25 normally) and read the banner.
  * out->state says open / closed (refused: reachable, egress not blocked) /
  * filtered (no answer: egress to 25 is probably blocked here).  AUTH_OK
  * with out filled; AUTH_ENET when host does not resolve. */
-enum auth_status ports_outbound(const char *host, uint16_t port, unsigned timeout_ms,
+enum auth_status ports_outbound(struct dns_engine *eng, const char *host, uint16_t port,
+                                unsigned timeout_ms,
                                 struct port_probe *out, char *err, size_t errlen);
 
 /* Findings for the outbound check: ports.outbound-25-open,

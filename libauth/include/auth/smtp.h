@@ -31,6 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auth/dns.h"
+#include "auth/net.h"
 #include "auth/status.h"
 #include "auth/tls.h"
 
@@ -156,6 +158,8 @@ enum {
 struct smtp_params {
     const char *host;            /* server name: verified against the certificate */
     const char *address;         /* IP literal to connect to; NULL: resolve host */
+    const struct net_addrs *addrs; /* addresses to try in turn (before address) */
+    struct dns_engine *eng;      /* resolves host (A+AAAA) when neither is given */
     uint16_t port;               /* 0: 465 for implicit TLS, else 25 */
     enum smtp_tls_mode tls;
     const char *helo_name;       /* NULL: the local address as a literal "[a.b.c.d]" */
