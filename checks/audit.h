@@ -25,6 +25,7 @@
 #include "auth/finding.h"
 #include "auth/ipaddr.h"
 #include "auth/mtasts.h"
+#include "auth/ports.h"
 
 #define AUDIT_MAX_SELECTORS 64
 #define AUDIT_MAX_IPS       64
@@ -46,6 +47,8 @@ struct audit_options {
     size_t ndnsbl;
     unsigned probe_timeout_ms;                   /* per SMTP step / HTTPS fetch; 0: 20 s */
     const char *profile;                         /* --profile NAME, or NULL */
+    bool ports;                                  /* --ports: each MX's port checklist */
+    struct ports_params port_map;                /* --port-map (map, nmap): labs, tests */
 };
 
 /* What every family of one audit run may share (audit.c creates it):
@@ -166,5 +169,6 @@ enum auth_status check_bimi(struct audit_ctx *ctx, struct finding_list *out);
 enum auth_status check_smtp(struct audit_ctx *ctx, struct finding_list *out);
 enum auth_status check_dnssec(struct audit_ctx *ctx, struct finding_list *out);
 enum auth_status check_dnsbl(struct audit_ctx *ctx, struct finding_list *out);
+enum auth_status check_ports(struct audit_ctx *ctx, struct finding_list *out);
 
 #endif

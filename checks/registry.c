@@ -16,6 +16,7 @@ const struct audit_check audit_checks[] = {
     {"smtp", check_smtp},
     {"dnssec", check_dnssec},
     {"dnsbl", check_dnsbl},
+    {"ports", check_ports},
 };
 
 const size_t audit_ncheck = sizeof audit_checks / sizeof audit_checks[0];

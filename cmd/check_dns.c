@@ -20,7 +20,7 @@
 
 enum { OPT_SELECTOR = OPT_GLOBAL_LAST + 1, OPT_IP, OPT_NO_SMTP, OPT_FAIL_ON, OPT_FILE,
        OPT_JOBS, OPT_EXPECT, OPT_FORMAT, OPT_SMTP_PORT, OPT_HTTPS_PORT, OPT_ALLOW_PRIVATE,
-       OPT_DMARC_DISCOVERY, OPT_CHECKS, OPT_PROFILE, OPT_DNSBL };
+       OPT_DMARC_DISCOVERY, OPT_CHECKS, OPT_PROFILE, OPT_DNSBL, OPT_PORTS, OPT_PORT_MAP };
 
 struct job_state {
     char **domains;
@@ -39,7 +39,8 @@ static void usage(FILE *fp)
         "         [--fail-on warn|fail] [--file LIST|-] [--jobs N] [--expect FILE]\n"
         "         [--format text|json|junit|expect] [--smtp-port N] [--https-port N] [--allow-private]\n"
         "         [--dmarc-discovery treewalk|psl] [--checks FAMILY,...] [--dnsbl ZONE]...\n"
-        "         [--profile gmail-bulk|yahoo-bulk|outlook-bulk|parked]\n\n"
+        "         [--profile gmail-bulk|yahoo-bulk|outlook-bulk|parked]\n"
+        "         [--ports [--port-map PORT=TO,...]]\n\n"
         "Audit everything in DNS that decides whether a domain's mail is delivered:\n"
         "MX, reverse DNS, SPF, DKIM, DMARC and more; every finding has a stable id\n"
         "and, where one can be derived, the record to publish as its fix.\n"
@@ -50,6 +51,8 @@ static void usage(FILE *fp)
         "disappears.\n"
         "--dnsbl ZONE looks the MX and --ip addresses up in that DNS blocklist\n"
         "(repeatable; none by default, so no third-party list is asked unasked).\n"
+        "--ports also runs `mailctl ports` against every MX address (25, 465, 587,\n"
+        "993, 995, 110, 143); --port-map probes the service of PORT at TO (labs, tests).\n"
         "--timeout SEC also bounds each SMTP probe step and the MTA-STS fetch.\n");
 }
 
@@ -278,6 +281,12 @@ static int take_option(struct cli *c, int opt, const char *arg)
         c->opt.dnsbl[c->opt.ndnsbl++] = arg;
         return EXIT_OK;
     }
+    case OPT_PORTS: c->opt.ports = true; return EXIT_OK;
+    case OPT_PORT_MAP:
+        if (ports_parse_map(arg, &c->opt.port_map) < 0)
+            return cmd_error(EXIT_USAGE, "bad --port-map '%.80s': PORT=TO[,PORT=TO]... (at "
+                             "most %d)", arg, PORTS_MAP_MAX);
+        return EXIT_OK;
     case OPT_DMARC_DISCOVERY:
         if (strcmp(arg, "treewalk") && strcmp(arg, "psl"))
             return cmd_error(EXIT_USAGE, "--dmarc-discovery takes treewalk or psl");
@@ -306,6 +315,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
         {"checks", required_argument, NULL, OPT_CHECKS},
         {"dnsbl", required_argument, NULL, OPT_DNSBL},
         {"profile", required_argument, NULL, OPT_PROFILE},
+        {"ports", no_argument, NULL, OPT_PORTS},
+        {"port-map", required_argument, NULL, OPT_PORT_MAP},
         {NULL, 0, NULL, 0},
     };
     int opt, rc;
@@ -341,6 +352,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
         if (dns_name_check(c->domains[i], err, sizeof err) != AUTH_OK)
             return cmd_error(EXIT_USAGE, "bad domain '%.80s': %s", c->domains[i], err);
     }
+    if (c->opt.port_map.nmap && !c->opt.ports)
+        return cmd_usage_error("check-dns", "--port-map needs --ports");
     if (g_opts.json && c->fmt == FORMAT_TEXT)
         c->fmt = FORMAT_JSON;
     return EXIT_OK;

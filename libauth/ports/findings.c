@@ -63,7 +63,7 @@ static enum auth_status inbound_and_submission(const struct ports_report *r,
                  port_state_name(smtp->state));
         st = add(l, smtp, "ports.smtp-closed", SEV_FAIL, s, "open TCP port 25 in the "
                  "firewall and have the MTA listen on it", "RFC 5321 4.5.4", NULL);
-    } else if (smtp) {
+    } else if (smtp && smtp->state == PORT_OPEN) {
         st = add(l, smtp, "ports.smtp-open", SEV_PASS, "port 25 accepts connections", NULL,
                  NULL, NULL);
     }

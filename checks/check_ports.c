@@ -1,0 +1,126 @@
+/*
+ * check_ports.c - the ports family (only with --ports): the port checklist
+ * of libauth/ports (25, 465, 587, 993, 995, 110, 143) run against every
+ * address of every MX host, with the host name for certificate checks.
+ * Addresses are chosen as the smtp family does: documentation addresses
+ * are never touched, private and loopback ones only with --allow-private
+ * (each skipped one is a ports.not-probed finding).  Findings keep the ids
+ * of `mailctl ports`, each detail naming the host and address.  Addresses
+ * are probed one after the other; the ports of one address at once.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "audit.h"
+#include "auth/mx.h"
+#include "auth/ports.h"
+
+#define MAX_PORT_TARGETS 16     /* addresses probed per domain */
+
+/* Copy the findings of one address into out, the detail saying which. */
+static enum auth_status copy_findings(const struct finding_list *in, const char *host,
+                                      const char *addr, struct finding_list *out)
+{
+    enum auth_status st = AUTH_OK;
+    char detail[1200];
+
+    for (size_t i = 0; st == AUTH_OK && i < in->count; i++) {
+        const struct finding *f = &in->items[i];
+        snprintf(detail, sizeof detail, "%s [%s]%s%s", host, addr, f->detail ? ": " : "",
+                 f->detail ? f->detail : "");
+        st = finding_add(out, f->id, f->severity, f->summary, detail, f->fix, f->reference);
+        if (st == AUTH_OK && f->evidence)
+            st = finding_set_evidence(out, f->evidence);
+    }
+    return st;
+}
+
+static enum auth_status probe_address(struct audit_ctx *ctx, const char *host,
+                                      const char *addr, struct finding_list *out)
+{
+    struct ports_params p = ctx->opt->port_map;
+    struct net_addrs a = { .n = 1 };
+    struct ports_report rep = {0};
+    struct finding_list l = {0};
+    char err[300];
+    enum auth_status st;
+
+    snprintf(a.addr[0], sizeof a.addr[0], "%s", addr);
+    p.host = host;
+    p.addrs = &a;
+    p.eng = NULL;
+    p.ca_file = ctx->opt->ca_file;
+    p.timeout_ms = audit_probe_timeout_ms(ctx);
+    st = ports_probe(&p, &rep, err, sizeof err);
+    if (st != AUTH_OK)
+        return st == AUTH_ENOMEM ? st : finding_addf(out, "ports.not-probed", SEV_ERROR,
+                                                     "ports not probed", NULL, NULL,
+                                                     "%s [%s]: %s", host, addr, err);
+    st = ports_findings(&rep, &l);
+    if (st == AUTH_OK)
+        st = copy_findings(&l, host, addr, out);
+    finding_list_clear(&l);
+    ports_report_clear(&rep);
+    return st;
+}
+
+/* Whether host i repeats an earlier host of the report. */
+static bool listed_before(const struct mx_report *mx, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (!strcmp(mx->hosts[j].host, mx->hosts[i].host))
+            return true;
+    return false;
+}
+
+static enum auth_status probe_all(struct audit_ctx *ctx, const struct mx_report *mx,
+                                  struct finding_list *out)
+{
+    enum auth_status st = AUTH_OK;
+    size_t n = 0;
+
+    for (size_t i = 0; st == AUTH_OK && i < mx->nhosts; i++) {
+        const struct mx_host *h = &mx->hosts[i];
+        if (listed_before(mx, i))
+            continue;
+        for (size_t k = 0; st == AUTH_OK && k < h->naddrs; k++) {
+            const struct ptr_report *a = &h->addrs[k];
+            bool priv = auth_ip_is_private(&a->addr), doc = auth_ip_is_documentation(&a->addr);
+            if (doc || (priv && !ctx->opt->allow_private))
+                st = finding_addf(out, "ports.not-probed", SEV_SKIPPED, "MX address not "
+                                  "probed", NULL, NULL, "%s [%s] is a %s address%s", h->host,
+                                  a->address, priv ? "private or loopback" : "documentation",
+                                  priv ? " (--allow-private probes it)" : "");
+            else if (n++ >= MAX_PORT_TARGETS)
+                st = finding_addf(out, "ports.not-probed", SEV_SKIPPED, "MX address not "
+                                  "probed", NULL, NULL, "%s [%s]: more than %d addresses",
+                                  h->host, a->address, MAX_PORT_TARGETS);
+            else
+                st = probe_address(ctx, h->host, a->address, out);
+        }
+    }
+    return st;
+}
+
+enum auth_status check_ports(struct audit_ctx *ctx, struct finding_list *out)
+{
+    struct mx_report *mx = NULL;
+    char err[256];
+    enum auth_status st;
+
+    if (!ctx->opt->ports)
+        return AUTH_OK;          /* probing ports is asked for, never done unasked */
+    st = mx_lookup(ctx->eng, ctx->domain, &mx, err, sizeof err);
+    if (st != AUTH_OK)
+        return st == AUTH_ENOMEM ? st : finding_addf(out, "ports.not-probed", SEV_ERROR,
+                                                     "MX lookup failed", NULL, NULL, "%s", err);
+    if (dns_status_is_temporary(mx->mx_status) || mx->null_mx || !mx->nhosts)
+        st = finding_addf(out, "ports.not-probed",
+                          dns_status_is_temporary(mx->mx_status) ? SEV_ERROR : SEV_SKIPPED,
+                          "no MX to probe", NULL, NULL, "%s", mx->null_mx ? "null MX"
+                          : mx->error ? mx->error : "no MX host");
+    else
+        st = probe_all(ctx, mx, out);
+    mx_report_free(mx);
+    return st;
+}
