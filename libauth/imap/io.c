@@ -229,6 +229,11 @@ enum auth_status imap_command(struct imap_client *c, const char *line, const cha
             st = imap_failed(c, IMAP_FAIL_PROTOCOL, AUTH_ELIMIT,
                              "over %d bytes of responses to one command",
                              IMAP_COMMAND_BYTES_MAX);
+        /* responses that keep coming, each complete, still end at the deadline */
+        if (st == AUTH_OK && tls_now_ms() >= deadline)
+            st = imap_failed(c, IMAP_FAIL_TIMEOUT, AUTH_ETIMEOUT,
+                             "no tagged response in time (%llu bytes of untagged ones)",
+                             (unsigned long long)(c->bytes_in - start));
     }
     return st;
 }

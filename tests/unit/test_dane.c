@@ -138,6 +138,7 @@ static void dane_ta(void **state)
 /* A trust anchor that is in the chain but did not issue the leaf. */
 static void dane_ta_must_certify_leaf(void **state)
 {
+    EVP_PKEY *kept = ca_key;
     X509 *stranger = make_cert("stranger", NULL);
     unsigned char *p = NULL, s[512], md[64];
     int len = i2d_X509(stranger, &p);
@@ -151,6 +152,8 @@ static void dane_ta_must_certify_leaf(void **state)
     assert_false(tls_dane_match_host(&f, 2, 1, 1, md, mdlen, "mx.example"));
     OPENSSL_free(p);
     X509_free(stranger);
+    EVP_PKEY_free(ca_key);          /* the stranger's key */
+    ca_key = kept;
 }
 
 int main(void)
