@@ -331,10 +331,6 @@ static int parse_args(struct cli *c, int argc, char **argv)
             usage(stdout);
             return -1;
         }
-        if (opt == 'v' || opt == 'q') {
-            cmd_global_opt(opt == 'v' ? OPT_VERBOSE : OPT_QUIET, NULL);
-            continue;
-        }
         if ((rc = take_option(c, opt, optarg)) != EXIT_OK)
             return rc;
     }

@@ -52,9 +52,11 @@ int cmd_global_opt(int opt, const char *arg)
     case OPT_JSON: g_opts.json = true; return 1;
     case OPT_NO_COLOR: g_opts.color = 0; return 1;
     case OPT_CA_FILE: g_opts.ca_file = arg; return 1;
+    case 'v':                     /* -v and -q mean the same in every command */
     case OPT_VERBOSE: g_opts.verbose++; return 1;
     case OPT_DNS_RECORD: g_opts.dns_record = arg; return 1;
     case OPT_DNS_REPLAY: g_opts.dns_replay = arg; return 1;
+    case 'q':
     case OPT_QUIET: g_opts.verbose = -1; return 1;
     default: return 0;
     }

@@ -80,8 +80,6 @@ static int parse_args(int argc, char **argv, const char *prog, struct keygen_opt
                 return cmd_error(EXIT_USAGE, "bad --bits '%s': want 1024..4096", optarg);
             o->bits = (unsigned)v;
             break;
-        case 'v': g_opts.verbose++; break;
-        case 'q': g_opts.verbose = -1; break;
         case OPT_HELP: usage(stdout, prog); return -1;
         default:
             fprintf(stderr, "Try '%s --help'.\n", prog);

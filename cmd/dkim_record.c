@@ -113,8 +113,6 @@ int dkim_record_main(int argc, char **argv)
         if (r > 0)
             continue;
         if (opt == 's') selector = optarg;
-        else if (opt == 'v') g_opts.verbose++;
-        else if (opt == 'q') g_opts.verbose = -1;
         else if (opt == OPT_HELP) {
             printf("usage: mailctl dkim record DOMAIN --selector S [--json]\n");
             return EXIT_OK;

@@ -151,8 +151,6 @@ static int parse_args(int argc, char **argv, struct dkim_sign_params *p, const c
             else
                 p->timestamp = (time_t)v;
             break;
-        case 'v': g_opts.verbose++; break;
-        case 'q': g_opts.verbose = -1; break;
         case OPT_HELP:
             printf("usage: mailctl dkim sign --domain D --selector S --key FILE\n"
                    "       [--algorithm rsa-sha256|ed25519-sha256] [--canon H/B]\n"

@@ -124,9 +124,7 @@ int dkim_verify_main(int argc, char **argv)
             return -r;
         if (r > 0)
             continue;
-        if (opt == 'v') g_opts.verbose++;
-        else if (opt == 'q') g_opts.verbose = -1;
-        else if (opt == OPT_HELP) {
+        if (opt == OPT_HELP) {
             printf("usage: mailctl dkim verify [--json] [FILE...]\n");
             return EXIT_OK;
         } else

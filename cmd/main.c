@@ -58,8 +58,6 @@ int main(int argc, char **argv)
         if (r > 0)
             continue;
         switch (opt) {
-        case 'v': g_opts.verbose++; break;
-        case 'q': g_opts.verbose = -1; break;
         case 'h':
         case OPT_HELP: usage(stdout); return EXIT_OK;
         case 'V': printf("mailctl %s\n", MAILCTL_VERSION); return EXIT_OK;

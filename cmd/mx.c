@@ -107,10 +107,6 @@ int cmd_mx(int argc, char **argv)
             usage(stdout);
             return EXIT_OK;
         }
-        if (opt == 'v' || opt == 'q') {
-            cmd_global_opt(opt == 'v' ? OPT_VERBOSE : OPT_QUIET, NULL);
-            continue;
-        }
         return cmd_usage_error("mx", "unknown option");
     }
     if (argc - optind != 1)

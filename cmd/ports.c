@@ -178,9 +178,6 @@ int cmd_ports(int argc, char **argv)
                 return cmd_usage_error("ports", "bad --port-map '%s': PORT=TO[,PORT=TO]...",
                                        optarg);
             break;
-        case 'v': case 'q':
-            cmd_global_opt(opt == 'v' ? OPT_VERBOSE : OPT_QUIET, NULL);
-            break;
         case 'h': case OPT_HELP: usage(stdout); return EXIT_OK;
         default: return cmd_usage_error("ports", "unknown option");
         }

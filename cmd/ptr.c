@@ -76,10 +76,6 @@ int cmd_ptr(int argc, char **argv)
             usage(stdout);
             return EXIT_OK;
         }
-        if (opt == 'v' || opt == 'q') {
-            cmd_global_opt(opt == 'v' ? OPT_VERBOSE : OPT_QUIET, NULL);
-            continue;
-        }
         return cmd_usage_error("ptr", "unknown option");
     }
     if (argc - optind != 1)

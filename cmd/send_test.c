@@ -232,8 +232,6 @@ static int parse_args(int argc, char **argv, struct opts *o)
                                        optarg);
             o->auth_mechs = strcasecmp(optarg, "plain") ? SMTP_AUTH_LOGIN : SMTP_AUTH_PLAIN;
             break;
-        case 'v': g_opts.verbose++; break;
-        case 'q': g_opts.verbose = -1; break;
         case 'h': case OPT_HELP: usage(stdout); return -1;
         default:
             if ((r = st_imap_option(&o->imap, opt, optarg)) < 0)

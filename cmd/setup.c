@@ -81,8 +81,6 @@ static int set_opt(struct opts *o, int opt, const char *arg)
         if (parse_uint(arg, 1024, 4096, &o->bits) < 0)
             return cmd_usage_error("setup", "bad --bits '%s': 1024..4096", arg);
         break;
-    case 'v': g_opts.verbose++; break;
-    case 'q': g_opts.verbose = -1; break;
     default: return cmd_usage_error("setup", "unknown option");
     }
     return EXIT_OK;

@@ -184,8 +184,6 @@ static int spf_check(int argc, char **argv)
         case 'm': req.mail_from = optarg; have_from = true; break;
         case 'H': req.helo = optarg; break;
         case 'r': req.receiver = optarg; break;
-        case 'v': g_opts.verbose++; break;
-        case 'q': g_opts.verbose = -1; break;
         case OPT_HELP: spf_usage(stdout); return EXIT_OK;
         default: return cmd_usage_error("spf", "unknown option for 'spf check'");
         }

@@ -86,8 +86,6 @@ static int parse_domain_args(int argc, char **argv, const char *sub, const char 
             (*nips)++;
             break;
         case 'F': if (no_flatten) *no_flatten = true; break;
-        case 'v': g_opts.verbose++; break;
-        case 'q': g_opts.verbose = -1; break;
         case OPT_HELP: return -1;
         default: return cmd_usage_error("spf", "unknown option for 'spf %s'", sub);
         }
