@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "testenv.h"
+#include "testjson.h"
 
 static struct test_nsd nsd;
 
@@ -60,13 +61,7 @@ static const char *str(json_t *o, const char *k)
 
 static bool has_finding(json_t *doc, const char *id, const char *sev)
 {
-    size_t i;
-    json_t *f;
-
-    json_array_foreach(json_object_get(doc, "problems"), i, f)
-        if (strcmp(str(f, "id"), id) == 0 && strcmp(str(f, "severity"), sev) == 0)
-            return true;
-    return false;
+    return test_has_finding_in(doc, "problems", id, sev, NULL);
 }
 
 /* The fix of the first finding with this id, or NULL. */

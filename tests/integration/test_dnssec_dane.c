@@ -25,6 +25,7 @@
 
 #include "auth/dns.h"
 #include "testenv.h"
+#include "testjson.h"
 #include "testpostfix.h"
 
 static struct test_nsd nsd;
@@ -163,16 +164,8 @@ static json_t *audit(const char *resolver, int want_exit, const char *checks, co
 
 static void expect(json_t *doc, const char *id, const char *sev, const char *needle)
 {
-    size_t i;
-    json_t *f;
-
-    json_array_foreach(json_object_get(doc, "findings"), i, f) {
-        const char *detail = json_string_value(json_object_get(f, "detail"));
-        if (!strcmp(json_string_value(json_object_get(f, "id")), id) &&
-            !strcmp(json_string_value(json_object_get(f, "severity")), sev) &&
-            (!needle || (detail && strstr(detail, needle))))
-            return;
-    }
+    if (test_has_finding(doc, id, sev, needle))
+        return;
     fail_msg("want %s %s %s in %s", id, sev, needle ? needle : "", json_dumps(doc, JSON_INDENT(1)));
 }
 

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "testenv.h"
+#include "testjson.h"
 
 static struct test_nsd nsd;
 
@@ -171,14 +172,7 @@ static json_t *lint(const char *domain, struct test_out *out, const char *ip)
 
 static bool has_finding(json_t *doc, const char *id, const char *severity)
 {
-    json_t *f;
-    size_t i;
-
-    json_array_foreach(json_object_get(doc, "findings"), i, f)
-        if (strcmp(json_string_value(json_object_get(f, "id")), id) == 0 &&
-            strcmp(json_string_value(json_object_get(f, "severity")), severity) == 0)
-            return true;
-    return false;
+    return test_has_finding(doc, id, severity, NULL);
 }
 
 static void lint_findings(void **state)

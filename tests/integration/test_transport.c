@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "testenv.h"
+#include "testjson.h"
 #include "testpostfix.h"
 
 #define Z ".smtp-tests.example"
@@ -189,26 +190,9 @@ static json_t *audit(int smtp_port, int want_exit, ...)
     return doc;
 }
 
-/* Whether a finding id with severity (and detail containing needle, when
- * not NULL) is there. */
-static bool has(json_t *doc, const char *id, const char *sev, const char *needle)
-{
-    size_t i;
-    json_t *f;
-
-    json_array_foreach(json_object_get(doc, "findings"), i, f) {
-        const char *detail = json_string_value(json_object_get(f, "detail"));
-        if (!strcmp(json_string_value(json_object_get(f, "id")), id) &&
-            !strcmp(json_string_value(json_object_get(f, "severity")), sev) &&
-            (!needle || (detail && strstr(detail, needle))))
-            return true;
-    }
-    return false;
-}
-
 static void expect(json_t *doc, const char *id, const char *sev, const char *needle)
 {
-    if (!has(doc, id, sev, needle)) {
+    if (!test_has_finding(doc, id, sev, needle)) {
         char *dump = json_dumps(json_object_get(doc, "findings"), JSON_INDENT(1));
         fail_msg("want %s %s%s%s in\n%s", id, sev, needle ? " with " : "", needle ? needle : "",
                  dump);
@@ -235,7 +219,7 @@ static void smtp_variants(void **state)
 {
     json_t *d = audit(pf_plain.port, 0, "--checks", "smtp", "nostarttls" Z, NULL);
     expect(d, "smtp.starttls-missing", "warn", NULL);
-    assert_false(has(d, "smtp.tls-handshake", "pass", NULL));
+    assert_false(test_has_finding(d, "smtp.tls-handshake", "pass", NULL));
     json_decref(d);
 
     d = audit(pf_expired.port, 1, "--checks", "smtp", "expired" Z, NULL);
@@ -344,8 +328,8 @@ static void smtp_hostile(void **state)
         snprintf(script, sizeof script, "%s/../tests/servers/hostile_smtp.py", test_datadir());
         assert_int_equal(test_server_spawn(argv, &pid, &port), 0);
         d = audit(port, 3, "--checks", "smtp", "hostile" Z, NULL);
-        if (!has(d, "smtp.unreachable", "error", NULL) &&
-            !has(d, "smtp.tls-handshake", "error", NULL))
+        if (!test_has_finding(d, "smtp.unreachable", "error", NULL) &&
+            !test_has_finding(d, "smtp.tls-handshake", "error", NULL))
             fail_msg("%s: no error finding: %s", hows[i], json_dumps(d, 0));
         json_decref(d);
         test_server_kill(pid);
