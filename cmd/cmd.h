@@ -59,6 +59,11 @@ enum {
  * -EXIT_USAGE after printing a one-line error for a bad value. */
 int cmd_global_opt(int opt, const char *arg);
 
+/* Option parsing for a command that takes only the global options: returns
+ * -1 to go on (optind at the first operand), else the exit code to return
+ * (after --help, or a one-line error for an unknown option). */
+int cmd_global_opts_only(int argc, char **argv, const char *command, void (*usage)(FILE *));
+
 /* Print "mailctl: MESSAGE" to stderr (one line).  Returns code. */
 int cmd_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Unknown option / missing argument: one line plus a hint; returns EXIT_USAGE. */

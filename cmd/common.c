@@ -177,3 +177,23 @@ int cmd_dns_engine(struct dns_engine **out)
         return cmd_error(EXIT_RUNTIME, "cannot start the resolver: %s", err);
     return EXIT_OK;
 }
+
+int cmd_global_opts_only(int argc, char **argv, const char *command, void (*usage)(FILE *))
+{
+    static const struct option longopts[] = { CMD_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0} };
+    int opt;
+
+    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+        int r = cmd_global_opt(opt, optarg);
+        if (r < 0)
+            return -r;
+        if (r > 0)
+            continue;
+        if (opt == 'h' || opt == OPT_HELP) {
+            usage(stdout);
+            return EXIT_OK;
+        }
+        return cmd_usage_error(command, "unknown option");
+    }
+    return -1;
+}

@@ -91,24 +91,13 @@ static int mx_exit(const struct mx_report *r)
 
 int cmd_mx(int argc, char **argv)
 {
-    static const struct option longopts[] = { CMD_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0} };
     struct dns_engine *eng = NULL;
     struct mx_report *rep = NULL;
     char err[256];
-    int opt, rc;
+    int rc = cmd_global_opts_only(argc, argv, "mx", usage);
 
-    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
-        int r = cmd_global_opt(opt, optarg);
-        if (r < 0)
-            return -r;
-        if (r > 0)
-            continue;
-        if (opt == 'h' || opt == OPT_HELP) {
-            usage(stdout);
-            return EXIT_OK;
-        }
-        return cmd_usage_error("mx", "unknown option");
-    }
+    if (rc >= 0)
+        return rc;
     if (argc - optind != 1)
         return cmd_usage_error("mx", "mx takes exactly one domain");
     if (dns_name_check(argv[optind], err, sizeof err) != AUTH_OK)

@@ -60,24 +60,13 @@ static int ptr_exit(const struct ptr_report *p)
 
 int cmd_ptr(int argc, char **argv)
 {
-    static const struct option longopts[] = { CMD_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0} };
     struct dns_engine *eng = NULL;
     struct ptr_report *rep = NULL;
     struct auth_ip ip;
-    int opt, rc;
+    int rc = cmd_global_opts_only(argc, argv, "ptr", usage);
 
-    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
-        int r = cmd_global_opt(opt, optarg);
-        if (r < 0)
-            return -r;
-        if (r > 0)
-            continue;
-        if (opt == 'h' || opt == OPT_HELP) {
-            usage(stdout);
-            return EXIT_OK;
-        }
-        return cmd_usage_error("ptr", "unknown option");
-    }
+    if (rc >= 0)
+        return rc;
     if (argc - optind != 1)
         return cmd_usage_error("ptr", "ptr takes exactly one IP address");
     if (auth_ip_parse(argv[optind], &ip) != AUTH_OK)
