@@ -27,6 +27,7 @@
 #include <openssl/evp.h>
 
 #include "auth/dkim.h"
+#include "dkim_int.h"
 
 #define BH_BUF 16384
 
@@ -121,6 +122,70 @@ static void content(struct dkim_bodyhash *bh, const char *p, size_t n)
         bh->wsp_pending = false;
     }
     out(bh, p, n);
+}
+
+/*
+ * The clean-run fast path (cleanscan.c): from p[i], the bytes the
+ * canonicalisation leaves as they are go to the hash straight from the
+ * input, BH_PIECE at a time, so that the branch-free scan of one piece
+ * runs while SHA-256 still works on the one before.  Taken only when
+ * nothing is pending (no empty lines held back, no whitespace waiting for
+ * content).  Returns where the run ends.
+ */
+#define BH_PIECE 256
+
+static size_t clean_run(struct dkim_bodyhash *bh, const unsigned char *p, size_t i, size_t n)
+{
+    bool relaxed = bh->canon == DKIM_CANON_RELAXED;
+    unsigned char prev = bh->in_line ? 'x' : '\n';   /* stands for p[-1] */
+    size_t start = i, len;
+
+    do {
+        len = dkim_clean_prefix(p, i, n, prev, relaxed, BH_PIECE) - i;
+        if (len >= 64)
+            out_direct(bh, (const char *)p + i, len);
+        else
+            out(bh, (const char *)p + i, len);
+        i += len;
+    } while (len);
+    if (i > start)
+        bh->in_line = p[i - 1] != '\n';
+    return i;
+}
+
+/* When to try the fast path again: at once after a run, further and
+ * further away while tries find dirt at once (text with whitespace runs
+ * every few bytes), so that failed scans cost little. */
+struct retry {
+    size_t at;
+    unsigned misses;
+};
+
+/* Where the state machine's spans stop so that the fast path can take
+ * over again: not before the next try, and not before a piece's length. */
+static size_t span_limit(const struct retry *r, size_t i, size_t n)
+{
+    size_t lim = r->at > i + BH_PIECE ? r->at : i + BH_PIECE;
+
+    return lim < n ? lim : n;
+}
+
+static size_t try_clean_run(struct dkim_bodyhash *bh, struct retry *r, const unsigned char *p,
+                            size_t i, size_t n)
+{
+    size_t j;
+
+    if (i < r->at || bh->blank_lines || bh->wsp_pending)
+        return i;
+    j = clean_run(bh, p, i, n);
+    if (j - i >= 64) {
+        r->misses = 0;
+        r->at = j;
+    } else {
+        r->misses += r->misses < 6;
+        r->at = j + ((size_t)64 << r->misses);
+    }
+    return j;
 }
 
 /*
@@ -320,9 +385,9 @@ static size_t relaxed_fast(struct dkim_bodyhash *bh, const unsigned char *p, siz
  * it is, hashed in place when long enough; text with whitespace runs every
  * few bytes goes through the window-at-a-time fast path. */
 static size_t relaxed_content(struct dkim_bodyhash *bh, const unsigned char *p, size_t i,
-                              size_t n)
+                              size_t n, size_t lim)
 {
-    size_t j = unchanged_span(p, i, n);
+    size_t j = unchanged_span(p, i, lim);
 
     if (j - i >= 64) {
         out(bh, (const char *)p + i, j - i);
@@ -338,8 +403,12 @@ static size_t relaxed_content(struct dkim_bodyhash *bh, const unsigned char *p, 
 static void relaxed_update(struct dkim_bodyhash *bh, const unsigned char *p, size_t n)
 {
     size_t i = 0;
+    struct retry r = { 0, 0 };
 
     while (i < n) {
+        i = try_clean_run(bh, &r, p, i, n);
+        if (i == n)
+            break;
         switch (SPECIAL[p[i]]) {
         case 0:                        /* content: copy unchanged spans */
             if (!bh->in_line)
@@ -348,7 +417,7 @@ static void relaxed_update(struct dkim_bodyhash *bh, const unsigned char *p, siz
                 out(bh, " ", 1);
                 bh->wsp_pending = false;
             }
-            i = relaxed_content(bh, p, i, n);
+            i = relaxed_content(bh, p, i, n, span_limit(&r, i, n));
             bh->in_line = p[i - 1] != '\n';
             break;
         case 1:                        /* a whitespace run: one SP, maybe */
@@ -380,10 +449,18 @@ static void relaxed_update(struct dkim_bodyhash *bh, const unsigned char *p, siz
 static void simple_update(struct dkim_bodyhash *bh, const unsigned char *p, size_t n)
 {
     size_t i = 0;
+    struct retry r = { 0, 0 };
 
     while (i < n) {
-        const unsigned char *nl = memchr(p + i, '\n', n - i);
-        size_t end = nl ? (size_t)(nl - p) : n, seg = end - i;
+        const unsigned char *nl;
+        size_t end, seg;
+
+        i = try_clean_run(bh, &r, p, i, n);
+        if (i == n)
+            break;
+        nl = memchr(p + i, '\n', n - i);
+        end = nl ? (size_t)(nl - p) : n;
+        seg = end - i;
 
         if (seg && p[end - 1] == '\r') {
             seg--;

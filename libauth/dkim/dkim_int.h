@@ -23,6 +23,12 @@ bool dkim_word_eq(const char *s, size_t len, const char *word);
  * ignored; case-insensitive). */
 bool dkim_list_has(const char *s, size_t len, const char *word);
 
+/* End of the run of p[i..n) that body canonicalisation leaves unchanged
+ * when nothing is pending (cleanscan.c); prev stands for p[-1] when i is 0.
+ * Looks at about max bytes at most; never ends between a CR and its LF. */
+size_t dkim_clean_prefix(const unsigned char *p, size_t i, size_t n, unsigned char prev,
+                         bool relaxed, size_t max);
+
 /* Growable string with a maximum (bounded appends). */
 struct dkim_buf {
     char *p;

@@ -315,6 +315,75 @@ static void test_body_canon_reference(void **state)
     }
 }
 
+/* A body of up to cap bytes (plus up to 310) of words, single spaces and
+ * CRLF line ends, which the clean-run fast path passes through unchanged,
+ * with now and then something the canonicalisation changes, at any offset
+ * from block and chunk edges; half of them end on empty lines. */
+static size_t mostly_clean_body(uint32_t *seed, char *body, size_t cap)
+{
+    static const char *const dirt[] = { "  ", " \r\n", "\t", "\n", "\r", "\r\n\r\n",
+                                        "\r\n ", " \t ", "\x01", "\r\n\n", " " };
+    size_t len = 0, want;
+
+    *seed = *seed * 1103515245u + 12345u;
+    want = (*seed >> 8) % cap;
+    while (len + 8 < want) {
+        *seed = *seed * 1103515245u + 12345u;
+        if ((*seed >> 16) % 97 == 0) {
+            const char *d = dirt[(*seed >> 4) % (sizeof dirt / sizeof *dirt)];
+            size_t dl = strlen(d);
+            memcpy(body + len, d, dl);
+            len += dl;
+        } else {
+            unsigned r = (*seed >> 16) % 13;
+            bool line_end = r == 1 && len && body[len - 1] != '\n';
+
+            if (line_end) {
+                body[len++] = '\r';
+                body[len++] = '\n';
+            } else {
+                body[len++] = r == 0 ? ' ' : (char)('a' + r);
+            }
+        }
+    }
+    if (*seed & 0x100) {                   /* end on a run of empty lines */
+        size_t k = (*seed >> 12) % 150;
+        for (; k; k--, len += 2)
+            memcpy(body + len, "\r\n", 2);
+    }
+    return len;
+}
+
+/* The fast path against the reference: mostly clean bodies up to 12 KB,
+ * fed in chunks of 1 byte to 5 KB, both canonicalisations. */
+static void test_body_canon_clean_runs(void **state)
+{
+    static char body[13000], canon[2 * 13000 + 2];   /* 12 KB + dirt + 300 */
+    uint32_t seed = 777;
+
+    (void)state;
+    for (int round = 0; round < 3000; round++) {
+        enum dkim_canon c = round & 1 ? DKIM_CANON_RELAXED : DKIM_CANON_SIMPLE;
+        size_t len = mostly_clean_body(&seed, body, 12288), chunk, n, mdlen;
+        unsigned char want[32], got[64];
+        unsigned int wl;
+        struct dkim_bodyhash *bh;
+
+        seed = seed * 1103515245u + 12345u;
+        chunk = round % 7 == 0 ? (seed >> 8) % 64 + 1 : (seed >> 8) % 5000 + 1;
+        n = reference_body(c, body, len, canon);
+        EVP_Digest(canon, n, want, &wl, EVP_sha256(), NULL);
+        assert_int_equal(dkim_bodyhash_new(c, DKIM_RSA_SHA256, (uint64_t)-1, &bh), AUTH_OK);
+        for (size_t i = 0; i < len; i += chunk)
+            dkim_bodyhash_update(bh, body + i, len - i < chunk ? len - i : chunk);
+        assert_int_equal(dkim_bodyhash_final(bh, got, &mdlen, NULL), AUTH_OK);
+        dkim_bodyhash_free(bh);
+        if (memcmp(want, got, 32) != 0)
+            fail_msg("round %d (%s, %zu bytes, chunk %zu): body hash differs from the reference",
+                     round, dkim_canon_name(c), len, chunk);
+    }
+}
+
 static void test_body_limit(void **state)
 {
     struct dkim_bodyhash *bh;
@@ -357,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_canon_rfc_example),
         cmocka_unit_test(test_body_canon),
         cmocka_unit_test(test_body_canon_reference),
+        cmocka_unit_test(test_body_canon_clean_runs),
         cmocka_unit_test(test_body_limit),
         cmocka_unit_test(test_b64),
     };
