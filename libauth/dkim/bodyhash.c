@@ -35,6 +35,9 @@ struct dkim_bodyhash {
     EVP_MD_CTX *md;
     enum dkim_canon canon;
     uint64_t limit, hashed, total;
+    uint64_t seen, pipe_after;     /* input octets so far; when to look at the pipe */
+    uint64_t passed;               /* input octets the clean-run fast path took */
+    struct hashpipe *pipe;         /* the hashing thread, once started */
     uint64_t blank_lines;      /* empty lines held back */
     bool in_line;              /* current line has emitted content */
     bool wsp_pending;          /* relaxed: whitespace seen, not yet emitted */
@@ -48,6 +51,16 @@ static const unsigned char SPECIAL[256] = { ['\t'] = 1, [' '] = 1, ['\r'] = 2, [
 
 #define BH_DIRECT 2048         /* spans this long are hashed in place */
 
+/* The one place canonical bytes reach the digest: on this thread, or
+ * handed to the hashing thread once it runs. */
+static void digest(struct dkim_bodyhash *bh, const void *p, size_t n)
+{
+    if (bh->pipe)
+        hashpipe_write(bh->pipe, p, n);
+    else
+        EVP_DigestUpdate(bh->md, p, n);
+}
+
 /* Hash the buffered canonical output, up to the l= limit; everything
  * counts in total. */
 static void flush(struct dkim_bodyhash *bh)
@@ -56,7 +69,7 @@ static void flush(struct dkim_bodyhash *bh)
     size_t take = (uint64_t)bh->buflen < room ? bh->buflen : (size_t)room;
 
     if (take)
-        EVP_DigestUpdate(bh->md, bh->buf, take);
+        digest(bh, bh->buf, take);
     bh->hashed += take;
     bh->total += bh->buflen;
     bh->buflen = 0;
@@ -72,7 +85,7 @@ static void out_direct(struct dkim_bodyhash *bh, const char *p, size_t n)
     room = bh->limit - bh->hashed;
     take = (uint64_t)n < room ? n : (size_t)room;
     if (take)
-        EVP_DigestUpdate(bh->md, p, take);
+        digest(bh, p, take);
     bh->hashed += take;
     bh->total += n;
 }
@@ -148,6 +161,7 @@ static size_t clean_run(struct dkim_bodyhash *bh, const unsigned char *p, size_t
             out(bh, (const char *)p + i, len);
         i += len;
     } while (len);
+    bh->passed += i - start;
     if (i > start)
         bh->in_line = p[i - 1] != '\n';
     return i;
@@ -491,8 +505,24 @@ enum auth_status dkim_bodyhash_new(enum dkim_canon c, enum dkim_alg a, uint64_t 
     }
     bh->canon = c;
     bh->limit = limit;
+    bh->pipe_after = DKIM_BODYHASH_PIPELINE_AFTER;
     *outp = bh;
     return AUTH_OK;
+}
+
+/*
+ * Past pipe_after octets, decide once whether hashing moves to a second
+ * thread.  When the fast path took nearly all of the body so far, this
+ * thread already hashes at close to SHA-256 speed (the scan runs beside
+ * the hash) and handing bytes over would only add copies and wake-ups;
+ * when the state machine did much of the work (whitespace runs, LF-only
+ * lines), overlapping it with the hash on another core pays.
+ */
+static void maybe_start_pipe(struct dkim_bodyhash *bh)
+{
+    if (bh->passed < bh->seen - bh->seen / 16)
+        bh->pipe = hashpipe_start(bh->md);
+    bh->pipe_after = 0;                /* decided (or not possible): once */
 }
 
 enum auth_status dkim_bodyhash_update(struct dkim_bodyhash *bh, const void *data, size_t len)
@@ -502,6 +532,9 @@ enum auth_status dkim_bodyhash_update(struct dkim_bodyhash *bh, const void *data
 
     if (!len)
         return AUTH_OK;
+    bh->seen += len;
+    if (bh->pipe_after && bh->seen > bh->pipe_after)
+        maybe_start_pipe(bh);
     if (bh->cr_pending) {
         bh->cr_pending = false;
         if (p[0] == '\n') {
@@ -534,6 +567,12 @@ enum auth_status dkim_bodyhash_final(struct dkim_bodyhash *bh, unsigned char *md
         out(bh, "\r\n", 2);            /* an empty body is one CRLF */
         flush(bh);
     }
+    if (bh->pipe) {
+        bool ok = hashpipe_finish(bh->pipe);
+        bh->pipe = NULL;
+        if (!ok)
+            return AUTH_ECRYPTO;
+    }
     if (!EVP_DigestFinal_ex(bh->md, md, &n))
         return AUTH_ECRYPTO;
     *mdlen = n;
@@ -546,6 +585,13 @@ void dkim_bodyhash_free(struct dkim_bodyhash *bh)
 {
     if (!bh)
         return;
+    if (bh->pipe)
+        hashpipe_finish(bh->pipe);
     EVP_MD_CTX_free(bh->md);
     free(bh);
+}
+
+void dkim_bodyhash_set_pipeline(struct dkim_bodyhash *bh, uint64_t after)
+{
+    bh->pipe_after = after;
 }

@@ -29,6 +29,16 @@ bool dkim_list_has(const char *s, size_t len, const char *word);
 size_t dkim_clean_prefix(const unsigned char *p, size_t i, size_t n, unsigned char prev,
                          bool relaxed, size_t max);
 
+/* A hashing thread fed in order by one producer (hashpipe.c).  start:
+ * NULL when no thread could be made (hash inline then); md is the
+ * thread's until finish, which waits for all written bytes to be hashed,
+ * stops the thread and returns false if a digest update failed. */
+struct evp_md_ctx_st;
+struct hashpipe;
+struct hashpipe *hashpipe_start(struct evp_md_ctx_st *md);
+void hashpipe_write(struct hashpipe *hp, const void *data, size_t n);
+bool hashpipe_finish(struct hashpipe *hp);
+
 /* Growable string with a maximum (bounded appends). */
 struct dkim_buf {
     char *p;
