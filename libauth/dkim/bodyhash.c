@@ -36,12 +36,13 @@ struct dkim_bodyhash {
     enum dkim_canon canon;
     uint64_t limit, hashed, total;
     uint64_t seen, pipe_after;     /* input octets so far; when to look at the pipe */
-    uint64_t passed;               /* input octets the clean-run fast path took */
+    uint64_t passed;               /* input octets the fast path hashed in place */
     struct hashpipe *pipe;         /* the hashing thread, once started */
     uint64_t blank_lines;      /* empty lines held back */
     bool in_line;              /* current line has emitted content */
     bool wsp_pending;          /* relaxed: whitespace seen, not yet emitted */
     bool cr_pending;           /* chunk ended with CR */
+    bool lf_lines;             /* lines seem to end in a bare LF (fast path) */
     size_t buflen;
     unsigned char buf[BH_BUF];
 };
@@ -141,30 +142,66 @@ static void content(struct dkim_bodyhash *bh, const char *p, size_t n)
  * The clean-run fast path (cleanscan.c): from p[i], the bytes the
  * canonicalisation leaves as they are go to the hash straight from the
  * input, BH_PIECE at a time, so that the branch-free scan of one piece
- * runs while SHA-256 still works on the one before.  Taken only when
- * nothing is pending (no empty lines held back, no whitespace waiting for
- * content).  Returns where the run ends.
+ * runs while SHA-256 still works on the one before.  Bodies whose lines
+ * end in a bare LF are copied with a CR put before each LF and hashed a
+ * piece at a time the same way.  Taken only when nothing is pending (no
+ * empty lines held back, no whitespace waiting for content).  Returns
+ * where the run ends.
  */
 #define BH_PIECE 256
 
+/* A run without CR whose LFs each end a line: CRLF for LF. */
+static void out_lf_lines(struct dkim_bodyhash *bh, const unsigned char *q, size_t len)
+{
+    while (len) {
+        const unsigned char *nl = memchr(q, '\n', len);
+        size_t seg = nl ? (size_t)(nl - q) : len;
+
+        out(bh, (const char *)q, seg);
+        if (!nl)
+            break;
+        out(bh, "\r\n", 2);
+        q += seg + 1;
+        len -= seg + 1;
+    }
+    flush(bh);
+}
+
 static size_t clean_run(struct dkim_bodyhash *bh, const unsigned char *p, size_t i, size_t n)
 {
-    bool relaxed = bh->canon == DKIM_CANON_RELAXED;
+    unsigned flags = (bh->canon == DKIM_CANON_RELAXED ? DKIM_CLEAN_RELAXED : 0) |
+                     (bh->lf_lines ? DKIM_CLEAN_LF : 0);
     unsigned char prev = bh->in_line ? 'x' : '\n';   /* stands for p[-1] */
     size_t start = i, len;
 
     do {
-        len = dkim_clean_prefix(p, i, n, prev, relaxed, BH_PIECE) - i;
-        if (len >= 64)
+        len = dkim_clean_prefix(p, i, n, prev, flags, BH_PIECE) - i;
+        if (bh->lf_lines)
+            out_lf_lines(bh, p + i, len);
+        else if (len >= 64)
             out_direct(bh, (const char *)p + i, len);
         else
             out(bh, (const char *)p + i, len);
         i += len;
     } while (len);
-    bh->passed += i - start;
+    if (!bh->lf_lines)                 /* copied runs count as work */
+        bh->passed += i - start;
     if (i > start)
         bh->in_line = p[i - 1] != '\n';
     return i;
+}
+
+/* The run stopped at p[j]: a bare LF there says lines end in LF alone, a
+ * CR that they end in CRLF.  Returns whether the guess changed. */
+static bool guess_line_ends(struct dkim_bodyhash *bh, const unsigned char *p, size_t j)
+{
+    bool lf = bh->lf_lines;
+
+    if (j && p[j] == '\n' && p[j - 1] != '\r')
+        bh->lf_lines = true;
+    else if (p[j] == '\r')
+        bh->lf_lines = false;
+    return lf != bh->lf_lines;
 }
 
 /* When to try the fast path again: at once after a run, further and
@@ -192,7 +229,7 @@ static size_t try_clean_run(struct dkim_bodyhash *bh, struct retry *r, const uns
     if (i < r->at || bh->blank_lines || bh->wsp_pending)
         return i;
     j = clean_run(bh, p, i, n);
-    if (j - i >= 64) {
+    if (j - i >= 64 || (j < n && guess_line_ends(bh, p, j))) {
         r->misses = 0;
         r->at = j;
     } else {

@@ -16,6 +16,9 @@
  * a bare LF (becomes CRLF), a CR at the start of a line (an empty line, may
  * be trailing), and under relaxed also a tab, a space next to other
  * whitespace, and a space before CR or LF (trailing, or before a bare CR).
+ * Bodies read from Unix files end their lines in LF alone; for them the
+ * DKIM_CLEAN_LF flavour takes a bare LF as clean (the caller adds the CR)
+ * and any CR as dirty.
  */
 #include <string.h>
 
@@ -66,16 +69,22 @@ static inline uint64_t is(unsigned char c, char a, char b)
 
 /* The dirty bytes of the block at p, given the bytes either side. */
 static inline uint64_t dirty(const unsigned char *p, unsigned char prev, unsigned char next,
-                             bool relaxed)
+                             unsigned flags)
 {
     struct block_masks m;
-    uint64_t cr_before, lf_before, d;
+    uint64_t lf_before, d;
 
     classify(p, &m);
-    cr_before = m.cr << 1 | is(prev, '\r', '\r');
     lf_before = m.lf << 1 | is(prev, '\n', '\n');
-    d = (m.lf & ~cr_before) | (m.cr & lf_before);
-    if (relaxed) {
+    if (flags & DKIM_CLEAN_LF) {
+        /* any CR; an LF or CR right after an LF (an empty line) */
+        d = m.cr | ((m.lf | m.cr) & lf_before);
+    } else {
+        /* an LF not after CR; a CR right after an LF (an empty line) */
+        uint64_t cr_before = m.cr << 1 | is(prev, '\r', '\r');
+        d = (m.lf & ~cr_before) | (m.cr & lf_before);
+    }
+    if (flags & DKIM_CLEAN_RELAXED) {
         uint64_t w = m.sp | m.ht, eol = m.cr | m.lf;
         uint64_t w_near = w << 1 | is(prev, ' ', '\t') | w >> 1 | is(next, ' ', '\t') << 63;
         uint64_t eol_after = eol >> 1 | is(next, '\r', '\n') << 63;
@@ -90,14 +99,14 @@ static inline uint64_t dirty(const unsigned char *p, unsigned char prev, unsigne
 #define HAVE_AVX2_PATH 1
 
 /*
- * Whether the block at p (p[-1] and p[64] readable) may be passed through
- * as it is: a quick and conservative answer (a bare CR or a control byte
- * after a space also make it "no"; dirty() then decides), in about forty
- * AVX2 instructions.  Each byte is compared with the one before (x) and
- * the one after (z) from overlapping loads.
+ * Whether the block at p (p[-1] and p[64] readable) may be passed through:
+ * a quick and conservative answer (a bare CR or a control byte next to a
+ * space also make it "no"; dirty() then decides), in about forty AVX2
+ * instructions.  Each byte is compared with the one before (x) and the one
+ * after (z) from overlapping loads.
  */
 __attribute__((target("avx2"), always_inline)) static inline bool
-quick_clean_avx2(const unsigned char *p, bool relaxed)
+quick_clean_avx2(const unsigned char *p, unsigned flags)
 {
     const __m256i cr = _mm256_set1_epi8('\r'), lf = _mm256_set1_epi8('\n');
     const __m256i sp = _mm256_set1_epi8(' '), ht = _mm256_set1_epi8('\t');
@@ -107,12 +116,17 @@ quick_clean_avx2(const unsigned char *p, bool relaxed)
         __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(p + k - 1));
         __m256i y = _mm256_loadu_si256((const __m256i *)(const void *)(p + k));
         __m256i x_lf = _mm256_cmpeq_epi8(x, lf), y_cr = _mm256_cmpeq_epi8(y, cr);
+        __m256i y_lf = _mm256_cmpeq_epi8(y, lf);
 
-        /* LF not after CR (and CR not before LF); CR after LF */
-        bad = _mm256_or_si256(bad, _mm256_xor_si256(_mm256_cmpeq_epi8(y, lf),
-                                                    _mm256_cmpeq_epi8(x, cr)));
-        bad = _mm256_or_si256(bad, _mm256_and_si256(y_cr, x_lf));
-        if (relaxed) {
+        if (flags & DKIM_CLEAN_LF) {
+            /* any CR; an LF right after an LF */
+            bad = _mm256_or_si256(bad, _mm256_or_si256(y_cr, _mm256_and_si256(y_lf, x_lf)));
+        } else {
+            /* LF not after CR (and CR not before LF); CR after LF */
+            bad = _mm256_or_si256(bad, _mm256_xor_si256(y_lf, _mm256_cmpeq_epi8(x, cr)));
+            bad = _mm256_or_si256(bad, _mm256_and_si256(y_cr, x_lf));
+        }
+        if (flags & DKIM_CLEAN_RELAXED) {
             __m256i z = _mm256_loadu_si256((const __m256i *)(const void *)(p + k + 1));
             __m256i z_low = _mm256_cmpeq_epi8(_mm256_min_epu8(z, sp), z);
             __m256i y_low = _mm256_cmpeq_epi8(_mm256_min_epu8(y, sp), y);
@@ -126,23 +140,34 @@ quick_clean_avx2(const unsigned char *p, bool relaxed)
     return _mm256_testz_si256(bad, bad);
 }
 
-/* From block p[i] (i > 0) on, past the blocks quick_clean_avx2 passes,
- * up to stop and while the byte after a block is in reach. */
-__attribute__((target("avx2"))) static size_t quick_run_relaxed(const unsigned char *p,
-                                                                size_t i, size_t stop,
-                                                                size_t n)
-{
-    while (i + BLOCK < n && i < stop && quick_clean_avx2(p + i, true))
-        i += BLOCK;
-    return i;
-}
+/* From block p[i] (i > 0) on, past the blocks quick_clean_avx2 passes, up
+ * to stop and while the byte after a block is in reach; one loop per
+ * flavour so that the flags are constants inside it. */
+#define QUICK_RUN(name, flags)                                                              \
+    __attribute__((target("avx2"))) static size_t name(const unsigned char *p, size_t i,    \
+                                                       size_t stop, size_t n)               \
+    {                                                                                       \
+        while (i + BLOCK < n && i < stop && quick_clean_avx2(p + i, flags))                 \
+            i += BLOCK;                                                                     \
+        return i;                                                                           \
+    }
+QUICK_RUN(quick_run_simple, 0)
+QUICK_RUN(quick_run_relaxed, DKIM_CLEAN_RELAXED)
+QUICK_RUN(quick_run_simple_lf, DKIM_CLEAN_LF)
+QUICK_RUN(quick_run_relaxed_lf, DKIM_CLEAN_RELAXED | DKIM_CLEAN_LF)
 
-__attribute__((target("avx2"))) static size_t quick_run_simple(const unsigned char *p,
-                                                               size_t i, size_t stop, size_t n)
+static size_t quick_run(const unsigned char *p, size_t i, size_t stop, size_t n, unsigned flags)
 {
-    while (i + BLOCK < n && i < stop && quick_clean_avx2(p + i, false))
-        i += BLOCK;
-    return i;
+    switch (flags) {
+    case 0:
+        return quick_run_simple(p, i, stop, n);
+    case DKIM_CLEAN_RELAXED:
+        return quick_run_relaxed(p, i, stop, n);
+    case DKIM_CLEAN_LF:
+        return quick_run_simple_lf(p, i, stop, n);
+    default:
+        return quick_run_relaxed_lf(p, i, stop, n);
+    }
 }
 
 static bool have_avx2(void)
@@ -152,7 +177,7 @@ static bool have_avx2(void)
 #endif
 
 size_t dkim_clean_prefix(const unsigned char *p, size_t i, size_t n, unsigned char prev,
-                         bool relaxed, size_t max)
+                         unsigned flags, size_t max)
 {
     size_t start = i, stop = n - i > max ? i + max : n;
 #ifdef HAVE_AVX2_PATH
@@ -164,12 +189,12 @@ size_t dkim_clean_prefix(const unsigned char *p, size_t i, size_t n, unsigned ch
         uint64_t d;
 #ifdef HAVE_AVX2_PATH
         if (quick && i > 0) {
-            i = relaxed ? quick_run_relaxed(p, i, stop, n) : quick_run_simple(p, i, stop, n);
+            i = quick_run(p, i, stop, n, flags);
             if (i + BLOCK >= n || i >= stop)
                 break;
         }
 #endif
-        d = dirty(p + i, i ? p[i - 1] : prev, p[i + BLOCK], relaxed);
+        d = dirty(p + i, i ? p[i - 1] : prev, p[i + BLOCK], flags);
         if (d) {
             i += (size_t)__builtin_ctzll(d);
             break;

@@ -25,9 +25,12 @@ bool dkim_list_has(const char *s, size_t len, const char *word);
 
 /* End of the run of p[i..n) that body canonicalisation leaves unchanged
  * when nothing is pending (cleanscan.c); prev stands for p[-1] when i is 0.
- * Looks at about max bytes at most; never ends between a CR and its LF. */
+ * DKIM_CLEAN_LF: lines end in a bare LF, which the caller turns into CRLF,
+ * instead of CRLF.  Looks at about max bytes at most; never ends between a
+ * CR and its LF. */
+enum { DKIM_CLEAN_RELAXED = 1, DKIM_CLEAN_LF = 2 };
 size_t dkim_clean_prefix(const unsigned char *p, size_t i, size_t n, unsigned char prev,
-                         bool relaxed, size_t max);
+                         unsigned flags, size_t max);
 
 /* A hashing thread fed in order by one producer (hashpipe.c).  start:
  * NULL when no thread could be made (hash inline then); md is the
