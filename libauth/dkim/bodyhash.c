@@ -42,7 +42,8 @@ struct dkim_bodyhash {
     bool in_line;              /* current line has emitted content */
     bool wsp_pending;          /* relaxed: whitespace seen, not yet emitted */
     bool cr_pending;           /* chunk ended with CR */
-    bool lf_lines;             /* lines seem to end in a bare LF (fast path) */
+    bool edit_runs;            /* fast path: copy runs with edits (cleanscan.c) */
+    unsigned unedited;         /* pieces in a row that needed no edit */
     size_t buflen;
     unsigned char buf[BH_BUF];
 };
@@ -91,6 +92,28 @@ static void out_direct(struct dkim_bodyhash *bh, const char *p, size_t n)
     bh->total += n;
 }
 
+/* memcpy of a short length known only at run time: compilers inline it
+ * as `rep movs`, whose start-up costs more than copying a line of text;
+ * fixed-size moves that overlap at the end cost a few cycles.  Neither
+ * reads nor writes outside the n bytes. */
+static inline void copy_short(unsigned char *o, const char *src, size_t n)
+{
+    if (n >= 32) {
+        for (size_t k = 0; k + 32 < n; k += 32)
+            memcpy(o + k, src + k, 32);
+        memcpy(o + n - 32, src + n - 32, 32);
+    } else if (n >= 16) {
+        memcpy(o, src, 16);
+        memcpy(o + n - 16, src + n - 16, 16);
+    } else if (n >= 8) {
+        memcpy(o, src, 8);
+        memcpy(o + n - 8, src + n - 8, 8);
+    } else {
+        for (size_t k = 0; k < n; k++)
+            o[k] = (unsigned char)src[k];
+    }
+}
+
 /* Canonical output. */
 static inline void out(struct dkim_bodyhash *bh, const char *p, size_t n)
 {
@@ -100,7 +123,7 @@ static inline void out(struct dkim_bodyhash *bh, const char *p, size_t n)
     }
     if (sizeof bh->buf - bh->buflen < n)
         flush(bh);
-    memcpy(bh->buf + bh->buflen, p, n);
+    copy_short(bh->buf + bh->buflen, p, n);
     bh->buflen += n;
 }
 
@@ -143,65 +166,90 @@ static void content(struct dkim_bodyhash *bh, const char *p, size_t n)
  * canonicalisation leaves as they are go to the hash straight from the
  * input, BH_PIECE at a time, so that the branch-free scan of one piece
  * runs while SHA-256 still works on the one before.  Bodies whose lines
- * end in a bare LF are copied with a CR put before each LF and hashed a
- * piece at a time the same way.  Taken only when nothing is pending (no
+ * end in a bare LF or (relaxed) in a space are copied with those edits
+ * and hashed a piece at a time the same way.  Taken only when nothing is pending (no
  * empty lines held back, no whitespace waiting for content).  Returns
  * where the run ends.
  */
 #define BH_PIECE 256
 
-/* A run without CR whose LFs each end a line: CRLF for LF. */
-static void out_lf_lines(struct dkim_bodyhash *bh, const unsigned char *q, size_t len)
+/* A run of the DKIM_CLEAN_EDITS flavour, copied a line at a time: each
+ * line end becomes CRLF and, relaxed, a space before it goes.  Returns
+ * whether anything changed. */
+static bool out_edited(struct dkim_bodyhash *bh, const unsigned char *q, size_t len)
 {
+    bool edited = false;
+
     while (len) {
         const unsigned char *nl = memchr(q, '\n', len);
-        size_t seg = nl ? (size_t)(nl - q) : len;
+        size_t seg = nl ? (size_t)(nl - q) : len, keep = seg;
 
-        out(bh, (const char *)q, seg);
+        if (nl) {
+            if (keep && q[keep - 1] == '\r')
+                keep--;
+            else
+                edited = true;                 /* a bare LF */
+            if (bh->canon == DKIM_CANON_RELAXED && keep && q[keep - 1] == ' ') {
+                keep--;
+                edited = true;                 /* a trailing space */
+            }
+        }
+        out(bh, (const char *)q, keep);
         if (!nl)
             break;
         out(bh, "\r\n", 2);
         q += seg + 1;
         len -= seg + 1;
     }
-    flush(bh);
+    flush(bh);                                 /* hashed beside the next scan */
+    return edited;
 }
 
 static size_t clean_run(struct dkim_bodyhash *bh, const unsigned char *p, size_t i, size_t n)
 {
-    unsigned flags = (bh->canon == DKIM_CANON_RELAXED ? DKIM_CLEAN_RELAXED : 0) |
-                     (bh->lf_lines ? DKIM_CLEAN_LF : 0);
     unsigned char prev = bh->in_line ? 'x' : '\n';   /* stands for p[-1] */
     size_t start = i, len;
 
     do {
+        unsigned flags = (bh->canon == DKIM_CANON_RELAXED ? DKIM_CLEAN_RELAXED : 0) |
+                         (bh->edit_runs ? DKIM_CLEAN_EDITS : 0);
+
         len = dkim_clean_prefix(p, i, n, prev, flags, BH_PIECE) - i;
-        if (bh->lf_lines)
-            out_lf_lines(bh, p + i, len);
-        else if (len >= 64)
-            out_direct(bh, (const char *)p + i, len);
-        else
-            out(bh, (const char *)p + i, len);
+        if (bh->edit_runs) {
+            /* a kilobyte with nothing to edit: back to hashing in place */
+            if (out_edited(bh, p + i, len) || len < BH_PIECE - 64)
+                bh->unedited = 0;
+            else if (++bh->unedited == 4)
+                bh->edit_runs = false;
+        } else {
+            bh->passed += len;                 /* copied runs count as work */
+            if (len >= 64)
+                out_direct(bh, (const char *)p + i, len);
+            else
+                out(bh, (const char *)p + i, len);
+        }
         i += len;
     } while (len);
-    if (!bh->lf_lines)                 /* copied runs count as work */
-        bh->passed += i - start;
     if (i > start)
         bh->in_line = p[i - 1] != '\n';
     return i;
 }
 
-/* The run stopped at p[j]: a bare LF there says lines end in LF alone, a
- * CR that they end in CRLF.  Returns whether the guess changed. */
-static bool guess_line_ends(struct dkim_bodyhash *bh, const unsigned char *p, size_t j)
+/* A run hashed in place stopped at p[j]: when what stopped it is what
+ * edited runs take (a bare LF, a space before a line end), take those
+ * from here on.  Returns whether the flavour changed. */
+static bool guess_edits(struct dkim_bodyhash *bh, const unsigned char *p, size_t j, size_t n)
 {
-    bool lf = bh->lf_lines;
+    bool bare_lf, trailing_sp;
 
-    if (j && p[j] == '\n' && p[j - 1] != '\r')
-        bh->lf_lines = true;
-    else if (p[j] == '\r')
-        bh->lf_lines = false;
-    return lf != bh->lf_lines;
+    if (bh->edit_runs || !j)
+        return false;
+    bare_lf = p[j] == '\n' && p[j - 1] != '\r';
+    trailing_sp = bh->canon == DKIM_CANON_RELAXED && p[j] == ' ' && j + 1 < n &&
+                  (p[j + 1] == '\r' || p[j + 1] == '\n');
+    bh->edit_runs = bare_lf || trailing_sp;
+    bh->unedited = 0;
+    return bh->edit_runs;
 }
 
 /* When to try the fast path again: at once after a run, further and
@@ -225,11 +273,13 @@ static size_t try_clean_run(struct dkim_bodyhash *bh, struct retry *r, const uns
                             size_t i, size_t n)
 {
     size_t j;
+    bool switched;
 
     if (i < r->at || bh->blank_lines || bh->wsp_pending)
         return i;
     j = clean_run(bh, p, i, n);
-    if (j - i >= 64 || (j < n && guess_line_ends(bh, p, j))) {
+    switched = j < n && guess_edits(bh, p, j, n);
+    if (j - i >= 64 || switched) {
         r->misses = 0;
         r->at = j;
     } else {

@@ -16,9 +16,11 @@
  * a bare LF (becomes CRLF), a CR at the start of a line (an empty line, may
  * be trailing), and under relaxed also a tab, a space next to other
  * whitespace, and a space before CR or LF (trailing, or before a bare CR).
- * Bodies read from Unix files end their lines in LF alone; for them the
- * DKIM_CLEAN_LF flavour takes a bare LF as clean (the caller adds the CR)
- * and any CR as dirty.
+ * Bodies read from Unix files end their lines in LF alone, and
+ * format=flowed text (RFC 3676) ends most lines in one space; for them the
+ * DKIM_CLEAN_EDITS flavour takes as clean a bare LF and, relaxed, one space
+ * before a line end with content before it, which the caller edits as it
+ * copies (CR added, space dropped); a CR not before an LF is dirty there.
  */
 #include <string.h>
 
@@ -76,9 +78,10 @@ static inline uint64_t dirty(const unsigned char *p, unsigned char prev, unsigne
 
     classify(p, &m);
     lf_before = m.lf << 1 | is(prev, '\n', '\n');
-    if (flags & DKIM_CLEAN_LF) {
-        /* any CR; an LF or CR right after an LF (an empty line) */
-        d = m.cr | ((m.lf | m.cr) & lf_before);
+    if (flags & DKIM_CLEAN_EDITS) {
+        /* a CR not before LF; a CR or LF right after an LF (an empty line) */
+        uint64_t lf_after = m.lf >> 1 | is(next, '\n', '\n') << 63;
+        d = (m.cr & ~lf_after) | ((m.lf | m.cr) & lf_before);
     } else {
         /* an LF not after CR; a CR right after an LF (an empty line) */
         uint64_t cr_before = m.cr << 1 | is(prev, '\r', '\r');
@@ -89,6 +92,10 @@ static inline uint64_t dirty(const unsigned char *p, unsigned char prev, unsigne
         uint64_t w_near = w << 1 | is(prev, ' ', '\t') | w >> 1 | is(next, ' ', '\t') << 63;
         uint64_t eol_after = eol >> 1 | is(next, '\r', '\n') << 63;
 
+        /* a tab; a space next to whitespace; a space before a line end
+         * (with edits: only one that would leave the line empty) */
+        if (flags & DKIM_CLEAN_EDITS)
+            eol_after &= lf_before;
         d |= m.ht | (m.sp & (w_near | eol_after));
     }
     return d;
@@ -118,9 +125,13 @@ quick_clean_avx2(const unsigned char *p, unsigned flags)
         __m256i x_lf = _mm256_cmpeq_epi8(x, lf), y_cr = _mm256_cmpeq_epi8(y, cr);
         __m256i y_lf = _mm256_cmpeq_epi8(y, lf);
 
-        if (flags & DKIM_CLEAN_LF) {
-            /* any CR; an LF right after an LF */
-            bad = _mm256_or_si256(bad, _mm256_or_si256(y_cr, _mm256_and_si256(y_lf, x_lf)));
+        if (flags & DKIM_CLEAN_EDITS) {
+            /* a CR not before LF; a CR or LF right after an LF */
+            __m256i z = _mm256_loadu_si256((const __m256i *)(const void *)(p + k + 1));
+            __m256i z_lf = _mm256_cmpeq_epi8(z, lf);
+
+            bad = _mm256_or_si256(bad, _mm256_andnot_si256(z_lf, y_cr));
+            bad = _mm256_or_si256(bad, _mm256_and_si256(_mm256_or_si256(y_lf, y_cr), x_lf));
         } else {
             /* LF not after CR (and CR not before LF); CR after LF */
             bad = _mm256_or_si256(bad, _mm256_xor_si256(y_lf, _mm256_cmpeq_epi8(x, cr)));
@@ -131,10 +142,20 @@ quick_clean_avx2(const unsigned char *p, unsigned flags)
             __m256i z_low = _mm256_cmpeq_epi8(_mm256_min_epu8(z, sp), z);
             __m256i y_low = _mm256_cmpeq_epi8(_mm256_min_epu8(y, sp), y);
 
-            /* a tab; a space before or after a byte <= SP */
+            /* a tab; a space before or after a byte <= SP (with edits: a
+             * space after LF before a byte <= SP, or next to SP or tab) */
             bad = _mm256_or_si256(bad, _mm256_cmpeq_epi8(y, ht));
-            bad = _mm256_or_si256(bad, _mm256_and_si256(_mm256_cmpeq_epi8(y, sp), z_low));
-            bad = _mm256_or_si256(bad, _mm256_and_si256(_mm256_cmpeq_epi8(x, sp), y_low));
+            if (flags & DKIM_CLEAN_EDITS) {
+                __m256i z_w = _mm256_or_si256(_mm256_cmpeq_epi8(z, sp), _mm256_cmpeq_epi8(z, ht));
+                __m256i y_sp = _mm256_cmpeq_epi8(y, sp);
+
+                z_low = _mm256_and_si256(z_low, x_lf);
+                bad = _mm256_or_si256(bad, _mm256_and_si256(y_sp, _mm256_or_si256(z_low, z_w)));
+                bad = _mm256_or_si256(bad, _mm256_and_si256(_mm256_cmpeq_epi8(x, sp), y_sp));
+            } else {
+                bad = _mm256_or_si256(bad, _mm256_and_si256(_mm256_cmpeq_epi8(y, sp), z_low));
+                bad = _mm256_or_si256(bad, _mm256_and_si256(_mm256_cmpeq_epi8(x, sp), y_low));
+            }
         }
     }
     return _mm256_testz_si256(bad, bad);
@@ -153,8 +174,8 @@ quick_clean_avx2(const unsigned char *p, unsigned flags)
     }
 QUICK_RUN(quick_run_simple, 0)
 QUICK_RUN(quick_run_relaxed, DKIM_CLEAN_RELAXED)
-QUICK_RUN(quick_run_simple_lf, DKIM_CLEAN_LF)
-QUICK_RUN(quick_run_relaxed_lf, DKIM_CLEAN_RELAXED | DKIM_CLEAN_LF)
+QUICK_RUN(quick_run_simple_edits, DKIM_CLEAN_EDITS)
+QUICK_RUN(quick_run_relaxed_edits, DKIM_CLEAN_RELAXED | DKIM_CLEAN_EDITS)
 
 static size_t quick_run(const unsigned char *p, size_t i, size_t stop, size_t n, unsigned flags)
 {
@@ -163,10 +184,10 @@ static size_t quick_run(const unsigned char *p, size_t i, size_t stop, size_t n,
         return quick_run_simple(p, i, stop, n);
     case DKIM_CLEAN_RELAXED:
         return quick_run_relaxed(p, i, stop, n);
-    case DKIM_CLEAN_LF:
-        return quick_run_simple_lf(p, i, stop, n);
+    case DKIM_CLEAN_EDITS:
+        return quick_run_simple_edits(p, i, stop, n);
     default:
-        return quick_run_relaxed_lf(p, i, stop, n);
+        return quick_run_relaxed_edits(p, i, stop, n);
     }
 }
 
@@ -201,9 +222,12 @@ size_t dkim_clean_prefix(const unsigned char *p, size_t i, size_t n, unsigned ch
         }
         i += BLOCK;
     }
-    /* Never stop between the CR and LF of a line end: the state machine
-     * would take the LF for a bare one. */
+    /* Never stop between the CR and LF of a line end (the state machine
+     * would take the LF for a bare one), nor after a space before a line
+     * end (it would be passed on as content). */
     if (i > start && p[i - 1] == '\r' && i < n && p[i] == '\n')
+        i--;
+    if (i > start && p[i - 1] == ' ' && i < n && (p[i] == '\r' || p[i] == '\n'))
         i--;
     return i;
 }

@@ -25,10 +25,11 @@ bool dkim_list_has(const char *s, size_t len, const char *word);
 
 /* End of the run of p[i..n) that body canonicalisation leaves unchanged
  * when nothing is pending (cleanscan.c); prev stands for p[-1] when i is 0.
- * DKIM_CLEAN_LF: lines end in a bare LF, which the caller turns into CRLF,
- * instead of CRLF.  Looks at about max bytes at most; never ends between a
- * CR and its LF. */
-enum { DKIM_CLEAN_RELAXED = 1, DKIM_CLEAN_LF = 2 };
+ * DKIM_CLEAN_EDITS: a bare LF and (relaxed) one space before a line end
+ * also pass; the caller makes the LF a CRLF and drops the space.  Looks at
+ * about max bytes at most; never ends between a CR and its LF or after a
+ * space before a line end. */
+enum { DKIM_CLEAN_RELAXED = 1, DKIM_CLEAN_EDITS = 2 };
 size_t dkim_clean_prefix(const unsigned char *p, size_t i, size_t n, unsigned char prev,
                          unsigned flags, size_t max);
 
