@@ -298,10 +298,14 @@ static void lint_lookups(struct lint *L, bool flatten)
         finding_addf(L->out, "spf.lookup-limit", SEV_FAIL, summary, fix, REF " 4.6.4",
                      "Evaluations that reach the 11th lookup end in permerror, whatever the "
                      "sender's address. %s", fix
-                     ? "The fix is a flattened policy (includes replaced by the addresses they "
-                       "list today): it needs maintenance, re-generate it whenever an included "
-                       "provider changes its addresses."
-                     : "Remove includes that are not needed or list addresses directly.");
+                     ? "The fix is a flattened policy with the same result for every address "
+                       "(includes replaced by the addresses they list today, in order): it "
+                       "needs maintenance, re-generate it whenever an included provider "
+                       "changes its addresses."
+                     : "No flattened record with the same result fits in 10 lookups (an "
+                       "include whose record holds non-pass terms, ptr, exists or macros "
+                       "cannot be merged): remove includes that are not needed or list "
+                       "addresses directly.");
         free(fix);
     } else if (n >= 9) {
         snprintf(summary, sizeof summary, "%s: %s%u of 10 DNS lookups used", L->t->root->domain,

@@ -49,7 +49,8 @@ struct spf_tree {
 };
 
 /* The flattened record(s) as zone lines (malloc'd), or NULL (no root
- * record, out of memory).  Issues one batch for MX host addresses. */
+ * record, out of memory, or the exact flattening still needs more than 10
+ * lookups).  Issues one batch for MX host addresses. */
 char *spf_flatten(struct spf_tree *t);
 
 #endif

@@ -29,13 +29,20 @@ bool test_has_finding(json_t *doc, const char *id, const char *sev, const char *
     return test_has_finding_in(doc, "findings", id, sev, needle);
 }
 
-const char *test_finding_severity(json_t *doc, const char *id)
+json_t *test_finding(json_t *doc, const char *id)
 {
     size_t i;
     json_t *f;
 
     json_array_foreach(json_object_get(doc, "findings"), i, f)
         if (!strcmp(str(f, "id"), id))
-            return str(f, "severity");
+            return f;
     return NULL;
+}
+
+const char *test_finding_severity(json_t *doc, const char *id)
+{
+    json_t *f = test_finding(doc, id);
+
+    return f ? str(f, "severity") : NULL;
 }

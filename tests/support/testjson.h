@@ -16,6 +16,8 @@ bool test_has_finding_in(json_t *doc, const char *key, const char *id, const cha
                          const char *needle);
 /* The same in doc["findings"]. */
 bool test_has_finding(json_t *doc, const char *id, const char *sev, const char *needle);
+/* The first finding with this id in doc["findings"] (borrowed), or NULL. */
+json_t *test_finding(json_t *doc, const char *id);
 /* The severity of the first finding with this id in doc["findings"], or NULL. */
 const char *test_finding_severity(json_t *doc, const char *id);
 
