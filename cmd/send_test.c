@@ -389,6 +389,9 @@ static void attempt(const struct opts *o, const struct target *t, enum smtp_tls_
         out->facts.verified = f->verified;
         out->facts.expiry_days = f->expiry_days;
     }
+    /* the address a --server NAME resolved to, for the report */
+    if (!out->used.address[0])
+        snprintf(out->used.address, sizeof out->used.address, "%s", smtp_client_peer(c));
     smtp_quit(c);
     smtp_client_free(c);
     dns_engine_free(eng);

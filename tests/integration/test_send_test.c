@@ -226,6 +226,38 @@ static void direct_mx_delivery(void **state)
     test_out_free(&out);
 }
 
+/* --server NAME: the relay's name is resolved through mailctl's own DNS
+ * engine (--resolver), and its certificate verified against that name; a
+ * name with no address fails with a reason naming it. */
+static void relay_by_name(void **state)
+{
+    struct test_out out;
+    char server[64];
+    json_t *doc;
+
+    snprintf(server, sizeof server, "mx.%s:%d", DOMAIN, pf.port);
+    mailctl(&out, NULL, "--ca-file", pf.ca.ca_file, "send-test", "--from",
+            "sender@client.example", "--to", "joe@" DOMAIN, "--server", server, "--json", NULL);
+    if (out.status != 0)
+        fail_msg("exit %d: %s %s", out.status, out.out, out.err);
+    doc = json_of(&out);
+    assert_true(json_is_true(json_object_get(doc, "delivered")));
+    assert_string_equal(jstr(doc, "server"), "mx." DOMAIN);
+    assert_string_equal(jstr(doc, "address"), "127.0.0.1");
+    assert_true(json_is_true(json_object_get(json_object_get(doc, "tls"), "verified")));
+    free(delivered(jstr(doc, "token")));
+    json_decref(doc);
+    test_out_free(&out);
+
+    snprintf(server, sizeof server, "nowhere.%s:%d", DOMAIN, pf.port);
+    mailctl(&out, NULL, "--ca-file", pf.ca.ca_file, "send-test", "--from",
+            "sender@client.example", "--to", "joe@" DOMAIN, "--server", server, NULL);
+    assert_int_not_equal(out.status, 0);
+    if (!strstr(out.out, "nowhere." DOMAIN) && !strstr(out.err, "nowhere." DOMAIN))
+        fail_msg("no mention of the name: %s %s", out.out, out.err);
+    test_out_free(&out);
+}
+
 static void null_mx_refused(void **state)
 {
     struct test_out out;
@@ -484,6 +516,7 @@ int main(void)
         cmocka_unit_test(ssl_cert_file_env_and_dot_stuffing),
         cmocka_unit_test(wrong_ca_fails_verification),
         cmocka_unit_test(direct_mx_delivery),
+        cmocka_unit_test(relay_by_name),
         cmocka_unit_test(null_mx_refused),
         cmocka_unit_test(bad_input_refused_before_connecting),
         cmocka_unit_test(connection_refused),
