@@ -5,10 +5,13 @@
  * Addresses are chosen as the smtp family does: documentation addresses
  * are never touched, private and loopback ones only with --allow-private
  * (each skipped one is a ports.not-probed finding).  Findings keep the ids
- * of `mailctl ports`, each detail naming the host and address.  Addresses
- * are probed one after the other; the ports of one address at once.
+ * of `mailctl ports`, each detail naming the host and address.  Every
+ * address and every port of it is probed at once; findings keep the order
+ * of the MX report.
  */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
@@ -17,7 +20,8 @@
 
 #define MAX_PORT_TARGETS 16     /* addresses probed per domain */
 
-/* Copy the findings of one address into out, the detail saying which. */
+/* Copy the findings of one address into out, the detail saying which
+ * (host and addr NULL: as they are). */
 static enum auth_status copy_findings(const struct finding_list *in, const char *host,
                                       const char *addr, struct finding_list *out)
 {
@@ -26,9 +30,13 @@ static enum auth_status copy_findings(const struct finding_list *in, const char 
 
     for (size_t i = 0; st == AUTH_OK && i < in->count; i++) {
         const struct finding *f = &in->items[i];
-        snprintf(detail, sizeof detail, "%s [%s]%s%s", host, addr, f->detail ? ": " : "",
-                 f->detail ? f->detail : "");
-        st = finding_add(out, f->id, f->severity, f->summary, detail, f->fix, f->reference);
+        const char *d = f->detail;
+        if (host) {
+            snprintf(detail, sizeof detail, "%s [%s]%s%s", host, addr, f->detail ? ": " : "",
+                     f->detail ? f->detail : "");
+            d = detail;
+        }
+        st = finding_add(out, f->id, f->severity, f->summary, d, f->fix, f->reference);
         if (st == AUTH_OK && f->evidence)
             st = finding_set_evidence(out, f->evidence);
     }
@@ -73,32 +81,81 @@ static bool listed_before(const struct mx_report *mx, size_t i)
     return false;
 }
 
+/* One MX address of the report, in report order: its findings are made
+ * apart (on a thread of its own when probed) and joined in order. */
+struct port_slot {
+    struct audit_ctx *ctx;
+    const char *host, *addr;
+    bool probe;                    /* false: found holds why it is skipped */
+    bool started;                  /* probed on a thread of its own */
+    pthread_t tid;
+    struct finding_list found;
+    enum auth_status st;
+};
+
+static void *probe_slot(void *arg)
+{
+    struct port_slot *s = arg;
+
+    s->st = probe_address(s->ctx, s->host, s->addr, &s->found);
+    return NULL;
+}
+
+/* The slot for address k of host h: skipped (documentation, private
+ * without --allow-private, over the count) or to probe. */
+static enum auth_status fill_slot(struct audit_ctx *ctx, const struct mx_host *h, size_t k,
+                                  size_t *probed, struct port_slot *s)
+{
+    const struct ptr_report *a = &h->addrs[k];
+    bool priv = auth_ip_is_private(&a->addr), doc = auth_ip_is_documentation(&a->addr);
+
+    *s = (struct port_slot){ .ctx = ctx, .host = h->host, .addr = a->address };
+    if (doc || (priv && !ctx->opt->allow_private))
+        return finding_addf(&s->found, "ports.not-probed", SEV_SKIPPED, "MX address not probed",
+                            NULL, NULL, "%s [%s] is a %s address%s", h->host, a->address,
+                            priv ? "private or loopback" : "documentation",
+                            priv ? " (--allow-private probes it)" : "");
+    if ((*probed)++ >= MAX_PORT_TARGETS)
+        return finding_addf(&s->found, "ports.not-probed", SEV_SKIPPED, "MX address not probed",
+                            NULL, NULL, "%s [%s]: more than %d addresses", h->host, a->address,
+                            MAX_PORT_TARGETS);
+    s->probe = true;
+    return AUTH_OK;
+}
+
+/* Every address at once: a filtered port costs one timeout per domain,
+ * not one per address. */
 static enum auth_status probe_all(struct audit_ctx *ctx, const struct mx_report *mx,
                                   struct finding_list *out)
 {
+    struct port_slot *slots;
+    size_t n = 0, cap = 0, probed = 0;
     enum auth_status st = AUTH_OK;
-    size_t n = 0;
 
-    for (size_t i = 0; st == AUTH_OK && i < mx->nhosts; i++) {
-        const struct mx_host *h = &mx->hosts[i];
-        if (listed_before(mx, i))
-            continue;
-        for (size_t k = 0; st == AUTH_OK && k < h->naddrs; k++) {
-            const struct ptr_report *a = &h->addrs[k];
-            bool priv = auth_ip_is_private(&a->addr), doc = auth_ip_is_documentation(&a->addr);
-            if (doc || (priv && !ctx->opt->allow_private))
-                st = finding_addf(out, "ports.not-probed", SEV_SKIPPED, "MX address not "
-                                  "probed", NULL, NULL, "%s [%s] is a %s address%s", h->host,
-                                  a->address, priv ? "private or loopback" : "documentation",
-                                  priv ? " (--allow-private probes it)" : "");
-            else if (n++ >= MAX_PORT_TARGETS)
-                st = finding_addf(out, "ports.not-probed", SEV_SKIPPED, "MX address not "
-                                  "probed", NULL, NULL, "%s [%s]: more than %d addresses",
-                                  h->host, a->address, MAX_PORT_TARGETS);
-            else
-                st = probe_address(ctx, h->host, a->address, out);
-        }
+    for (size_t i = 0; i < mx->nhosts; i++)
+        cap += listed_before(mx, i) ? 0 : mx->hosts[i].naddrs;
+    if (!cap)
+        return AUTH_OK;
+    if (!(slots = calloc(cap, sizeof *slots)))
+        return AUTH_ENOMEM;
+    for (size_t i = 0; st == AUTH_OK && i < mx->nhosts; i++)
+        for (size_t k = 0; st == AUTH_OK && !listed_before(mx, i) && k < mx->hosts[i].naddrs; k++)
+            st = fill_slot(ctx, &mx->hosts[i], k, &probed, &slots[n++]);
+    for (size_t i = 0; st == AUTH_OK && i < n; i++)
+        if (slots[i].probe)
+            slots[i].started = pthread_create(&slots[i].tid, NULL, probe_slot, &slots[i]) == 0;
+    for (size_t i = 0; i < n; i++) {
+        if (slots[i].started)
+            pthread_join(slots[i].tid, NULL);
+        else if (slots[i].probe && st == AUTH_OK)
+            probe_slot(&slots[i]);             /* no thread: probe in turn */
+        if (st == AUTH_OK)
+            st = slots[i].probe && slots[i].st != AUTH_OK ? slots[i].st
+                                                          : copy_findings(&slots[i].found, NULL,
+                                                                          NULL, out);
+        finding_list_clear(&slots[i].found);
     }
+    free(slots);
     return st;
 }
 

@@ -206,6 +206,21 @@ static void audit_probes_each_mx(void **state)
     assert_int_equal(count(doc, "ports.smtp-closed", "fail", mx2), 1);
     assert_int_equal(count(doc, "ports.submission-closed", "fail", mx2), 1);
     assert_int_equal(count(doc, "ports.tls-ok", NULL, mx2), 0);
+    /* probed at once, reported in MX order: no finding of the first MX
+     * after one of the second */
+    {
+        json_t *f;
+        size_t i;
+        bool second = false;
+
+        json_array_foreach(json_object_get(doc, "findings"), i, f) {
+            const char *d = json_string_value(json_object_get(f, "detail"));
+            second |= d && strstr(d, mx2) != NULL;
+            if (second && d && strstr(d, mx1))
+                fail_msg("finding of %s after one of %s: %s", mx1, mx2, d);
+        }
+        assert_true(second);
+    }
     json_decref(doc);
 }
 
