@@ -619,9 +619,9 @@ enum auth_status dkim_bodyhash_update(struct dkim_bodyhash *bh, const void *data
 
     if (!len)
         return AUTH_OK;
+    if (bh->pipe_after && bh->seen >= bh->pipe_after)
+        maybe_start_pipe(bh);          /* on what came before this chunk */
     bh->seen += len;
-    if (bh->pipe_after && bh->seen > bh->pipe_after)
-        maybe_start_pipe(bh);
     if (bh->cr_pending) {
         bh->cr_pending = false;
         if (p[0] == '\n') {

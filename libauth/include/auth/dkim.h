@@ -98,11 +98,13 @@ enum auth_status dkim_bodyhash_update(struct dkim_bodyhash *bh, const void *data
 enum auth_status dkim_bodyhash_final(struct dkim_bodyhash *bh, unsigned char *md,
                                      size_t *mdlen, uint64_t *canon_len);
 void dkim_bodyhash_free(struct dkim_bodyhash *bh);
-/* Once more than `after` body octets have come in, hash on a second
- * thread while canonicalisation goes on (default 1 MiB: a large body then
- * takes the time of SHA-256 alone); 0 keeps everything on the caller's
- * thread.  Call before the first update. */
-#define DKIM_BODYHASH_PIPELINE_AFTER ((uint64_t)1 << 20)
+/* Once `after` body octets have come in, if canonicalisation had to change
+ * or copy more than 1/16 of them, hash the rest on a second thread while
+ * canonicalisation goes on (default 512 KiB: a large body then takes about
+ * the time of SHA-256 alone; a body that is mostly passed through already
+ * does on one thread).  0 keeps everything on the caller's thread.  Call
+ * before the first update. */
+#define DKIM_BODYHASH_PIPELINE_AFTER ((uint64_t)512 << 10)
 void dkim_bodyhash_set_pipeline(struct dkim_bodyhash *bh, uint64_t after);
 
 /* ---- key records (RFC 6376 3.6.1, RFC 8463) ------------------------------- */
