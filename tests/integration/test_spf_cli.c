@@ -232,46 +232,6 @@ static void lint_flatten_and_fix(void **state)
     assert_true(seen);
     json_decref(doc);
     test_out_free(&out);
-    /* the flattened policy is exact: order kept, an include that excepts
-     * an address from its own range kept, an include's qualifier carried */
-    doc = lint("shadow.spf-tests.example", &out, NULL);
-    f = test_finding(doc, "spf.lookup-limit");
-    assert_non_null(f);
-    {
-        const char *fix = json_string_value(json_object_get(f, "fix"));
-        assert_non_null(fix);
-        assert_non_null(strstr(fix, "shadow.spf-tests.example. TXT \"v=spf1 -ip4:192.0.2.66 "
-                                    "ip4:192.0.2.20 ip6:2001:db8::20 ip4:203.0.113.1 "));
-        assert_non_null(strstr(fix, " ?ip4:192.0.2.30 ?ip6:2001:db8:77::/48 "
-                                    "include:shp.spf-tests.example -all\""));
-        assert_null(strstr(fix, "203.0.113.0/24"));
-    }
-    json_decref(doc);
-    test_out_free(&out);
-    /* longer than 450 bytes: the run of pass ip terms moves to _spfN
-     * records in place, after the -ip4 it must not overtake */
-    doc = lint("bigflat.spf-tests.example", &out, NULL);
-    f = test_finding(doc, "spf.lookup-limit");
-    assert_non_null(f);
-    {
-        const char *fix = json_string_value(json_object_get(f, "fix"));
-        assert_non_null(fix);
-        assert_non_null(strstr(fix, "_spf1.bigflat.spf-tests.example. TXT \"v=spf1 ip4:198.18.0.0/24 "));
-        assert_non_null(strstr(fix, "_spf2.bigflat.spf-tests.example. TXT \"v=spf1 "));
-        assert_non_null(strstr(fix, "bigflat.spf-tests.example. TXT \"v=spf1 -ip4:192.0.2.67 "
-                                    "include:_spf1.bigflat.spf-tests.example "
-                                    "include:_spf2.bigflat.spf-tests.example ~all\""));
-    }
-    json_decref(doc);
-    test_out_free(&out);
-    /* no exact flattening within 10 lookups: no fix rather than a wrong one */
-    doc = lint("stuck.spf-tests.example", &out, NULL);
-    f = test_finding(doc, "spf.lookup-limit");
-    assert_non_null(f);
-    assert_true(json_is_null(json_object_get(f, "fix")));
-    assert_non_null(strstr(json_string_value(json_object_get(f, "detail")), "same result"));
-    json_decref(doc);
-    test_out_free(&out);
     doc = lint("parked.spf-tests.example", &out, NULL);
     f = json_array_get(json_object_get(doc, "findings"), 0);
     assert_string_equal(json_string_value(json_object_get(f, "fix")),
@@ -288,6 +248,70 @@ static void lint_flatten_and_fix(void **state)
     assert_int_equal(out.status, 0);
     json_decref(doc);
     test_out_free(&out);
+}
+
+/* The fix of the domain's spf.lookup-limit finding (malloc'd), NULL when
+ * the finding has none; fails when there is no such finding. */
+static char *lookup_limit_fix(const char *domain, char **detail)
+{
+    struct test_out out;
+    json_t *doc = lint(domain, &out, NULL), *f = test_finding(doc, "spf.lookup-limit");
+    const char *fix;
+    char *copy;
+
+    if (!f)
+        fail_msg("%s: no spf.lookup-limit finding\n%s", domain, out.out);
+    fix = json_string_value(json_object_get(f, "fix"));
+    copy = fix ? strdup(fix) : NULL;
+    if (detail)
+        *detail = strdup(json_string_value(json_object_get(f, "detail")));
+    json_decref(doc);
+    test_out_free(&out);
+    return copy;
+}
+
+/* The flattened policy is exact: order kept, an include that excepts an
+ * address from its own range kept, an include's qualifier carried. */
+static void flatten_keeps_the_result(void **state)
+{
+    char *fix = lookup_limit_fix("shadow.spf-tests.example", NULL);
+
+    (void)state;
+    assert_non_null(fix);
+    assert_non_null(strstr(fix, "shadow.spf-tests.example. TXT \"v=spf1 -ip4:192.0.2.66 "
+                                "ip4:192.0.2.20 ip6:2001:db8::20 ip4:203.0.113.1 "));
+    assert_non_null(strstr(fix, " ?ip4:192.0.2.30 ?ip6:2001:db8:77::/48 "
+                                "include:shp.spf-tests.example -all\""));
+    assert_null(strstr(fix, "203.0.113.0/24"));
+    free(fix);
+}
+
+/* Longer than 450 bytes: the run of pass ip terms moves to _spfN records
+ * in place, after the -ip4 it must not overtake. */
+static void flatten_chains_long_runs(void **state)
+{
+    char *fix = lookup_limit_fix("bigflat.spf-tests.example", NULL);
+
+    (void)state;
+    assert_non_null(fix);
+    assert_non_null(strstr(fix, "_spf1.bigflat.spf-tests.example. TXT \"v=spf1 "
+                                "ip4:198.18.0.0/24 "));
+    assert_non_null(strstr(fix, "_spf2.bigflat.spf-tests.example. TXT \"v=spf1 "));
+    assert_non_null(strstr(fix, "bigflat.spf-tests.example. TXT \"v=spf1 -ip4:192.0.2.67 "
+                                "include:_spf1.bigflat.spf-tests.example "
+                                "include:_spf2.bigflat.spf-tests.example ~all\""));
+    free(fix);
+}
+
+/* No exact flattening within 10 lookups: no fix rather than a wrong one. */
+static void flatten_offers_nothing_wrong(void **state)
+{
+    char *detail = NULL, *fix = lookup_limit_fix("stuck.spf-tests.example", &detail);
+
+    (void)state;
+    assert_null(fix);
+    assert_non_null(strstr(detail, "same result"));
+    free(detail);
 }
 
 static void tree_json(void **state)
@@ -327,6 +351,9 @@ int main(void)
         cmocka_unit_test(check_text_and_usage),
         cmocka_unit_test(lint_findings),
         cmocka_unit_test(lint_flatten_and_fix),
+        cmocka_unit_test(flatten_keeps_the_result),
+        cmocka_unit_test(flatten_chains_long_runs),
+        cmocka_unit_test(flatten_offers_nothing_wrong),
         cmocka_unit_test(tree_json),
     };
     return cmocka_run_group_tests(tests, start, stop);
