@@ -178,8 +178,12 @@ static void content(struct dkim_bodyhash *bh, const char *p, size_t n)
  * whether anything changed. */
 static bool out_edited(struct dkim_bodyhash *bh, const unsigned char *q, size_t len)
 {
-    bool edited = false;
+    bool relaxed = bh->canon == DKIM_CANON_RELAXED, edited = false;
+    unsigned char *o;
 
+    if (sizeof bh->buf - bh->buflen < 2 * len + 2)
+        flush(bh);                             /* room for a CR per byte, at worst */
+    o = bh->buf + bh->buflen;
     while (len) {
         const unsigned char *nl = memchr(q, '\n', len);
         size_t seg = nl ? (size_t)(nl - q) : len, keep = seg;
@@ -189,18 +193,21 @@ static bool out_edited(struct dkim_bodyhash *bh, const unsigned char *q, size_t 
                 keep--;
             else
                 edited = true;                 /* a bare LF */
-            if (bh->canon == DKIM_CANON_RELAXED && keep && q[keep - 1] == ' ') {
+            if (relaxed && keep && q[keep - 1] == ' ') {
                 keep--;
                 edited = true;                 /* a trailing space */
             }
         }
-        out(bh, (const char *)q, keep);
+        copy_short(o, (const char *)q, keep);
+        o += keep;
         if (!nl)
             break;
-        out(bh, "\r\n", 2);
+        *o++ = '\r';
+        *o++ = '\n';
         q += seg + 1;
         len -= seg + 1;
     }
+    bh->buflen = (size_t)(o - bh->buf);
     flush(bh);                                 /* hashed beside the next scan */
     return edited;
 }
