@@ -1,13 +1,12 @@
 /*
- * bodyclean.c - the clean-run fast path of the body hash (the scan is in
- * cleanscan.c): from p[i], the bytes the
- * canonicalisation leaves as they are go to the hash straight from the
- * input, BH_PIECE at a time, so that the branch-free scan of one piece
- * runs while SHA-256 still works on the one before.  Bodies whose lines
- * end in a bare LF or (relaxed) in a space are copied with those edits
- * and hashed a piece at a time the same way.  Taken only when nothing is pending (no
- * empty lines held back, no whitespace waiting for content).  Returns
- * where the run ends.
+ * bodyclean.c - the clean-run fast path of the body hash (its scan is in
+ * cleanscan.c).  From p[i], the bytes the canonicalisation leaves as they
+ * are go to the hash straight from the caller's buffer, BH_PIECE at a
+ * time, so that the branch-free scan of one piece runs while SHA-256 still
+ * works on the one before.  Bodies whose lines end in a bare LF or
+ * (relaxed) in one space are copied with those edits and hashed a piece at
+ * a time the same way.  Taken only when nothing is pending: no empty lines
+ * held back, no whitespace waiting for content.
  */
 #include "bodyhash_int.h"
 
@@ -52,6 +51,7 @@ static bool out_edited(struct dkim_bodyhash *bh, const unsigned char *q, size_t 
     return edited;
 }
 
+/* The run from p[i], in pieces; returns where it ends. */
 static size_t clean_run(struct dkim_bodyhash *bh, const unsigned char *p, size_t i, size_t n)
 {
     unsigned char prev = bh->in_line ? 'x' : '\n';   /* stands for p[-1] */
@@ -98,7 +98,6 @@ static bool guess_edits(struct dkim_bodyhash *bh, const unsigned char *p, size_t
     bh->unedited = 0;
     return bh->edit_runs;
 }
-
 
 /* Where the state machine's spans stop so that the fast path can take
  * over again: not before the next try, and not before a piece's length. */

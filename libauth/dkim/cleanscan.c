@@ -64,9 +64,15 @@ static inline void classify(const unsigned char *p, struct block_masks *m)
 }
 #endif
 
+/* 1 when c is a or b, else 0: a bit for a neighbouring byte. */
 static inline uint64_t is(unsigned char c, char a, char b)
 {
     return (uint64_t)(c == (unsigned char)a || c == (unsigned char)b);
+}
+
+static inline uint64_t is_byte(unsigned char c, char a)
+{
+    return is(c, a, a);
 }
 
 /* The dirty bytes of the block at p, given the bytes either side. */
@@ -77,14 +83,14 @@ static inline uint64_t dirty(const unsigned char *p, unsigned char prev, unsigne
     uint64_t lf_before, d;
 
     classify(p, &m);
-    lf_before = m.lf << 1 | is(prev, '\n', '\n');
+    lf_before = m.lf << 1 | is_byte(prev, '\n');
     if (flags & DKIM_CLEAN_EDITS) {
         /* a CR not before LF; a CR or LF right after an LF (an empty line) */
-        uint64_t lf_after = m.lf >> 1 | is(next, '\n', '\n') << 63;
+        uint64_t lf_after = m.lf >> 1 | is_byte(next, '\n') << 63;
         d = (m.cr & ~lf_after) | ((m.lf | m.cr) & lf_before);
     } else {
         /* an LF not after CR; a CR right after an LF (an empty line) */
-        uint64_t cr_before = m.cr << 1 | is(prev, '\r', '\r');
+        uint64_t cr_before = m.cr << 1 | is_byte(prev, '\r');
         d = (m.lf & ~cr_before) | (m.cr & lf_before);
     }
     if (flags & DKIM_CLEAN_RELAXED) {
