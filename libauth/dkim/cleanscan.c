@@ -20,7 +20,8 @@
  * format=flowed text (RFC 3676) ends most lines in one space; for them the
  * DKIM_CLEAN_EDITS flavour takes as clean a bare LF and, relaxed, one space
  * before a line end with content before it, which the caller edits as it
- * copies (CR added, space dropped); a CR not before an LF is dirty there.
+ * copies (CR added, space dropped).  A CR not before an LF is content to
+ * both canonicalisations and passes in either flavour.
  */
 #include <string.h>
 
@@ -85,9 +86,8 @@ static inline uint64_t dirty(const unsigned char *p, unsigned char prev, unsigne
     classify(p, &m);
     lf_before = m.lf << 1 | is_byte(prev, '\n');
     if (flags & DKIM_CLEAN_EDITS) {
-        /* a CR not before LF; a CR or LF right after an LF (an empty line) */
-        uint64_t lf_after = m.lf >> 1 | is_byte(next, '\n') << 63;
-        d = (m.cr & ~lf_after) | ((m.lf | m.cr) & lf_before);
+        /* a CR or LF right after an LF (an empty line) */
+        d = (m.lf | m.cr) & lf_before;
     } else {
         /* an LF not after CR; a CR right after an LF (an empty line) */
         uint64_t cr_before = m.cr << 1 | is_byte(prev, '\r');
@@ -132,11 +132,7 @@ quick_clean_avx2(const unsigned char *p, unsigned flags)
         __m256i y_lf = _mm256_cmpeq_epi8(y, lf);
 
         if (flags & DKIM_CLEAN_EDITS) {
-            /* a CR not before LF; a CR or LF right after an LF */
-            __m256i z = _mm256_loadu_si256((const __m256i *)(const void *)(p + k + 1));
-            __m256i z_lf = _mm256_cmpeq_epi8(z, lf);
-
-            bad = _mm256_or_si256(bad, _mm256_andnot_si256(z_lf, y_cr));
+            /* a CR or LF right after an LF */
             bad = _mm256_or_si256(bad, _mm256_and_si256(_mm256_or_si256(y_lf, y_cr), x_lf));
         } else {
             /* LF not after CR (and CR not before LF); CR after LF */
