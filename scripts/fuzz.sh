@@ -16,7 +16,10 @@ libs="$(pkg-config --libs $pkgs) -lm"
 objs=""
 for src in $(find libauth -name '*.c' | sort); do
     o="$out/obj/$(echo "$src" | tr '/' '_' | sed 's/\.c$/.o/')"
-    if [ ! -f "$o" ] || [ "$src" -nt "$o" ]; then
+    # rebuilt when the source or any libauth header is newer (a header can
+    # change a struct every file shares)
+    if [ ! -f "$o" ] || [ "$src" -nt "$o" ] ||
+       [ -n "$(find libauth -name '*.h' -newer "$o" | head -n 1)" ]; then
         clang $cflags $san -c "$src" -o "$o"
     fi
     objs="$objs $o"
