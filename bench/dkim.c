@@ -231,6 +231,7 @@ int main(int argc, char **argv)
     } bodies[] = {
         { "base64 lines, CRLF", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNkZWZnaGlqa2xtbm9wcXJzdHV2d3g5", true },
         { "prose, CRLF", "The quick brown fox jumps over the lazy dog. ", true },
+        { "prose, 2 spaces per stop, CRLF", "The quick brown fox jumps over the lazy dog.  ", true },
         { "\"  \" every 12 B, LF only", "abcdefgh  ij", false },
     };
     EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
