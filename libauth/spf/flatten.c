@@ -64,14 +64,14 @@ static void emit(struct flat *f, const char *text, bool chunkable, bool queries)
     f->nterms++;
 }
 
-/* q + name + ":" + value, emitted. */
+/* q + name + ":" + value (an include or the all), emitted. */
 static void emit_parts(struct flat *f, const char *q, const char *name, const char *value,
                        bool queries)
 {
     char term[SPF_MAX_RECORD + 16];
 
     snprintf(term, sizeof term, "%s%s%s%s", q, name, value ? ":" : "", value ? value : "");
-    emit(f, term, !*q && (!strcmp(name, "ip4") || !strcmp(name, "ip6")), queries);
+    emit(f, term, false, queries);
 }
 
 /* An ip4/ip6 term as written, with qualifier q instead of its own. */
@@ -87,7 +87,8 @@ static void emit_requalified(struct flat *f, const char *q, const struct spf_ter
 static void emit_addresses(struct flat *f, const struct dns_result *r, int cidr, bool v6,
                            const char *q)
 {
-    char ip[AUTH_IP_STRLEN], value[AUTH_IP_STRLEN + 16];
+    char ip[AUTH_IP_STRLEN], term[AUTH_IP_STRLEN + 24];
+    const char *kind = v6 ? "ip6" : "ip4";
 
     if (!r || dns_result_status(r) != DNS_DATA)
         return;
@@ -97,10 +98,10 @@ static void emit_addresses(struct flat *f, const struct dns_result *r, int cidr,
             continue;
         auth_ip_format(&rr->u.addr, ip, sizeof ip);
         if (cidr >= 0 && cidr != (v6 ? 128 : 32))
-            snprintf(value, sizeof value, "%s/%d", ip, cidr);
+            snprintf(term, sizeof term, "%s%s:%s/%d", q, kind, ip, cidr);
         else
-            snprintf(value, sizeof value, "%s", ip);
-        emit_parts(f, q, v6 ? "ip6" : "ip4", value, false);
+            snprintf(term, sizeof term, "%s%s:%s", q, kind, ip);
+        emit(f, term, !*q, false);                 /* pass: may move to _spfN */
     }
 }
 
