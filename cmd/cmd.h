@@ -83,9 +83,21 @@ void cmd_dns_timeouts(struct dns_engine_params *p);
  * when neither was given).  Returns EXIT_OK or prints and returns
  * EXIT_USAGE (unreadable or bad replay file). */
 int cmd_dns_tape(struct dns_tape **out);
-/* At exit: write the --dns-record file.  Returns rc, or EXIT_RUNTIME when
- * the file could not be written (after printing why). */
+/* At exit: write the --dns-record file and make sure stdout reached its
+ * reader (flush, error flag, close).  Returns rc, or EXIT_RUNTIME when
+ * either failed (after printing why; a usage error keeps EXIT_USAGE). */
 int cmd_finish(int rc);
+/* First thing in main: a file-size limit (ulimit -f) then shows as a write
+ * error (EFBIG, exit 3, temporary files removed) instead of killing us. */
+void cmd_process_init(void);
+/* Flush stdout now: EXIT_OK, or EXIT_RUNTIME after printing the error
+ * (once).  For a command that must know its output was written before it
+ * commits something (setup and keygen put the key in place only then). */
+int cmd_stdout_check(void);
+/* Print an auth/file.h failure and map it: AUTH_EEXIST (with a --force
+ * hint) and AUTH_EINVAL (a symlink or special file) are EXIT_USAGE, the
+ * rest EXIT_RUNTIME. */
+int cmd_file_error(enum auth_status st, const char *err);
 
 /* Colour: whether to use ANSI colour on stdout. */
 bool out_color_enabled(void);

@@ -3,6 +3,7 @@
  * every subcommand.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,16 +138,52 @@ int cmd_dns_tape(struct dns_tape **out)
     return EXIT_OK;
 }
 
+void cmd_process_init(void)
+{
+    signal(SIGXFSZ, SIG_IGN);
+}
+
+static bool g_stdout_failed;
+
+int cmd_stdout_check(void)
+{
+    int e = fflush(stdout) != 0 ? errno : 0;
+
+    if (g_stdout_failed)
+        return EXIT_RUNTIME;
+    if (!e && !ferror(stdout))
+        return EXIT_OK;
+    g_stdout_failed = true;
+    return cmd_error(EXIT_RUNTIME, "cannot write to standard output%s%s",
+                     e ? ": " : "", e ? strerror(e) : "");
+}
+
+int cmd_file_error(enum auth_status st, const char *err)
+{
+    if (st == AUTH_EEXIST)
+        return cmd_error(EXIT_USAGE, "%s (use --force to replace it)", err);
+    return cmd_error(st == AUTH_EINVAL ? EXIT_USAGE : EXIT_RUNTIME, "%s", err);
+}
+
 int cmd_finish(int rc)
 {
     char err[512];
+    int e;
 
     if (g_tape && dns_tape_close(g_tape, err, sizeof err) != AUTH_OK) {
-        g_tape = NULL;
         cmd_error(EXIT_RUNTIME, "%s", err);
-        return rc == EXIT_OK ? EXIT_RUNTIME : rc;
+        rc = rc == EXIT_OK ? EXIT_RUNTIME : rc;
     }
     g_tape = NULL;
+    /* Output that did not reach its reader is a failure of the run, in
+     * every command (a full disk, a closed pipe's descriptor, /dev/full). */
+    if (cmd_stdout_check() != EXIT_OK)
+        return rc == EXIT_USAGE ? rc : EXIT_RUNTIME;
+    e = fclose(stdout) != 0 ? errno : 0;
+    if (e) {
+        cmd_error(EXIT_RUNTIME, "cannot write to standard output: %s", strerror(e));
+        return rc == EXIT_USAGE ? rc : EXIT_RUNTIME;
+    }
     return rc;
 }
 

@@ -6,13 +6,9 @@
  * cleansed before they are freed.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -20,6 +16,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "auth/file.h"
 #include "dkim_int.h"
 
 int dkim_pkey_type(struct evp_pkey_st *key, unsigned *bits)
@@ -84,35 +81,6 @@ enum auth_status dkim_privkey_load(const char *path, struct evp_pkey_st **out,
     return AUTH_OK;
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
-static void fsync_dir(const char *path)
-{
-    char *copy = strdup(path);
-    int fd;
-
-    if (!copy)
-        return;
-    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(copy);
-}
-
 /* PEM (PKCS#8) of key into a memory BIO. */
 static BIO *pem_bio(EVP_PKEY *key)
 {
@@ -136,55 +104,45 @@ static void bio_cleanse_free(BIO *b)
     BIO_free(b);
 }
 
+enum auth_status dkim_privkey_stage(struct evp_pkey_st *key, const char *path, bool force,
+                                    struct auth_file **out, char *err, size_t errlen)
+{
+    char *data;
+    long n;
+    BIO *b;
+    enum auth_status st;
+
+    *out = NULL;
+    st = auth_file_stage(path, 0600, AUTH_FILE_SECRET | (force ? AUTH_FILE_REPLACE : 0), out,
+                         err, errlen);
+    if (st != AUTH_OK)
+        return st;
+    if (!(b = pem_bio(key))) {
+        auth_file_free(*out);
+        *out = NULL;
+        return auth_fail(err, errlen, AUTH_ECRYPTO, "cannot encode the private key");
+    }
+    n = BIO_get_mem_data(b, &data);
+    st = n > 0 ? auth_file_put(*out, data, (size_t)n, err, errlen)
+               : auth_fail(err, errlen, AUTH_ECRYPTO, "cannot encode the private key");
+    bio_cleanse_free(b);
+    if (st != AUTH_OK) {
+        auth_file_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 enum auth_status dkim_privkey_write(struct evp_pkey_st *key, const char *path, bool force,
                                     char *err, size_t errlen)
 {
-    size_t tl = strlen(path) + sizeof ".tmpXXXXXX";
-    char *tmp = malloc(tl), *data;
-    BIO *b;
-    long n;
-    int fd, e;
-    bool ok;
+    struct auth_file *f;
+    enum auth_status st = dkim_privkey_stage(key, path, force, &f, err, errlen);
 
-    if (!tmp)
-        return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
-    if (!force && access(path, F_OK) == 0) {
-        free(tmp);
-        return auth_fail(err, errlen, AUTH_EEXIST, "%s exists (use --force to replace it)", path);
-    }
-    if (!(b = pem_bio(key))) {
-        free(tmp);
-        return auth_fail(err, errlen, AUTH_ECRYPTO, "cannot encode the private key");
-    }
-    snprintf(tmp, tl, "%s.tmpXXXXXX", path);
-    fd = mkstemp(tmp);                 /* mode 0600 */
-    if (fd < 0) {
-        e = errno;
-        bio_cleanse_free(b);
-        free(tmp);
-        return auth_fail(err, errlen, AUTH_EIO, "cannot create a file next to %s: %s", path,
-                         strerror(e));
-    }
-    n = BIO_get_mem_data(b, &data);
-    ok = fchmod(fd, 0600) == 0 && n > 0 && write_all(fd, data, (size_t)n) && fsync(fd) == 0;
-    e = errno;
-    ok = close(fd) == 0 && ok;
-    bio_cleanse_free(b);
-    if (ok) {
-        /* Without --force, link() fails if path appeared meanwhile. */
-        ok = force ? rename(tmp, path) == 0 : link(tmp, path) == 0;
-        e = errno;
-        if (!force || !ok)
-            unlink(tmp);
-    } else {
-        unlink(tmp);
-    }
-    free(tmp);
-    if (!ok)
-        return auth_fail(err, errlen, e == EEXIST ? AUTH_EEXIST : AUTH_EIO,
-                         "cannot write %s: %s", path, strerror(e));
-    fsync_dir(path);
-    return AUTH_OK;
+    if (st == AUTH_OK)
+        st = auth_file_commit(f, err, errlen);
+    auth_file_free(f);
+    return st;
 }
 
 enum auth_status dkim_record_for_key(struct evp_pkey_st *key, char **record,

@@ -195,9 +195,11 @@ enum auth_status dns_name_check(const char *name, char *err, size_t errlen);
 #define DNS_TAPE_MAX_ENTRIES 1000000
 enum dns_tape_mode { DNS_TAPE_RECORD, DNS_TAPE_REPLAY };
 
-/* Record: the file is written by dns_tape_close().  Replay: the file is read
- * now.  AUTH_OK; AUTH_EIO (cannot read), AUTH_EPARSE (line N is bad),
- * AUTH_ELIMIT, AUTH_ENOMEM; err says which. */
+/* Record: the file is written by dns_tape_close() (atomically, auth/file.h);
+ * it may replace an existing tape, but any other existing file, a symlink
+ * or a special file is refused now (AUTH_EEXIST, AUTH_EINVAL).  Replay: the
+ * file is read now.  AUTH_OK; AUTH_EIO (cannot read), AUTH_EPARSE (line N
+ * is bad), AUTH_ELIMIT, AUTH_ENOMEM; err says which. */
 enum auth_status dns_tape_open(const char *path, enum dns_tape_mode mode,
                                struct dns_tape **out, char *err, size_t errlen);
 /* Record: write the file atomically (temp file and rename).  Frees the tape
