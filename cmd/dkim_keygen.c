@@ -46,6 +46,7 @@ static int parse_args(int argc, char **argv, const char *prog, struct keygen_opt
         CMD_GLOBAL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
+    char err[300];
     int opt;
 
     while ((opt = getopt_long(argc, argv, "d:s:a:b:o:fk:vq", longopts, NULL)) != -1) {
@@ -88,8 +89,11 @@ static int parse_args(int argc, char **argv, const char *prog, struct keygen_opt
         return cmd_error(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
     if (!o->selector || (!o->from_key && !o->domain))
         return cmd_error(EXIT_USAGE, "%s needs --domain and --selector", prog);
-    if (strchr(o->selector, '/') || !*o->selector)
-        return cmd_error(EXIT_USAGE, "bad --selector '%s'", o->selector);
+    /* Both name a DNS record and the selector names the files too. */
+    if (dns_ldh_name_check("--selector", o->selector, 1, NULL, err, sizeof err) != AUTH_OK ||
+        (o->domain &&
+         dns_ldh_name_check("--domain", o->domain, 1, NULL, err, sizeof err) != AUTH_OK))
+        return cmd_error(EXIT_USAGE, "%s", err);
     return EXIT_OK;
 }
 

@@ -109,6 +109,7 @@ static int parse_args(int argc, char **argv, struct dkim_sign_params *p, const c
         CMD_GLOBAL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
+    char err[300];
     int opt;
 
     while ((opt = getopt_long(argc, argv, "d:s:k:a:c:H:i:x:t:lvq", longopts, NULL)) != -1) {
@@ -163,6 +164,9 @@ static int parse_args(int argc, char **argv, struct dkim_sign_params *p, const c
     }
     if (!p->domain || !p->selector || !*key)
         return cmd_usage_error("dkim sign", "--domain, --selector and --key are required");
+    if (dns_ldh_name_check("--domain", p->domain, 1, NULL, err, sizeof err) != AUTH_OK ||
+        dns_ldh_name_check("--selector", p->selector, 1, NULL, err, sizeof err) != AUTH_OK)
+        return cmd_error(EXIT_USAGE, "%s", err);
     return EXIT_OK;
 }
 

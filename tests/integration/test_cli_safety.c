@@ -354,6 +354,52 @@ static void setup_stdout_full_leaves_no_key(void **state)
     assert_string_equal(listing(), "mail.private mail.txt");
 }
 
+/* ---------- item 6: selector and domain are DNS names, or exit 2 ---------- */
+
+static void dkim_names_are_validated(void **state)
+{
+    static const char *const bad_sel[] = { "a;b=c", "a;b", "a b", "../x", "-a", "a..b", "" };
+    static const char *const bad_dom[] = { "a b", "a;b=c.example", "example.com;x=y", "a/b.c" };
+    struct test_out out;
+
+    write_file("m.eml", "From: a@example.com\r\nSubject: hi\r\n\r\nhi\r\n");
+    run(&out, plain, "dkim", "keygen", "--domain", "example.com", "--selector", "s",
+        "--algorithm", "ed25519", NULL);
+    assert_int_equal(out.status, 0);
+    test_out_free(&out);
+    for (size_t i = 0; i < sizeof bad_sel / sizeof bad_sel[0]; i++) {
+        run(&out, plain, "dkim", "sign", "--domain", "example.com", "--selector", bad_sel[i],
+            "--key", "s.private", "m.eml", NULL);
+        assert_int_equal(out.status, 2);
+        assert_string_equal(out.out, "");
+        test_out_free(&out);
+        run(&out, plain, "dkim", "keygen", "--domain", "example.com", "--selector", bad_sel[i],
+            "--algorithm", "ed25519", NULL);
+        assert_int_equal(out.status, 2);
+        assert_string_equal(out.out, "");
+        test_out_free(&out);
+    }
+    for (size_t i = 0; i < sizeof bad_dom / sizeof bad_dom[0]; i++) {
+        run(&out, plain, "dkim", "sign", "--domain", bad_dom[i], "--selector", "s",
+            "--key", "s.private", "m.eml", NULL);
+        assert_int_equal(out.status, 2);
+        assert_string_equal(out.out, "");
+        test_out_free(&out);
+        run(&out, plain, "dkim", "keygen", "--domain", bad_dom[i], "--selector", "t",
+            "--algorithm", "ed25519", NULL);
+        assert_int_equal(out.status, 2);
+        test_out_free(&out);
+    }
+    assert_string_equal(listing(), "m.eml s.private s.txt");
+    /* the largest accepted: several labels, 63 octets each */
+    run(&out, plain, "dkim", "sign", "--domain", "sub.example.com", "--selector",
+        "a-1.b2.abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk", "--key",
+        "s.private", "m.eml", NULL);
+    assert_int_equal(out.status, 0);
+    assert_contains(out.out, "d=sub.example.com;");
+    test_out_free(&out);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, mkdir_each, rmdir_each)
 
 int main(void)
@@ -367,6 +413,7 @@ int main(void)
         T(keygen_write_error_leaves_nothing),
         T(stdout_full_is_exit_3),
         T(setup_stdout_full_leaves_no_key),
+        T(dkim_names_are_validated),
     };
 
     return cmocka_run_group_tests(tests, start, stop);

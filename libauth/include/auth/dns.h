@@ -179,6 +179,12 @@ enum auth_status dns_server_parse(const char *spec, struct sockaddr_storage *ss,
  * no empty label (a single trailing dot is allowed).  AUTH_OK or AUTH_EINVAL
  * with err naming the problem ("label 'xxx…' is 70 octets, over 63"). */
 enum auth_status dns_name_check(const char *name, char *err, size_t errlen);
+/* The same, and every label LDH (letters, digits, inner hyphens: RFC 1123),
+ * at least min_labels of them: a domain to publish or sign for, a DKIM
+ * selector.  what names the thing in err ("--selector 'a;b': label ...").
+ * *nlabels (may be NULL) gets the count.  AUTH_OK or AUTH_EINVAL. */
+enum auth_status dns_ldh_name_check(const char *what, const char *name, size_t min_labels,
+                                    size_t *nlabels, char *err, size_t errlen);
 
 /* A DNS tape: every final answer of a run saved to a file (record), or a
  * run answered from such a file instead of the network (replay), so a CI
