@@ -321,7 +321,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
     };
     int opt, rc;
 
-    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vqh", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;

@@ -40,7 +40,8 @@ extern struct cmd_globals g_opts;
  * Values >= 1000 so they never collide with a command's short options. */
 enum {
     OPT_RESOLVER = 1000, OPT_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_CA_FILE,
-    OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_DNS_RECORD, OPT_DNS_REPLAY, OPT_GLOBAL_LAST
+    OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_DNS_RECORD, OPT_DNS_REPLAY, OPT_GLOBAL_LAST,
+    OPT_BAD = 999             /* cmd_getopt: a bad option (cmd_global_opt reports it) */
 };
 #define CMD_GLOBAL_LONGOPTS                                          \
     {"resolver", required_argument, NULL, OPT_RESOLVER},             \
@@ -53,6 +54,30 @@ enum {
     {"help", no_argument, NULL, OPT_HELP},                           \
     {"dns-record", required_argument, NULL, OPT_DNS_RECORD},         \
     {"dns-replay", required_argument, NULL, OPT_DNS_REPLAY}
+
+/* getopt_long for every command (cmd/options.c): long options only in
+ * full (no prefixes: `--password` is not `--password-file`), and on any bad
+ * option it returns OPT_BAD instead of printing getopt's message, which
+ * would echo the value.  cmd_global_opt(OPT_BAD) then prints one line
+ * naming the option (never its value) with a --help hint for the command
+ * set by cmd_set_command(). */
+int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+void cmd_set_command(const char *name);
+/* Print the last cmd_getopt problem; returns EXIT_USAGE. */
+int cmd_bad_option(void);
+
+/* Read a password from a file named by option opt (e.g. "--password-file"):
+ * its first line, at most 255 octets.  Errors never show the path (it may
+ * be a password given by mistake); a file group or others can read gets a
+ * warning on stderr.  Returns EXIT_OK with *out (malloc, caller cleanses
+ * and frees) or prints the error and returns EXIT_USAGE/EXIT_RUNTIME. */
+int cmd_read_password_file(const char *opt, const char *path, char **out);
+/* Load a DKIM private key (dkim_privkey_load), warning on stderr when
+ * group or others can read the file.  EXIT_OK or EXIT_USAGE (printed). */
+struct evp_pkey_st;
+int cmd_load_private_key(const char *path, struct evp_pkey_st **out);
+/* Just the warning, for a key loaded some other way. */
+void cmd_warn_exposed_key(const char *path);
 
 /* Handle one global option returned by getopt_long.  Returns 1 when it was
  * a global option and was applied, 0 when it is not one of them, and

@@ -59,6 +59,7 @@ int cmd_global_opt(int opt, const char *arg)
     case OPT_DNS_REPLAY: g_opts.dns_replay = arg; return 1;
     case 'q':
     case OPT_QUIET: g_opts.verbose = -1; return 1;
+    case OPT_BAD: return -cmd_bad_option();
     default: return 0;
     }
 }
@@ -220,7 +221,7 @@ int cmd_global_opts_only(int argc, char **argv, const char *command, void (*usag
     static const struct option longopts[] = { CMD_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0} };
     int opt;
 
-    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vqh", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;

@@ -49,7 +49,7 @@ static int parse_args(int argc, char **argv, const char *prog, struct keygen_opt
     char err[300];
     int opt;
 
-    while ((opt = getopt_long(argc, argv, "d:s:a:b:o:fk:vq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "d:s:a:b:o:fk:vq", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         char *end;
         long v;
@@ -213,15 +213,15 @@ int dkim_keygen_main(int argc, char **argv, const char *prog)
 {
     struct keygen_opts o = { .outdir = ".", .bits = 2048, .type = DKIM_KEY_RSA };
     struct dkim_keyfiles kf;
-    char err[300], *record = NULL, *zone = NULL;
+    char *record = NULL, *zone = NULL;
     EVP_PKEY *key = NULL;
     int rc = parse_args(argc, argv, prog, &o);
 
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
     if (o.from_key) {
-        if (dkim_privkey_load(o.from_key, &key, err, sizeof err) != AUTH_OK)
-            return cmd_error(EXIT_USAGE, "%s", err);
+        if ((rc = cmd_load_private_key(o.from_key, &key)) != EXIT_OK)
+            return rc;
         rc = record_texts(key, o.selector, o.domain, &record, &zone);
         if (rc == EXIT_OK)
             rc = print_record(&o, key, NULL, NULL, record, zone);

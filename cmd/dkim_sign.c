@@ -112,7 +112,7 @@ static int parse_args(int argc, char **argv, struct dkim_sign_params *p, const c
     char err[300];
     int opt;
 
-    while ((opt = getopt_long(argc, argv, "d:s:k:a:c:H:i:x:t:lvq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "d:s:k:a:c:H:i:x:t:lvq", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         char *end;
         long long v;
@@ -175,14 +175,13 @@ int dkim_sign_main(int argc, char **argv)
     struct dkim_sign_params p = { .algorithm = -1, .header_canon = DKIM_CANON_RELAXED,
                                   .body_canon = DKIM_CANON_RELAXED };
     const char *keyfile = NULL;
-    char err[300];
     EVP_PKEY *key;
     int rc = parse_args(argc, argv, &p, &keyfile);
 
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
-    if (dkim_privkey_load(keyfile, &key, err, sizeof err) != AUTH_OK)
-        return cmd_error(EXIT_USAGE, "%s", err);
+    if ((rc = cmd_load_private_key(keyfile, &key)) != EXIT_OK)
+        return rc;
     p.key = key;
     if (optind >= argc) {
         rc = sign_one(stdin, "stdin", &p);

@@ -51,7 +51,7 @@ static int dispatch(int argc, char **argv)
     int opt;
 
     /* '+' stops at the first non-option: the command name. */
-    while ((opt = getopt_long(argc, argv, "+vqhV", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "+vqhV", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -73,6 +73,7 @@ static int dispatch(int argc, char **argv)
             char **sub = argv + optind;
             int subc = argc - optind;
             optind = 0;             /* reset getopt for the subcommand */
+            cmd_set_command(commands[i].name);
             return commands[i].run(subc, sub);
         }
     }

@@ -103,7 +103,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     };
     int opt, rc;
 
-    while ((opt = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vq", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;

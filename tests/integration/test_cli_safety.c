@@ -400,6 +400,91 @@ static void dkim_names_are_validated(void **state)
     test_out_free(&out);
 }
 
+/* ---------- item 9: options in full, secrets never echoed, exposed files ---------- */
+
+static void no_option_prefixes_and_no_secret_in_errors(void **state)
+{
+    struct test_out out;
+
+    run(&out, plain, "send-test", "--from", "a@example.com", "--to", "b@example.com",
+        "--user", "u", "--password", "S3cr3t", NULL);
+    assert_int_equal(out.status, 2);
+    assert_contains(out.err, "unknown option '--password'");
+    assert_null(strstr(out.err, "S3cr3t"));
+    test_out_free(&out);
+    run(&out, plain, "send-test", "--from", "a@example.com", "--to", "b@example.com",
+        "--user", "u", "--password=S3cr3t", NULL);
+    assert_int_equal(out.status, 2);
+    assert_null(strstr(out.err, "S3cr3t"));
+    test_out_free(&out);
+    /* the secret given where the file name goes is not shown either */
+    run(&out, plain, "send-test", "--from", "a@example.com", "--to", "b@example.com",
+        "--user", "u", "--password-file", "S3cr3t", NULL);
+    assert_int_equal(out.status, 2);
+    assert_contains(out.err, "--password-file");
+    assert_null(strstr(out.err, "S3cr3t"));
+    test_out_free(&out);
+    /* every option, not only the secret ones; and getopt's own echo is gone */
+    run(&out, plain, "--resolver", nsd.spec, "mx", "--jso", "good.example", NULL);
+    assert_int_equal(out.status, 2);
+    assert_contains(out.err, "unknown option '--jso'");
+    test_out_free(&out);
+    run(&out, plain, "--resol", nsd.spec, "mx", "good.example", NULL);
+    assert_int_equal(out.status, 2);
+    test_out_free(&out);
+    run(&out, plain, "mx", "--json=S3cr3t", "good.example", NULL);
+    assert_int_equal(out.status, 2);
+    assert_null(strstr(out.err, "S3cr3t"));
+    test_out_free(&out);
+    /* the full name still works */
+    run(&out, plain, "--resolver", nsd.spec, "mx", "--json", "good.example", NULL);
+    assert_int_equal(out.status, 0);
+    test_out_free(&out);
+}
+
+static void exposed_secret_files_are_warned_about(void **state)
+{
+    struct test_out out;
+    char port[16], server[64], p[512];
+
+    write_file("m.eml", "From: a@example.com\r\nSubject: hi\r\n\r\nhi\r\n");
+    run(&out, plain, "dkim", "keygen", "--domain", "example.com", "--selector", "s",
+        "--algorithm", "ed25519", NULL);
+    assert_int_equal(out.status, 0);
+    test_out_free(&out);
+    run(&out, plain, "dkim", "sign", "--domain", "example.com", "--selector", "s", "--key",
+        "s.private", "m.eml", NULL);
+    assert_int_equal(out.status, 0);
+    assert_null(strstr(out.err, "warning"));
+    test_out_free(&out);
+    in_dir(p, sizeof p, "s.private");
+    assert_int_equal(chmod(p, 0640), 0);
+    run(&out, plain, "dkim", "sign", "--domain", "example.com", "--selector", "s", "--key",
+        "s.private", "m.eml", NULL);
+    assert_int_equal(out.status, 0);
+    assert_contains(out.err, "warning: the private key s.private can be read by group");
+    test_out_free(&out);
+
+    write_file("pw", "S3cr3t\n");
+    in_dir(p, sizeof p, "pw");
+    assert_int_equal(chmod(p, 0604), 0);
+    snprintf(port, sizeof port, "%d", test_free_port());
+    snprintf(server, sizeof server, "127.0.0.1:%s", port);
+    run(&out, plain, "send-test", "--from", "a@example.com", "--to", "b@example.com",
+        "--server", server, "--user", "u", "--password-file", "pw", "--timeout", "2", NULL);
+    assert_int_equal(out.status, 3);                 /* nobody listens there */
+    assert_contains(out.err, "warning: the --password-file file can be read by group");
+    assert_null(strstr(out.err, "S3cr3t"));
+    assert_null(strstr(out.out, "S3cr3t"));
+    test_out_free(&out);
+    assert_int_equal(chmod(p, 0600), 0);
+    run(&out, plain, "send-test", "--from", "a@example.com", "--to", "b@example.com",
+        "--server", server, "--user", "u", "--password-file", "pw", "--timeout", "2", NULL);
+    assert_int_equal(out.status, 3);
+    assert_null(strstr(out.err, "warning"));
+    test_out_free(&out);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, mkdir_each, rmdir_each)
 
 int main(void)
@@ -414,6 +499,8 @@ int main(void)
         T(stdout_full_is_exit_3),
         T(setup_stdout_full_leaves_no_key),
         T(dkim_names_are_validated),
+        T(no_option_prefixes_and_no_secret_in_errors),
+        T(exposed_secret_files_are_warned_about),
     };
 
     return cmocka_run_group_tests(tests, start, stop);
