@@ -17,6 +17,8 @@
 
 #define MAX_DOMAINS 1000000
 #define MAX_JOBS    256
+#define DOMAIN_LINE_MAX 4096               /* a name and a comment */
+#define DOMAIN_FILE_MAX (256u << 20)
 
 enum { OPT_SELECTOR = OPT_GLOBAL_LAST + 1, OPT_IP, OPT_NO_SMTP, OPT_FAIL_ON, OPT_FILE,
        OPT_JOBS, OPT_EXPECT, OPT_FORMAT, OPT_SMTP_PORT, OPT_HTTPS_PORT, OPT_ALLOW_PRIVATE,
@@ -72,13 +74,13 @@ static int parse_int(const char *arg, long lo, long hi, long *out)
 /* Append the domains of a list file (one per line, # comments) or stdin. */
 static int read_domain_file(const char *path, char ***list, size_t *n)
 {
-    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    char line[1024];
+    struct line_reader lr;
+    int rc = line_reader_open(&lr, "--file", path, DOMAIN_LINE_MAX, DOMAIN_FILE_MAX);
 
-    if (!fp)
-        return cmd_error(EXIT_USAGE, "cannot read --file '%s': %s", path, strerror(errno));
-    while (fgets(line, sizeof line, fp)) {
-        char *s = line, *e;
+    if (rc != EXIT_OK)
+        return rc;
+    while ((rc = line_reader_next(&lr)) > 0) {
+        char *s = lr.line, *e;
         while (*s == ' ' || *s == '\t')
             s++;
         e = s + strcspn(s, " \t\r\n#");
@@ -86,19 +88,19 @@ static int read_domain_file(const char *path, char ***list, size_t *n)
         if (!*s)
             continue;
         if (*n >= MAX_DOMAINS) {
-            if (fp != stdin)
-                fclose(fp);
+            line_reader_close(&lr);
             return cmd_error(EXIT_USAGE, "more than %d domains", MAX_DOMAINS);
         }
         char **nl = realloc(*list, (*n + 1) * sizeof *nl);
-        if (!nl || !(nl[*n] = strdup(s)))
+        if (!nl || !(nl[*n] = strdup(s))) {
+            line_reader_close(&lr);
             return cmd_error(EXIT_RUNTIME, "out of memory");
+        }
         *list = nl;
         (*n)++;
     }
-    if (fp != stdin)
-        fclose(fp);
-    return EXIT_OK;
+    line_reader_close(&lr);
+    return rc < 0 ? -rc : EXIT_OK;
 }
 
 static void *worker(void *arg)
@@ -198,7 +200,7 @@ struct cli {
     enum report_format fmt;
     enum finding_severity gate;
     long jobs;
-    const char *expect;
+    struct expect_pins *expect;
     char **domains;
     size_t ndomains;
 };
@@ -249,7 +251,10 @@ static int take_option(struct cli *c, int opt, const char *arg)
         if (parse_int(arg, 1, MAX_JOBS, &c->jobs) < 0)
             return cmd_error(EXIT_USAGE, "--jobs takes 1 to %d", MAX_JOBS);
         return EXIT_OK;
-    case OPT_EXPECT: c->expect = arg; return EXIT_OK;
+    case OPT_EXPECT:
+        if (c->expect)
+            return cmd_error(EXIT_USAGE, "--expect is given once");
+        return expect_load(arg, &c->expect);
     case OPT_CHECKS: return take_checks(c, arg);
     case OPT_PROFILE:
         if (!audit_profile_exists(arg))
@@ -410,5 +415,6 @@ int cmd_check_dns(int argc, char **argv)
     free(js.results);
     free(js.errors);
     free(c.domains);
+    expect_free(c.expect);
     return rc < 0 ? EXIT_OK : rc;
 }

@@ -124,6 +124,22 @@ int cmd_stdout_check(void);
  * rest EXIT_RUNTIME. */
 int cmd_file_error(enum auth_status st, const char *err);
 
+/* A text file read line by line with bounds (cmd/lines.c): path "-" is
+ * stdin; what names it in errors ("--file").  next returns 1 with the line
+ * (no end-of-line) in r->line, 0 at the end, or -EXIT_USAGE after printing
+ * why (a line over max_line octets, the file over max_bytes, a NUL byte, a
+ * read error such as a directory). */
+struct line_reader {
+    FILE *fp;
+    const char *what, *path;
+    char *line;
+    size_t max_line, max_bytes, lineno, total;
+};
+int line_reader_open(struct line_reader *r, const char *what, const char *path,
+                     size_t max_line, size_t max_bytes);
+int line_reader_next(struct line_reader *r);
+void line_reader_close(struct line_reader *r);
+
 /* Colour: whether to use ANSI colour on stdout. */
 bool out_color_enabled(void);
 /* ANSI sequences or "" when colour is off. */

@@ -58,16 +58,60 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
     return 0;
 }
 
-enum auth_status dkim_privkey_load(const char *path, struct evp_pkey_st **out,
-                                   char *err, size_t errlen)
+static void bio_cleanse_free(BIO *b);
+
+/* A PEM key is a few KiB: the file is read whole up to this, never more
+ * (a device or a huge file given as the key is an error, not a hang). */
+#define KEY_FILE_MAX (64 * 1024)
+
+static enum auth_status read_key_file(const char *path, BIO **out, char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "r");
+    FILE *fp = fopen(path, "rb");
+    enum auth_status st = AUTH_OK;
+    char *buf;
+    size_t n;
+    int e;
 
     *out = NULL;
     if (!fp)
         return auth_fail(err, errlen, AUTH_EIO, "cannot read %s: %s", path, strerror(errno));
-    *out = PEM_read_PrivateKey(fp, NULL, no_passphrase, NULL);
+    if (!(buf = malloc(KEY_FILE_MAX + 1))) {
+        fclose(fp);
+        return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
+    }
+    n = fread(buf, 1, KEY_FILE_MAX + 1, fp);
+    e = ferror(fp) ? errno : 0;
     fclose(fp);
+    if (e)
+        st = auth_fail(err, errlen, AUTH_EIO, "cannot read %s: %s", path, strerror(e));
+    else if (n > KEY_FILE_MAX)
+        st = auth_fail(err, errlen, AUTH_EPARSE, "%s is over %d octets: not a key file", path,
+                       KEY_FILE_MAX);
+    else if (memchr(buf, '\0', n))
+        st = auth_fail(err, errlen, AUTH_EPARSE, "%s is not an unencrypted PEM private key",
+                       path);
+    else if (!(*out = BIO_new(BIO_s_mem())) || BIO_write(*out, buf, (int)n) != (int)n)
+        st = auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
+    if (st != AUTH_OK && *out) {
+        bio_cleanse_free(*out);
+        *out = NULL;
+    }
+    OPENSSL_cleanse(buf, KEY_FILE_MAX + 1);
+    free(buf);
+    return st;
+}
+
+enum auth_status dkim_privkey_load(const char *path, struct evp_pkey_st **out,
+                                   char *err, size_t errlen)
+{
+    BIO *b;
+    enum auth_status st = read_key_file(path, &b, err, errlen);
+
+    *out = NULL;
+    if (st != AUTH_OK)
+        return st;
+    *out = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
+    bio_cleanse_free(b);
     ERR_clear_error();
     if (!*out)
         return auth_fail(err, errlen, AUTH_EPARSE,

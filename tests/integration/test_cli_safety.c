@@ -485,6 +485,80 @@ static void exposed_secret_files_are_warned_about(void **state)
     test_out_free(&out);
 }
 
+/* ---------- item 16: every file read is bounded ---------- */
+
+/* A --file list whose first line is "good.example #xxxx..." of len octets. */
+static void write_padded_list(const char *name, size_t len)
+{
+    char *line = malloc(len + 2);
+
+    assert_non_null(line);
+    memset(line, 'x', len);
+    memcpy(line, "good.example #", 14);
+    line[len] = '\n';
+    line[len + 1] = '\0';
+    write_file(name, line);
+    free(line);
+}
+
+static void reads_are_bounded(void **state)
+{
+    struct test_out out;
+    struct test_run_opts quick = { .timeout_s = 20 };
+    struct test_run_opts zero_in = { .timeout_s = 20, .stdin_path = "/dev/zero" };
+
+    run(&out, quick, "--resolver", nsd.spec, "check-dns", "--no-smtp", "--file", "/dev/zero",
+        NULL);
+    assert_int_equal(out.status, 2);
+    assert_contains(out.err, "NUL byte");
+    test_out_free(&out);
+    run(&out, zero_in, "--resolver", nsd.spec, "check-dns", "--no-smtp", "--file", "-", NULL);
+    assert_int_equal(out.status, 2);
+    test_out_free(&out);
+    run(&out, quick, "--resolver", nsd.spec, "check-dns", "--no-smtp", "--expect",
+        "/dev/zero", "good.example", NULL);
+    assert_int_equal(out.status, 2);
+    assert_contains(out.err, "--expect");
+    assert_string_equal(out.out, "");               /* refused before any audit */
+    test_out_free(&out);
+
+    /* a line: 4096 octets are read, 4097 are refused (and never split) */
+    write_padded_list("ok.list", 4096);
+    run(&out, quick, "--resolver", nsd.spec, "--timeout", "2", "check-dns", "--no-smtp",
+        "--checks", "mx", "--file", "ok.list", NULL);
+    assert_int_not_equal(out.status, 2);
+    assert_contains(out.out, "good.example");
+    test_out_free(&out);
+    write_padded_list("long.list", 4097);
+    run(&out, quick, "--resolver", nsd.spec, "check-dns", "--no-smtp", "--file", "long.list",
+        NULL);
+    assert_int_equal(out.status, 2);
+    assert_contains(out.err, "line 1 is over 4096 octets");
+    assert_string_equal(out.out, "");
+    test_out_free(&out);
+    write_padded_list("long.expect", 1025);
+    run(&out, quick, "--resolver", nsd.spec, "check-dns", "--no-smtp", "--expect",
+        "long.expect", "good.example", NULL);
+    assert_int_equal(out.status, 2);
+    assert_contains(out.err, "line 1 is over 1024 octets");
+    test_out_free(&out);
+    /* a directory is not an empty list */
+    run(&out, quick, "check-dns", "--expect", ".", "good.example", NULL);
+    assert_int_equal(out.status, 2);
+    test_out_free(&out);
+
+    /* keys are read whole, up to 64 KiB */
+    write_file("m.eml", "From: a@example.com\r\n\r\nhi\r\n");
+    run(&out, quick, "dkim", "sign", "--domain", "example.com", "--selector", "s", "--key",
+        "/dev/zero", "m.eml", NULL);
+    assert_int_equal(out.status, 2);
+    assert_contains(out.err, "not a key file");
+    test_out_free(&out);
+    run(&out, quick, "dkim", "keygen", "--from-key", "/dev/zero", "--selector", "s", NULL);
+    assert_int_equal(out.status, 2);
+    test_out_free(&out);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, mkdir_each, rmdir_each)
 
 int main(void)
@@ -501,6 +575,7 @@ int main(void)
         T(dkim_names_are_validated),
         T(no_option_prefixes_and_no_secret_in_errors),
         T(exposed_secret_files_are_warned_about),
+        T(reads_are_bounded),
     };
 
     return cmocka_run_group_tests(tests, start, stop);
