@@ -380,6 +380,34 @@ static int engine_params(struct cli *c)
     return EXIT_OK;
 }
 
+/* Each job audits one domain with one DNS engine per check family (DNSSEC
+ * has a second), each using a socket per query in flight, plus the SMTP and
+ * port probes.  Fit that under the descriptor limit: fewer queries in
+ * flight per engine first (down to 2), then fewer jobs; say so once. */
+#define MIN_INFLIGHT 2
+static void fit_to_descriptors(struct cli *c)
+{
+    long budget = cmd_fd_budget(), engines = 1, probes = 8, jobs = c->jobs, need;
+    unsigned inflight = 256;
+
+    for (size_t i = 0; i < audit_ncheck; i++)
+        engines += audit_family_selected(c->opt.only, audit_checks[i].family);
+    probes += (c->opt.no_smtp ? 0 : 16) + (c->opt.ports ? 32 : 0);
+    if (jobs > (long)c->ndomains)
+        jobs = (long)c->ndomains;
+    while (inflight > MIN_INFLIGHT && jobs * (engines * inflight + probes) > budget)
+        inflight /= 2;
+    need = engines * inflight + probes;
+    if (jobs * need > budget)
+        jobs = budget / need > 1 ? budget / need : 1;
+    if (inflight < 256)
+        c->dns.max_inflight = inflight;
+    if (jobs < c->jobs && jobs < (long)c->ndomains)
+        fprintf(stderr, "mailctl: --jobs %ld lowered to %ld: the descriptor limit (ulimit -n) "
+                "leaves room for %ld sockets\n", c->jobs, jobs, budget > 0 ? budget : 0);
+    c->jobs = jobs > 0 ? jobs : 1;
+}
+
 int cmd_check_dns(int argc, char **argv)
 {
     struct cli c = { .gate = SEV_FAIL, .jobs = 8 };
@@ -388,6 +416,8 @@ int cmd_check_dns(int argc, char **argv)
 
     if (rc == EXIT_OK)
         rc = engine_params(&c);
+    if (rc == EXIT_OK)
+        fit_to_descriptors(&c);
     if (rc == EXIT_OK) {
         js.domains = c.domains;
         js.n = c.ndomains;

@@ -100,6 +100,10 @@ int cmd_usage_error(const char *command, const char *fmt, ...)
  * EXIT_USAGE (bad spec) or EXIT_RUNTIME (no resolver). */
 int cmd_dns_engine(struct dns_engine **out);
 
+/* File descriptors free under RLIMIT_NOFILE (less a reserve): what DNS
+ * queries in flight and parallel jobs may use at most. */
+long cmd_fd_budget(void);
+
 /* Apply --timeout/MAILCTL_DNS_TIMEOUT (a budget per DNS question, split
  * over the tries) to engine parameters; no-op when neither was given. */
 void cmd_dns_timeouts(struct dns_engine_params *p);

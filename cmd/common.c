@@ -2,11 +2,13 @@
  * common.c - global options, error lines and DNS engine set-up shared by
  * every subcommand.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "cmd.h"
@@ -121,6 +123,27 @@ void cmd_dns_timeouts(struct dns_engine_params *p)
     p->timeout_ms = g_opts.timeout_ms / 3 > 100 ? g_opts.timeout_ms / 3 : 100;
 }
 
+/* Descriptors still free under RLIMIT_NOFILE, less a few kept for files,
+ * logs and libraries (OpenSSL, curl) that open their own. */
+long cmd_fd_budget(void)
+{
+    struct rlimit rl;
+    long open_now = 0;
+    DIR *d;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur > 1L << 20)
+        return 1L << 20;
+    if ((d = opendir("/proc/self/fd"))) {
+        for (struct dirent *e; (e = readdir(d));)
+            open_now += e->d_name[0] != '.';
+        closedir(d);
+    } else {
+        open_now = 16;
+    }
+    return (long)rl.rlim_cur - open_now - 16;
+}
+
 static struct dns_tape *g_tape;
 
 int cmd_dns_tape(struct dns_tape **out)
@@ -205,6 +228,8 @@ int cmd_dns_engine(struct dns_engine **out)
     }
     p.servers = g_opts.resolvers;
     p.nservers = g_opts.nresolvers;
+    if (cmd_fd_budget() < 256)           /* one socket per query in flight */
+        p.max_inflight = cmd_fd_budget() > 1 ? (unsigned)cmd_fd_budget() : 1;
     cmd_dns_timeouts(&p);
     if ((rc = cmd_dns_tape(&p.tape)) != EXIT_OK)
         return rc;

@@ -559,6 +559,51 @@ static void reads_are_bounded(void **state)
     test_out_free(&out);
 }
 
+/* ---------- item 17: --jobs fits the descriptor limit ---------- */
+
+static size_t count_of(const char *hay, const char *needle)
+{
+    size_t n = 0;
+
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static void jobs_fit_the_descriptor_limit(void **state)
+{
+    static const char *const domains[] = { "good.example", "broken.example", "parked.example",
+                                           "policies.example", "mxcases.example",
+                                           "spfaudit.example", "keys.example" };
+    struct test_out one, many;
+    struct test_run_opts limited = { .nofile_limit = 256, .timeout_s = 120 };
+    char list[8192] = "";
+
+    for (int k = 0; k < 8; k++)
+        for (size_t i = 0; i < sizeof domains / sizeof domains[0]; i++) {
+            strcat(list, domains[i]);
+            strcat(list, "\n");
+        }
+    write_file("list", list);
+    run(&one, plain, "--resolver", nsd.spec, "--timeout", "5", "check-dns", "--no-smtp",
+        "--format", "expect", "--file", "list", "--jobs", "1", NULL);
+    assert_int_not_equal(one.status, 2);
+    assert_null(strstr(one.err, "lowered"));
+    run(&many, limited, "--resolver", nsd.spec, "--timeout", "5", "check-dns", "--no-smtp",
+        "--format", "expect", "--file", "list", "--jobs", "256", NULL);
+    assert_int_equal(many.status, one.status);
+    assert_int_equal(count_of(many.err, "--jobs 256 lowered to"), 1);
+    assert_string_equal(many.out, one.out);         /* no lookup lost to EMFILE */
+    test_out_free(&one);
+    test_out_free(&many);
+    /* under a limit that leaves room, nothing is said */
+    limited.nofile_limit = 65536;
+    run(&many, limited, "--resolver", nsd.spec, "--timeout", "5", "check-dns", "--no-smtp",
+        "--format", "expect", "good.example", "--jobs", "8", NULL);
+    assert_null(strstr(many.err, "lowered"));
+    test_out_free(&many);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, mkdir_each, rmdir_each)
 
 int main(void)
@@ -576,6 +621,7 @@ int main(void)
         T(no_option_prefixes_and_no_secret_in_errors),
         T(exposed_secret_files_are_warned_about),
         T(reads_are_bounded),
+        T(jobs_fit_the_descriptor_limit),
     };
 
     return cmocka_run_group_tests(tests, start, stop);
