@@ -269,16 +269,21 @@ static void print_text(const struct verdict *v, const char *header)
     const char *c = d == DMARC_RESULT_PASS ? out_green() : d == DMARC_RESULT_FAIL ||
                     d == DMARC_RESULT_PERMERROR ? out_red() : out_yellow();
 
-    printf("%s\n", header);
+    /* folded over lines: each line escaped, the folding kept */
+    for (const char *p = header; *p;) {
+        size_t n = strcspn(p, "\n");
+        printf("%s\n", out_escn(p, n));
+        p += n + (p[n] == '\n');
+    }
     if (g_opts.verbose < 0)
         return;
     printf("\n%sDMARC %s%s", c, dmarc_result_name(d), out_reset());
     if (v->ev)
-        printf("  %s; disposition %s; aligned: spf %s, dkim %s\n", v->ev->reason,
+        printf("  %s; disposition %s; aligned: spf %s, dkim %s\n", out_esc(v->ev->reason),
                dmarc_policy_name(v->ev->disposition), v->ev->spf_aligned ? "yes" : "no",
                v->ev->dkim_aligned ? "yes" : "no");
     else
-        printf("  %s\n", v->from_err);
+        printf("  %s\n", out_esc(v->from_err));
 }
 
 static int finish(struct verdict *v, const struct auth_opts *o)

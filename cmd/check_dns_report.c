@@ -75,7 +75,7 @@ void report_text(const struct audit_result *r, enum finding_severity gate)
 
     size_t *order = grouped_order(l);
 
-    printf("%s%s%s\n", out_bold(), r->domain, out_reset());
+    printf("%s%s%s\n", out_bold(), out_esc(r->domain), out_reset());
     for (size_t k = 0; order && k < l->count; k++) {
         const struct finding *f = &l->items[order[k]];
         const struct finding *prev = k ? &l->items[order[k - 1]] : NULL;

@@ -154,6 +154,16 @@ const char *out_bold(void);
 const char *out_dim(void);
 const char *out_reset(void);
 
+/* Outside data (DNS records, SMTP replies, header fields, names) for text
+ * output: control octets, invalid UTF-8 and the code points a terminal
+ * acts on (C1 controls, bidi overrides) become \xHH or \u{H...}; anything
+ * else, UTF-8 text included, is unchanged.  The result is s itself when
+ * nothing needed escaping, else a buffer valid for the next 15 calls in
+ * the same thread (enough for one printf); "" for NULL.  JSON output needs
+ * none of this (jansson escapes). */
+const char *out_esc(const char *s);
+const char *out_escn(const char *s, size_t n);
+
 /* Print a JSON document on stdout (indented) followed by a newline and steal
  * the reference.  Returns EXIT_OK or EXIT_RUNTIME on write failure. */
 int out_json(json_t *doc);

@@ -66,13 +66,22 @@ int cmd_global_opt(int opt, const char *arg)
     }
 }
 
+/* Error lines carry names and replies from outside: escaped as a whole
+ * (our own text has no control characters), one line however long. */
+static void error_line(const char *fmt, va_list ap)
+{
+    char buf[2048];
+
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    fprintf(stderr, "mailctl: %s", out_esc(buf));
+}
+
 int cmd_error(int code, const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("mailctl: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    error_line(fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     return code;
@@ -82,9 +91,8 @@ int cmd_usage_error(const char *command, const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("mailctl: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    error_line(fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry 'mailctl %s%s--help'.\n", command ? command : "",
             command ? " " : "");

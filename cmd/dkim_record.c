@@ -79,15 +79,15 @@ static int render(const char *domain, const char *selector, const struct dns_res
         json_object_set_new(o, "findings", arr);
         return out_json(o);
     }
-    printf("%s%s%s TXT %s%.*s%s\n", out_bold(), name, out_reset(), rr ? "\"" : "",
-           rr ? (int)rr->u.txt.len : 6, rr ? (const char *)rr->u.txt.data : "(none)",
+    printf("%s%s%s TXT %s%s%s\n", out_bold(), out_esc(name), out_reset(), rr ? "\"" : "",
+           rr ? out_escn((const char *)rr->u.txt.data, rr->u.txt.len) : "(none)",
            rr ? "\"" : "");
     for (size_t i = 0; i < fl->count; i++) {
         const struct finding *f = &fl->items[i];
         printf("  %s%-5s%s %s: %s\n", sev_color(f->severity),
-               finding_severity_name(f->severity), out_reset(), f->id, f->summary);
+               finding_severity_name(f->severity), out_reset(), f->id, out_esc(f->summary));
         if (f->detail && g_opts.verbose >= 0)
-            printf("        %s\n", f->detail);
+            printf("        %s\n", out_esc(f->detail));
     }
     return EXIT_OK;
 }

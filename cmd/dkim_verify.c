@@ -45,16 +45,16 @@ static void print_text(const char *file, const struct dkim_verify *v)
 {
     enum dkim_result all = dkim_verify_overall(v);
 
-    printf("%s%s%sdkim=%s%s%s\n", file ? file : "", file ? ": " : "", out_bold(),
+    printf("%s%s%sdkim=%s%s%s\n", file ? out_esc(file) : "", file ? ": " : "", out_bold(),
            result_color(all), dkim_result_name(all), out_reset());
     for (size_t i = 0; i < dkim_verify_count(v); i++) {
         const struct dkim_sig_result *r = dkim_verify_result(v, i);
         printf("  [%zu] %s%-9s%s d=%s s=%s a=%s", i + 1, result_color(r->result),
-               dkim_result_name(r->result), out_reset(), r->domain ? r->domain : "?",
-               r->selector ? r->selector : "?",
+               dkim_result_name(r->result), out_reset(), r->domain ? out_esc(r->domain) : "?",
+               r->selector ? out_esc(r->selector) : "?",
                r->algorithm >= 0 ? dkim_alg_name((enum dkim_alg)r->algorithm) : "?");
         if (r->reason_text)
-            printf(" (%s)", r->reason_text);
+            printf(" (%s)", out_esc(r->reason_text));
         putchar('\n');
     }
 }

@@ -48,21 +48,21 @@ static json_t *json_report(const struct mx_report *r)
 
 static void print_host(const struct mx_host *h)
 {
-    printf("  %s%5u  %s%s", out_bold(), h->preference, h->host, out_reset());
+    printf("  %s%5u  %s%s", out_bold(), h->preference, out_esc(h->host), out_reset());
     if (h->cname)
-        printf("  %s(alias of %s)%s", out_yellow(), h->cname, out_reset());
+        printf("  %s(alias of %s)%s", out_yellow(), out_esc(h->cname), out_reset());
     printf("\n");
     if (h->error)
-        printf("         %s%s%s\n", out_red(), h->error, out_reset());
+        printf("         %s%s%s\n", out_red(), out_esc(h->error), out_reset());
     for (size_t i = 0; i < h->naddrs; i++)
         print_ptr_names(&h->addrs[i], "         ");
 }
 
 static void print_report(const struct mx_report *r)
 {
-    printf("%s%s%s", out_bold(), r->domain, out_reset());
+    printf("%s%s%s", out_bold(), out_esc(r->domain), out_reset());
     if (r->error)
-        printf("  %sMX lookup failed: %s%s\n", out_red(), r->error, out_reset());
+        printf("  %sMX lookup failed: %s%s\n", out_red(), out_esc(r->error), out_reset());
     else if (r->null_mx && !r->nhosts)
         printf("  null MX (RFC 7505): this domain accepts no mail\n");
     else if (r->implicit)

@@ -68,13 +68,13 @@ static void print_probe(const struct port_probe *p)
     if (p->probed_port != p->port)
         printf(" (at %u)", (unsigned)p->probed_port);
     if (p->tls_done)
-        printf(" %s%s", p->tls.version, p->tls.verified ? " verified" : " NOT verified");
+        printf(" %s%s", out_esc(p->tls.version), p->tls.verified ? " verified" : " NOT verified");
     else if (p->state == PORT_OPEN && !p->implicit_tls && !p->starttls_offered)
         printf(" no TLS");
     if (p->auth_before_tls)
         printf(" %sauth before TLS%s", out_red(), out_reset());
     if (p->banner[0])
-        printf("  %s%.70s%s", out_dim(), p->banner, out_reset());
+        printf("  %s%.70s%s", out_dim(), out_esc(p->banner), out_reset());
     putchar('\n');
 }
 
