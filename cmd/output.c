@@ -129,10 +129,10 @@ const char *out_escn(const char *str, size_t n)
         unsigned cp = 0;
         size_t k = s[i] < 0x80 ? 1 : utf8_seq(s + i, n - i, &cp);
         if (s[i] < 0x20 || s[i] == 0x7f || k == 0) {
-            p += sprintf(p, "\\x%02x", s[i]);
+            p += snprintf(p, len + 1 - (size_t)(p - o), "\\x%02x", s[i]);
             i++;
         } else if (k > 1 && active_cp(cp)) {
-            p += sprintf(p, "\\u{%x}", cp);
+            p += snprintf(p, len + 1 - (size_t)(p - o), "\\u{%x}", cp);
             i += k;
         } else {
             memcpy(p, s + i, k);
