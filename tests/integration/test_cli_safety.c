@@ -268,6 +268,12 @@ static void dns_record_rerecords_a_tape_keeping_its_mode(void **state)
     test_out_free(&out);
     assert_int_equal(file_mode("t.tape"), 0604);
     assert_string_equal(listing(), "t.tape");
+    /* an empty file (made by mktemp beforehand) is taken too */
+    write_file("empty", "");
+    record_mx(&out, plain, "empty");
+    assert_int_equal(out.status, 0);
+    test_out_free(&out);
+    assert_memory_equal(read_file("empty"), "# mailctl dns tape 1\n", 21);
 }
 
 /* A write that fails half way (file-size limit) is exit 3 with the reason,

@@ -202,7 +202,7 @@ enum auth_status dns_ldh_name_check(const char *what, const char *name, size_t m
 enum dns_tape_mode { DNS_TAPE_RECORD, DNS_TAPE_REPLAY };
 
 /* Record: the file is written by dns_tape_close() (atomically, auth/file.h);
- * it may replace an existing tape, but any other existing file, a symlink
+ * it may replace an existing tape or empty file, but any other file, a symlink
  * or a special file is refused now (AUTH_EEXIST, AUTH_EINVAL).  Replay: the
  * file is read now.  AUTH_OK; AUTH_EIO (cannot read), AUTH_EPARSE (line N
  * is bad), AUTH_ELIMIT, AUTH_ENOMEM; err says which. */
