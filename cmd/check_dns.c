@@ -4,7 +4,7 @@
  * Options per ../shared/cli.md.  Several domains (arguments, --file LIST,
  * --file - for stdin) run through a pool of --jobs workers; reports come out
  * in input order (JSON: one object per line).  Exit: the worst of the
- * domains' gate results (1 beats 3 beats 0); 2 usage.
+ * domains' gate results (cmd_exit_worse: 1 beats 2 beats 3 beats 0).
  */
 #include <errno.h>
 #include <limits.h>
@@ -126,15 +126,6 @@ static void *worker(void *arg)
     }
 }
 
-static int worse(int a, int b)
-{
-    if (a == EXIT_PROBLEM || b == EXIT_PROBLEM)
-        return EXIT_PROBLEM;
-    if (a == EXIT_USAGE || b == EXIT_USAGE)
-        return EXIT_USAGE;
-    return a > b ? a : b;
-}
-
 /* Print result i (text or JSON line) as soon as it and all before it exist. */
 static int emit(struct job_state *js, size_t i, enum report_format fmt,
                 enum finding_severity gate, bool several)
@@ -183,7 +174,7 @@ static int run_all(struct job_state *js, long jobs, enum report_format fmt,
             progress(js);
         }
         pthread_mutex_unlock(&js->lock);
-        rc = worse(rc, emit(js, i, fmt, gate, js->n > 1));
+        rc = cmd_exit_worse(rc, emit(js, i, fmt, gate, js->n > 1));
     }
     for (long k = 0; k < started; k++)
         pthread_join(th[k], NULL);

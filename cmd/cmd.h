@@ -23,6 +23,13 @@ enum {
     EXIT_RUNTIME = 3,   /* runtime failure: DNS unreachable, I/O error */
 };
 
+/* The exit code of a run that judged several things (domains, files,
+ * signatures): the one that says most about them.  A definite problem
+ * beats bad input (the rest was still judged), which beats a runtime
+ * failure (it says nothing about the input), which beats success:
+ * 1 > 2 > 3 > 0.  Every command combines exit codes through this. */
+int cmd_exit_worse(int a, int b);
+
 struct cmd_globals {
     const char *resolvers[DNS_MAX_SERVERS];
     size_t nresolvers;
@@ -86,6 +93,13 @@ int cmd_dns_tape(struct dns_tape **out);
 /* At exit: write the --dns-record file.  Returns rc, or EXIT_RUNTIME when
  * the file could not be written (after printing why). */
 int cmd_finish(int rc);
+
+/* Output directories (cmd/outdir.c).  Create DIR and its missing parents
+ * (mode 0700); something that is not a directory in the way is bad input.
+ * Returns EXIT_OK or prints and returns the exit code. */
+int cmd_outdir_prepare(const char *dir);
+/* DIR/NAME into buf without doubled slashes; EXIT_USAGE when too long. */
+int cmd_path_join(char *buf, size_t size, const char *dir, const char *name);
 
 /* Colour: whether to use ANSI colour on stdout. */
 bool out_color_enabled(void);

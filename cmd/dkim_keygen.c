@@ -146,15 +146,20 @@ static int record_texts(EVP_PKEY *key, const char *selector, const char *domain,
 
 int dkim_keyfiles_make(struct dkim_keyfiles *kf)
 {
-    char err[300];
+    char err[300], name[300];
     EVP_PKEY *key = NULL;
     int rc;
 
     kf->record = kf->zone = NULL;
     kf->key = NULL;
     kf->bits = kf->bits ? kf->bits : 2048;
-    snprintf(kf->key_file, sizeof kf->key_file, "%s/%s.private", kf->outdir, kf->selector);
-    snprintf(kf->txt_file, sizeof kf->txt_file, "%s/%s.txt", kf->outdir, kf->selector);
+    snprintf(name, sizeof name, "%s.private", kf->selector);
+    if ((rc = cmd_path_join(kf->key_file, sizeof kf->key_file, kf->outdir, name)) != EXIT_OK)
+        return rc;
+    snprintf(name, sizeof name, "%s.txt", kf->selector);
+    if ((rc = cmd_path_join(kf->txt_file, sizeof kf->txt_file, kf->outdir, name)) != EXIT_OK ||
+        (rc = cmd_outdir_prepare(kf->outdir)) != EXIT_OK)
+        return rc;
     if (!kf->force && (access(kf->key_file, F_OK) == 0 || access(kf->txt_file, F_OK) == 0))
         return cmd_error(EXIT_USAGE, "%s exists (use --force to replace it)",
                          access(kf->key_file, F_OK) == 0 ? kf->key_file : kf->txt_file);
