@@ -426,5 +426,12 @@ int cmd_auth(int argc, char **argv)
         return cmd_usage_error("auth", "one message FILE at most");
     if (!o.ip || !o.mail_from || !o.helo)
         return cmd_usage_error("auth", "--ip, --mail-from and --helo are required");
+    static char from_a[1024], helo_a[1024];
+    int rc;
+    if ((rc = cmd_idn_in_identity("--mail-from", o.mail_from, from_a, sizeof from_a)) != EXIT_OK ||
+        (rc = cmd_idn_in_identity("--helo", o.helo, helo_a, sizeof helo_a)) != EXIT_OK)
+        return rc;
+    o.mail_from = from_a;
+    o.helo = helo_a;
     return run(&o);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth/name.h"
 #include "check_dns.h"
 
 #define MAX_DOMAINS 1000000
@@ -192,6 +193,7 @@ struct cli {
     const char *expect;
     char **domains;
     size_t ndomains;
+    char *selector_store[AUDIT_MAX_SELECTORS];   /* --selector as A-labels */
 };
 
 /* --checks mx,spf: every name must be a family of the registry. */
@@ -211,6 +213,22 @@ static int take_checks(struct cli *c, const char *arg)
     return EXIT_OK;
 }
 
+/* --selector S, kept as its A-label (a U-label selector is looked up as
+ * one, RFC 8616 4). */
+static int add_selector(struct cli *c, const char *arg)
+{
+    char alabel[AUTH_NAME_MAX];
+    int rc = cmd_selector_arg("--selector", arg, alabel, sizeof alabel);
+
+    if (rc != EXIT_OK)
+        return rc;
+    if (!(c->selector_store[c->opt.nselectors] = strdup(alabel)))
+        return cmd_error(EXIT_RUNTIME, "out of memory");
+    c->opt.selectors[c->opt.nselectors] = c->selector_store[c->opt.nselectors];
+    c->opt.nselectors++;
+    return EXIT_OK;
+}
+
 static int take_option(struct cli *c, int opt, const char *arg)
 {
     long v;
@@ -219,8 +237,7 @@ static int take_option(struct cli *c, int opt, const char *arg)
     case OPT_SELECTOR:
         if (c->opt.nselectors >= AUDIT_MAX_SELECTORS)
             return cmd_error(EXIT_USAGE, "too many --selector options");
-        c->opt.selectors[c->opt.nselectors++] = arg;
-        return EXIT_OK;
+        return add_selector(c, arg);
     case OPT_IP:
         if (c->opt.nips >= AUDIT_MAX_IPS)
             return cmd_error(EXIT_USAGE, "too many --ip options");
@@ -335,9 +352,18 @@ static int parse_args(struct cli *c, int argc, char **argv)
     if (!c->ndomains)
         return cmd_usage_error("check-dns", "check-dns needs at least one domain");
     for (size_t i = 0; i < c->ndomains; i++) {
-        char err[200];
-        if (dns_name_check(c->domains[i], err, sizeof err) != AUTH_OK)
-            return cmd_error(EXIT_USAGE, "bad domain '%.80s': %s", c->domains[i], err);
+        char alabel[AUTH_NAME_MAX];
+        int rc2 = cmd_domain_arg("domain", c->domains[i], alabel, sizeof alabel);
+
+        if (rc2 != EXIT_OK)
+            return rc2;
+        if (strcmp(alabel, c->domains[i]) != 0) {
+            char *conv = strdup(alabel);
+            if (!conv)
+                return cmd_error(EXIT_RUNTIME, "out of memory");
+            free(c->domains[i]);
+            c->domains[i] = conv;
+        }
     }
     if (c->opt.port_map.nmap && !c->opt.ports)
         return cmd_usage_error("check-dns", "--port-map needs --ports");
@@ -398,6 +424,8 @@ int cmd_check_dns(int argc, char **argv)
             free(js.errors[i]);
         free(c.domains[i]);
     }
+    for (size_t k = 0; k < c.opt.nselectors; k++)
+        free(c.selector_store[k]);
     free(js.results);
     free(js.errors);
     free(c.domains);

@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "auth/dkim.h"
+#include "auth/name.h"
 #include "cmd.h"
 #include "dkim_cmd.h"
 
@@ -33,6 +34,24 @@ static void usage(FILE *fp, const char *prog)
         "       %s --from-key FILE --selector S [--domain D] [--json]\n"
         "Writes DIR/S.private (PKCS#8 PEM, mode 0600) and DIR/S.txt, prints the record.\n",
         prog, prog);
+}
+
+/* The selector names a file and a DNS label, the domain a DNS name: both
+ * as A-labels (the record must be published under what verifiers ask). */
+static int names_to_alabels(struct keygen_opts *o)
+{
+    static char domain[AUTH_NAME_MAX], selector[AUTH_NAME_MAX];
+    int rc;
+
+    if ((rc = cmd_selector_arg("--selector", o->selector, selector, sizeof selector)) != EXIT_OK)
+        return rc;
+    o->selector = selector;
+    if (!o->domain)
+        return EXIT_OK;
+    if ((rc = cmd_domain_arg("--domain", o->domain, domain, sizeof domain)) != EXIT_OK)
+        return rc;
+    o->domain = domain;
+    return EXIT_OK;
 }
 
 static int parse_args(int argc, char **argv, const char *prog, struct keygen_opts *o)
@@ -90,9 +109,7 @@ static int parse_args(int argc, char **argv, const char *prog, struct keygen_opt
         return cmd_error(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
     if (!o->selector || (!o->from_key && !o->domain))
         return cmd_error(EXIT_USAGE, "%s needs --domain and --selector", prog);
-    if (strchr(o->selector, '/') || !*o->selector)
-        return cmd_error(EXIT_USAGE, "bad --selector '%s'", o->selector);
-    return EXIT_OK;
+    return names_to_alabels(o);
 }
 
 /* Write the zone text atomically, mode 0644. */
