@@ -66,6 +66,18 @@ int cmd_global_opt(int opt, const char *arg)
     }
 }
 
+int cmd_exit_worse(int a, int b)
+{
+    static const int rank[] = { [EXIT_OK] = 0, [EXIT_PROBLEM] = 3, [EXIT_USAGE] = 2,
+                                [EXIT_RUNTIME] = 1 };
+
+    if (a < EXIT_OK || a > EXIT_RUNTIME)
+        return a;
+    if (b < EXIT_OK || b > EXIT_RUNTIME)
+        return b;
+    return rank[a] >= rank[b] ? a : b;
+}
+
 /* Error lines carry names and replies from outside: escaped as a whole
  * (our own text has no control characters), one line however long. */
 static void error_line(const char *fmt, va_list ap)

@@ -13,6 +13,7 @@
 
 #include "auth/dkim.h"
 #include "auth/file.h"
+#include "auth/name.h"
 #include "cmd.h"
 #include "dkim_cmd.h"
 
@@ -33,6 +34,24 @@ static void usage(FILE *fp, const char *prog)
         prog, prog);
 }
 
+/* The selector names a file and a DNS label, the domain a DNS name: both
+ * as A-labels (the record must be published under what verifiers ask). */
+static int names_to_alabels(struct keygen_opts *o)
+{
+    static char domain[AUTH_NAME_MAX], selector[AUTH_NAME_MAX];
+    int rc;
+
+    if ((rc = cmd_selector_arg("--selector", o->selector, selector, sizeof selector)) != EXIT_OK)
+        return rc;
+    o->selector = selector;
+    if (!o->domain)
+        return EXIT_OK;
+    if ((rc = cmd_domain_arg("--domain", o->domain, domain, sizeof domain)) != EXIT_OK)
+        return rc;
+    o->domain = domain;
+    return EXIT_OK;
+}
+
 static int parse_args(int argc, char **argv, const char *prog, struct keygen_opts *o)
 {
     static const struct option longopts[] = {
@@ -47,7 +66,7 @@ static int parse_args(int argc, char **argv, const char *prog, struct keygen_opt
         {NULL, 0, NULL, 0},
     };
     char err[300];
-    int opt;
+    int opt, rc;
 
     while ((opt = cmd_getopt(argc, argv, "d:s:a:b:o:fk:vq", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
@@ -89,6 +108,8 @@ static int parse_args(int argc, char **argv, const char *prog, struct keygen_opt
         return cmd_error(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
     if (!o->selector || (!o->from_key && !o->domain))
         return cmd_error(EXIT_USAGE, "%s needs --domain and --selector", prog);
+    if ((rc = names_to_alabels(o)) != EXIT_OK)
+        return rc;
     /* Both name a DNS record and the selector names the files too. */
     if (dns_ldh_name_check("--selector", o->selector, 1, NULL, err, sizeof err) != AUTH_OK ||
         (o->domain &&
@@ -120,7 +141,7 @@ static int record_texts(EVP_PKEY *key, const char *selector, const char *domain,
  * neither, and a caller can show the record before the key exists. */
 int dkim_keyfiles_make(struct dkim_keyfiles *kf)
 {
-    char err[300];
+    char err[300], name[300];
     EVP_PKEY *key = NULL;
     enum auth_status st;
     unsigned flags = kf->force ? AUTH_FILE_REPLACE : 0;
@@ -131,8 +152,14 @@ int dkim_keyfiles_make(struct dkim_keyfiles *kf)
     kf->key = NULL;
     kf->key_stage = kf->txt_stage = NULL;
     kf->bits = kf->bits ? kf->bits : 2048;
-    snprintf(kf->key_file, sizeof kf->key_file, "%s/%s.private", kf->outdir, kf->selector);
-    snprintf(kf->txt_file, sizeof kf->txt_file, "%s/%s.txt", kf->outdir, kf->selector);
+    snprintf(name, sizeof name, "%s.private", kf->selector);
+    if ((rc = cmd_path_join(kf->key_file, sizeof kf->key_file, kf->outdir, name)) != EXIT_OK)
+        return rc;
+    snprintf(name, sizeof name, "%s.txt", kf->selector);
+    if ((rc = cmd_path_join(kf->txt_file, sizeof kf->txt_file, kf->outdir, name)) != EXIT_OK)
+        return rc;
+    if ((rc = cmd_outdir_prepare(kf->outdir)) != EXIT_OK)
+        return rc;
     if ((st = auth_file_check(kf->key_file, flags, &exists, err, sizeof err)) != AUTH_OK ||
         (st = auth_file_check(kf->txt_file, flags, &exists, err, sizeof err)) != AUTH_OK)
         return cmd_file_error(st, err);

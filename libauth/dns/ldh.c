@@ -42,7 +42,7 @@ enum auth_status dns_ldh_name_check(const char *what, const char *name, size_t m
             n = (size_t)(name + len - p);
         if (!is_ldh_label(p, n))
             return auth_fail(err, errlen, AUTH_EINVAL, "%s '%.80s': label '%.*s' is not "
-                             "letters, digits and inner hyphens (IDNs: use the xn-- form)",
+                             "letters, digits and inner hyphens",
                              what, name, (int)(n > 63 ? 63 : n), p);
         labels++;
         p += n + 1;

@@ -160,8 +160,8 @@ static enum auth_status load(struct dns_tape *t, char *err, size_t errlen)
 }
 
 /* Recording may replace a file only if it is itself a tape (re-recording
- * in place) or empty (a name made beforehand, e.g. by mktemp): nothing is
- * lost either way.  Anything else already there is refused before the run. */
+ * in place) or empty (made by mktemp(1) for the run: nothing to lose);
+ * anything else already there is refused before the run. */
 static enum auth_status record_target(struct dns_tape *t, char *err, size_t errlen)
 {
     char head[sizeof TAPE_MAGIC + 1] = "";
@@ -177,7 +177,7 @@ static enum auth_status record_target(struct dns_tape *t, char *err, size_t errl
         n = read(fd, head, sizeof head - 1);
         close(fd);
     }
-    if (n == 0 && fd >= 0) {
+    if (fd >= 0 && n == 0) {
         t->replace = true;
         return AUTH_OK;
     }
