@@ -237,6 +237,7 @@ int cmd_dns_engine(struct dns_engine **out)
     char err[256];
     enum auth_status st;
     int rc = resolvers_from_env();
+    long fds;
 
     if (rc != EXIT_OK)
         return rc;
@@ -248,8 +249,9 @@ int cmd_dns_engine(struct dns_engine **out)
     }
     p.servers = g_opts.resolvers;
     p.nservers = g_opts.nresolvers;
-    if (cmd_fd_budget() < 256)           /* one socket per query in flight */
-        p.max_inflight = cmd_fd_budget() > 1 ? (unsigned)cmd_fd_budget() : 1;
+    fds = cmd_fd_budget();
+    if (fds < 256)                       /* one socket per query in flight */
+        p.max_inflight = fds > 1 ? (unsigned)fds : 1;
     cmd_dns_timeouts(&p);
     if ((rc = cmd_dns_tape(&p.tape)) != EXIT_OK)
         return rc;
