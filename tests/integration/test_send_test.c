@@ -508,6 +508,102 @@ static void opportunistic_retries_in_plain_text(void **state)
     test_out_free(&out);
 }
 
+/* The whole of a small file (a server's log), or NULL when absent. */
+static char *read_log(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf = calloc(1, 65537);
+    size_t n = 0;
+
+    if (!fp || !buf) {
+        if (fp)
+            fclose(fp);
+        free(buf);
+        return NULL;
+    }
+    n = fread(buf, 1, 65536, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+/* The default --tls starttls against a server that does not offer STARTTLS
+ * (in its EHLO reply, or because it only speaks HELO): mailctl stops after
+ * the greeting, exit 3, naming the reason.  Checked from the server's side:
+ * nothing after EHLO/HELO arrived, so no MAIL FROM and no AUTH (the
+ * password) went out in clear text.  --tls opportunistic against the same
+ * server does send, which shows the server would have taken the mail. */
+static void starttls_not_offered_stops_before_mail(void **state)
+{
+    static const char *const behaviours[] = { "no-starttls", "helo-only" };
+    char path[500], log[400], pwfile[400], spec[32];
+    struct test_out out;
+    FILE *fp;
+
+    snprintf(path, sizeof path, "%s/hostile_smtp.py", servers_dir);
+    snprintf(pwfile, sizeof pwfile, "%s/pw-clear", pf.ca.dir);
+    fp = fopen(pwfile, "w");
+    assert_non_null(fp);
+    fputs("clear-Text-Pw\n", fp);
+    fclose(fp);
+    for (size_t i = 0; i < 2; i++) {
+        for (int with_auth = 0; with_auth < 2; with_auth++) {
+            char *argv[] = { PY, path, (char *)behaviours[i], log, NULL };
+            char *seen;
+            int pid, port;
+
+            snprintf(log, sizeof log, "%s/%s-%d.log", pf.ca.dir, behaviours[i], with_auth);
+            unlink(log);
+            assert_int_equal(test_server_spawn(argv, &pid, &port), 0);
+            snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
+            if (with_auth)
+                mailctl(&out, NULL, "--timeout", "3", "send-test", "--from", "s@client.example",
+                        "--to", "x@" DOMAIN, "--server", spec, "--user", "alice",
+                        "--password-file", pwfile, NULL);
+            else
+                mailctl(&out, NULL, "--timeout", "3", "send-test", "--from", "s@client.example",
+                        "--to", "x@" DOMAIN, "--server", spec, NULL);
+            assert_int_equal(test_server_wait(pid, 15), 0);
+            seen = read_log(log);
+            if (!seen)
+                seen = strdup("");
+            if (strstr(seen, "MAIL FROM") || strstr(seen, "AUTH") || strstr(seen, "RCPT") ||
+                strstr(seen, "DATA") || strstr(seen, "clear-Text"))
+                fail_msg("%s: the server received in clear text:\n%s", behaviours[i], seen);
+            if (out.status != 3 || !strstr(out.err, "does not offer STARTTLS"))
+                fail_msg("%s: exit %d, stderr: %s", behaviours[i], out.status, out.err);
+            assert_true(strstr(seen, "EHLO ") || strstr(seen, "HELO "));
+            assert_null(strstr(out.out, "MAIL FROM"));
+            assert_null(strstr(out.out, "clear-Text"));
+            assert_null(strstr(out.err, "clear-Text"));
+            free(seen);
+            test_out_free(&out);
+        }
+    }
+
+    /* The control: opportunistic mode sends to the very same server. */
+    {
+        char *argv[] = { PY, path, "no-starttls", log, NULL };
+        char *seen;
+        int pid, port;
+
+        snprintf(log, sizeof log, "%s/no-starttls-opportunistic.log", pf.ca.dir);
+        unlink(log);
+        assert_int_equal(test_server_spawn(argv, &pid, &port), 0);
+        snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
+        mailctl(&out, NULL, "--timeout", "3", "send-test", "--from", "s@client.example",
+                "--to", "x@" DOMAIN, "--server", spec, "--tls", "opportunistic", NULL);
+        assert_int_equal(test_server_wait(pid, 15), 0);
+        if (out.status != 0)
+            fail_msg("opportunistic: exit %d: %s %s", out.status, out.out, out.err);
+        seen = read_log(log);
+        assert_non_null(seen);
+        assert_non_null(strstr(seen, "MAIL FROM:<s@client.example>"));
+        free(seen);
+        test_out_free(&out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +620,7 @@ int main(void)
         cmocka_unit_test(auth_right_and_wrong_password),
         cmocka_unit_test(hostile_peers),
         cmocka_unit_test(opportunistic_retries_in_plain_text),
+        cmocka_unit_test(starttls_not_offered_stops_before_mail),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }
