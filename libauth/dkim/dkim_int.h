@@ -9,6 +9,10 @@
 
 #include "auth/dkim.h"
 
+/* The largest t= and x= the verifier reads (2^40 s, some 34,000 years);
+ * the signer refuses to write a larger one. */
+#define DKIM_TIME_MAX ((unsigned long long)1 << 40)
+
 /* Decode base64 in s[0..len), skipping whitespace (FWS inside b=, bh=,
  * p=).  Writes at most outcap octets.  Returns the decoded length, or
  * (size_t)-1 on a bad character, bad padding or output too small. */

@@ -180,12 +180,12 @@ static void check_tags(struct dkim_verify *v, struct sig *s)
         s->l = n;
     }
     if (ts) {
-        if (!tag_number(ts, &n) || n > (unsigned long long)1 << 40)
+        if (!tag_number(ts, &n) || n > DKIM_TIME_MAX)
             return verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "bad t= value");
         s->r.timestamp = (long long)n;
     }
     if (x) {
-        if (!tag_number(x, &n) || n > (unsigned long long)1 << 40)
+        if (!tag_number(x, &n) || n > DKIM_TIME_MAX)
             return verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "bad x= value");
         s->r.expiry = (long long)n;
         if (ts && s->r.expiry < s->r.timestamp)
