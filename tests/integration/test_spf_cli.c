@@ -222,6 +222,50 @@ static void lint_findings(void **state)
     }
 }
 
+/* --receiver is %{r} in an explanation; without it %{r} is "unknown"
+ * (RFC 7208 7.3).  --no-flatten: the lookup-limit finding offers no
+ * flattened record; without it, it does. */
+static void receiver_and_no_flatten(void **state)
+{
+    const char *with[] = { "spf", "check", "--json", "--ip", "192.0.2.99", "--mail-from",
+                           "a@expr.spf-tests.example", "--receiver", "mx.receiver.example",
+                           NULL };
+    const char *without[] = { "spf", "check", "--json", "--ip", "192.0.2.99", "--mail-from",
+                              "a@expr.spf-tests.example", NULL };
+    const char *nf[] = { "spf", "lint", "over.spf-tests.example", "--json", "--no-flatten",
+                         NULL };
+    struct test_out out;
+    json_t *doc, *f;
+
+    (void)state;
+    run(&out, with);
+    doc = json_of(&out);
+    assert_string_equal(json_string_value(json_object_get(doc, "explanation")),
+                        "192.0.2.99 refused by mx.receiver.example");
+    json_decref(doc);
+    test_out_free(&out);
+    run(&out, without);
+    doc = json_of(&out);
+    assert_string_equal(json_string_value(json_object_get(doc, "explanation")),
+                        "192.0.2.99 refused by unknown");
+    json_decref(doc);
+    test_out_free(&out);
+    run(&out, nf);
+    doc = json_of(&out);
+    f = test_finding(doc, "spf.lookup-limit");
+    assert_non_null(f);
+    assert_string_equal(test_finding_severity(doc, "spf.lookup-limit"), "fail");
+    assert_true(json_is_null(json_object_get(f, "fix")));
+    json_decref(doc);
+    test_out_free(&out);
+    doc = lint("over.spf-tests.example", &out, NULL);
+    f = test_finding(doc, "spf.lookup-limit");
+    assert_non_null(f);
+    assert_true(json_is_string(json_object_get(f, "fix")));
+    json_decref(doc);
+    test_out_free(&out);
+}
+
 /* A name that does not exist (NXDOMAIN) has no SPF record as surely as one
  * without TXT: spf.missing, exit 1, in JSON and text, and the summary says
  * which of the two it is. */
@@ -399,6 +443,7 @@ int main(void)
         cmocka_unit_test(check_text_and_usage),
         cmocka_unit_test(lint_findings),
         cmocka_unit_test(lint_nxdomain),
+        cmocka_unit_test(receiver_and_no_flatten),
         cmocka_unit_test(lint_flatten_and_fix),
         cmocka_unit_test(flatten_keeps_the_result),
         cmocka_unit_test(flatten_chains_long_runs),
