@@ -97,6 +97,10 @@ enum auth_status dkim_sign_new(const struct dkim_sign_params *p,
         s->p.timestamp = time(NULL);      /* t= fixed now so x= can be checked */
     s->h.max = 65536;
     st = pick_alg(s, err, errlen);
+    /* Neither may an i= outside d=. */
+    if (st == AUTH_OK && p->identity && !dkim_identity_within(p->identity, p->domain))
+        st = auth_fail(err, errlen, AUTH_EINVAL, "i= must be d= (%s) or a subdomain of it",
+                       p->domain);
     /* An x= the verifier would reject as malformed would make a signature
      * that can never pass. */
     if (st == AUTH_OK && s->p.expire_after && s->p.timestamp != -1 &&

@@ -621,6 +621,61 @@ static void test_body_length(void **state)
     assert_int_equal(opendkim_verify(bad), 1);
 }
 
+/* --headers and --identity: h= signs exactly the fields named (a change to
+ * an unsigned field still passes, to a signed one fails), i= is written and
+ * verifies in mailctl and dkimpy; a list without From and an identity
+ * outside d= are bad input. */
+static void test_headers_identity(void **state)
+{
+    static const char *const opts[] = { "--headers", "from:subject", "--identity",
+                                        "alice@sub." DOMAIN, NULL };
+    char good[512], bad[512], key[512], src[512], *out = NULL, *files[1] = { good };
+    size_t len;
+    char *m;
+    struct test_out o;
+
+    (void)state;
+    snprintf(good, sizeof good, "%s/hi.eml", dir);
+    sign_with("plain.eml", opts, good);
+    m = slurp(good, &len);
+    assert_non_null(m);
+    assert_non_null(strstr(m, " i=alice@sub." DOMAIN ";"));
+    assert_non_null(strstr(m, "h=from:subject;"));
+    free(m);
+    assert_int_equal(mailctl_verify(good, &out), 0);
+    assert_non_null(strstr(out, "\"result\": \"pass\""));
+    free(out);
+    assert_int_equal(dkimpy_verify(files, 1), 0);
+    snprintf(bad, sizeof bad, "%s/hi-to.eml", dir);
+    tamper(good, bad, "To: Bob", "To: Mallory");
+    assert_int_equal(mailctl_verify(bad, NULL), 0);           /* To: was not signed */
+    snprintf(bad, sizeof bad, "%s/hi-subject.eml", dir);
+    tamper(good, bad, "Subject: plain", "Subject: Plain");
+    expect_fail(bad, "signature does not verify");
+
+    snprintf(key, sizeof key, "%s/rsa.private", keys);
+    snprintf(src, sizeof src, "%s/messages/plain.eml", test_datadir());
+    {
+        char *argv[] = { (char *)test_mailctl(), "dkim", "sign", "--domain", DOMAIN,
+                         "--selector", "rsa", "--key", key, "--headers", "to:subject", src,
+                         NULL };
+        assert_int_equal(run(argv, NULL, 0, &o), 0);
+        assert_int_equal(o.status, 2);
+        assert_non_null(strstr(o.err, "From"));
+        assert_string_equal(o.out, "");
+        test_out_free(&o);
+    }
+    {
+        char *argv[] = { (char *)test_mailctl(), "dkim", "sign", "--domain", DOMAIN,
+                         "--selector", "rsa", "--key", key, "--identity",
+                         "alice@other.example", src, NULL };
+        assert_int_equal(run(argv, NULL, 0, &o), 0);
+        if (o.status != 2 || o.out_len)
+            fail_msg("--identity outside d=: exit %d\n%s%s", o.status, o.out, o.err);
+        test_out_free(&o);
+    }
+}
+
 /* 100 signatures, a 1 MiB header, garbage: bounded, a result each. */
 static void test_hostile(void **state)
 {
@@ -668,6 +723,7 @@ int main(void)
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_expiry),
         cmocka_unit_test(test_body_length),
+        cmocka_unit_test(test_headers_identity),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
