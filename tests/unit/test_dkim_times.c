@@ -27,6 +27,12 @@
              "Message-ID: <times@times.example>\r\n"
 #define BODY "Hello Bob,\r\nthe first line is signed.\r\n"
 
+static const struct { const char *selector, *tags; } flagged[] = {
+    { "strict", "t=s" }, { "testing", "t=y" }, { "svc-email", "s=email" },
+    { "svc-any", "s=*" }, { "svc-other", "s=other" }, { "hash-ok", "h=sha256" },
+    { "hash-sha1", "h=sha1" },
+};
+
 static EVP_PKEY *key;
 static struct dkim_keystore *ks;
 
@@ -40,6 +46,14 @@ static int setup(void **state)
         dkim_keystore_new(&ks) != AUTH_OK ||
         dkim_keystore_add(ks, "t1", "times.example", rec, strlen(rec)) != AUTH_OK)
         return -1;
+    /* The same key under records with each flag of RFC 6376 3.6.1. */
+    for (size_t i = 0; i < sizeof flagged / sizeof flagged[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "v=DKIM1; %s; %s", flagged[i].tags, rec + 9);
+        if (dkim_keystore_add(ks, flagged[i].selector, "times.example", text,
+                              strlen(text)) != AUTH_OK)
+            return -1;
+    }
     free(rec);
     return 0;
 }
@@ -53,9 +67,11 @@ static int teardown(void **state)
 }
 
 /* The DKIM-Signature field for HDRS + body (malloc). */
-static char *sign(const char *body, time_t t, unsigned long expire, bool l)
+static char *sign_as(const char *sel, const char *identity, const char *body, time_t t,
+                     unsigned long expire, bool l)
 {
-    struct dkim_sign_params p = { .domain = "times.example", .selector = "t1", .key = key,
+    struct dkim_sign_params p = { .domain = "times.example", .selector = sel, .key = key,
+                                  .identity = identity,
                                   .algorithm = -1, .header_canon = DKIM_CANON_RELAXED,
                                   .body_canon = DKIM_CANON_RELAXED, .timestamp = t,
                                   .expire_after = expire, .body_length = l, .crlf = true };
@@ -72,10 +88,16 @@ static char *sign(const char *body, time_t t, unsigned long expire, bool l)
     return field;
 }
 
+static char *sign(const char *body, time_t t, unsigned long expire, bool l)
+{
+    return sign_as("t1", NULL, body, t, expire, l);
+}
+
 struct verdict {
     enum dkim_result result;
     enum dkim_reason reason;
     char text[200];
+    bool testing;
     long long timestamp, expiry;
 };
 
@@ -88,7 +110,7 @@ static struct verdict verify(const char *field, const char *body, time_t now)
     struct msg_headers *h = NULL;
     struct dkim_verify *v = NULL;
     const struct dkim_sig_result *r;
-    struct verdict out;
+    struct verdict out = {0};
 
     snprintf(hdrs, hlen + 1, "%s%s", field, HDRS);
     assert_int_equal(msg_headers_parse(hdrs, hlen, NULL, &h, err, sizeof err), AUTH_OK);
@@ -100,6 +122,7 @@ static struct verdict verify(const char *field, const char *body, time_t now)
     out.result = r->result;
     out.reason = r->reason;
     snprintf(out.text, sizeof out.text, "%s", r->reason_text ? r->reason_text : "");
+    out.testing = r->testing;
     out.timestamp = r->timestamp;
     out.expiry = r->expiry;
     dkim_verify_free(v);
@@ -208,6 +231,37 @@ static void largest_expiry(void **state)
     free(f);
 }
 
+/* Key record flags: t=s allows an i= of d= itself but not of a subdomain;
+ * t=y still passes and is reported; s= must include email (or *); h= must
+ * allow the signature's hash. */
+static void key_flags(void **state)
+{
+    static const struct { const char *sel, *identity; enum dkim_result res;
+                          const char *why; } c[] = {
+        { "strict", "a@times.example", DKIM_PASS, NULL },
+        { "strict", "a@sub.times.example", DKIM_PERMERROR, "t=s" },
+        { "strict", NULL, DKIM_PASS, NULL },
+        { "svc-email", NULL, DKIM_PASS, NULL },
+        { "svc-any", NULL, DKIM_PASS, NULL },
+        { "svc-other", NULL, DKIM_PERMERROR, "s= excludes email" },
+        { "hash-ok", NULL, DKIM_PASS, NULL },
+        { "hash-sha1", NULL, DKIM_PERMERROR, "h= does not allow" },
+        { "testing", NULL, DKIM_PASS, NULL },
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char *f = sign_as(c[i].sel, c[i].identity, BODY, T0, 0, false);
+        struct verdict v = verify(f, BODY, T0);
+        if (v.result != c[i].res || (c[i].why && !strstr(v.text, c[i].why)))
+            fail_msg("%s %s: %s '%s', want %s '%s'", c[i].sel,
+                     c[i].identity ? c[i].identity : "(no i=)", dkim_result_name(v.result),
+                     v.text, dkim_result_name(c[i].res), c[i].why ? c[i].why : "");
+        assert_int_equal(v.testing, !strcmp(c[i].sel, "testing"));
+        free(f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +269,7 @@ int main(void)
         cmocka_unit_test(future_timestamp_boundary),
         cmocka_unit_test(body_length),
         cmocka_unit_test(largest_expiry),
+        cmocka_unit_test(key_flags),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
