@@ -4,7 +4,9 @@
  * work, the first value past either end is bad input (exit 2, a message
  * naming the option, nothing on stdout).  DNS comes from a real NSD on
  * loopback; connections go to closed loopback ports or to a null-MX domain,
- * so no accepted case waits on anything.
+ * so no accepted case waits on anything.  Also setup --spf, an enumerated
+ * option no other test used: each value, and a bad one refused before any
+ * key is written.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -156,10 +158,44 @@ static void numeric_options(void **state)
         check(&b[i], i);
 }
 
+static void setup_spf_modes(void **state)
+{
+    static const struct { const char *mode, *want, *not; } c[] = {
+        { "mx", "\"v=spf1 mx -all\"", "ip4:" },
+        { "ip", "\"v=spf1 ip4:192.0.2.10 ip6:2001:db8::10 -all\"", " mx " },
+    };
+    char out_dir[320], key[400];
+    struct test_out o;
+
+    for (size_t i = 0; i < 3; i++) {
+        const char *mode = i < 2 ? c[i].mode : "a";
+        char *argv[] = { (char *)test_mailctl(), "--resolver", nsd.spec, "setup", "good.example",
+                         "--mail-host", "mail.good.example", "--ip", "192.0.2.10", "--ipv6",
+                         "2001:db8::10", "--out", out_dir, "--spf", (char *)mode, NULL };
+
+        snprintf(out_dir, sizeof out_dir, "%s/spf-%s", dir, mode);
+        snprintf(key, sizeof key, "%s/mail.private", out_dir);
+        assert_int_equal(test_run(argv, NULL, NULL, 0, 120, &o), 0);
+        if (i < 2) {
+            if (o.status != 0 || !strstr(o.out, c[i].want))
+                fail_msg("--spf %s: exit %d, want %s in\n%s%s", mode, o.status, c[i].want,
+                         o.out, o.err);
+            assert_null(strstr(strstr(o.out, "v=spf1"), c[i].not));
+            assert_int_equal(access(key, F_OK), 0);
+        } else {
+            assert_int_equal(o.status, 2);
+            assert_non_null(strstr(o.err, "--spf"));
+            assert_int_not_equal(access(key, F_OK), 0);     /* nothing written */
+        }
+        test_out_free(&o);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(numeric_options),
+        cmocka_unit_test(setup_spf_modes),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }

@@ -604,6 +604,55 @@ static void starttls_not_offered_stops_before_mail(void **state)
     }
 }
 
+/* --smtputf8: a non-ASCII address goes out with the SMTPUTF8 parameter to
+ * a server that offers it (the real Postfix: delivered), and is refused
+ * before MAIL FROM by one that does not (the scripted server's log). */
+static void smtputf8_both_sides(void **state)
+{
+    char path[500], log[400], spec[32];
+    char *argv[] = { PY, path, "no-starttls", log, NULL };
+    struct test_out out;
+    json_t *doc, *tr;
+    bool param = false;
+    char *seen;
+    int pid, port;
+
+    mailctl(&out, NULL, "--ca-file", pf.ca.ca_file, "send-test", "--from",
+            "sender@client.example", "--to", "j\xc3\xb6rg@" DOMAIN, "--server", pf.spec,
+            "--smtputf8", "--json", NULL);
+    if (out.status != 0)
+        fail_msg("exit %d: %s %s", out.status, out.out, out.err);
+    doc = json_of(&out);
+    tr = json_object_get(doc, "transcript");
+    for (size_t i = 0; i < json_array_size(tr); i++) {
+        const char *line = jstr(json_array_get(tr, i), "line");
+        if (!strncmp(line, "MAIL FROM:", 10) && strstr(line, " SMTPUTF8"))
+            param = true;
+    }
+    assert_true(param);
+    free(delivered(jstr(doc, "token")));
+    json_decref(doc);
+    test_out_free(&out);
+
+    snprintf(path, sizeof path, "%s/hostile_smtp.py", servers_dir);
+    snprintf(log, sizeof log, "%s/no-smtputf8.log", pf.ca.dir);
+    unlink(log);
+    assert_int_equal(test_server_spawn(argv, &pid, &port), 0);
+    snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
+    mailctl(&out, NULL, "--timeout", "3", "send-test", "--from", "s@client.example", "--to",
+            "j\xc3\xb6rg@" DOMAIN, "--server", spec, "--tls", "none", "--smtputf8", NULL);
+    assert_int_equal(test_server_wait(pid, 15), 0);
+    seen = read_log(log);
+    assert_non_null(seen);
+    if (strstr(seen, "MAIL FROM"))
+        fail_msg("MAIL FROM sent to a server without SMTPUTF8:\n%s", seen);
+    assert_int_not_equal(out.status, 0);
+    assert_int_not_equal(out.status, 2);
+    assert_non_null(strstr(out.err, "does not offer SMTPUTF8"));
+    free(seen);
+    test_out_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -621,6 +670,7 @@ int main(void)
         cmocka_unit_test(hostile_peers),
         cmocka_unit_test(opportunistic_retries_in_plain_text),
         cmocka_unit_test(starttls_not_offered_stops_before_mail),
+        cmocka_unit_test(smtputf8_both_sides),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }
