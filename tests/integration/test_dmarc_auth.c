@@ -277,6 +277,36 @@ static void ar_header_shows_disposition(void **state)
     }
 }
 
+/* --quiet (and -q after the command): auth prints the header and nothing
+ * else, exit code unchanged; without it the DMARC summary follows. */
+static void quiet_prints_only_the_header(void **state)
+{
+    char path[512];
+    struct test_out out;
+
+    snprintf(path, sizeof path, "%s/messages/dmarc/pct0.eml", test_datadir());
+    for (int i = 0; i < 3; i++) {
+        char *argv[] = { (char *)test_mailctl(), "--resolver", nsd.spec, "--timeout", "1",
+                         "auth", path, "--ip", "198.51.100.7", "--mail-from",
+                         "bounce@nodmarc.dmarctest", "--helo", "mx.org.dmarctest",
+                         "--authserv-id", "mx.test", i == 0 ? "--quiet" : i == 1 ? "-q" : NULL, NULL };
+        char *h = ar_text("pct0.eml", "198.51.100.7", "bounce@nodmarc.dmarctest", NULL);
+
+        assert_int_equal(test_run(argv, NULL, NULL, 0, 60, &out), 0);
+        assert_int_equal(out.status, 1);
+        assert_true(strncmp(out.out, "Authentication-Results: ", 24) == 0);
+        if (i < 2) {
+            assert_null(strstr(out.out, "DMARC fail"));
+            assert_int_equal(out.out_len, strlen(h) + 1);     /* the header and its newline */
+            assert_memory_equal(out.out, h, strlen(h));
+        } else {
+            assert_non_null(strstr(out.out, "DMARC fail"));
+        }
+        free(h);
+        test_out_free(&out);
+    }
+}
+
 static void sp_versus_np(void **state)
 {
     json_t *d = auth("sub.eml", "198.51.100.7", "bounce@nodmarc.dmarctest", 1, NULL);
@@ -330,6 +360,7 @@ int main(void)
         cmocka_unit_test(pct_zero),
         cmocka_unit_test(pct_reproducible),
         cmocka_unit_test(ar_header_shows_disposition),
+        cmocka_unit_test(quiet_prints_only_the_header),
         cmocka_unit_test(sp_versus_np),
         cmocka_unit_test(public_suffix_domain),
         cmocka_unit_test(bad_from),
