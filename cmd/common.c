@@ -23,7 +23,8 @@ static unsigned parse_seconds(const char *arg)
 
     errno = 0;
     v = strtod(arg, &end);
-    if (errno || end == arg || *end || v <= 0 || v > 3600)
+    /* Written so that NaN (which compares false to everything) fails too. */
+    if (errno || end == arg || *end || !(v > 0 && v <= 3600))
         return 0;
     return (unsigned)(v * 1000.0 + 0.5) ? (unsigned)(v * 1000.0 + 0.5) : 1;
 }

@@ -183,8 +183,8 @@ static int parse_args(int argc, char **argv, struct dkim_sign_params *p, const c
         case OPT_HELP:
             printf("usage: mailctl dkim sign --domain D --selector S --key FILE\n"
                    "       [--algorithm rsa-sha256|ed25519-sha256] [--canon H/B]\n"
-                   "       [--headers from:to:...] [--identity I] [--expire SECONDS]\n"
-                   "       [--body-length] [FILE...]\n");
+                   "       [--headers from:to:...] [--identity I] [--timestamp T]\n"
+                   "       [--expire SECONDS] [--body-length] [FILE...]\n");
             return -1;
         default:
             return cmd_usage_error("dkim sign", "bad option");

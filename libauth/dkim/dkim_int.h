@@ -9,6 +9,10 @@
 
 #include "auth/dkim.h"
 
+/* The largest t= and x= the verifier reads (2^40 s, some 34,000 years);
+ * the signer refuses to write a larger one. */
+#define DKIM_TIME_MAX ((unsigned long long)1 << 40)
+
 /* Decode base64 in s[0..len), skipping whitespace (FWS inside b=, bh=,
  * p=).  Writes at most outcap octets.  Returns the decoded length, or
  * (size_t)-1 on a bad character, bad padding or output too small. */
@@ -22,6 +26,9 @@ bool dkim_word_eq(const char *s, size_t len, const char *word);
 /* Whether the colon-separated list s[0..len) holds word (FWS around items
  * ignored; case-insensitive). */
 bool dkim_list_has(const char *s, size_t len, const char *word);
+/* Whether the identity i ("[local]@domain", i=) is within d: its domain is
+ * d or a subdomain of it (RFC 6376 3.5).  Used by signer and verifier. */
+bool dkim_identity_within(const char *i, const char *d);
 
 /* End of the run of p[i..n) that body canonicalisation leaves unchanged
  * when nothing is pending (cleanscan.c); prev stands for p[-1] when i is 0.

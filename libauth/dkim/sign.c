@@ -93,8 +93,20 @@ enum auth_status dkim_sign_new(const struct dkim_sign_params *p,
         return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
     s->p = *p;
     s->hdrs = hdrs;
+    if (!s->p.timestamp)
+        s->p.timestamp = time(NULL);      /* t= fixed now so x= can be checked */
     s->h.max = 65536;
     st = pick_alg(s, err, errlen);
+    /* Neither may an i= outside d=. */
+    if (st == AUTH_OK && p->identity && !dkim_identity_within(p->identity, p->domain))
+        st = auth_fail(err, errlen, AUTH_EINVAL, "i= must be d= (%s) or a subdomain of it",
+                       p->domain);
+    /* An x= the verifier would reject as malformed would make a signature
+     * that can never pass. */
+    if (st == AUTH_OK && s->p.expire_after && s->p.timestamp != -1 &&
+        (unsigned long long)s->p.timestamp + s->p.expire_after > DKIM_TIME_MAX)
+        st = auth_fail(err, errlen, AUTH_EINVAL, "x= would be past %llu (t=%lld + %lu)",
+                       DKIM_TIME_MAX, (long long)s->p.timestamp, s->p.expire_after);
     if (st == AUTH_OK) {
         if (p->headers && *p->headers)
             dkim_buf_adds(&s->h, p->headers);
@@ -169,7 +181,7 @@ static void build_field(struct dkim_sign *s, struct dkim_buf *b, const char *bh6
     const char *eol = s->p.crlf ? "\r\n" : "\n";
     char num[32], canon[32];
     size_t col = 15;
-    time_t t = s->p.timestamp ? s->p.timestamp : time(NULL);
+    time_t t = s->p.timestamp;
 
     dkim_buf_adds(b, "DKIM-Signature:");
     add_tag(b, &col, eol, "v", "1", false);

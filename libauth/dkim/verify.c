@@ -111,20 +111,6 @@ static bool tag_number(const struct dkim_tag *t, unsigned long long *out)
 
 static const char *const required[] = { "v", "a", "b", "bh", "d", "h", "s" };
 
-/* i= must be the d= domain or a subdomain of it. */
-static bool identity_ok(const char *i, const char *d)
-{
-    const char *at = strrchr(i, '@');
-    size_t il, dl = strlen(d);
-
-    if (!at)
-        return false;
-    at++;
-    il = strlen(at);
-    return (il == dl && strcasecmp(at, d) == 0) ||
-           (il > dl && at[il - dl - 1] == '.' && strcasecmp(at + il - dl, d) == 0);
-}
-
 /* *field = a copy of text; false when out of memory (the old one stays). */
 static bool replace_str(char **field, const char *text)
 {
@@ -161,7 +147,7 @@ static bool names_to_alabels(struct sig *s)
     at = s->r.identity ? strrchr(s->r.identity, '@') : NULL;
     if (!at || auth_name_to_alabel(at + 1, a, sizeof a, err, sizeof err) != AUTH_OK ||
         (size_t)(at - s->r.identity) + 1 + strlen(a) + 1 > sizeof ia)
-        return true;                    /* identity_ok() judges it as it is */
+        return true;                    /* dkim_identity_within() judges it as it is */
     memcpy(ia, s->r.identity, (size_t)(at - s->r.identity) + 1);
     memcpy(ia + (at - s->r.identity) + 1, a, strlen(a) + 1);
     if (replace_str(&s->r.identity, ia))
@@ -220,7 +206,7 @@ static void check_tags(struct dkim_verify *v, struct sig *s)
         return;
     if (!dkim_list_has(s->h->value, s->h->value_len, "from"))
         return verdict(s, DKIM_PERMERROR, DKIM_R_FROM_NOT_SIGNED, "h= does not list From");
-    if (s->r.identity && !identity_ok(s->r.identity, s->r.domain))
+    if (s->r.identity && !dkim_identity_within(s->r.identity, s->r.domain))
         return verdict(s, DKIM_PERMERROR, DKIM_R_IDENTITY, "i= is not within d=%s",
                        s->r.domain);
     if (l) {
@@ -229,12 +215,12 @@ static void check_tags(struct dkim_verify *v, struct sig *s)
         s->l = n;
     }
     if (ts) {
-        if (!tag_number(ts, &n) || n > (unsigned long long)1 << 40)
+        if (!tag_number(ts, &n) || n > DKIM_TIME_MAX)
             return verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "bad t= value");
         s->r.timestamp = (long long)n;
     }
     if (x) {
-        if (!tag_number(x, &n) || n > (unsigned long long)1 << 40)
+        if (!tag_number(x, &n) || n > DKIM_TIME_MAX)
             return verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "bad x= value");
         s->r.expiry = (long long)n;
         if (ts && s->r.expiry < s->r.timestamp)

@@ -276,7 +276,8 @@ static void lint_missing(struct lint *L, const struct spf_node *root)
     char summary[300];
     char *rec = strdup(has_mx ? "v=spf1 mx -all" : "v=spf1 -all");
 
-    snprintf(summary, sizeof summary, "%s: no SPF record", root->domain);
+    snprintf(summary, sizeof summary, "%s: no SPF record%s", root->domain,
+             root->status == SPF_NODE_NXDOMAIN ? " (the name does not exist)" : "");
     add_fix(L, "spf.missing", SEV_FAIL, summary,
             has_mx ? "Receivers get 'none' and cannot tell forged mail from real. The fix "
                      "authorises the MX hosts; list every other sending service too."
