@@ -101,7 +101,8 @@ static enum auth_status one_selector(struct audit_ctx *ctx, const char *sel,
         return AUTH_OK;     /* the wildcard's answer, not a key of this selector */
     ks->found++;
     snprintf(key, sizeof key, "dkim.%s", sel);
-    audit_add_record(ctx, key, txt);
+    if (audit_add_record(ctx, key, txt) != AUTH_OK)
+        return AUTH_ENOMEM;
     return dkim_key_lint(sel, ctx->domain, txt, len, out);
 }
 

@@ -62,7 +62,9 @@ static void usage(FILE *fp)
 
 static void feed(void *ctx, const char *p, size_t n)
 {
-    dkim_verify_body(ctx, p, n);
+    /* A failed hash update is kept by the verifier: the signatures using
+     * that hash come out temperror at dkim_verify_final. */
+    auth_status_ignore(dkim_verify_body(ctx, p, n));
 }
 
 /* The From field(s) of the message into v->from (or v->from_err). */
@@ -168,17 +170,17 @@ static enum dmarc_result dmarc_verdict(const struct verdict *v)
     return v->ev ? v->ev->result : DMARC_RESULT_PERMERROR;
 }
 
-static void ar_spf(struct authres *ar, const struct spf_eval *ev, const struct auth_opts *o,
+/* false when out of memory (the header is then not printed) */
+static bool ar_spf(struct authres *ar, const struct spf_eval *ev, const struct auth_opts *o,
                    bool helo)
 {
     struct authres_result *r = authres_add(ar, "spf", spf_result_name(spf_eval_result(ev)),
                                            spf_eval_reason(ev), NULL);
     if (!r)
-        return;
+        return false;
     if (helo || !o->mail_from[0])
-        authres_add_prop(r, "smtp", "helo", o->helo);
-    else
-        authres_add_prop(r, "smtp", "mailfrom", o->mail_from);
+        return authres_add_prop(r, "smtp", "helo", o->helo) == AUTH_OK;
+    return authres_add_prop(r, "smtp", "mailfrom", o->mail_from) == AUTH_OK;
 }
 
 static char *build_header(const struct verdict *v, const struct auth_opts *o)
@@ -186,21 +188,22 @@ static char *build_header(const struct verdict *v, const struct auth_opts *o)
     struct authres *ar = authres_new(o->authserv_id);
     struct authres_result *r;
     char *out = NULL, comment[128];
+    bool ok;
 
     if (!ar)
         return NULL;
-    ar_spf(ar, v->spf, o, false);
+    ok = ar_spf(ar, v->spf, o, false);
     if (v->helo_spf)
-        ar_spf(ar, v->helo_spf, o, true);
+        ok &= ar_spf(ar, v->helo_spf, o, true);
     if (dkim_verify_count(v->dkim) == 0)
         authres_add(ar, "dkim", "none", NULL, NULL);
     for (size_t i = 0; i < dkim_verify_count(v->dkim); i++) {
         const struct dkim_sig_result *s = dkim_verify_result(v->dkim, i);
         r = authres_add(ar, "dkim", dkim_result_name(s->result), s->reason_text, NULL);
         if (r && s->domain)
-            authres_add_prop(r, "header", "d", s->domain);
+            ok &= authres_add_prop(r, "header", "d", s->domain) == AUTH_OK;
         if (r && s->selector)
-            authres_add_prop(r, "header", "s", s->selector);
+            ok &= authres_add_prop(r, "header", "s", s->selector) == AUTH_OK;
     }
     if (v->ev && v->ev->result != DMARC_RESULT_NONE && v->pi->record) {
         const struct dmarc_record *rec = v->pi->record;
@@ -215,10 +218,11 @@ static char *build_header(const struct verdict *v, const struct auth_opts *o)
                     v->ev && v->ev->result != DMARC_RESULT_NONE && v->pi->record
                     ? comment : NULL);
     if (r && v->from)
-        authres_add_prop(r, "header", "from", v->from->domain);
+        ok &= authres_add_prop(r, "header", "from", v->from->domain) == AUTH_OK;
     if (r && v->ev && v->ev->result == DMARC_RESULT_FAIL)
-        authres_add_prop(r, "policy", "dmarc", dmarc_policy_name(v->ev->disposition));
-    if (authres_format(ar, 1, 1, &out) != AUTH_OK)
+        ok &= authres_add_prop(r, "policy", "dmarc",
+                               dmarc_policy_name(v->ev->disposition)) == AUTH_OK;
+    if (!ok || authres_format(ar, 1, 1, &out) != AUTH_OK)
         out = NULL;
     authres_free(ar);
     return out;

@@ -60,17 +60,20 @@ struct authres_result *authres_add(struct authres *ar, const char *method,
                                    const char *comment);
 /* Append ptype.property=value to a result (copied).  AUTH_OK, AUTH_ENOMEM,
  * AUTH_ELIMIT. */
+AUTH_MUST_USE
 enum auth_status authres_add_prop(struct authres_result *res, const char *ptype,
                                   const char *property, const char *value);
 /* The whole field "Authentication-Results: id; m=r ...; ..." (with_name) or
  * just its value, folded with CRLF+TAB when fold, else on one line.  The
  * caller frees *out.  AUTH_OK, AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status authres_format(const struct authres *ar, int with_name, int fold,
                                 char **out);
 
 /* Parse a field value (without "Authentication-Results:"; a leading field
  * name is tolerated).  AUTH_OK, AUTH_EPARSE (err says where), AUTH_ENOMEM,
  * AUTH_ELIMIT.  Free *out with authres_free(). */
+AUTH_MUST_USE
 enum auth_status authres_parse(const char *value, size_t len, struct authres **out,
                                char *err, size_t errlen);
 
