@@ -234,15 +234,36 @@ static json_t *dkim_json(const struct dkim_verify *dv)
 
     for (size_t i = 0; i < dkim_verify_count(dv); i++) {
         const struct dkim_sig_result *r = dkim_verify_result(dv, i);
-        json_array_append_new(sigs, json_pack("{s:o, s:o, s:o, s:s, s:o, s:b}",
+        json_array_append_new(sigs, json_pack("{s:o, s:o, s:o, s:s, s:o, s:b, s:I}",
             "domain", json_str_or_null(r->domain), "selector", json_str_or_null(r->selector),
             "algorithm", r->algorithm >= 0
                 ? json_string(dkim_alg_name((enum dkim_alg)r->algorithm)) : json_null(),
             "result", dkim_result_name(r->result), "reason", json_str_or_null(r->reason_text),
-            "body_hash_ok", r->body_hash_ok));
+            "body_hash_ok", r->body_hash_ok,
+            "unsigned_body_bytes", (json_int_t)r->unsigned_body_bytes));
     }
     return json_pack("{s:s, s:o}", "result", dkim_result_name(dkim_verify_overall(dv)),
                      "signatures", sigs);
+}
+
+/* Warnings about what the verdicts do not cover: content after a passing
+ * signature's l= length is shown to the reader but signed by no one. */
+static json_t *warnings(const struct verdict *v)
+{
+    json_t *w = json_array();
+    char text[400];
+
+    for (size_t i = 0; i < dkim_verify_count(v->dkim); i++) {
+        const struct dkim_sig_result *r = dkim_verify_result(v->dkim, i);
+        if (r->result != DKIM_PASS || !r->unsigned_body_bytes)
+            continue;
+        snprintf(text, sizeof text, "DKIM signature d=%s s=%s covers only part of the body "
+                 "(l=): %llu octets after the signed length are unsigned and may have been "
+                 "added by anyone", r->domain, r->selector,
+                 (unsigned long long)r->unsigned_body_bytes);
+        json_array_append_new(w, json_string(text));
+    }
+    return w;
 }
 
 static json_t *dmarc_json(const struct verdict *v)
@@ -273,7 +294,14 @@ static void print_text(const struct verdict *v, const char *header)
     const char *c = d == DMARC_RESULT_PASS ? out_green() : d == DMARC_RESULT_FAIL ||
                     d == DMARC_RESULT_PERMERROR ? out_red() : out_yellow();
 
+    json_t *w = warnings(v);
+    size_t i;
+    json_t *item;
+
     printf("%s\n", header);
+    json_array_foreach(w, i, item)
+        printf("%swarning:%s %s\n", out_yellow(), out_reset(), json_string_value(item));
+    json_decref(w);
     if (g_opts.verbose < 0)
         return;
     printf("\n%sDMARC %s%s", c, dmarc_result_name(d), out_reset());
@@ -301,6 +329,7 @@ static int finish(struct verdict *v, const struct auth_opts *o)
                                                         : json_null(),
                                 "dkim", dkim_json(v->dkim), "dmarc", dmarc_json(v),
                                 "header", header);
+        json_object_set_new(doc, "warnings", warnings(v));
         if (out_json(doc) != EXIT_OK)
             code = EXIT_RUNTIME;
     } else {
@@ -380,7 +409,7 @@ int cmd_auth(int argc, char **argv)
 
     if (gethostname(host, sizeof host - 1) == 0 && host[0] && strchr(host, '.'))
         o.authserv_id = host;
-    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vqh", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -392,7 +421,12 @@ int cmd_auth(int argc, char **argv)
         case OPT_IP: o.ip = optarg; break;
         case OPT_MAIL_FROM: o.mail_from = optarg; break;
         case OPT_HELO: o.helo = optarg; break;
-        case OPT_AUTHSERV: o.authserv_id = optarg; break;
+        case OPT_AUTHSERV:
+            if (!authres_id_valid(optarg))
+                return cmd_usage_error("auth", "bad --authserv-id: want a token or a domain "
+                                       "name (no spaces, quotes or control characters)");
+            o.authserv_id = optarg;
+            break;
         case OPT_DISC:
             if (strcmp(optarg, "treewalk") == 0)
                 o.method = DMARC_DISCOVERY_TREEWALK;

@@ -96,6 +96,12 @@ static int read_domain_file(const char *path, char ***list, size_t *n)
         *list = nl;
         (*n)++;
     }
+    if (ferror(fp)) {            /* a directory, an I/O error: not an empty list */
+        int e = errno;
+        if (fp != stdin)
+            fclose(fp);
+        return cmd_error(EXIT_USAGE, "cannot read --file '%s': %s", path, strerror(e));
+    }
     if (fp != stdin)
         fclose(fp);
     return EXIT_OK;
@@ -206,6 +212,8 @@ struct cli {
 /* --checks mx,spf: every name must be a family of the registry. */
 static int take_checks(struct cli *c, const char *arg)
 {
+    if (!*arg)        /* running nothing and printing OK would be a lie */
+        return cmd_error(EXIT_USAGE, "--checks needs at least one check family");
     for (const char *p = arg; *p; ) {
         size_t len = strcspn(p, ","), k;
         for (k = 0; k < audit_ncheck; k++)
@@ -228,6 +236,8 @@ static int take_option(struct cli *c, int opt, const char *arg)
     case OPT_SELECTOR:
         if (c->opt.nselectors >= AUDIT_MAX_SELECTORS)
             return cmd_error(EXIT_USAGE, "too many --selector options");
+        if (cmd_check_selector("--selector", arg) != EXIT_OK)
+            return EXIT_USAGE;
         c->opt.selectors[c->opt.nselectors++] = arg;
         return EXIT_OK;
     case OPT_IP:
@@ -321,7 +331,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
     };
     int opt, rc;
 
-    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vqh", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -343,11 +353,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
     }
     if (!c->ndomains)
         return cmd_usage_error("check-dns", "check-dns needs at least one domain");
-    for (size_t i = 0; i < c->ndomains; i++) {
-        char err[200];
-        if (dns_name_check(c->domains[i], err, sizeof err) != AUTH_OK)
-            return cmd_error(EXIT_USAGE, "bad domain '%.80s': %s", c->domains[i], err);
-    }
+    for (size_t i = 0; i < c->ndomains; i++)
+        if (cmd_check_domain("domain", c->domains[i]) != EXIT_OK)
+            return EXIT_USAGE;
     if (c->opt.port_map.nmap && !c->opt.ports)
         return cmd_usage_error("check-dns", "--port-map needs --ports");
     if (g_opts.json && c->fmt == FORMAT_TEXT)

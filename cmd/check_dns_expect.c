@@ -8,6 +8,7 @@
  *     DOMAIN ID SEVERITY        e.g.  example.com dmarc.policy-none warn
  * (`--format expect` prints the current findings in this format.)
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,7 +45,8 @@ static struct pin *read_pins(const char *path, size_t *n)
 
     *n = 0;
     if (!fp || !pins) {
-        cmd_error(EXIT_USAGE, "cannot read --expect file '%s'", path);
+        cmd_error(EXIT_USAGE, "cannot read --expect file '%s'%s%s", path, fp ? "" : ": ",
+                  fp ? "" : strerror(errno));
         goto fail;
     }
     while (fgets(line, sizeof line, fp)) {
@@ -60,6 +62,10 @@ static struct pin *read_pins(const char *path, size_t *n)
             goto fail;
         }
         *n += (size_t)r;
+    }
+    if (ferror(fp)) {            /* a directory, an I/O error: not "no pins" */
+        cmd_error(EXIT_USAGE, "cannot read --expect file '%s': %s", path, strerror(errno));
+        goto fail;
     }
     fclose(fp);
     return pins;

@@ -121,6 +121,23 @@ json_t *json_finding_summary(const struct finding_list *l);
 void print_finding(const struct finding *f, int verbose);
 void print_findings(const struct finding_list *l, int verbose);
 
+/* Arguments (cmd/args.c).  cmd_getopt is getopt_long without getopt's own
+ * messages: a missing value or an unknown option gets one line on stderr
+ * and CMD_OPT_BAD, which cmd_global_opt turns into exit 2. */
+#define CMD_OPT_BAD (-2)
+int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+/* A domain name argument (what: "domain", "--mail-host"...): a DNS name
+ * that is not an IP address nor the root.  EXIT_OK, or EXIT_USAGE after a
+ * line naming it. */
+int cmd_check_domain(const char *what, const char *name);
+/* A host argument: an IP address (IPv6 also in brackets, "[::1]") or a
+ * domain name as cmd_check_domain wants it; out gets the address without
+ * brackets or the name.  EXIT_OK or EXIT_USAGE after a line naming it. */
+int cmd_host_arg(const char *what, const char *arg, char *out, size_t outlen);
+/* A DKIM selector argument: one or more DNS labels, nothing a tag list
+ * would read as syntax.  EXIT_OK or EXIT_USAGE after a line naming it. */
+int cmd_check_selector(const char *what, const char *sel);
+
 /* Subcommands: each returns its exit code. argv[0] is the command name. */
 int cmd_check_dns(int argc, char **argv);
 int cmd_mx(int argc, char **argv);

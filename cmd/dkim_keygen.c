@@ -50,7 +50,7 @@ static int parse_args(int argc, char **argv, const char *prog, struct keygen_opt
     };
     int opt;
 
-    while ((opt = getopt_long(argc, argv, "d:s:a:b:o:fk:vq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "d:s:a:b:o:fk:vq", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         char *end;
         long v;
@@ -148,6 +148,7 @@ int dkim_keyfiles_make(struct dkim_keyfiles *kf)
 {
     char err[300];
     EVP_PKEY *key = NULL;
+    enum auth_status st;
     int rc;
 
     kf->record = kf->zone = NULL;
@@ -155,14 +156,23 @@ int dkim_keyfiles_make(struct dkim_keyfiles *kf)
     kf->bits = kf->bits ? kf->bits : 2048;
     snprintf(kf->key_file, sizeof kf->key_file, "%s/%s.private", kf->outdir, kf->selector);
     snprintf(kf->txt_file, sizeof kf->txt_file, "%s/%s.txt", kf->outdir, kf->selector);
-    if (!kf->force && (access(kf->key_file, F_OK) == 0 || access(kf->txt_file, F_OK) == 0))
-        return cmd_error(EXIT_USAGE, "%s exists (use --force to replace it)",
-                         access(kf->key_file, F_OK) == 0 ? kf->key_file : kf->txt_file);
+    for (int i = 0; i < 2; i++) {      /* lstat: a dangling symlink is there too */
+        const char *p = i ? kf->txt_file : kf->key_file;
+        struct stat sb;
+        if (lstat(p, &sb) != 0)
+            continue;
+        if (S_ISLNK(sb.st_mode))
+            return cmd_error(EXIT_USAGE, "%s is a symbolic link: refusing to write through "
+                             "or over it", p);
+        if (!kf->force)
+            return cmd_error(EXIT_USAGE, "%s exists (use --force to replace it)", p);
+    }
     if (dkim_keygen(kf->type, kf->bits, &key, err, sizeof err) != AUTH_OK)
         return cmd_error(EXIT_RUNTIME, "%s", err);
-    if (dkim_privkey_write(key, kf->key_file, kf->force, err, sizeof err) != AUTH_OK) {
-        EVP_PKEY_free(key);
-        return cmd_error(EXIT_RUNTIME, "%s", err);
+    if ((st = dkim_privkey_write(key, kf->key_file, kf->force, err, sizeof err)) != AUTH_OK) {
+        EVP_PKEY_free(key);     /* EEXIST, EINVAL: what is at the path; else a failure */
+        return cmd_error(st == AUTH_EEXIST || st == AUTH_EINVAL ? EXIT_USAGE : EXIT_RUNTIME,
+                         "%s", err);
     }
     rc = record_texts(key, kf->selector, kf->domain, &kf->record, &kf->zone);
     if (rc == EXIT_OK)

@@ -109,7 +109,7 @@ int dkim_record_main(int argc, char **argv)
     size_t qi, wi;
     int opt, rc;
 
-    while ((opt = getopt_long(argc, argv, "s:vq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "s:vq", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -125,6 +125,9 @@ int dkim_record_main(int argc, char **argv)
     if (optind + 1 != argc || !selector)
         return cmd_usage_error("dkim record", "want DOMAIN and --selector S");
     domain = argv[optind];
+    if (cmd_check_domain("domain", domain) != EXIT_OK ||
+        cmd_check_selector("--selector", selector) != EXIT_OK)
+        return EXIT_USAGE;
     snprintf(name, sizeof name, "%s._domainkey.%s", selector, domain);
     if (dns_name_check(name, err, sizeof err) != AUTH_OK)
         return cmd_error(EXIT_USAGE, "bad name %s: %s", name, err);

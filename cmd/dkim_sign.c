@@ -113,7 +113,7 @@ static int parse_args(int argc, char **argv, struct dkim_sign_params *p, const c
     };
     int opt;
 
-    while ((opt = getopt_long(argc, argv, "d:s:k:a:c:H:i:x:t:lvq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "d:s:k:a:c:H:i:x:t:lvq", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         char *end;
         long long v;

@@ -31,6 +31,7 @@ static json_t *sig_json(const struct dkim_sig_result *r)
     json_object_set_new(o, "result", json_string(dkim_result_name(r->result)));
     json_object_set_new(o, "reason", json_str_or_null(r->reason_text));
     json_object_set_new(o, "body_hash_ok", json_boolean(r->body_hash_ok));
+    json_object_set_new(o, "unsigned_body_bytes", json_integer((json_int_t)r->unsigned_body_bytes));
     json_object_set_new(o, "weak", json_boolean(r->weak));
     json_object_set_new(o, "testing", json_boolean(r->testing));
     if (r->key_bits)
@@ -57,6 +58,8 @@ static void print_text(const char *file, const struct dkim_verify *v)
                r->algorithm >= 0 ? dkim_alg_name((enum dkim_alg)r->algorithm) : "?");
         if (r->reason_text)
             printf(" (%s)", r->reason_text);
+        if (r->has_length)
+            printf(" l=: %llu body octets unsigned", (unsigned long long)r->unsigned_body_bytes);
         putchar('\n');
     }
 }
@@ -120,7 +123,7 @@ int dkim_verify_main(int argc, char **argv)
     struct dkim_keystore *ks = NULL;
     int opt, rc = EXIT_OK;
 
-    while ((opt = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vq", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;

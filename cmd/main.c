@@ -51,7 +51,7 @@ int main(int argc, char **argv)
     int opt;
 
     /* '+' stops at the first non-option: the command name. */
-    while ((opt = getopt_long(argc, argv, "+vqhV", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "+vqhV", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;

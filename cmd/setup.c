@@ -103,7 +103,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     };
     int opt, rc;
 
-    while ((opt = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vq", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -119,6 +119,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
     if (optind >= argc)
         return cmd_usage_error("setup", "the mail domain is missing");
     o->p.domain = argv[optind++];
+    if (cmd_check_domain("domain", o->p.domain) != EXIT_OK ||
+        (o->p.mail_host && cmd_check_domain("--mail-host", o->p.mail_host) != EXIT_OK))
+        return EXIT_USAGE;
     if (optind < argc)
         return cmd_usage_error("setup", "unexpected argument '%s'", argv[optind]);
     if (!o->p.mail_host || !o->p.ip)

@@ -148,9 +148,18 @@ enum auth_status dkim_privkey_write(struct evp_pkey_st *key, const char *path, b
 
     if (!tmp)
         return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
-    if (!force && access(path, F_OK) == 0) {
-        free(tmp);
-        return auth_fail(err, errlen, AUTH_EEXIST, "%s exists (use --force to replace it)", path);
+    {
+        struct stat st;            /* lstat: a dangling symlink is something too */
+        if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+            free(tmp);
+            return auth_fail(err, errlen, AUTH_EINVAL, "%s is a symbolic link: refusing to "
+                             "write a key through or over it", path);
+        }
+        if (!force && lstat(path, &st) == 0) {
+            free(tmp);
+            return auth_fail(err, errlen, AUTH_EEXIST, "%s exists (use --force to replace it)",
+                             path);
+        }
     }
     if (!(b = pem_bio(key))) {
         free(tmp);

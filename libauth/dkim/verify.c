@@ -17,6 +17,7 @@
 
 #include <openssl/crypto.h>
 
+#include "auth/dns.h"
 #include "dkim_int.h"
 
 #define MAX_HASHERS 16
@@ -244,6 +245,15 @@ static enum auth_status parse_sig(struct dkim_verify *v, struct sig *s,
         if (!s->keyname)
             return AUTH_ENOMEM;
         snprintf(s->keyname, nl, "%s._domainkey.%s", s->r.selector, s->r.domain);
+        /* s= and d= that cannot make a DNS name are the signer's mistake, a
+         * permanent one: never a lookup that "fails" (a temperror). */
+        if (dns_name_check(s->keyname, err, sizeof err) != AUTH_OK) {
+            free(s->keyname);
+            s->keyname = NULL;
+            verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "s= and d= do not form a DNS name: %s",
+                    err);
+            return s->r.reason_text ? AUTH_OK : AUTH_ENOMEM;
+        }
     }
     return AUTH_OK;
 }

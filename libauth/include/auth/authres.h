@@ -17,6 +17,7 @@
 #ifndef AUTH_AUTHRES_H
 #define AUTH_AUTHRES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "auth/status.h"
@@ -50,8 +51,11 @@ struct authres {
     struct authres_result *results;
 };
 
+/* Whether id can be an authserv-id: an RFC 8601 token or a domain name
+ * (so that a caller can reject a bad one as bad input, not as a failure). */
+bool authres_id_valid(const char *id);
 /* New empty field for authserv_id (copied; must be a valid value: token or
- * domain).  NULL on allocation failure or a bad id. */
+ * domain, see authres_id_valid).  NULL on allocation failure or a bad id. */
 struct authres *authres_new(const char *authserv_id);
 /* Append a method result; reason and comment may be NULL (copied).
  * Returns the result to add properties to, or NULL (ENOMEM or the bound). */

@@ -231,8 +231,10 @@ struct dmarc_eval_params {
     bool spf_pass;
     const struct dmarc_dkim_input *dkim;
     size_t ndkim;
-    int pct_roll;                  /* 0..99: sample for pct (pass a random
-                                      value); negative: rand() */
+    int pct_roll;                  /* 0..99: sample for pct (callers derive
+                                      it deterministically, e.g. from a seed
+                                      and the Message-ID); negative: taken
+                                      as 0, never a random draw */
 };
 
 struct dmarc_eval {

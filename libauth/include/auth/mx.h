@@ -66,7 +66,10 @@ struct mx_report {
     bool implicit;                /* no MX: the domain's own addresses */
     size_t nhosts;
     struct mx_host *hosts;        /* by preference, then name */
-    bool truncated;               /* more hosts than MX_MAX_HOSTS */
+    bool truncated;               /* more hosts than MX_MAX_HOSTS: the most
+                                     preferred MX_MAX_HOSTS are kept */
+    size_t nrecords;              /* MX hosts in the answer (null MX aside),
+                                     nhosts of them kept */
     char *error;                  /* why the MX query failed, or NULL */
 };
 
