@@ -191,10 +191,17 @@ struct dkim_sign_params {
 };
 
 struct dkim_sign;
+/* Whether p->key can sign with p->algorithm (the checks dkim_sign_new makes
+ * on the key), so that a caller can blame the key before any message.
+ * AUTH_OK or AUTH_EINVAL with err saying why. */
+AUTH_MUST_USE
+enum auth_status dkim_sign_check_key(const struct dkim_sign_params *p, char *err,
+                                     size_t errlen);
 /* Start signing a message whose header block is hdrs (borrowed until
  * dkim_sign_final).  AUTH_OK; AUTH_EINVAL (missing domain/selector/key,
- * key type not matching the algorithm, rsa-sha1, RSA key under 1024 bits);
- * AUTH_ENOMEM. */
+ * key type not matching the algorithm, rsa-sha1, RSA key under 1024 bits,
+ * no From field in the message, a bad name in p->headers, which may
+ * separate names with ':' or ','); AUTH_ELIMIT; AUTH_ENOMEM. */
 AUTH_MUST_USE
 enum auth_status dkim_sign_new(const struct dkim_sign_params *p,
                                const struct msg_headers *hdrs,
