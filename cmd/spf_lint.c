@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth/name.h"
 #include "cmd.h"
 #include "spf_cmd.h"
 
@@ -92,8 +93,14 @@ static int parse_domain_args(int argc, char **argv, const char *sub, const char 
     }
     if (optind + 1 != argc)
         return cmd_usage_error("spf", "spf %s needs exactly one DOMAIN", sub);
-    *domain = argv[optind];
-    return cmd_check_domain("domain", *domain);
+    {
+        static char alabel[AUTH_NAME_MAX];
+        int rc = cmd_domain_arg("domain", argv[optind], alabel, sizeof alabel);
+        if (rc != EXIT_OK)
+            return rc;
+        *domain = alabel;
+    }
+    return EXIT_OK;
 }
 
 int spf_lint_cmd(int argc, char **argv)
