@@ -219,6 +219,12 @@ json_t *json_finding_summary(const struct finding_list *l);
 void print_finding(const struct finding *f, int verbose);
 void print_findings(const struct finding_list *l, int verbose);
 
+/* A host argument (cmd/args.c): an IP address (IPv6 also in brackets,
+ * "[::1]") or a host name as cmd_domain_arg converts it; out gets the
+ * address without brackets or the A-label.  EXIT_OK or EXIT_USAGE after a
+ * line naming it. */
+int cmd_host_arg(const char *what, const char *arg, char *out, size_t outlen);
+
 /* Subcommands: each returns its exit code. argv[0] is the command name. */
 int cmd_check_dns(int argc, char **argv);
 int cmd_mx(int argc, char **argv);

@@ -41,10 +41,12 @@ static json_t *json_report(const struct mx_report *r)
 
     for (size_t i = 0; i < r->nhosts; i++)
         json_array_append_new(hosts, json_host(&r->hosts[i]));
-    return json_pack("{s:s, s:s, s:b, s:b, s:o, s:o}", "domain", r->domain,
+    return json_pack("{s:s, s:s, s:b, s:b, s:o, s:o, s:b, s:I}", "domain", r->domain,
                      "status", dns_status_name(r->mx_status), "null_mx", r->null_mx,
                      "implicit", r->implicit, "hosts", hosts,
-                     "error", json_str_or_null(r->error));
+                     "error", json_str_or_null(r->error), "truncated", r->truncated,
+                     "mx_records", (json_int_t)(r->nrecords > r->nhosts ? r->nrecords
+                                                                        : r->nhosts));
 }
 
 static void print_host(const struct mx_host *h)
@@ -74,6 +76,9 @@ static void print_report(const struct mx_report *r)
     else if (!r->nhosts)
         printf("  %sno MX records and no address: mail cannot be delivered%s (%s)\n",
                out_red(), out_reset(), dns_status_name(r->mx_status));
+    else if (r->truncated)
+        printf("  %zu MX hosts; %sonly the %zu most preferred are shown%s\n", r->nrecords,
+               out_yellow(), r->nhosts, out_reset());
     else
         printf("  %zu MX host%s\n", r->nhosts, r->nhosts == 1 ? "" : "s");
     if (r->null_mixed)
@@ -81,6 +86,9 @@ static void print_report(const struct mx_report *r)
                out_red(), out_reset());
     for (size_t i = 0; i < r->nhosts; i++)
         print_host(&r->hosts[i]);
+    if (r->truncated)
+        printf("  ... %zu more MX host%s not shown\n", r->nrecords - r->nhosts,
+               r->nrecords - r->nhosts == 1 ? "" : "s");
 }
 
 static int mx_exit(const struct mx_report *r)

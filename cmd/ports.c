@@ -184,9 +184,10 @@ int cmd_ports(int argc, char **argv)
     }
     if (argc - optind != 1)
         return cmd_usage_error("ports", "ports takes exactly one host");
-    if (!argv[optind][0] || strlen(argv[optind]) > 253 || strpbrk(argv[optind], " /@\r\n\t"))
-        return cmd_error(EXIT_USAGE, "bad host '%.80s'", argv[optind]);
-    char host[1024];
-    int rc = cmd_idn_in_identity("host", argv[optind], host, sizeof host);
-    return rc == EXIT_OK ? run(host, outbound, &p) : rc;
+    {
+        static char host[256];
+        if (cmd_host_arg("host", argv[optind], host, sizeof host) != EXIT_OK)
+            return EXIT_USAGE;
+        return run(host, outbound, &p);
+    }
 }

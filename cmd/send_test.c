@@ -409,7 +409,8 @@ static void attempt(const struct opts *o, const struct target *t, enum smtp_tls_
     /* the address a --server NAME resolved to, for the report */
     if (!out->used.address[0])
         snprintf(out->used.address, sizeof out->used.address, "%s", smtp_client_peer(c));
-    smtp_quit(c);
+    /* the message is sent or failed already; QUIT is a courtesy */
+    auth_status_ignore(smtp_quit(c));
     smtp_client_free(c);
     dns_engine_free(eng);
 }

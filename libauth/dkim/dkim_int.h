@@ -64,6 +64,7 @@ void dkim_buf_free(struct dkim_buf *b);
  * field with b= emptied (sig_raw[0..sig_len) is that field, raw).
  * names: the h= value.  hdrs: the message.  Returns AUTH_OK with md/mdlen,
  * AUTH_ENOMEM, AUTH_ECRYPTO. */
+AUTH_MUST_USE
 enum auth_status dkim_header_digest(const struct msg_headers *hdrs, enum dkim_alg alg,
                                     enum dkim_canon hc, const char *names, size_t names_len,
                                     const char *sig_raw, size_t sig_len,
@@ -73,6 +74,7 @@ enum auth_status dkim_header_digest(const struct msg_headers *hdrs, enum dkim_al
 /* Sign / verify a header digest with the key for the algorithm (RSA:
  * PKCS#1 v1.5 over the digest; Ed25519: PureEdDSA over the SHA-256
  * digest, RFC 8463). */
+AUTH_MUST_USE
 enum auth_status dkim_digest_sign(struct evp_pkey_st *key, enum dkim_alg alg,
                                   const unsigned char *md, size_t mdlen,
                                   unsigned char **sig, size_t *siglen);
@@ -82,10 +84,12 @@ bool dkim_digest_verify(struct evp_pkey_st *key, enum dkim_alg alg,
 
 /* Key store lookup: fetch what is missing (one DNS batch), then look up.
  * dkim_keystore_fetch takes "selector._domainkey.domain" names. */
+AUTH_MUST_USE
 enum auth_status dkim_keystore_fetch(struct dkim_keystore *ks, const char *const *names,
                                      size_t n);
 /* AUTH_OK with *key (borrowed); AUTH_ENOTFOUND; AUTH_ETIMEOUT / AUTH_ETEMP
  * (DNS); AUTH_EPARSE (why says how).  why is borrowed. */
+AUTH_MUST_USE
 enum auth_status dkim_keystore_get(struct dkim_keystore *ks, const char *name,
                                    const struct dkim_key **key, const char **why);
 

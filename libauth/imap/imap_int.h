@@ -42,6 +42,7 @@ typedef enum auth_status (*imap_handler_fn)(struct imap_client *c,
                                             const struct imap_response *r, void *arg);
 
 /* Record a failure of kind f with status st and a reason.  Returns st. */
+AUTH_MUST_USE
 enum auth_status imap_failed(struct imap_client *c, enum imap_failure f, enum auth_status st,
                              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -52,11 +53,13 @@ enum auth_status imap_failed(struct imap_client *c, enum imap_failure f, enum au
  * (may be NULL) sees untagged data.  *status gets the tagged status and
  * *text (may be NULL) a copy of its text (caller frees).  Returns AUTH_OK
  * when the tagged response came (whatever its status). */
+AUTH_MUST_USE
 enum auth_status imap_command(struct imap_client *c, const char *line, const char *shown,
                               const char *cont, imap_handler_fn handler, void *arg,
                               enum imap_status *status, char **text);
 
 /* Read one response within the deadline (the greeting). */
+AUTH_MUST_USE
 enum auth_status imap_read_response(struct imap_client *c, uint64_t deadline_ms,
                                     struct imap_response *r);
 
