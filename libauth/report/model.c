@@ -291,3 +291,8 @@ void report_list_free(struct report_list *l)
     free(l->items);
     free(l);
 }
+
+struct report *report_new_error(const char *why)
+{
+    return report_error_new("%s", why ? why : "unreadable");
+}

@@ -139,6 +139,10 @@ struct report *report_parse_tlsrpt_json(const char *json, size_t len);
 struct report *report_parse_arf(const char *msg, size_t len);
 void report_free(struct report *r);
 
+/* An error entry (kind REPORT_NONE) saying why, for input that never
+ * reached the parsers (too large, unreadable); NULL when out of memory. */
+struct report *report_new_error(const char *why);
+
 /* ISO 8601 UTC "2026-11-24T00:00:00Z" into buf (>= 21 bytes). */
 const char *report_time_iso(int64_t t, char *buf, size_t len);
 
