@@ -35,8 +35,10 @@ int cmd_report(int argc, char **argv)
         usage(stdout);
         return EXIT_OK;
     }
-    if (strcmp(argv[1], "parse") == 0)
+    if (strcmp(argv[1], "parse") == 0) {
+        cmd_set_command("report parse");
         return rpt_cmd_parse(argc - 1, argv + 1);
+    }
     if (strcmp(argv[1], "import") == 0)
         return rpt_cmd_import(argc - 1, argv + 1);
     if (strcmp(argv[1], "summary") == 0)

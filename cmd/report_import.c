@@ -158,8 +158,8 @@ int rpt_cmd_import(int argc, char **argv)
     struct st_imap imap = { .wait_s = -1 };
     int opt, rc;
 
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+    cmd_set_command("report import");
+    while ((opt = cmd_getopt(argc, argv, "vq", longopts)) != -1) {
         if (opt == O_DB) dbopt = optarg;
         else if (opt == O_MAILDIR) maildir = optarg;
         else if (opt == O_WATCH) im.watch = true;

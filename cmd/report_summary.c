@@ -64,8 +64,8 @@ static int get_opts(int argc, char **argv, struct opts *o)
     };
     int opt, rc;
 
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+    cmd_set_command("report summary");
+    while ((opt = cmd_getopt(argc, argv, "vq", longopts)) != -1) {
         switch (opt) {
         case O_DB: o->db = optarg; continue;
         case O_DOMAIN: o->domain = optarg; continue;
