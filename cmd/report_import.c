@@ -24,13 +24,14 @@ static void usage(FILE *fp)
         "usage: mailctl report import [--db FILE] FILE...\n"
         "       mailctl report import [--db FILE] --maildir DIR\n"
         "       mailctl report import [--db FILE] --imap imaps://USER@HOST[:PORT]/[MAILBOX]\n"
-        "                             [--imap-password-file F]\n\n"
+        "                             [--imap-password-file F] [--watch]\n\n"
         "Parse reports (as `report parse` does) and store them in SQLite: --db FILE, else\n"
         "MAILCTL_DB, else ~/.local/share/mailctl/reports.db.  A report already stored (same\n"
         "org_name and report_id) counts once; an unreadable one is kept with its reason.\n"
         "Maildir and IMAP: only unseen messages are read, and they are marked seen once\n"
         "stored (a failure leaves them unseen for the next import).  The IMAP password\n"
-        "comes from --imap-password-file or MAILCTL_IMAP_PASSWORD.\n"
+        "comes from --imap-password-file or MAILCTL_IMAP_PASSWORD.  --watch keeps importing:\n"
+        "IMAP IDLE waits for new mail, which is imported as it comes (until stopped).\n"
         "exit: 0 stored, 2 a report was unreadable (stored with its reason) or bad usage,\n"
         "3 the database, a file or the mailbox failed\n");
 }

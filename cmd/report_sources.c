@@ -15,6 +15,7 @@
 
 #define IMAP_BATCH 100
 #define IMAP_MESSAGE_MAX (IMAP_RESPONSE_MAX - IMAP_LINE_MAX)
+#define IDLE_MS (25u * 60 * 1000)
 
 /* ---------- Maildir ---------- */
 
@@ -221,6 +222,31 @@ static int imap_batches(struct imp *im, struct imap_client *c, const struct st_i
     return rc;
 }
 
+/* --watch: IDLE until the server announces mail (or IDLE_MS passes: the
+ * server may drop an idle client after 30 min, RFC 2177), then import what
+ * is unseen. */
+static int imap_watch_round(struct imp *im, struct imap_client *c, const struct st_imap *imap)
+{
+    uint64_t before = im->stored + im->duplicates + im->unreadable;
+    bool changed = false;
+    int rc;
+
+    if (imap_idle(c, IDLE_MS, &changed) != AUTH_OK) {
+        snprintf(im->why, sizeof im->why, "IMAP IDLE: %s", imap_client_why(c));
+        return EXIT_RUNTIME;
+    }
+    if ((rc = imap_batches(im, c, imap)) != EXIT_OK)
+        return rc;
+    if (im->stored + im->duplicates + im->unreadable != before && g_opts.verbose >= 0 &&
+        !g_opts.json) {
+        printf("watching: %llu stored, %llu already there, %llu unreadable so far\n",
+               (unsigned long long)im->stored, (unsigned long long)im->duplicates,
+               (unsigned long long)im->unreadable);
+        fflush(stdout);
+    }
+    return EXIT_OK;
+}
+
 int imp_imap(struct imp *im, const struct st_imap *imap)
 {
     struct dns_engine *eng = NULL;
@@ -236,6 +262,8 @@ int imp_imap(struct imp *im, const struct st_imap *imap)
         return EXIT_RUNTIME;
     }
     rc = imap_batches(im, c, imap);
+    while (rc == EXIT_OK && im->watch)
+        rc = imap_watch_round(im, c, imap);
     /* the reports are stored (or the batch rolled back) whatever LOGOUT says */
     (void)imap_logout(c);
     imap_client_free(c);

@@ -73,6 +73,12 @@ enum auth_status imap_simple_command(struct imap_client *c, const char *line, im
 enum auth_status imap_uid_search_line(struct imap_client *c, const char *line, uint32_t **uids,
                                       size_t *n);
 
+/* Read more bytes within deadline (AUTH_ETIMEOUT when none came; nothing
+ * is recorded as a failure: IDLE waits like this). */
+enum auth_status imap_fill(struct imap_client *c, uint64_t deadline, char *why, size_t wl);
+/* Send one raw line (no tag) within deadline: IDLE's DONE. */
+enum auth_status imap_send_line(struct imap_client *c, const char *line, uint64_t deadline);
+
 /* Append s as an IMAP quoted string to buf; false when it does not fit or
  * holds a byte a quoted string cannot carry (CR, LF, NUL, 8-bit). */
 bool imap_quote(char *buf, size_t len, const char *s);

@@ -12,6 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -47,6 +52,7 @@ static int start(void **state)
         return -1;
     fputs(PASSWORD "\n", fp);
     fclose(fp);
+    chmod(pwfile, 0600);
     if (test_sh(NULL, "chmod 755 %1$s && mkdir -p %2$s/cur %2$s/new %2$s/tmp", work, home) != 0)
         return -1;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
@@ -166,11 +172,48 @@ static void import_marks_seen_after_store(void **state)
     test_out_free(&out);
 }
 
+/* --watch: a report that arrives while mailctl idles is imported and marked
+ * seen without a new run. */
+static void watch_imports_new_mail(void **state)
+{
+    char *argv[] = { (char *)test_mailctl(), "--ca-file", ca.ca_file, "--timeout", "10",
+                     "report", "import", "--db", db, "--imap", url, "--imap-password-file",
+                     pwfile, "--watch", "-q", NULL };
+    pid_t pid = fork();
+    int st;
+    int seen = 0;
+
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open("/dev/null", O_RDWR);
+        dup2(fd, STDOUT_FILENO);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    assert_int_equal(test_sh(NULL, "cp %s/reports/failure-arf.eml %s/tmp/1795999999.M9P9.test && "
+                             "chown postfix:postfix %s/tmp/1795999999.M9P9.test && "
+                             "mv %s/tmp/1795999999.M9P9.test %s/new/", test_datadir(), home, home,
+                             home, home), 0);
+    /* poll the mailbox (the condition, not a fixed wait) for up to 40 s:
+     * the new message is marked seen only once it is stored */
+    for (int i = 0; i < 800 && seen != 6; i++) {
+        struct timespec ts = { 0, 50 * 1000 * 1000 };
+        assert_int_equal(waitpid(pid, &st, WNOHANG), 0);   /* still watching */
+        if ((seen = seen_count()) != 6)
+            nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, &st, 0);
+    assert_int_equal(seen, 6);
+    assert_int_equal(db_count("SELECT COUNT(*) FROM reports WHERE kind = 'failure'"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(storage_failure_loses_nothing),
         cmocka_unit_test(import_marks_seen_after_store),
+        cmocka_unit_test(watch_imports_new_mail),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }

@@ -221,6 +221,12 @@ enum auth_status imap_uid_fetch_message(struct imap_client *c, uint32_t uid, cha
 /* UID STORE uids +FLAGS.SILENT (\Seen), in commands of at most 500 UIDs. */
 enum auth_status imap_uid_mark_seen(struct imap_client *c, const uint32_t *uids, size_t n);
 
+/* IDLE (RFC 2177) in the selected mailbox until the server reports new
+ * messages (EXISTS) or wait_ms passes, then DONE.  *changed says which.
+ * AUTH_EPERM (failure LOCAL) when the server does not offer IDLE; other
+ * failures as for any command. */
+enum auth_status imap_idle(struct imap_client *c, unsigned wait_ms, bool *changed);
+
 /* NOOP (lets the server report new messages). */
 enum auth_status imap_noop(struct imap_client *c);
 
