@@ -105,7 +105,7 @@ int imp_maildir(struct imp *im, const char *dir)
         snprintf(im->why, sizeof im->why, "%s: %s", rpt_safe(dir), strerror(errno));
         rc = EXIT_RUNTIME;
     }
-    if (rc == EXIT_OK)
+    if (rc == EXIT_OK && l.n)   /* qsort(NULL, 0) is undefined */
         qsort(l.paths, l.n, sizeof *l.paths, cmp_str);
     for (size_t i = 0; i < l.n && rc == EXIT_OK; i++) {
         char path[4096], *buf;
