@@ -160,7 +160,8 @@ static enum auth_status load(struct dns_tape *t, char *err, size_t errlen)
 }
 
 /* Recording may replace a file only if it is itself a tape (re-recording
- * in place); anything else already there is refused before the run. */
+ * in place) or empty (made by mktemp(1) for the run: nothing to lose);
+ * anything else already there is refused before the run. */
 static enum auth_status record_target(struct dns_tape *t, char *err, size_t errlen)
 {
     char head[sizeof TAPE_MAGIC + 1] = "";
@@ -175,6 +176,10 @@ static enum auth_status record_target(struct dns_tape *t, char *err, size_t errl
     if (fd >= 0) {
         n = read(fd, head, sizeof head - 1);
         close(fd);
+    }
+    if (fd >= 0 && n == 0) {
+        t->replace = true;
+        return AUTH_OK;
     }
     if (n < (ssize_t)strlen(TAPE_MAGIC) || memcmp(head, TAPE_MAGIC, strlen(TAPE_MAGIC)) ||
         (head[strlen(TAPE_MAGIC)] != '\n' && head[strlen(TAPE_MAGIC)] != '\r'))
