@@ -94,7 +94,11 @@ static int start(void **state)
             return -1;
     }
     closed_port = test_free_port();
-    if ((silent_fd = listener(64, &silent_port)) < 0 || (full_fd = listener(0, &full_port)) < 0 ||
+    /* the silent port's queue holds every probe of the run (never accepted):
+     * a short one overflows when probes are slow and retried, and the port
+     * then looks filtered */
+    if ((silent_fd = listener(SOMAXCONN, &silent_port)) < 0 ||
+        (full_fd = listener(0, &full_port)) < 0 ||
         (filler_fd = fill_queue(full_port)) < 0)
         return -1;
     snprintf(good_map, sizeof good_map, "25=%d,587=%d,465=%d,993=%d,995=%d,110=%d,143=%d",
