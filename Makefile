@@ -70,6 +70,9 @@ $(BUILD)/obj/%.o: %.c
 	$(MSG)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The library exports only what its public headers declare (auth/export.h).
+$(LIB_OBJ): CFLAGS += -fvisibility=hidden
+
 $(BUILD)/libauth.a: $(LIB_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
@@ -108,8 +111,9 @@ tests: $(TESTS) $(TOOLS) $(PROGRAMS)
 
 # The README's test command.  deps first, so a fresh Debian machine needs nothing else.
 check: deps
-	$(MAKE) tests
+	$(MAKE) tests $(BUILD)/libauth.so
 	scripts/lint.sh
+	scripts/abi-check.sh $(BUILD)
 	scripts/run-tests.sh $(BUILD) $(TESTS)
 
 test: tests

@@ -28,6 +28,9 @@
 #include "auth/finding.h"
 #include "auth/message.h"
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 struct dns_engine;
 struct evp_pkey_st;      /* OpenSSL's EVP_PKEY */
@@ -293,5 +296,7 @@ char *dkim_record_zone_text(const char *selector, const char *domain, const char
 
 /* Type and size of a key (RSA bits, or 256 for Ed25519).  -1 when neither. */
 int dkim_pkey_type(struct evp_pkey_st *key, unsigned *bits);
+
+AUTH_API_END
 
 #endif

@@ -34,6 +34,9 @@
 
 #include "auth/ipaddr.h"
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 /* RR types used by mailctl (values are the IANA numbers). */
 enum {
@@ -260,5 +263,7 @@ void dns_batch_free(struct dns_batch *b);
  * AUTH_OK (inspect dns_result_status), AUTH_ENOMEM, AUTH_EIO. */
 enum auth_status dns_query(struct dns_engine *eng, const char *name,
                            uint16_t type, const struct dns_result **out);
+
+AUTH_API_END
 
 #endif

@@ -17,6 +17,9 @@
 
 #include "auth/dns.h"
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 #define MTASTS_MAX_RECORD   4096
 #define MTASTS_MAX_POLICY   65536
@@ -106,5 +109,7 @@ bool tlsrpt_is_record(const char *txt, size_t len);
  * mailto: nor https:, bad syntax); AUTH_ELIMIT. */
 enum auth_status tlsrpt_record_parse(const char *txt, size_t len, struct tlsrpt_record *out,
                                      char *err, size_t errlen);
+
+AUTH_API_END
 
 #endif

@@ -27,6 +27,9 @@
 #include "auth/net.h"
 #include "auth/status.h"
 #include "auth/tls.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 #define PORTS_MAX      8
 #define PORTS_MAP_MAX  16
@@ -106,5 +109,7 @@ enum auth_status ports_outbound(struct dns_engine *eng, const char *host, uint16
 /* Findings for the outbound check: ports.outbound-25-open,
  * ports.outbound-25-blocked, ports.outbound-25-refused. */
 enum auth_status ports_outbound_findings(const struct port_probe *o, struct finding_list *l);
+
+AUTH_API_END
 
 #endif

@@ -12,6 +12,9 @@
 #define AUTH_STATUS_H
 
 #include <stddef.h>
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 enum auth_status {
     AUTH_OK = 0,
@@ -37,5 +40,7 @@ const char *auth_strerror(enum auth_status st);
 enum auth_status auth_fail(char *err, size_t errlen, enum auth_status st,
                            const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+AUTH_API_END
 
 #endif
