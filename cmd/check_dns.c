@@ -4,7 +4,7 @@
  * Options per ../shared/cli.md.  Several domains (arguments, --file LIST,
  * --file - for stdin) run through a pool of --jobs workers; reports come out
  * in input order (JSON: one object per line).  Exit: the worst of the
- * domains' gate results (1 beats 3 beats 0); 2 usage.
+ * domains' gate results (cmd_exit_worse: 1 beats 2 beats 3 beats 0).
  */
 #include <errno.h>
 #include <limits.h>
@@ -13,11 +13,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth/name.h"
 #include "check_dns.h"
 #include "../checks/probes.h"
 
 #define MAX_DOMAINS 1000000
 #define MAX_JOBS    256
+#define DOMAIN_LINE_MAX 4096               /* a name and a comment */
+#define DOMAIN_FILE_MAX (256u << 20)
 
 enum { OPT_SELECTOR = OPT_GLOBAL_LAST + 1, OPT_IP, OPT_NO_SMTP, OPT_FAIL_ON, OPT_FILE,
        OPT_JOBS, OPT_EXPECT, OPT_FORMAT, OPT_SMTP_PORT, OPT_HTTPS_PORT, OPT_ALLOW_PRIVATE,
@@ -73,13 +76,13 @@ static int parse_int(const char *arg, long lo, long hi, long *out)
 /* Append the domains of a list file (one per line, # comments) or stdin. */
 static int read_domain_file(const char *path, char ***list, size_t *n)
 {
-    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    char line[1024];
+    struct line_reader lr;
+    int rc = line_reader_open(&lr, "--file", path, DOMAIN_LINE_MAX, DOMAIN_FILE_MAX);
 
-    if (!fp)
-        return cmd_error(EXIT_USAGE, "cannot read --file '%s': %s", path, strerror(errno));
-    while (fgets(line, sizeof line, fp)) {
-        char *s = line, *e;
+    if (rc != EXIT_OK)
+        return rc;
+    while ((rc = line_reader_next(&lr)) > 0) {
+        char *s = lr.line, *e;
         while (*s == ' ' || *s == '\t')
             s++;
         e = s + strcspn(s, " \t\r\n#");
@@ -87,19 +90,19 @@ static int read_domain_file(const char *path, char ***list, size_t *n)
         if (!*s)
             continue;
         if (*n >= MAX_DOMAINS) {
-            if (fp != stdin)
-                fclose(fp);
+            line_reader_close(&lr);
             return cmd_error(EXIT_USAGE, "more than %d domains", MAX_DOMAINS);
         }
         char **nl = realloc(*list, (*n + 1) * sizeof *nl);
-        if (!nl || !(nl[*n] = strdup(s)))
+        if (!nl || !(nl[*n] = strdup(s))) {
+            line_reader_close(&lr);
             return cmd_error(EXIT_RUNTIME, "out of memory");
+        }
         *list = nl;
         (*n)++;
     }
-    if (fp != stdin)
-        fclose(fp);
-    return EXIT_OK;
+    line_reader_close(&lr);
+    return rc < 0 ? -rc : EXIT_OK;
 }
 
 static void *worker(void *arg)
@@ -125,15 +128,6 @@ static void *worker(void *arg)
         pthread_cond_broadcast(&js->cond);
         pthread_mutex_unlock(&js->lock);
     }
-}
-
-static int worse(int a, int b)
-{
-    if (a == EXIT_PROBLEM || b == EXIT_PROBLEM)
-        return EXIT_PROBLEM;
-    if (a == EXIT_USAGE || b == EXIT_USAGE)
-        return EXIT_USAGE;
-    return a > b ? a : b;
 }
 
 /* Print result i (text or JSON line) as soon as it and all before it exist. */
@@ -184,7 +178,7 @@ static int run_all(struct job_state *js, long jobs, enum report_format fmt,
             progress(js);
         }
         pthread_mutex_unlock(&js->lock);
-        rc = worse(rc, emit(js, i, fmt, gate, js->n > 1));
+        rc = cmd_exit_worse(rc, emit(js, i, fmt, gate, js->n > 1));
     }
     for (long k = 0; k < started; k++)
         pthread_join(th[k], NULL);
@@ -199,9 +193,10 @@ struct cli {
     enum report_format fmt;
     enum finding_severity gate;
     long jobs;
-    const char *expect;
+    struct expect_pins *expect;
     char **domains;
     size_t ndomains;
+    char *selector_store[AUDIT_MAX_SELECTORS];   /* --selector as A-labels */
 };
 
 /* --checks mx,spf: every name must be a family of the registry. */
@@ -221,6 +216,22 @@ static int take_checks(struct cli *c, const char *arg)
     return EXIT_OK;
 }
 
+/* --selector S, kept as its A-label (a U-label selector is looked up as
+ * one, RFC 8616 4). */
+static int add_selector(struct cli *c, const char *arg)
+{
+    char alabel[AUTH_NAME_MAX];
+    int rc = cmd_selector_arg("--selector", arg, alabel, sizeof alabel);
+
+    if (rc != EXIT_OK)
+        return rc;
+    if (!(c->selector_store[c->opt.nselectors] = strdup(alabel)))
+        return cmd_error(EXIT_RUNTIME, "out of memory");
+    c->opt.selectors[c->opt.nselectors] = c->selector_store[c->opt.nselectors];
+    c->opt.nselectors++;
+    return EXIT_OK;
+}
+
 static int take_option(struct cli *c, int opt, const char *arg)
 {
     long v;
@@ -229,8 +240,7 @@ static int take_option(struct cli *c, int opt, const char *arg)
     case OPT_SELECTOR:
         if (c->opt.nselectors >= AUDIT_MAX_SELECTORS)
             return cmd_error(EXIT_USAGE, "too many --selector options");
-        c->opt.selectors[c->opt.nselectors++] = arg;
-        return EXIT_OK;
+        return add_selector(c, arg);
     case OPT_IP:
         if (c->opt.nips >= AUDIT_MAX_IPS)
             return cmd_error(EXIT_USAGE, "too many --ip options");
@@ -250,7 +260,10 @@ static int take_option(struct cli *c, int opt, const char *arg)
         if (parse_int(arg, 1, MAX_JOBS, &c->jobs) < 0)
             return cmd_error(EXIT_USAGE, "--jobs takes 1 to %d", MAX_JOBS);
         return EXIT_OK;
-    case OPT_EXPECT: c->expect = arg; return EXIT_OK;
+    case OPT_EXPECT:
+        if (c->expect)
+            return cmd_error(EXIT_USAGE, "--expect is given once");
+        return expect_load(arg, &c->expect);
     case OPT_CHECKS: return take_checks(c, arg);
     case OPT_PROFILE:
         if (!audit_profile_exists(arg))
@@ -322,7 +335,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
     };
     int opt, rc;
 
-    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vqh", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -345,9 +358,18 @@ static int parse_args(struct cli *c, int argc, char **argv)
     if (!c->ndomains)
         return cmd_usage_error("check-dns", "check-dns needs at least one domain");
     for (size_t i = 0; i < c->ndomains; i++) {
-        char err[200];
-        if (dns_name_check(c->domains[i], err, sizeof err) != AUTH_OK)
-            return cmd_error(EXIT_USAGE, "bad domain '%.80s': %s", c->domains[i], err);
+        char alabel[AUTH_NAME_MAX];
+        int rc2 = cmd_domain_arg("domain", c->domains[i], alabel, sizeof alabel);
+
+        if (rc2 != EXIT_OK)
+            return rc2;
+        if (strcmp(alabel, c->domains[i]) != 0) {
+            char *conv = strdup(alabel);
+            if (!conv)
+                return cmd_error(EXIT_RUNTIME, "out of memory");
+            free(c->domains[i]);
+            c->domains[i] = conv;
+        }
     }
     if (c->opt.port_map.nmap && !c->opt.ports)
         return cmd_usage_error("check-dns", "--port-map needs --ports");
@@ -376,6 +398,34 @@ static int engine_params(struct cli *c)
     return EXIT_OK;
 }
 
+/* Each job audits one domain with one DNS engine per check family (DNSSEC
+ * has a second), each using a socket per query in flight, plus the SMTP and
+ * port probes.  Fit that under the descriptor limit: fewer queries in
+ * flight per engine first (down to 2), then fewer jobs; say so once. */
+#define MIN_INFLIGHT 2
+static void fit_to_descriptors(struct cli *c)
+{
+    long budget = cmd_fd_budget(), engines = 1, probes = 8, jobs = c->jobs, need;
+    unsigned inflight = 256;
+
+    for (size_t i = 0; i < audit_ncheck; i++)
+        engines += audit_family_selected(c->opt.only, audit_checks[i].family);
+    probes += (c->opt.no_smtp ? 0 : 16) + (c->opt.ports ? 32 : 0);
+    if (jobs > (long)c->ndomains)
+        jobs = (long)c->ndomains;
+    while (inflight > MIN_INFLIGHT && jobs * (engines * inflight + probes) > budget)
+        inflight /= 2;
+    need = engines * inflight + probes;
+    if (jobs * need > budget)
+        jobs = budget / need > 1 ? budget / need : 1;
+    if (inflight < 256)
+        c->dns.max_inflight = inflight;
+    if (jobs < c->jobs && jobs < (long)c->ndomains)
+        fprintf(stderr, "mailctl: --jobs %ld lowered to %ld: the descriptor limit (ulimit -n) "
+                "leaves room for %ld sockets\n", c->jobs, jobs, budget > 0 ? budget : 0);
+    c->jobs = jobs > 0 ? jobs : 1;
+}
+
 int cmd_check_dns(int argc, char **argv)
 {
     struct cli c = { .gate = SEV_FAIL, .jobs = 8 };
@@ -384,6 +434,8 @@ int cmd_check_dns(int argc, char **argv)
 
     if (rc == EXIT_OK)
         rc = engine_params(&c);
+    if (rc == EXIT_OK)
+        fit_to_descriptors(&c);
     if (rc == EXIT_OK) {
         js.domains = c.domains;
         js.n = c.ndomains;
@@ -410,8 +462,11 @@ int cmd_check_dns(int argc, char **argv)
             free(js.errors[i]);
         free(c.domains[i]);
     }
+    for (size_t k = 0; k < c.opt.nselectors; k++)
+        free(c.selector_store[k]);
     free(js.results);
     free(js.errors);
     free(c.domains);
+    expect_free(c.expect);
     return rc < 0 ? EXIT_OK : rc;
 }

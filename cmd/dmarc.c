@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "auth/dmarc.h"
+#include "auth/name.h"
 #include "cmd.h"
 #include "dmarc_out.h"
 
@@ -132,7 +133,7 @@ int cmd_dmarc(int argc, char **argv)
     };
     int opt, mode = 0;
 
-    while ((opt = getopt_long(argc, argv, "+vqh", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "+vqh", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -167,7 +168,7 @@ int cmd_dmarc(int argc, char **argv)
             domain = argv[optind++];
             continue;
         }
-        if ((opt = getopt_long(argc, argv, "+vqh", longopts, NULL)) == -1)
+        if ((opt = cmd_getopt(argc, argv, "+vqh", longopts)) == -1)
             break;
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
@@ -184,5 +185,7 @@ int cmd_dmarc(int argc, char **argv)
     }
     if (!domain || optind < argc)
         return cmd_usage_error("dmarc", "dmarc check takes exactly one DOMAIN");
-    return run_check(domain, mode);
+    char alabel[AUTH_NAME_MAX];
+    int rc = cmd_domain_arg("domain", domain, alabel, sizeof alabel);
+    return rc == EXIT_OK ? run_check(alabel, mode) : rc;
 }

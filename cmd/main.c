@@ -41,7 +41,7 @@ static void usage(FILE *fp)
         "`mailctl COMMAND --help` describes each command.\n");
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     static const struct option longopts[] = {
         CMD_GLOBAL_LONGOPTS,
@@ -51,7 +51,7 @@ int main(int argc, char **argv)
     int opt;
 
     /* '+' stops at the first non-option: the command name. */
-    while ((opt = getopt_long(argc, argv, "+vqhV", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "+vqhV", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -73,8 +73,15 @@ int main(int argc, char **argv)
             char **sub = argv + optind;
             int subc = argc - optind;
             optind = 0;             /* reset getopt for the subcommand */
-            return cmd_finish(commands[i].run(subc, sub));
+            cmd_set_command(commands[i].name);
+            return commands[i].run(subc, sub);
         }
     }
     return cmd_usage_error(NULL, "unknown command '%s'", argv[optind]);
+}
+
+int main(int argc, char **argv)
+{
+    cmd_process_init();
+    return cmd_finish(dispatch(argc, argv));
 }

@@ -164,7 +164,7 @@ int cmd_ports(int argc, char **argv)
     bool outbound = false;
     int opt;
 
-    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vqh", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -186,5 +186,7 @@ int cmd_ports(int argc, char **argv)
         return cmd_usage_error("ports", "ports takes exactly one host");
     if (!argv[optind][0] || strlen(argv[optind]) > 253 || strpbrk(argv[optind], " /@\r\n\t"))
         return cmd_error(EXIT_USAGE, "bad host '%.80s'", argv[optind]);
-    return run(argv[optind], outbound, &p);
+    char host[1024];
+    int rc = cmd_idn_in_identity("host", argv[optind], host, sizeof host);
+    return rc == EXIT_OK ? run(host, outbound, &p) : rc;
 }

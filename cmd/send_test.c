@@ -17,6 +17,7 @@
 #include "auth/ipaddr.h"
 #include "auth/mx.h"
 #include "auth/smtp.h"
+#include "auth/name.h"
 #include "cmd.h"
 #include "send_test_imap.h"
 #include "send_test_msg.h"
@@ -159,6 +160,8 @@ static int parse_server(const char *spec, char *host, size_t hlen, int *port)
         return -1;
     memcpy(host, spec, n);
     host[n] = '\0';
+    if (cmd_idn_in_identity("--server", host, host, hlen) != EXIT_OK)
+        return -1;
     return colon ? parse_port(colon + 1, port) : 0;
 }
 
@@ -175,6 +178,30 @@ static int tls_mode(const char *s, enum smtp_tls_mode *m)
             return 0;
         }
     return -1;
+}
+
+/* Envelope domains and the selector as A-labels (a U-label local part is
+ * kept: that is SMTPUTF8's business). */
+static int names_to_alabels(struct opts *o)
+{
+    static char from[1024], to[MAX_TO][1024], selector[AUTH_NAME_MAX];
+    int rc;
+
+    if ((rc = cmd_idn_in_identity("--from", o->from, from, sizeof from)) != EXIT_OK)
+        return rc;
+    o->from = from;
+    for (size_t i = 0; i < o->nto; i++) {
+        if ((rc = cmd_idn_in_identity("--to", o->to[i], to[i], sizeof to[i])) != EXIT_OK)
+            return rc;
+        o->to[i] = to[i];
+    }
+    if (o->selector) {
+        if ((rc = cmd_selector_arg("--selector", o->selector, selector,
+                                   sizeof selector)) != EXIT_OK)
+            return rc;
+        o->selector = selector;
+    }
+    return EXIT_OK;
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -198,7 +225,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     };
     int opt;
 
-    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vqh", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -244,7 +271,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         return cmd_usage_error("send-test", "unexpected argument '%s'", argv[optind]);
     if (!o->from || !o->nto)
         return cmd_usage_error("send-test", "--from and at least one --to are required");
-    return EXIT_OK;
+    return names_to_alabels(o);
 }
 
 /* Every address and free-text input checked before any connection. */
@@ -269,17 +296,15 @@ static int check_input(const struct opts *o)
 /* The password from --password-file (first line) or MAILCTL_PASSWORD. */
 static int read_password(const struct opts *o, char **pw)
 {
-    char err[300];
-    size_t len;
     const char *env = getenv("MAILCTL_PASSWORD");
 
     *pw = NULL;
     if (!o->user)
         return EXIT_OK;
     if (o->password_file) {
-        if (st_read_file(o->password_file, 4096, pw, &len, err, sizeof err) < 0)
-            return cmd_error(EXIT_USAGE, "--password-file: %s", err);
-        (*pw)[strcspn(*pw, "\r\n")] = '\0';
+        int rc = cmd_read_password_file("--password-file", o->password_file, pw);
+        if (rc != EXIT_OK)
+            return rc;
     } else if (env) {
         *pw = strdup(env);
     } else {

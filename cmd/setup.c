@@ -8,13 +8,14 @@
  * checklist of what DNS cannot do come with it.
  *
  * Exit: 0 done; 2 bad input (nothing written) or a key file exists;
- * 3 the key could not be written.
+ * 3 the key could not be written, or stdout could not (then no key is left).
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "auth/setup.h"
+#include "auth/name.h"
 #include "cmd.h"
 #include "dkim_cmd.h"
 
@@ -87,6 +88,27 @@ static int set_opt(struct opts *o, int opt, const char *arg)
 }
 
 /* Returns EXIT_OK, an exit code, or -1 after --help. */
+/* The domain, mail host and selector go into records as A-labels; the
+ * plan's own checks (setup_params_check) then judge those. */
+static int names_to_alabels(struct opts *o)
+{
+    static char domain[AUTH_NAME_MAX], host[AUTH_NAME_MAX], selector[AUTH_NAME_MAX];
+    int rc;
+
+    if ((rc = cmd_domain_arg("domain", o->p.domain, domain, sizeof domain)) != EXIT_OK ||
+        (rc = cmd_domain_arg("--mail-host", o->p.mail_host, host, sizeof host)) != EXIT_OK)
+        return rc;
+    o->p.domain = domain;
+    o->p.mail_host = host;
+    if (o->p.selector) {
+        if ((rc = cmd_selector_arg("--selector", o->p.selector, selector,
+                                   sizeof selector)) != EXIT_OK)
+            return rc;
+        o->p.selector = selector;
+    }
+    return EXIT_OK;
+}
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     static const struct option longopts[] = {
@@ -103,7 +125,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     };
     int opt, rc;
 
-    while ((opt = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vq", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -123,7 +145,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         return cmd_usage_error("setup", "unexpected argument '%s'", argv[optind]);
     if (!o->p.mail_host || !o->p.ip)
         return cmd_usage_error("setup", "--mail-host and --ip are required");
-    return EXIT_OK;
+    return names_to_alabels(o);
 }
 
 /* ---------- output ---------- */
@@ -212,8 +234,6 @@ int cmd_setup(int argc, char **argv)
                                  .force = o.force };
     if ((rc = dkim_keyfiles_make(&kf)) != EXIT_OK)
         return rc;
-    if (g_opts.verbose >= 0)
-        fprintf(stderr, "private key written to %s (keep it secret)\n", kf.key_file);
     /* The MTA-STS id only has to change when the policy does: the time will do. */
     strftime(sts_id, sizeof sts_id, "%Y%m%d%H%M%S", gmtime_r(&now, &tm));
     o.p.dkim_record = kf.record;
@@ -223,6 +243,14 @@ int cmd_setup(int argc, char **argv)
         rc = cmd_error(EXIT_RUNTIME, "setup: %s", err);
     else
         rc = g_opts.json ? print_json(plan, &kf) : print_zone(plan, &kf);
+    /* The key goes in place only once its records were shown: a key
+     * nobody saw the records of would only be in the way of a rerun. */
+    if (rc == EXIT_OK)
+        rc = cmd_stdout_check();
+    if (rc == EXIT_OK)
+        rc = dkim_keyfiles_commit(&kf);
+    if (rc == EXIT_OK && g_opts.verbose >= 0)
+        fprintf(stderr, "private key written to %s (keep it secret)\n", kf.key_file);
     setup_plan_free(plan);
     dkim_keyfiles_clear(&kf);
     return rc;
