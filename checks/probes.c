@@ -94,6 +94,7 @@ static void run_ports(struct audit_probe *pr)
     p.eng = NULL;
     p.ca_file = opt->ca_file;
     p.timeout_ms = timeout_of(opt);
+    p.parallel = true;       /* the pool's worker asks for the port threads */
     pr->u.ports.st = ports_probe(&p, &pr->u.ports.rep, pr->u.ports.err,
                                  sizeof pr->u.ports.err);
 }

@@ -180,6 +180,7 @@ static int hasher_for(struct dkim_verify *v, enum dkim_canon c, bool sha1, uint6
         dkim_bodyhash_new(c, sha1 ? DKIM_RSA_SHA1 : DKIM_RSA_SHA256, limit,
                           &v->h[v->nh].bh) != AUTH_OK)
         return -1;
+    dkim_bodyhash_set_pipeline(v->h[v->nh].bh, v->p.hash_thread_after);
     v->h[v->nh].canon = c;
     v->h[v->nh].sha1 = sha1;
     v->h[v->nh].limit = limit;

@@ -105,8 +105,10 @@ void dkim_bodyhash_free(struct dkim_bodyhash *bh);
  * or copy more than 1/16 of them, hash the rest on a second thread while
  * canonicalisation goes on (default 512 KiB: a large body then takes about
  * the time of SHA-256 alone; a body that is mostly passed through already
- * does on one thread).  0 keeps everything on the caller's thread.  Call
- * before the first update. */
+ * does on one thread).  0 (the default: the library starts no thread the
+ * caller did not ask for) keeps everything on the caller's thread.  Call
+ * before the first update.  DKIM_BODYHASH_PIPELINE_AFTER is the threshold
+ * mailctl uses. */
 #define DKIM_BODYHASH_PIPELINE_AFTER ((uint64_t)512 << 10)
 void dkim_bodyhash_set_pipeline(struct dkim_bodyhash *bh, uint64_t after);
 
@@ -181,6 +183,8 @@ struct dkim_sign_params {
     bool body_length;                /* add l= */
     bool crlf;                       /* end the header's lines with CRLF
                                         (else LF, for LF-only files) */
+    uint64_t hash_thread_after;      /* dkim_bodyhash_set_pipeline(); 0: the
+                                        body is hashed on the caller's thread */
 };
 
 struct dkim_sign;
@@ -248,6 +252,7 @@ struct dkim_sig_result {
 struct dkim_verify_params {
     time_t now;               /* 0: time(NULL) */
     unsigned long clock_skew; /* seconds allowed for t= in the future; 0: 300 */
+    uint64_t hash_thread_after; /* dkim_bodyhash_set_pipeline(); 0: no thread */
 };
 
 struct dkim_verify;

@@ -69,6 +69,10 @@ struct ports_params {
     /* test/lab use: probe well-known port from at probed port to */
     struct { uint16_t from, to; } map[PORTS_MAP_MAX];
     size_t nmap;
+    bool parallel;             /* every port on a thread of its own (a filtered
+                                  port then costs one timeout, not one each);
+                                  false: one after another on the caller's
+                                  thread (the library starts no thread unasked) */
 };
 
 struct ports_report {
@@ -76,7 +80,7 @@ struct ports_report {
     struct port_probe probes[PORTS_MAX];
 };
 
-/* Probe every port concurrently (one thread each).  AUTH_OK with out
+/* Probe every port (concurrently when p->parallel).  AUTH_OK with out
  * filled (each probe says its own outcome); AUTH_EINVAL (no host, or a
  * name and no engine); AUTH_ENET when the host does not resolve (err says
  * so); AUTH_ENOMEM / AUTH_EIO (threads).  Free with ports_report_clear(). */
