@@ -24,6 +24,8 @@ struct audit_shared *audit_shared_new(void)
 
 void audit_shared_free(struct audit_shared *s)
 {
+    if (s)
+        mtasts_policy_clear(&s->mtasts.policy);
     free(s);                /* the fetch result belongs to the probe cache */
 }
 
