@@ -27,7 +27,7 @@ OPT      ?= -O2 -g
 SAN      ?=
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CPPFLAGS += -Ilibauth/include -Ilibauth -Icmd -Itests/support -DMAILCTL_VERSION='"$(VERSION)"' \
+CPPFLAGS += -Ilibauth/include -DMAILCTL_VERSION='"$(VERSION)"' \
             -DTEST_DATADIR='"$(CURDIR)/testdata"' -DTEST_BUILD_DIR='"$(CURDIR)/$(BUILD)"'
 CFLAGS   := $(CSTD) $(OPT) $(WARN) $(SAN) -fPIC $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS  += $(SAN)
@@ -70,6 +70,19 @@ $(BUILD)/obj/%.o: %.c
 	$(MSG)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The library exports only what its public headers declare (auth/export.h).
+$(LIB_OBJ): CFLAGS += -fvisibility=hidden
+
+# Include paths per layer: everyone sees the public headers (libauth/include);
+# only the library itself, and the tests and fuzz targets of its internals,
+# see libauth/; the command layer's headers are for dkimkeygen; test support
+# is for tests, benches and tools.
+$(LIB_OBJ): CPPFLAGS += -Ilibauth
+$(call obj,$(KEYGEN_SRC)): CPPFLAGS += -Icmd
+$(BUILD)/obj/tests/%.o $(BUILD)/obj/bench/%.o: CPPFLAGS += -Ilibauth -Itests/support
+# unit tests of the command layer's own helpers (escaping)
+$(BUILD)/obj/tests/unit/test_out_escape.o: CPPFLAGS += -Icmd
+
 $(BUILD)/libauth.a: $(LIB_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
@@ -108,8 +121,9 @@ tests: $(TESTS) $(TOOLS) $(PROGRAMS)
 
 # The README's test command.  deps first, so a fresh Debian machine needs nothing else.
 check: deps
-	$(MAKE) tests
+	$(MAKE) tests $(BUILD)/libauth.so
 	scripts/lint.sh
+	scripts/abi-check.sh $(BUILD)
 	scripts/run-tests.sh $(BUILD) $(TESTS)
 
 test: tests

@@ -1,21 +1,25 @@
 /*
- * audit.c - run every check family concurrently, one thread and one DNS
- * engine each, and gather their findings in registry order.
+ * audit.c - one audit: gather and judge in rounds over one snapshot (see
+ * audit.h), the findings in registry order.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "audit.h"
+#include "probes.h"
+
+/* More rounds than any chain of dependent lookups needs (SPF includes
+ * nest 10 deep); past it the questions are asked as the judges go. */
+#define MAX_ROUNDS 24
 
 struct family_run {
     const struct audit_check *check;
     struct audit_ctx ctx;
     struct finding_list findings;
     enum auth_status status;
-    bool started;                 /* on its own thread */
-    unsigned long queries;
-    char err[256];
 };
 
 enum auth_status audit_add_record(struct audit_ctx *ctx, const char *key, const char *value)
@@ -78,28 +82,13 @@ size_t audit_txt_matching(struct dns_engine *eng, const char *name,
     return n;
 }
 
-static void *run_family(void *arg)
+static void run_family(struct family_run *fr)
 {
-    struct family_run *fr = arg;
-    struct dns_stats stats;
-
-    fr->status = dns_engine_new(fr->ctx.opt->dns, &fr->ctx.eng, fr->err, sizeof fr->err);
-    if (fr->status != AUTH_OK) {
-        /* fr->status already holds the failure */
-        auth_status_ignore(finding_addf(&fr->findings, fr->check->family, SEV_ERROR,
-                     "could not start the resolver", NULL, NULL, "%s", fr->err));
-        return NULL;
-    }
     fr->status = fr->check->run(&fr->ctx, &fr->findings);
     if (fr->status != AUTH_OK && fr->status != AUTH_ENOMEM)
         auth_status_ignore(finding_addf(&fr->findings, fr->check->family, SEV_ERROR,
                      "the check could not complete", NULL, NULL, "%s",
                      auth_strerror(fr->status)));
-    dns_engine_stats(fr->ctx.eng, &stats);
-    fr->queries = stats.queries_sent;
-    dns_engine_free(fr->ctx.eng);
-    fr->ctx.eng = NULL;
-    return NULL;
 }
 
 /* Move one family's findings and records into the result. */
@@ -126,9 +115,20 @@ static enum auth_status gather(struct audit_result *r, struct family_run *fr)
         fr->ctx.records = NULL;
         fr->ctx.nrecords = 0;
     }
-    r->queries += fr->queries;
     finding_list_clear(&fr->findings);
     return fr->status == AUTH_ENOMEM ? AUTH_ENOMEM : st;
+}
+
+static void discard(struct family_run *fr)
+{
+    finding_list_clear(&fr->findings);
+    for (size_t i = 0; i < fr->ctx.nrecords; i++) {
+        free(fr->ctx.records[i].key);
+        free(fr->ctx.records[i].value);
+    }
+    free(fr->ctx.records);
+    fr->ctx.records = NULL;
+    fr->ctx.nrecords = 0;
 }
 
 static unsigned long now_ms(void)
@@ -138,55 +138,159 @@ static unsigned long now_ms(void)
     return (unsigned long)ts.tv_sec * 1000UL + (unsigned long)ts.tv_nsec / 1000000UL;
 }
 
+/* The snapshot of one domain: its engines (answers), clock, wildcard
+ * label, and the probes it may use. */
+struct snapshot {
+    const char *domain;
+    const struct audit_options *opt;
+    struct dns_engine *eng, *eng_cd;
+    time_t now;
+    char wild_label[40];
+    struct audit_probes *probes;         /* opt->probes, or our own */
+    bool own_probes;
+    struct audit_wait wait;
+};
+
+static enum auth_status snapshot_open(struct snapshot *s, const char *domain,
+                                      const struct audit_options *opt, char *err, size_t errlen)
+{
+    struct dns_engine_params cd = opt->dns ? *opt->dns : (struct dns_engine_params){0};
+    unsigned char rnd[6] = {0};
+    enum auth_status st;
+
+    memset(s, 0, sizeof *s);
+    s->domain = domain;
+    s->opt = opt;
+    s->now = opt->now ? opt->now : time(NULL);
+    if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+        memcpy(rnd, &s->now, sizeof rnd < sizeof s->now ? sizeof rnd : sizeof s->now);
+    snprintf(s->wild_label, sizeof s->wild_label, "mailctl-%02x%02x%02x%02x%02x%02x",
+             rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+    cd.checking_disabled = true;
+    if ((st = dns_engine_new(opt->dns, &s->eng, err, errlen)) != AUTH_OK ||
+        (st = dns_engine_new(&cd, &s->eng_cd, err, errlen)) != AUTH_OK)
+        return st;
+    dns_engine_defer(s->eng, true);
+    dns_engine_defer(s->eng_cd, true);
+    s->probes = opt->probes;
+    if (!s->probes) {
+        s->own_probes = true;
+        if (!(s->probes = audit_probes_new(0, 0)))
+            return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
+    }
+    return AUTH_OK;
+}
+
+static void snapshot_close(struct snapshot *s, struct audit_result *r)
+{
+    struct dns_stats a = {0}, b = {0};
+
+    if (s->eng)
+        dns_engine_stats(s->eng, &a);
+    if (s->eng_cd)
+        dns_engine_stats(s->eng_cd, &b);
+    if (r) {
+        r->queries = a.queries_sent + b.queries_sent;
+        r->questions = a.questions + b.questions;
+    }
+    if (s->own_probes)
+        audit_probes_free(s->probes);
+    audit_wait_free(&s->wait);
+    dns_engine_free(s->eng);
+    dns_engine_free(s->eng_cd);
+}
+
+/* One judging pass of every selected family over the snapshot. */
+static void judge_all(struct snapshot *s, struct family_run *runs)
+{
+    struct audit_shared *shared = audit_shared_new();
+
+    for (size_t i = 0; i < audit_ncheck; i++) {
+        struct family_run *fr = &runs[i];
+        discard(fr);
+        fr->status = AUTH_OK;
+        fr->check = &audit_checks[i];
+        fr->ctx = (struct audit_ctx){
+            .domain = s->domain, .opt = s->opt, .eng = s->eng, .eng_cd = s->eng_cd,
+            .now = s->now, .wild_label = s->wild_label, .probes = s->probes,
+            .wait = &s->wait, .shared = shared,
+        };
+        if (!shared)
+            fr->status = AUTH_ENOMEM;
+        else if (audit_family_selected(s->opt->only, fr->check->family))
+            run_family(fr);
+    }
+    audit_shared_free(shared);
+}
+
+/* Fetch what the pass missed: every deferred question at once, while the
+ * pool makes the probes.  false when nothing was missing. */
+static bool fetch_missing(struct snapshot *s, enum auth_status *st)
+{
+    size_t dns = dns_engine_deferred(s->eng) + dns_engine_deferred(s->eng_cd);
+
+    if (!dns && !s->wait.n && !s->wait.nomem)
+        return false;
+    if (s->wait.nomem)
+        *st = AUTH_ENOMEM;
+    if (*st == AUTH_OK && dns_engine_deferred(s->eng))
+        *st = dns_engine_fetch_deferred(s->eng);
+    if (*st == AUTH_OK && dns_engine_deferred(s->eng_cd))
+        *st = dns_engine_fetch_deferred(s->eng_cd);
+    audit_probes_wait(s->probes, &s->wait);
+    return true;
+}
+
 enum auth_status audit_run(const char *domain, const struct audit_options *opt,
                            struct audit_result **out, char *err, size_t errlen)
 {
     struct family_run *runs;
-    pthread_t *threads;
     struct audit_result *r;
-    struct audit_shared *shared;
+    struct snapshot snap;
     enum auth_status st = AUTH_OK;
     unsigned long t0 = now_ms();
 
     *out = NULL;
     if (dns_name_check(domain, err, errlen) != AUTH_OK)
         return AUTH_EINVAL;
-    if (!(shared = audit_shared_new()))
-        return AUTH_ENOMEM;
     runs = calloc(audit_ncheck, sizeof *runs);
-    threads = calloc(audit_ncheck, sizeof *threads);
     r = calloc(1, sizeof *r);
-    if (!runs || !threads || !r || !(r->domain = strdup(domain))) {
+    if (!runs || !r || !(r->domain = strdup(domain))) {
         free(runs);
-        free(threads);
         audit_result_free(r);
-        audit_shared_free(shared);
         return AUTH_ENOMEM;
     }
-    for (size_t i = 0; i < audit_ncheck; i++) {
-        runs[i].check = &audit_checks[i];
-        runs[i].ctx.domain = r->domain;
-        runs[i].ctx.opt = opt;
-        runs[i].ctx.shared = shared;
-        if (!audit_family_selected(opt->only, audit_checks[i].family))
-            continue;
-        runs[i].started = pthread_create(&threads[i], NULL, run_family, &runs[i]) == 0;
-        if (!runs[i].started)
-            run_family(&runs[i]);          /* no thread to be had: run it here */
+    st = snapshot_open(&snap, r->domain, opt, err, errlen);
+    if (st != AUTH_OK) {
+        /* no resolver: every selected family says so, as before */
+        for (size_t i = 0; i < audit_ncheck; i++)
+            if (audit_family_selected(opt->only, audit_checks[i].family))
+                /* a full list is reported by the result's own count */
+                auth_status_ignore(finding_addf(&r->findings, audit_checks[i].family,
+                                                SEV_ERROR, "could not start the resolver", NULL,
+                                                NULL, "%s", err));
+        st = st == AUTH_ENOMEM ? st : AUTH_OK;
     }
-    for (size_t i = 0; i < audit_ncheck; i++)
-        if (runs[i].started)
-            pthread_join(threads[i], NULL);
+    for (unsigned round = 1; st == AUTH_OK; round++) {
+        r->rounds = round;
+        if (round == MAX_ROUNDS) {           /* stop deferring: judge as we go */
+            dns_engine_defer(snap.eng, false);
+            dns_engine_defer(snap.eng_cd, false);
+        }
+        judge_all(&snap, runs);
+        if (!fetch_missing(&snap, &st) || round == MAX_ROUNDS)
+            break;
+    }
     for (size_t i = 0; i < audit_ncheck; i++) {
-        enum auth_status g = gather(r, &runs[i]);
+        enum auth_status g = st == AUTH_OK ? gather(r, &runs[i]) : AUTH_OK;
+        discard(&runs[i]);
         if (st == AUTH_OK)
             st = g;
     }
     free(runs);
-    free(threads);
+    snapshot_close(&snap, r);
     if (st == AUTH_OK && opt->profile)
         st = audit_apply_profile(r, opt, opt->profile);
-    audit_shared_free(shared);
     r->timing_ms = now_ms() - t0;
     if (st != AUTH_OK) {
         audit_result_free(r);

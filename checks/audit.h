@@ -1,25 +1,30 @@
 /*
- * audit.h - the check-dns audit: one interface for every check family, a
- * registry, and the runner.
+ * audit.h - the check-dns audit as one pipeline: gather, judge, probe.
  *
- * A check family (checks/check_mx.c, check_spf.c, ...) is one function
+ * A check family (checks/check_mx.c, check_spf.c, ...) is a judge:
  *     enum auth_status check_X(struct audit_ctx *ctx, struct finding_list *out);
- * that reads DNS through ctx->eng (and probes through ctx's options), and
- * appends findings with ids from ../shared/checks.md.  It never prints.
- * A resolver failure becomes an SEV_ERROR finding, never "missing".
+ * It reads the domain's snapshot through ctx (DNS answers through ctx->eng,
+ * probe results through audit_probe_want()), appends findings with ids from
+ * ../shared/checks.md, and does no I/O, starts no thread and reads no clock
+ * of its own (ctx->now is the audit's).  It never prints.  A resolver
+ * failure becomes an SEV_ERROR finding, never "missing".
  *
- * audit_run() runs every family of the registry concurrently, each on its
- * own thread with its own DNS engine (engines are not thread-safe), so the
- * audit's wall time is the longest chain of round trips of one family, not
- * the sum.  Inside a family, lookups go out in parallel stages (batches).
- * The findings come back in registry order, so reports are stable.
+ * audit_run() (audit.c) gathers and judges in rounds: every selected family
+ * judges the snapshot; a question not yet answered is not sent but
+ * remembered (the engine's deferred mode) and a probe not yet made is
+ * queued; then all remembered questions go out as one parallel batch while
+ * the probes run in the pool (probes.h), and the families judge again.  The
+ * pass that finds everything it needs is the report.  So each (name, type)
+ * is asked once per audit, the wall time is the longest chain of dependent
+ * lookups (MX, then addresses, then PTR, then forward confirmation), and the
+ * findings come back in registry order.  docs/pipeline.md draws it.
  */
 #ifndef MAILCTL_AUDIT_H
 #define MAILCTL_AUDIT_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "auth/dns.h"
 #include "auth/finding.h"
@@ -30,6 +35,10 @@
 #define AUDIT_MAX_SELECTORS 64
 #define AUDIT_MAX_IPS       64
 #define AUDIT_MAX_DNSBL     16
+#define AUDIT_DEFAULT_PROBE_MS 20000u
+
+struct audit_probes;
+struct audit_wait;
 
 struct audit_options {
     const char *selectors[AUDIT_MAX_SELECTORS];  /* --selector; none: common list */
@@ -49,10 +58,13 @@ struct audit_options {
     const char *profile;                         /* --profile NAME, or NULL */
     bool ports;                                  /* --ports: each MX's port checklist */
     struct ports_params port_map;                /* --port-map (map, nmap): labs, tests */
+    struct audit_probes *probes;                 /* the run's probe pool and cache;
+                                                    NULL: audit_run makes its own */
+    time_t now;                                  /* the audit's clock; 0: time(NULL) */
 };
 
-/* What every family of one audit run may share (audit.c creates it):
- * results computed once, on first use, by whichever family asks first. */
+/* What the families of one judging pass share (audit_shared.c): results
+ * computed once per pass, on first use, by whichever family asks first. */
 struct audit_shared;
 
 /* The MTA-STS state of the domain: the _mta-sts record, and when there is
@@ -63,7 +75,7 @@ struct audit_mtasts {
     bool skipped;                        /* not fetched: documentation address */
     enum auth_status fetch_status;       /* AUTH_OK: a 200 with a body */
     enum auth_status parse_status;       /* AUTH_OK: policy below is valid */
-    struct mtasts_fetch_result fetch;
+    struct mtasts_fetch_result fetch;    /* borrowed from the probe (body too) */
     struct mtasts_policy policy;
     char why[320];                       /* fetch or parse failure */
 };
@@ -74,22 +86,33 @@ struct audit_record {
     char *value;    /* the record text as published */
 };
 
+/* One family's view of the snapshot in one judging pass. */
 struct audit_ctx {
     const char *domain;
     const struct audit_options *opt;
-    struct dns_engine *eng;          /* this family's engine */
+    struct dns_engine *eng;          /* the snapshot's answers (a deferring engine) */
+    struct dns_engine *eng_cd;       /* the same, asked with CD=1 (dnssec family) */
+    time_t now;                      /* the audit's clock */
+    const char *wild_label;          /* a DKIM selector nobody publishes, fixed per audit */
+    struct audit_probes *probes;     /* probe results of the run */
+    struct audit_wait *wait;         /* probes this pass waits for */
     struct audit_record *records;    /* appended with audit_add_record() */
     size_t nrecords;
     struct audit_shared *shared;     /* NULL outside audit_run() */
 };
 
-/* The domain's MTA-STS record and policy, looked up and fetched once per
- * audit with the calling family's engine (the other families wait for it).
- * NULL when ctx has no shared state or on allocation failure.  Owned by
- * the audit run. */
+/* The domain's MTA-STS record and policy: the record from the snapshot,
+ * the policy from the pool's HTTPS probe (fetched once per run), parsed
+ * once per pass.  fetched is false while the probe is still to be made.
+ * NULL when ctx has no shared state.  Owned by the pass. */
 const struct audit_mtasts *audit_mtasts_state(struct audit_ctx *ctx);
 
-/* Shared state of one audit run (audit_run creates and frees it). */
+/* The probe result, or NULL while it is being made (the pass is then
+ * judged again once it is). */
+const struct audit_probe *audit_want_probe(struct audit_ctx *ctx, int kind, const char *host,
+                                           const char *address, unsigned port);
+
+/* Shared state of one judging pass. */
 struct audit_shared *audit_shared_new(void);
 void audit_shared_free(struct audit_shared *s);
 
@@ -130,7 +153,9 @@ struct audit_result {
     struct audit_record *records;
     size_t nrecords;
     unsigned long timing_ms;
-    unsigned long queries;           /* DNS queries sent by all families */
+    unsigned long queries;           /* DNS queries sent (retries included) */
+    unsigned long questions;         /* distinct questions asked: no repeats */
+    unsigned rounds;                 /* judging passes (dependent lookup stages + 1) */
 };
 
 /* Run every check on domain.  AUTH_OK (findings may include errors),

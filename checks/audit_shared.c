@@ -1,47 +1,44 @@
 /*
- * audit_shared.c - state the check families of one audit share, computed
- * once on first use: the MTA-STS record and policy (the mtasts family
- * reports on it, the smtp family needs its mode to judge certificates).
- * A mutex makes the second family wait for the first one's fetch instead
- * of fetching the policy again.
+ * audit_shared.c - what the families of one judging pass share, computed
+ * once per pass on first use: the MTA-STS record and policy (the mtasts
+ * family reports on it, the smtp family needs its mode to judge
+ * certificates).  The policy itself comes from the probe pool, fetched once
+ * per run.  Judging passes run on one thread: no lock.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audit.h"
-
-#define DEFAULT_PROBE_MS 20000u
+#include "probes.h"
 
 struct audit_shared {
-    pthread_mutex_t lock;
     bool mtasts_done;
     struct audit_mtasts mtasts;
 };
 
 struct audit_shared *audit_shared_new(void)
 {
-    struct audit_shared *s = calloc(1, sizeof *s);
-
-    if (s && pthread_mutex_init(&s->lock, NULL) != 0) {
-        free(s);
-        return NULL;
-    }
-    return s;
+    return calloc(1, sizeof(struct audit_shared));
 }
 
 void audit_shared_free(struct audit_shared *s)
 {
-    if (!s)
-        return;
-    mtasts_fetch_clear(&s->mtasts.fetch);
-    pthread_mutex_destroy(&s->lock);
-    free(s);
+    if (s)
+        mtasts_policy_clear(&s->mtasts.policy);
+    free(s);                /* the fetch result belongs to the probe cache */
 }
 
 unsigned audit_probe_timeout_ms(const struct audit_ctx *ctx)
 {
-    return ctx->opt->probe_timeout_ms ? ctx->opt->probe_timeout_ms : DEFAULT_PROBE_MS;
+    return ctx->opt->probe_timeout_ms ? ctx->opt->probe_timeout_ms : AUDIT_DEFAULT_PROBE_MS;
+}
+
+const struct audit_probe *audit_want_probe(struct audit_ctx *ctx, int kind, const char *host,
+                                           const char *address, unsigned port)
+{
+    return audit_probe_want(ctx->probes, ctx->wait, ctx->opt, (enum audit_probe_kind)kind,
+                            host, address, port);
 }
 
 static bool is_mtasts_txt(const char *t, size_t n) { return mtasts_is_record(t, n); }
@@ -52,12 +49,8 @@ static void mtasts_resolve(struct audit_ctx *ctx, struct audit_mtasts *m)
     char name[DNS_MAX_NAME + 16], err[256];
     const struct dns_rr *recs[2];
     const struct dns_result *res = NULL;
+    const struct audit_probe *pr;
     struct mtasts_record rec;
-    struct mtasts_fetch_params fp = {
-        .domain = ctx->domain, .port = (uint16_t)ctx->opt->https_port,
-        .ca_file = ctx->opt->ca_file, .timeout_ms = audit_probe_timeout_ms(ctx),
-        .allow_private = ctx->opt->allow_private,
-    };
     size_t n;
 
     snprintf(name, sizeof name, "_mta-sts.%s", ctx->domain);
@@ -72,8 +65,13 @@ static void mtasts_resolve(struct audit_ctx *ctx, struct audit_mtasts *m)
         return;
     }
     m->record = MTASTS_REC_OK;
+    pr = audit_want_probe(ctx, PROBE_MTASTS, ctx->domain, NULL, (unsigned)ctx->opt->https_port);
+    if (!pr)
+        return;                                  /* judged again once fetched */
     m->fetched = true;
-    m->fetch_status = mtasts_policy_fetch(ctx->eng, &fp, &m->fetch, m->why, sizeof m->why);
+    m->fetch_status = pr->u.mtasts.st;
+    m->fetch = pr->u.mtasts.fetch;
+    snprintf(m->why, sizeof m->why, "%s", pr->u.mtasts.why);
     m->skipped = m->fetch.not_probed;
     if (m->fetch_status != AUTH_OK)
         return;
@@ -87,11 +85,9 @@ const struct audit_mtasts *audit_mtasts_state(struct audit_ctx *ctx)
 
     if (!s)
         return NULL;
-    pthread_mutex_lock(&s->lock);
     if (!s->mtasts_done) {
         mtasts_resolve(ctx, &s->mtasts);
         s->mtasts_done = true;
     }
-    pthread_mutex_unlock(&s->lock);
     return &s->mtasts;
 }

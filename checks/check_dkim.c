@@ -35,10 +35,10 @@ struct asked {
     size_t n;
 };
 
-/* Common selectors plus dated ones for this and the two previous years. */
-static void default_selectors(struct asked *a)
+/* Common selectors plus dated ones for this and the two previous years
+ * (of the audit's clock). */
+static void default_selectors(struct asked *a, time_t now)
 {
-    time_t now = time(NULL);
     struct tm tm;
     int year;
 
@@ -66,14 +66,6 @@ static bool looks_like_key(const struct dns_result *r, const char **txt, size_t 
         }
     }
     return false;
-}
-
-static void random_label(char *buf, size_t len)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    snprintf(buf, len, "mailctl-%08lx%04lx", (unsigned long)ts.tv_nsec,
-             (unsigned long)(ts.tv_sec & 0xffff));
 }
 
 struct key_seen {
@@ -130,7 +122,7 @@ enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out)
 {
     struct asked a = {0};
     struct key_seen ks = {0};
-    char name[400], rnd[40];
+    char name[400];
     bool named = ctx->opt->nselectors > 0;
     struct dns_batch *b = dns_batch_new(ctx->eng);
     enum auth_status st;
@@ -141,13 +133,12 @@ enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out)
         for (size_t i = 0; i < ctx->opt->nselectors && a.n < MAX_ASKED; i++)
             a.sel[a.n++] = ctx->opt->selectors[i];
     else
-        default_selectors(&a);
+        default_selectors(&a, ctx->now);
     for (size_t i = 0; i < a.n; i++) {
         snprintf(name, sizeof name, "%s._domainkey.%s", a.sel[i], ctx->domain);
         dns_batch_add(b, name, DNS_T_TXT);
     }
-    random_label(rnd, sizeof rnd);
-    snprintf(name, sizeof name, "%s._domainkey.%s", rnd, ctx->domain);
+    snprintf(name, sizeof name, "%s._domainkey.%s", ctx->wild_label, ctx->domain);
     dns_batch_add(b, name, DNS_T_TXT);
     st = dns_batch_wait(b);
     if (st == AUTH_OK && looks_like_key(dns_batch_result(b, a.n), &ks.wild, &ks.wild_len))

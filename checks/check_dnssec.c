@@ -13,23 +13,16 @@
 static const uint16_t asked[] = { DNS_T_SOA, DNS_T_MX, DNS_T_DNSKEY };
 #define NASKED (sizeof asked / sizeof asked[0])
 
-/* Ask the SERVFAILed questions again with CD=1 on a second engine.
- * Returns the number answered without a temporary failure; the first such
- * type into *which. */
+/* The SERVFAILed questions asked again with CD=1 (the snapshot's second
+ * engine).  Returns the number answered without a temporary failure; the
+ * first such type into *which. */
 static size_t ask_with_cd(struct audit_ctx *ctx, const struct dns_result *const *res,
                           uint16_t *which, enum auth_status *st)
 {
-    struct dns_engine_params p = ctx->opt->dns ? *ctx->opt->dns : (struct dns_engine_params){0};
-    struct dns_engine *cd = NULL;
     struct dns_batch *b;
     size_t idx[NASKED], answered = 0;
-    char err[200];
 
-    p.checking_disabled = true;
-    if ((*st = dns_engine_new(&p, &cd, err, sizeof err)) != AUTH_OK)
-        return 0;
-    if (!(b = dns_batch_new(cd))) {
-        dns_engine_free(cd);
+    if (!(b = dns_batch_new(ctx->eng_cd))) {
         *st = AUTH_ENOMEM;
         return 0;
     }
@@ -45,7 +38,6 @@ static size_t ask_with_cd(struct audit_ctx *ctx, const struct dns_result *const 
             *which = asked[i];
     }
     dns_batch_free(b);
-    dns_engine_free(cd);
     return answered;
 }
 

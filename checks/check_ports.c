@@ -5,11 +5,10 @@
  * Addresses are chosen as the smtp family does: documentation addresses
  * are never touched, private and loopback ones only with --allow-private
  * (each skipped one is a ports.not-probed finding).  Findings keep the ids
- * of `mailctl ports`, each detail naming the host and address.  Every
- * address and every port of it is probed at once; findings keep the order
- * of the MX report.
+ * of `mailctl ports`, each detail naming the host and address.  The probes
+ * are made by the pool (probes.h), every address at once; findings keep
+ * the order of the MX report.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "audit.h"
 #include "auth/mx.h"
 #include "auth/ports.h"
+#include "probes.h"
 
 #define MAX_PORT_TARGETS 16     /* addresses probed per domain */
 
@@ -43,32 +43,27 @@ static enum auth_status copy_findings(const struct finding_list *in, const char 
     return st;
 }
 
+/* The findings of one probed address; *pending when its probe is not made
+ * yet. */
 static enum auth_status probe_address(struct audit_ctx *ctx, const char *host,
-                                      const char *addr, struct finding_list *out)
+                                      const char *addr, struct finding_list *out, bool *pending)
 {
-    struct ports_params p = ctx->opt->port_map;
-    struct net_addrs a = { .n = 1 };
-    struct ports_report rep = {0};
+    const struct audit_probe *pr = audit_want_probe(ctx, PROBE_PORTS, host, addr, 0);
     struct finding_list l = {0};
-    char err[300];
     enum auth_status st;
 
-    snprintf(a.addr[0], sizeof a.addr[0], "%s", addr);
-    p.host = host;
-    p.addrs = &a;
-    p.eng = NULL;
-    p.ca_file = ctx->opt->ca_file;
-    p.timeout_ms = audit_probe_timeout_ms(ctx);
-    st = ports_probe(&p, &rep, err, sizeof err);
-    if (st != AUTH_OK)
-        return st == AUTH_ENOMEM ? st : finding_addf(out, "ports.not-probed", SEV_ERROR,
-                                                     "ports not probed", NULL, NULL,
-                                                     "%s [%s]: %s", host, addr, err);
-    st = ports_findings(&rep, &l);
+    if (!pr) {
+        *pending = true;
+        return AUTH_OK;
+    }
+    if (pr->u.ports.st != AUTH_OK)
+        return pr->u.ports.st == AUTH_ENOMEM ? AUTH_ENOMEM
+               : finding_addf(out, "ports.not-probed", SEV_ERROR, "ports not probed", NULL,
+                              NULL, "%s [%s]: %s", host, addr, pr->u.ports.err);
+    st = ports_findings(&pr->u.ports.rep, &l);
     if (st == AUTH_OK)
         st = copy_findings(&l, host, addr, out);
     finding_list_clear(&l);
-    ports_report_clear(&rep);
     return st;
 }
 
@@ -81,82 +76,39 @@ static bool listed_before(const struct mx_report *mx, size_t i)
     return false;
 }
 
-/* One MX address of the report, in report order: its findings are made
- * apart (on a thread of its own when probed) and joined in order. */
-struct port_slot {
-    struct audit_ctx *ctx;
-    const char *host, *addr;
-    bool probe;                    /* false: found holds why it is skipped */
-    bool started;                  /* probed on a thread of its own */
-    pthread_t tid;
-    struct finding_list found;
-    enum auth_status st;
-};
-
-static void *probe_slot(void *arg)
-{
-    struct port_slot *s = arg;
-
-    s->st = probe_address(s->ctx, s->host, s->addr, &s->found);
-    return NULL;
-}
-
-/* The slot for address k of host h: skipped (documentation, private
- * without --allow-private, over the count) or to probe. */
-static enum auth_status fill_slot(struct audit_ctx *ctx, const struct mx_host *h, size_t k,
-                                  size_t *probed, struct port_slot *s)
+/* Address k of host h: skipped (documentation, private without
+ * --allow-private, over the count) or its probe's findings. */
+static enum auth_status one_address(struct audit_ctx *ctx, const struct mx_host *h, size_t k,
+                                    size_t *probed, struct finding_list *out, bool *pending)
 {
     const struct ptr_report *a = &h->addrs[k];
     bool priv = auth_ip_is_private(&a->addr), doc = auth_ip_is_documentation(&a->addr);
 
-    *s = (struct port_slot){ .ctx = ctx, .host = h->host, .addr = a->address };
     if (doc || (priv && !ctx->opt->allow_private))
-        return finding_addf(&s->found, "ports.not-probed", SEV_SKIPPED, "MX address not probed",
+        return finding_addf(out, "ports.not-probed", SEV_SKIPPED, "MX address not probed",
                             NULL, NULL, "%s [%s] is a %s address%s", h->host, a->address,
                             priv ? "private or loopback" : "documentation",
                             priv ? " (--allow-private probes it)" : "");
     if ((*probed)++ >= MAX_PORT_TARGETS)
-        return finding_addf(&s->found, "ports.not-probed", SEV_SKIPPED, "MX address not probed",
+        return finding_addf(out, "ports.not-probed", SEV_SKIPPED, "MX address not probed",
                             NULL, NULL, "%s [%s]: more than %d addresses", h->host, a->address,
                             MAX_PORT_TARGETS);
-    s->probe = true;
-    return AUTH_OK;
+    return probe_address(ctx, h->host, a->address, out, pending);
 }
 
-/* Every address at once: a filtered port costs one timeout per domain,
- * not one per address. */
+/* Every address at once (the pool runs them together): a filtered port
+ * costs one timeout per domain, not one per address. */
 static enum auth_status probe_all(struct audit_ctx *ctx, const struct mx_report *mx,
                                   struct finding_list *out)
 {
-    struct port_slot *slots;
-    size_t n = 0, cap = 0, probed = 0;
+    size_t probed = 0;
+    bool pending = false;
     enum auth_status st = AUTH_OK;
 
-    for (size_t i = 0; i < mx->nhosts; i++)
-        cap += listed_before(mx, i) ? 0 : mx->hosts[i].naddrs;
-    if (!cap)
-        return AUTH_OK;
-    if (!(slots = calloc(cap, sizeof *slots)))
-        return AUTH_ENOMEM;
     for (size_t i = 0; st == AUTH_OK && i < mx->nhosts; i++)
         for (size_t k = 0; st == AUTH_OK && !listed_before(mx, i) && k < mx->hosts[i].naddrs; k++)
-            st = fill_slot(ctx, &mx->hosts[i], k, &probed, &slots[n++]);
-    for (size_t i = 0; st == AUTH_OK && i < n; i++)
-        if (slots[i].probe)
-            slots[i].started = pthread_create(&slots[i].tid, NULL, probe_slot, &slots[i]) == 0;
-    for (size_t i = 0; i < n; i++) {
-        if (slots[i].started)
-            pthread_join(slots[i].tid, NULL);
-        else if (slots[i].probe && st == AUTH_OK)
-            probe_slot(&slots[i]);             /* no thread: probe in turn */
-        if (st == AUTH_OK)
-            st = slots[i].probe && slots[i].st != AUTH_OK ? slots[i].st
-                                                          : copy_findings(&slots[i].found, NULL,
-                                                                          NULL, out);
-        finding_list_clear(&slots[i].found);
-    }
-    free(slots);
-    return st;
+            st = one_address(ctx, &mx->hosts[i], k, &probed, out, &pending);
+    return st;                    /* when pending, the pass is judged again */
 }
 
 enum auth_status check_ports(struct audit_ctx *ctx, struct finding_list *out)

@@ -1,10 +1,10 @@
 /*
- * check_smtp.c - the smtp family: every MX address probed on port 25 (or
- * --smtp-port) at once, one thread per address (at most PROBE_THREADS):
+ * check_smtp.c - the smtp family: the SMTP probe of every MX address on
+ * port 25 (or --smtp-port), made by the probe pool (probes.h, probe_smtp.c):
  * banner, EHLO, STARTTLS, the handshake with verification recorded, then
  * QUIT; never MAIL.  Findings smtp.* per address, and dane.tlsa-mismatch
- * per MX host from the TLSA records at _25._tcp.HOST (RFC 7672) asked while
- * the probes run.  Under DANE or an MTA-STS enforce policy a certificate
+ * per MX host from the TLSA records at _25._tcp.HOST (RFC 7672), gathered
+ * in the same round as the probes.  Under DANE or an MTA-STS enforce policy a certificate
  * problem is a fail, otherwise info (RFC 7672 / RFC 8461: opportunistic
  * TLS does not authenticate).  Blocked egress, timeouts, 421 and garbage
  * are errors (not verdicts on the domain).
@@ -18,87 +18,17 @@
 #include "audit.h"
 #include "auth/mx.h"
 #include "auth/smtp.h"
+#include "probes.h"
 
-#define PROBE_THREADS 16
 #define MAX_PROBES    (MX_MAX_HOSTS * 4)
 
+/* One MX address to judge, and its probe's result (from the pool). */
 struct probe {
     const struct mx_host *host;
     const struct ptr_report *addr;
     unsigned port;
-    const char *ca_file;
-    unsigned timeout_ms;
-    /* results */
-    enum auth_status open_st;
-    enum smtp_failure failure;
-    enum smtp_connect_error conn;
-    int reply_code;
-    bool starttls_offered, tls;
-    struct smtp_client *client;      /* kept (closed) until reported: owns facts */
-    const struct tls_facts *facts;   /* NULL when no handshake facts */
-    char banner[256];
-    char ehlo[256];          /* the name in the EHLO reply */
-    char why[320];
+    const struct audit_smtp_result *r;   /* NULL while the probe is made */
 };
-
-struct pool {
-    struct probe *probes;
-    size_t n, next;
-    pthread_mutex_t lock;
-};
-
-/* The first word of the banner text: the server's name for itself. */
-static void banner_name(const char *banner, char *buf, size_t len)
-{
-    size_t n = banner ? strcspn(banner, " \n") : 0;
-
-    snprintf(buf, len, "%.*s", (int)n, banner ? banner : "");
-}
-
-static void probe_run(struct probe *p)
-{
-    struct smtp_params sp = {
-        .host = p->host->host, .address = p->addr->address, .port = (uint16_t)p->port,
-        .tls = SMTP_TLS_OPPORTUNISTIC, .ca_file = p->ca_file, .tls_report_only = true,
-        .tls_legacy = true, .timeouts = { .cap_ms = p->timeout_ms },
-    };
-    struct smtp_client *c = NULL;
-
-    p->open_st = smtp_client_new(&sp, &c, p->why, sizeof p->why);
-    if (p->open_st != AUTH_OK)
-        return;
-    p->open_st = smtp_open(c);
-    p->failure = smtp_client_failure(c);
-    p->conn = smtp_client_connect_error(c);
-    p->reply_code = smtp_client_last_reply(c) ? smtp_client_last_reply(c)->code : 0;
-    p->starttls_offered = p->failure == SMTP_FAIL_TLS ||
-                          (smtp_client_extensions(c) & SMTP_EXT_STARTTLS) ||
-                          smtp_client_tls_active(c);
-    p->tls = smtp_client_tls_active(c);
-    banner_name(smtp_client_banner(c), p->banner, sizeof p->banner);
-    snprintf(p->ehlo, sizeof p->ehlo, "%s",
-             smtp_client_ehlo_name(c) ? smtp_client_ehlo_name(c) : "");
-    snprintf(p->why, sizeof p->why, "%s", smtp_client_why(c));
-    if (p->open_st == AUTH_OK)
-        auth_status_ignore(smtp_quit(c));  /* the probe's outcome is known; QUIT is a courtesy */
-    p->facts = smtp_client_tls(c);
-    p->client = c;
-}
-
-static void *probe_worker(void *arg)
-{
-    struct pool *pl = arg;
-
-    for (;;) {
-        size_t i;
-        pthread_mutex_lock(&pl->lock);
-        i = pl->next < pl->n ? pl->next++ : SIZE_MAX;
-        pthread_mutex_unlock(&pl->lock);
-        if (i == SIZE_MAX)
-            return NULL;
-        probe_run(&pl->probes[i]);
-    }
-}
 
 /* The TLSA answers of every host, in one stage. */
 struct dane_host {
@@ -139,9 +69,9 @@ static enum auth_status tlsa_stage(struct dns_engine *eng, const struct mx_repor
 
 static bool is_connect_failure(const struct probe *p)
 {
-    return p->failure == SMTP_FAIL_CONNECT || p->failure == SMTP_FAIL_TIMEOUT ||
-           p->failure == SMTP_FAIL_PROTOCOL || p->failure == SMTP_FAIL_REPLY_TEMP ||
-           p->failure == SMTP_FAIL_LOCAL || (p->failure == SMTP_FAIL_TLS && !p->starttls_offered);
+    return p->r->failure == SMTP_FAIL_CONNECT || p->r->failure == SMTP_FAIL_TIMEOUT ||
+           p->r->failure == SMTP_FAIL_PROTOCOL || p->r->failure == SMTP_FAIL_REPLY_TEMP ||
+           p->r->failure == SMTP_FAIL_LOCAL || (p->r->failure == SMTP_FAIL_TLS && !p->r->starttls_offered);
 }
 
 /* smtp.unreachable for a probe that did not get through EHLO. */
@@ -150,11 +80,11 @@ static enum auth_status report_unreachable(const struct probe *p, struct finding
     const char *what;
     enum finding_severity sev = SEV_ERROR;
 
-    switch (p->failure) {
+    switch (p->r->failure) {
     case SMTP_FAIL_CONNECT:
-        what = p->conn == SMTP_CONN_TIMEOUT ? "connection timed out: outbound port 25 may be "
+        what = p->r->conn == SMTP_CONN_TIMEOUT ? "connection timed out: outbound port 25 may be "
                "blocked here (common on cloud hosts), or the host is down"
-             : p->conn == SMTP_CONN_REFUSED ? "connection refused: nothing listens, or a "
+             : p->r->conn == SMTP_CONN_REFUSED ? "connection refused: nothing listens, or a "
                "firewall rejects port 25 from here"
              : "cannot connect from here";
         break;
@@ -171,7 +101,7 @@ static enum auth_status report_unreachable(const struct probe *p, struct finding
                         sev == SEV_FAIL ? "let the MX accept connections from the Internet "
                         "on port 25 with a 220 banner" : NULL, "RFC 5321 3.1",
                         "%s [%s]:%u: %s (%s)", p->host->host, p->addr->address, p->port,
-                        what, p->why);
+                        what, p->r->why);
 }
 
 /* Severity of a certificate problem: authenticated TLS is required under
@@ -184,7 +114,7 @@ static enum finding_severity cert_severity(bool enforce, const struct dane_host 
 static enum auth_status report_tls(const struct probe *p, bool enforce,
                                    const struct dane_host *dh, struct finding_list *out)
 {
-    const struct tls_facts *f = p->facts;
+    const struct tls_facts *f = p->r->facts;
     const char *h = p->host->host, *a = p->addr->address;
     bool old = !strcmp(f->version, "TLSv1") || !strcmp(f->version, "TLSv1.1") ||
                !strncmp(f->version, "SSL", 3);
@@ -236,10 +166,10 @@ static enum auth_status report_banner(const struct probe *p, struct finding_list
 
     if (!r->nnames)
         return AUTH_OK;
-    if (p->banner[0] && !is_ptr_name(r, p->banner))
-        which = "banner", name = p->banner;
-    else if (p->ehlo[0] && !is_ptr_name(r, p->ehlo))
-        which = "EHLO reply", name = p->ehlo;
+    if (p->r->banner[0] && !is_ptr_name(r, p->r->banner))
+        which = "banner", name = p->r->banner;
+    else if (p->r->ehlo[0] && !is_ptr_name(r, p->r->ehlo))
+        which = "EHLO reply", name = p->r->ehlo;
     else
         return AUTH_OK;
     return finding_addf(out, "smtp.banner-mismatch", SEV_INFO, "banner or EHLO name differs "
@@ -253,17 +183,17 @@ static enum auth_status report_probe(const struct probe *p, bool enforce,
 {
     enum auth_status st;
 
-    if (p->open_st != AUTH_OK && is_connect_failure(p) && !p->banner[0])
+    if (p->r->open_st != AUTH_OK && is_connect_failure(p) && !p->r->banner[0])
         return report_unreachable(p, out);
-    if (p->open_st != AUTH_OK && p->failure != SMTP_FAIL_TLS)
+    if (p->r->open_st != AUTH_OK && p->r->failure != SMTP_FAIL_TLS)
         return report_unreachable(p, out);
     st = finding_addf(out, "smtp.unreachable", SEV_PASS, "MX answers", NULL, "RFC 5321",
-                      "%s [%s]:%u: 220 %s", p->host->host, p->addr->address, p->port, p->banner);
+                      "%s [%s]:%u: 220 %s", p->host->host, p->addr->address, p->port, p->r->banner);
     if (st == AUTH_OK)
         st = report_banner(p, out);
     if (st != AUTH_OK)
         return st;
-    if (!p->starttls_offered)
+    if (!p->r->starttls_offered)
         return finding_addf(out, "smtp.starttls-missing", SEV_WARN, "STARTTLS not offered",
                             "enable STARTTLS (Postfix: smtpd_tls_security_level = may, with "
                             "smtpd_tls_cert_file/smtpd_tls_key_file)", "RFC 3207",
@@ -271,19 +201,19 @@ static enum auth_status report_probe(const struct probe *p, bool enforce,
                             p->addr->address);
     st = finding_addf(out, "smtp.starttls-missing", SEV_PASS, "STARTTLS offered", NULL,
                       "RFC 3207", "%s [%s]", p->host->host, p->addr->address);
-    if (st == AUTH_OK && !p->tls) {
-        bool gone = p->failure == SMTP_FAIL_TIMEOUT || p->failure == SMTP_FAIL_CONNECT ||
-                    strstr(p->why, "closed") || p->failure == SMTP_FAIL_REPLY_TEMP;
+    if (st == AUTH_OK && !p->r->tls) {
+        bool gone = p->r->failure == SMTP_FAIL_TIMEOUT || p->r->failure == SMTP_FAIL_CONNECT ||
+                    strstr(p->r->why, "closed") || p->r->failure == SMTP_FAIL_REPLY_TEMP;
         return finding_addf(out, "smtp.tls-handshake",
                             gone ? SEV_ERROR : SEV_FAIL, gone ? "TLS handshake interrupted"
                             : "TLS handshake fails", gone ? NULL : "fix the MX's TLS "
                             "configuration (certificate, key, protocols)", "RFC 3207",
-                            "%s [%s]: %s", p->host->host, p->addr->address, p->why);
+                            "%s [%s]: %s", p->host->host, p->addr->address, p->r->why);
     }
     if (st == AUTH_OK)
         st = finding_addf(out, "smtp.tls-handshake", SEV_PASS, "TLS handshake", NULL,
                           "RFC 3207", "%s [%s]", p->host->host, p->addr->address);
-    return st == AUTH_OK && p->facts ? report_tls(p, enforce, dh, out) : st;
+    return st == AUTH_OK && p->r->facts ? report_tls(p, enforce, dh, out) : st;
 }
 
 /* dane.tlsa-mismatch for one host, against every probe of it. */
@@ -303,12 +233,12 @@ static enum auth_status report_dane(const struct mx_host *h, struct dane_host *d
                             "%s has TLSA records but the answer is not authenticated (no AD "
                             "bit): senders ignore them", dns_result_qname(t));
     for (size_t i = 0; i < np; i++) {
-        if (pr[i].host != h || !pr[i].facts)
+        if (pr[i].host != h || !pr[i].r->facts)
             continue;
         seen++;
         for (size_t k = 0; k < dns_result_count(t); k++) {
             const struct dns_rr *rr = dns_result_rr(t, k);
-            if (tls_dane_match_host(pr[i].facts, rr->u.tlsa.usage, rr->u.tlsa.selector,
+            if (tls_dane_match_host(pr[i].r->facts, rr->u.tlsa.usage, rr->u.tlsa.selector,
                                     rr->u.tlsa.mtype, rr->u.tlsa.data, rr->u.tlsa.len,
                                     h->host))
                 dh->matched = true;
@@ -356,38 +286,35 @@ static size_t plan(struct audit_ctx *ctx, const struct mx_report *mx, struct pro
                 continue;
             }
             pr[n] = (struct probe){
-                .host = &mx->hosts[i], .addr = a, .ca_file = ctx->opt->ca_file,
+                .host = &mx->hosts[i], .addr = a,
                 .port = ctx->opt->smtp_port ? (unsigned)ctx->opt->smtp_port : 25,
-                .timeout_ms = audit_probe_timeout_ms(ctx),
             };
             n++;
         }
     return n;
 }
 
-static enum auth_status run_probes(struct audit_ctx *ctx, const struct mx_report *mx,
+/* Judge every probe once all are made (and the TLSA answers are in). */
+static enum auth_status report_all(struct audit_ctx *ctx, const struct mx_report *mx,
                                    struct probe *pr, size_t np, struct finding_list *out)
 {
-    struct pool pl = { .probes = pr, .n = np, .lock = PTHREAD_MUTEX_INITIALIZER };
-    pthread_t th[PROBE_THREADS];
-    size_t started = 0;
     struct dane_host dh[MX_MAX_HOSTS] = {{0}};
     const struct audit_mtasts *m;
-    bool enforce;
+    bool enforce, pending = false;
     enum auth_status st;
 
-    for (size_t i = 0; i < np && i < PROBE_THREADS; i++)
-        if (pthread_create(&th[started], NULL, probe_worker, &pl) == 0)
-            started++;
-    /* Meanwhile, on this thread: the TLSA stage and the MTA-STS mode. */
+    for (size_t i = 0; i < np; i++) {
+        const struct audit_probe *ap = audit_want_probe(ctx, PROBE_SMTP, pr[i].host->host,
+                                                        pr[i].addr->address, pr[i].port);
+        pr[i].r = ap ? &ap->u.smtp : NULL;
+        pending |= !ap;
+    }
     st = tlsa_stage(ctx->eng, mx, dh);
     m = audit_mtasts_state(ctx);
+    if (st != AUTH_OK || pending)
+        return st;                       /* judged again once the probes are made */
     enforce = m && m->parse_status == AUTH_OK && m->fetch_status == AUTH_OK && m->fetched &&
               m->policy.mode == MTASTS_ENFORCE;
-    if (!started)
-        probe_worker(&pl);
-    for (size_t i = 0; i < started; i++)
-        pthread_join(th[i], NULL);
     for (size_t i = 0; st == AUTH_OK && i < mx->nhosts; i++)
         st = report_dane(&mx->hosts[i], &dh[i], pr, np, out);
     for (size_t i = 0; st == AUTH_OK && i < np; i++)
@@ -424,9 +351,7 @@ enum auth_status check_smtp(struct audit_ctx *ctx, struct finding_list *out)
         return AUTH_ENOMEM;
     }
     np = plan(ctx, mx, pr, out);
-    st = run_probes(ctx, mx, pr, np, out);
-    for (size_t i = 0; i < np; i++)
-        smtp_client_free(pr[i].client);
+    st = report_all(ctx, mx, pr, np, out);
     free(pr);
     mx_report_free(mx);
     return st;

@@ -395,7 +395,9 @@ static int run(const struct auth_opts *o)
     if (code != EXIT_OK)
         goto out;
     if (dkim_keystore_new(&ks) != AUTH_OK || extract_from(in.hdrs, &v) != 0 ||
-        dkim_verify_new(NULL, in.hdrs, &v.dkim) != AUTH_OK ||
+        dkim_verify_new(&(struct dkim_verify_params){
+                            .hash_thread_after = DKIM_BODYHASH_PIPELINE_AFTER },
+                        in.hdrs, &v.dkim) != AUTH_OK ||
         arc_verify_new(NULL, in.hdrs, &v.arc) != AUTH_OK) {
         code = cmd_error(EXIT_RUNTIME, "out of memory");
         goto out;

@@ -15,6 +15,7 @@
 
 #include "auth/name.h"
 #include "check_dns.h"
+#include "../checks/probes.h"
 
 #define MAX_DOMAINS 1000000
 #define MAX_JOBS    256
@@ -443,7 +444,8 @@ int cmd_check_dns(int argc, char **argv)
         js.opt = &c.opt;
         js.results = calloc(js.n, sizeof *js.results);
         js.errors = calloc(js.n, sizeof *js.errors);
-        if (!js.results || !js.errors)
+        c.opt.probes = audit_probes_new(0, 0);      /* one probe cache for every domain */
+        if (!js.results || !js.errors || !c.opt.probes)
             rc = cmd_error(EXIT_RUNTIME, "out of memory");
         else
             rc = run_all(&js, c.jobs, c.fmt, c.gate);
@@ -453,6 +455,7 @@ int cmd_check_dns(int argc, char **argv)
             int e = expect_compare(c.expect, js.results, js.n);
             rc = e == EXIT_OK ? (rc == EXIT_PROBLEM ? EXIT_OK : rc) : e;
         }
+        audit_probes_free(c.opt.probes);
     }
     for (size_t i = 0; i < c.ndomains; i++) {
         if (js.results)

@@ -7,6 +7,7 @@
 #ifndef MAILCTL_CMD_H
 #define MAILCTL_CMD_H
 
+#include <openssl/types.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -81,8 +82,7 @@ int cmd_bad_option(void);
 int cmd_read_password_file(const char *opt, const char *path, char **out);
 /* Load a DKIM private key (dkim_privkey_load), warning on stderr when
  * group or others can read the file.  EXIT_OK or EXIT_USAGE (printed). */
-struct evp_pkey_st;
-int cmd_load_private_key(const char *path, struct evp_pkey_st **out);
+int cmd_load_private_key(const char *path, EVP_PKEY **out);
 /* Just the warning, for a key loaded some other way. */
 void cmd_warn_exposed_key(const char *path);
 

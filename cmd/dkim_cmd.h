@@ -23,7 +23,7 @@ struct dkim_keyfiles {
     char key_file[4096], txt_file[4096];      /* out: the paths written */
     char *record;                             /* out: "v=DKIM1; k=...; p=..." */
     char *zone;                               /* out: the .txt content */
-    struct evp_pkey_st *key;                  /* out: the key pair */
+    EVP_PKEY *key;                  /* out: the key pair */
     struct auth_file *key_stage, *txt_stage;  /* out: staged, not yet in place */
 };
 /* Generate and stage both files (nothing is in place yet).  Returns an exit

@@ -206,7 +206,8 @@ static int parse_args(int argc, char **argv, struct dkim_sign_params *p, const c
 
 int dkim_sign_main(int argc, char **argv)
 {
-    struct dkim_sign_params p = { .algorithm = -1, .header_canon = DKIM_CANON_RELAXED,
+    struct dkim_sign_params p = { .hash_thread_after = DKIM_BODYHASH_PIPELINE_AFTER,
+                                  .algorithm = -1, .header_canon = DKIM_CANON_RELAXED,
                                   .body_canon = DKIM_CANON_RELAXED };
     const char *keyfile = NULL;
     char err[300];

@@ -114,6 +114,7 @@ static int probe_and_render(const char *host, bool outbound, struct ports_params
     p->host = host;
     p->ca_file = g_opts.ca_file ? g_opts.ca_file : getenv("SSL_CERT_FILE");
     p->timeout_ms = g_opts.timeout_ms;
+    p->parallel = true;                 /* all ports at once */
     if (outbound) {
         uint16_t port = 25;
         for (size_t i = 0; i < p->nmap; i++)

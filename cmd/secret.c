@@ -69,7 +69,7 @@ void cmd_warn_exposed_key(const char *path)
                 "(chmod 600 it)\n", path);
 }
 
-int cmd_load_private_key(const char *path, struct evp_pkey_st **out)
+int cmd_load_private_key(const char *path, EVP_PKEY **out)
 {
     char err[300];
 

@@ -106,7 +106,7 @@ enum auth_status dkim_bodyhash_new(enum dkim_canon c, enum dkim_alg a, uint64_t 
     }
     bh->canon = c;
     bh->limit = limit;
-    bh->pipe_after = DKIM_BODYHASH_PIPELINE_AFTER;
+    bh->pipe_after = 0;                /* no thread unless the caller asks */
     *outp = bh;
     return AUTH_OK;
 }

@@ -123,7 +123,7 @@ EVP_PKEY_CTX *dkim_rsa_ctx(EVP_PKEY *key, enum dkim_alg alg, bool sign)
     return pc;
 }
 
-enum auth_status dkim_digest_sign(struct evp_pkey_st *key, enum dkim_alg alg,
+enum auth_status dkim_digest_sign(EVP_PKEY *key, enum dkim_alg alg,
                                   const unsigned char *md, size_t mdlen,
                                   unsigned char **sig, size_t *siglen)
 {
@@ -153,7 +153,7 @@ enum auth_status dkim_digest_sign(struct evp_pkey_st *key, enum dkim_alg alg,
     return AUTH_OK;
 }
 
-bool dkim_digest_verify(struct evp_pkey_st *key, enum dkim_alg alg,
+bool dkim_digest_verify(EVP_PKEY *key, enum dkim_alg alg,
                         const unsigned char *md, size_t mdlen,
                         const unsigned char *sig, size_t siglen)
 {

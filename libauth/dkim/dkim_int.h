@@ -75,10 +75,10 @@ enum auth_status dkim_header_digest(const struct msg_headers *hdrs, enum dkim_al
  * PKCS#1 v1.5 over the digest; Ed25519: PureEdDSA over the SHA-256
  * digest, RFC 8463). */
 AUTH_MUST_USE
-enum auth_status dkim_digest_sign(struct evp_pkey_st *key, enum dkim_alg alg,
+enum auth_status dkim_digest_sign(EVP_PKEY *key, enum dkim_alg alg,
                                   const unsigned char *md, size_t mdlen,
                                   unsigned char **sig, size_t *siglen);
-bool dkim_digest_verify(struct evp_pkey_st *key, enum dkim_alg alg,
+bool dkim_digest_verify(EVP_PKEY *key, enum dkim_alg alg,
                         const unsigned char *md, size_t mdlen,
                         const unsigned char *sig, size_t siglen);
 

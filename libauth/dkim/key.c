@@ -151,7 +151,7 @@ enum dkim_keytype dkim_key_type(const struct dkim_key *k) { return k->type; }
 unsigned dkim_key_bits(const struct dkim_key *k) { return k->bits; }
 bool dkim_key_testing(const struct dkim_key *k) { return k->testing; }
 bool dkim_key_strict(const struct dkim_key *k) { return k->strict; }
-struct evp_pkey_st *dkim_key_pkey(const struct dkim_key *k) { return k->pkey; }
+EVP_PKEY *dkim_key_pkey(const struct dkim_key *k) { return k->pkey; }
 
 bool dkim_key_allows_hash(const struct dkim_key *k, const char *hash)
 {

@@ -19,7 +19,7 @@
 #include "auth/file.h"
 #include "dkim_int.h"
 
-int dkim_pkey_type(struct evp_pkey_st *key, unsigned *bits)
+int dkim_pkey_type(EVP_PKEY *key, unsigned *bits)
 {
     int id = EVP_PKEY_get_base_id(key);
 
@@ -33,7 +33,7 @@ int dkim_pkey_type(struct evp_pkey_st *key, unsigned *bits)
 }
 
 enum auth_status dkim_keygen(enum dkim_keytype type, unsigned bits,
-                             struct evp_pkey_st **out, char *err, size_t errlen)
+                             EVP_PKEY **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (type == DKIM_KEY_RSA) {
@@ -101,7 +101,7 @@ static enum auth_status read_key_file(const char *path, BIO **out, char *err, si
     return st;
 }
 
-enum auth_status dkim_privkey_load(const char *path, struct evp_pkey_st **out,
+enum auth_status dkim_privkey_load(const char *path, EVP_PKEY **out,
                                    char *err, size_t errlen)
 {
     BIO *b;
@@ -148,7 +148,7 @@ static void bio_cleanse_free(BIO *b)
     BIO_free(b);
 }
 
-enum auth_status dkim_privkey_stage(struct evp_pkey_st *key, const char *path, bool force,
+enum auth_status dkim_privkey_stage(EVP_PKEY *key, const char *path, bool force,
                                     struct auth_file **out, char *err, size_t errlen)
 {
     char *data;
@@ -177,7 +177,7 @@ enum auth_status dkim_privkey_stage(struct evp_pkey_st *key, const char *path, b
     return st;
 }
 
-enum auth_status dkim_privkey_write(struct evp_pkey_st *key, const char *path, bool force,
+enum auth_status dkim_privkey_write(EVP_PKEY *key, const char *path, bool force,
                                     char *err, size_t errlen)
 {
     struct auth_file *f;
@@ -189,7 +189,7 @@ enum auth_status dkim_privkey_write(struct evp_pkey_st *key, const char *path, b
     return st;
 }
 
-enum auth_status dkim_record_for_key(struct evp_pkey_st *key, char **record,
+enum auth_status dkim_record_for_key(EVP_PKEY *key, char **record,
                                      char *err, size_t errlen)
 {
     unsigned char *der = NULL;

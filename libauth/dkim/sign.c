@@ -177,6 +177,8 @@ enum auth_status dkim_sign_new(const struct dkim_sign_params *p,
     if (st == AUTH_OK &&
         dkim_bodyhash_new(p->body_canon, s->alg, (uint64_t)-1, &s->bh) != AUTH_OK)
         st = auth_fail(err, errlen, AUTH_ECRYPTO, "cannot start the body hash");
+    if (st == AUTH_OK)
+        dkim_bodyhash_set_pipeline(s->bh, p->hash_thread_after);
     if (st != AUTH_OK) {
         dkim_sign_free(s);
         return st;

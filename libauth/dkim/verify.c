@@ -156,6 +156,7 @@ static int hasher_for(struct dkim_verify *v, enum dkim_canon c, bool sha1, uint6
                             &v->h[v->nh].bh);
     if (*st != AUTH_OK)
         return -2;
+    dkim_bodyhash_set_pipeline(v->h[v->nh].bh, v->p.hash_thread_after);
     v->h[v->nh].canon = c;
     v->h[v->nh].sha1 = sha1;
     v->h[v->nh].limit = limit;

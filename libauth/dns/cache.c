@@ -68,6 +68,12 @@ static void insert(struct dns_result **slot, size_t cap, struct dns_result *r)
     slot[i] = r;
 }
 
+void dns_cache_empty(struct dns_cache *c)
+{
+    memset(c->slot, 0, c->cap * sizeof *c->slot);
+    c->used = 0;
+}
+
 bool dns_cache_put(struct dns_cache *c, struct dns_result *r)
 {
     if ((c->used + 1) * 2 > c->cap) {

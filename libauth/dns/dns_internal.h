@@ -115,6 +115,8 @@ void dns_cache_free(struct dns_cache *c);
 struct dns_result *dns_cache_get(struct dns_cache *c, const char *name, uint16_t type);
 /* Stores r under (r->qname, r->qtype).  false on ENOMEM. */
 bool dns_cache_put(struct dns_cache *c, struct dns_result *r);
+/* Forget every entry (the results are the engine's to free). */
+void dns_cache_empty(struct dns_cache *c);
 
 /* resolv.c: nameservers of a resolv.conf, at most max.  Returns how many
  * were read (0 when the file is missing or lists none). */
@@ -162,6 +164,9 @@ struct dns_engine {
     struct dns_cache *cache;
     struct dns_result *owned;         /* every result, freed with the engine */
     struct dns_stats stats;
+    bool deferring;                   /* dns_engine_defer(): misses wait */
+    struct dns_result **deferred;     /* placeholders to ask at the next fetch */
+    size_t ndeferred, deferred_cap;
     uint8_t rbuf[DNS_MAX_WIRE + 1];   /* one receive buffer for all sockets */
 };
 

@@ -70,18 +70,52 @@ enum auth_status dns_engine_new(const struct dns_engine_params *params,
     return AUTH_OK;
 }
 
-void dns_engine_free(struct dns_engine *eng)
+static void free_results(struct dns_engine *eng)
 {
     struct dns_result *r, *next;
 
-    if (!eng)
-        return;
     for (r = eng->owned; r; r = next) {
         next = r->next_owned;
         dns_result_free(r);
     }
+    eng->owned = NULL;
+    eng->ndeferred = 0;
+}
+
+void dns_engine_free(struct dns_engine *eng)
+{
+    if (!eng)
+        return;
+    free_results(eng);
+    free(eng->deferred);
     dns_cache_free(eng->cache);
     free(eng);
+}
+
+void dns_engine_clear(struct dns_engine *eng)
+{
+    struct dns_cache *fresh = dns_cache_new();
+
+    free_results(eng);
+    free(eng->deferred);
+    eng->deferred = NULL;
+    eng->deferred_cap = 0;
+    if (fresh) {
+        dns_cache_free(eng->cache);
+        eng->cache = fresh;
+    } else {
+        dns_cache_empty(eng->cache);      /* keeps its table, holds nothing */
+    }
+}
+
+void dns_engine_defer(struct dns_engine *eng, bool on)
+{
+    eng->deferring = on;
+}
+
+size_t dns_engine_deferred(const struct dns_engine *eng)
+{
+    return eng->ndeferred;
 }
 
 void dns_engine_stats(const struct dns_engine *eng, struct dns_stats *out)
@@ -178,6 +212,52 @@ const struct dns_result *dns_batch_result(const struct dns_batch *b, size_t i)
     return i < b->n ? b->items[i].res : NULL;
 }
 
+/* Remember r (already cached) as a placeholder for the next fetch. */
+static bool defer(struct dns_engine *eng, struct dns_result *r)
+{
+    if (eng->ndeferred == eng->deferred_cap) {
+        size_t cap = eng->deferred_cap ? eng->deferred_cap * 2 : 64;
+        struct dns_result **n = realloc(eng->deferred, cap * sizeof *n);
+        if (!n)
+            return false;
+        eng->deferred = n;
+        eng->deferred_cap = cap;
+    }
+    eng->deferred[eng->ndeferred++] = r;
+    r->status = DNS_ERROR;
+    dns_result_set_why(r, "deferred: %s %s not asked yet", r->qname, dns_type_name(r->qtype));
+    return true;
+}
+
+enum auth_status dns_engine_fetch_deferred(struct dns_engine *eng)
+{
+    size_t n = eng->ndeferred;
+    struct dns_q *qs = calloc(n ? n : 1, sizeof *qs);
+    struct dns_q **qp = calloc(n ? n : 1, sizeof *qp);
+    enum auth_status st;
+
+    if (!qs || !qp) {
+        free(qs);
+        free(qp);
+        return AUTH_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct dns_result *r = eng->deferred[i];
+        r->status = DNS_DATA;
+        r->why[0] = '\0';
+        dns_result_reset_answer(r);
+        qs[i].res = r;
+        qs[i].fd = -1;
+        qp[i] = &qs[i];
+    }
+    eng->ndeferred = 0;
+    eng->stats.questions += n;
+    st = dns_engine_run(eng, qp, n);
+    free(qs);
+    free(qp);
+    return st;
+}
+
 enum auth_status dns_batch_wait(struct dns_batch *b)
 {
     struct dns_engine *eng = b->eng;
@@ -209,12 +289,20 @@ enum auth_status dns_batch_wait(struct dns_batch *b)
             st = AUTH_ENOMEM;
             break;
         }
+        it->res = r;
+        if (eng->deferring && !eng->no_cache) {
+            if (!defer(eng, r)) {
+                st = AUTH_ENOMEM;
+                break;
+            }
+            continue;
+        }
         qs[nq].res = r;
         qs[nq].fd = -1;
         qp[nq] = &qs[nq];
         nq++;
-        it->res = r;
     }
+    eng->stats.questions += nq;
     if (st == AUTH_OK)
         st = dns_engine_run(eng, qp, nq);
     free(qs);

@@ -44,6 +44,32 @@ static enum auth_status take_max_age(const char *v, size_t n, struct mtasts_poli
     return AUTH_OK;
 }
 
+#define MX_PATTERN_MAX 255
+
+static enum auth_status add_mx(struct mtasts_policy *out, const char *v, size_t vn,
+                               char *err, size_t errlen)
+{
+    char **grown = realloc(out->mx, (out->nmx + 1) * sizeof *grown);
+
+    if (!grown)
+        return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
+    out->mx = grown;
+    if (!(out->mx[out->nmx] = strndup(v, vn)))
+        return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
+    out->nmx++;
+    return AUTH_OK;
+}
+
+void mtasts_policy_clear(struct mtasts_policy *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->nmx; i++)
+        free(p->mx[i]);
+    free(p->mx);
+    memset(p, 0, sizeof *p);
+}
+
 static enum auth_status take_field(const char *k, size_t kn, const char *v, size_t vn,
                                    struct mtasts_policy *out, struct seen *seen,
                                    char *err, size_t errlen, int line)
@@ -65,7 +91,7 @@ static enum auth_status take_field(const char *k, size_t kn, const char *v, size
     } else if (kn == 2 && !strncmp(k, "mx", 2)) {
         if (out->nmx >= MTASTS_MAX_MX)
             return auth_fail(err, errlen, AUTH_ELIMIT, "more than %d mx lines", MTASTS_MAX_MX);
-        if (!vn || vn >= sizeof out->mx[0])
+        if (!vn || vn > MX_PATTERN_MAX)
             return auth_fail(err, errlen, AUTH_EPARSE, "line %d: bad mx pattern", line);
         for (size_t i = 0; i < vn; i++)
             if (!(isalnum((unsigned char)v[i]) || v[i] == '-' || v[i] == '.' ||
@@ -73,20 +99,18 @@ static enum auth_status take_field(const char *k, size_t kn, const char *v, size
                 return auth_fail(err, errlen, AUTH_EPARSE,
                                  "line %d: mx pattern '%.*s' is not a host name or *.domain",
                                  line, (int)(vn > 80 ? 80 : vn), v);
-        memcpy(out->mx[out->nmx], v, vn);
-        out->mx[out->nmx++][vn] = '\0';
+        return add_mx(out, v, vn, err, errlen);
     }
     return AUTH_OK;   /* other keys: ignored (RFC 8461 3.2) */
 }
 
-enum auth_status mtasts_policy_parse(const char *text, size_t len, struct mtasts_policy *out,
-                                     char *err, size_t errlen)
+static enum auth_status parse_lines(const char *text, size_t len, struct mtasts_policy *out,
+                                    char *err, size_t errlen)
 {
     struct seen seen = {0};
     const char *p = text, *end = text + len;
     int line = 0;
 
-    memset(out, 0, sizeof *out);
     if (len > MTASTS_MAX_POLICY)
         return auth_fail(err, errlen, AUTH_ELIMIT, "policy of %zu bytes, over %d", len,
                          MTASTS_MAX_POLICY);
@@ -120,6 +144,18 @@ enum auth_status mtasts_policy_parse(const char *text, size_t len, struct mtasts
         return auth_fail(err, errlen, AUTH_EPARSE, "no mx line in a %s policy",
                          mtasts_mode_name(out->mode));
     return AUTH_OK;
+}
+
+enum auth_status mtasts_policy_parse(const char *text, size_t len, struct mtasts_policy *out,
+                                     char *err, size_t errlen)
+{
+    enum auth_status st;
+
+    memset(out, 0, sizeof *out);
+    st = parse_lines(text, len, out, err, errlen);
+    if (st != AUTH_OK)
+        mtasts_policy_clear(out);       /* nothing half-made is handed out */
+    return st;
 }
 
 bool mtasts_mx_match(const char *pattern, const char *host)

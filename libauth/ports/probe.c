@@ -265,7 +265,7 @@ enum auth_status ports_probe(const struct ports_params *params, struct ports_rep
         out->n++;
     }
     for (size_t i = 0; i < out->n; i++)
-        started[i] = pthread_create(&tid[i], NULL, run_job, &jobs[i]) == 0;
+        started[i] = p.parallel && pthread_create(&tid[i], NULL, run_job, &jobs[i]) == 0;
     for (size_t i = 0; i < out->n; i++) {
         if (started[i])
             pthread_join(tid[i], NULL);

@@ -39,6 +39,12 @@ static int read_port(int fd)
 int test_relay_start(struct test_relay *r, const char *upstream, unsigned delay_ms,
                      const char *const *drops)
 {
+    return test_relay_start_logged(r, upstream, delay_ms, drops, NULL);
+}
+
+int test_relay_start_logged(struct test_relay *r, const char *upstream, unsigned delay_ms,
+                            const char *const *drops, const char *log_path)
+{
     char path[512], delay[16];
     char *argv[48];
     int in[2], out[2], n = 0;
@@ -55,6 +61,10 @@ int test_relay_start(struct test_relay *r, const char *upstream, unsigned delay_
     for (size_t i = 0; drops && drops[i] && n < 44; i++) {
         argv[n++] = "--drop";
         argv[n++] = (char *)drops[i];
+    }
+    if (log_path) {
+        argv[n++] = "--log";
+        argv[n++] = (char *)log_path;
     }
     argv[n] = NULL;
     if (pipe(in) < 0 || pipe(out) < 0)

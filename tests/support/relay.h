@@ -19,6 +19,11 @@ struct test_relay {
  * Returns 0 or -1 (message on stderr). */
 int test_relay_start(struct test_relay *r, const char *upstream, unsigned delay_ms,
                      const char *const *drops);
+/* The same, and every question received is appended to log_path as a line
+ * "NAME TYPE" (TYPE a number, "+cd" when asked with CD=1), in arrival order,
+ * so a test can count how often each question was asked. */
+int test_relay_start_logged(struct test_relay *r, const char *upstream, unsigned delay_ms,
+                            const char *const *drops, const char *log_path);
 void test_relay_stop(struct test_relay *r);
 
 #endif

@@ -2,13 +2,14 @@
  * dns-relay.c - a UDP DNS relay for tests and benchmarks that adds a fixed
  * delay to every answer and can drop chosen questions:
  *
- *     dns-relay --upstream 127.0.0.1:PORT [--delay-ms N] [--drop NAME]...
+ *     dns-relay --upstream 127.0.0.1:PORT [--delay-ms N] [--drop NAME]... [--log FILE]
  *
  * Binds 127.0.0.1 on a free port and prints the port alone on the first
  * line of stdout.  Every query is forwarded to the upstream (on its own
  * connected socket) once it has waited N ms; a query whose name (case
  * folded, no trailing dot) equals a --drop NAME is never answered, which is
- * a resolver timing out on exactly that question.  Runs until killed or its
+ * a resolver timing out on exactly that question.  --log FILE appends
+ * "NAME TYPE[+cd]" for every question received.  Runs until killed or its
  * stdin reaches EOF.  Loopback only.
  */
 #include <arpa/inet.h>
@@ -42,6 +43,7 @@ struct pending {
 static struct pending pend[MAX_PENDING];
 static const char *drops[MAX_DROP];
 static size_t ndrop;
+static FILE *logfp;
 
 static uint64_t now_ms(void)
 {
@@ -71,6 +73,23 @@ static bool qname_of(const uint8_t *m, size_t len, char *out, size_t outlen)
     return p < len;
 }
 
+/* One line per question: name, type (from after the name), CD flag. */
+static void log_question(const uint8_t *q, size_t len)
+{
+    char name[300];
+    size_t p = 12;
+
+    if (!logfp || !qname_of(q, len, name, sizeof name))
+        return;
+    while (p < len && q[p])
+        p += (size_t)q[p] + 1;
+    if (p + 3 > len)
+        return;
+    fprintf(logfp, "%s %u%s\n", name[0] ? name : ".", (unsigned)(q[p + 1] << 8 | q[p + 2]),
+            (q[3] & 0x10) ? "+cd" : "");
+    fflush(logfp);
+}
+
 static bool dropped(const uint8_t *q, size_t len)
 {
     char name[300];
@@ -94,6 +113,8 @@ static void accept_query(int lfd, unsigned delay)
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     ssize_t n = recvfrom(lfd, buf, sizeof buf, 0, (struct sockaddr *)&ss, &sl);
+    if (n >= 12)
+        log_question(buf, (size_t)n);
     if (n < 12 || !p || dropped(buf, (size_t)n))
         return;
     memset(p, 0, sizeof *p);
@@ -197,9 +218,14 @@ int main(int argc, char **argv)
             delay = (unsigned)strtoul(argv[i + 1], NULL, 10);
         else if (!strcmp(argv[i], "--drop") && ndrop < MAX_DROP)
             drops[ndrop++] = argv[i + 1];
+        else if (!strcmp(argv[i], "--log") && !(logfp = fopen(argv[i + 1], "a"))) {
+            perror(argv[i + 1]);
+            return 1;
+        }
     }
     if (!have_up) {
-        fprintf(stderr, "usage: dns-relay --upstream HOST:PORT [--delay-ms N] [--drop NAME]...\n");
+        fprintf(stderr, "usage: dns-relay --upstream HOST:PORT [--delay-ms N] [--drop NAME]... "
+                        "[--log FILE]\n");
         return 2;
     }
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -29,6 +29,7 @@ static void policy_good(void **state)
     assert_int_equal(p.max_age, 604800);
     assert_int_equal(p.nmx, 2);
     assert_string_equal(p.mx[1], "*.example.net");
+    mtasts_policy_clear(&p);
     /* LF-only and mode none without mx */
     assert_int_equal(policy("version: STSv1\nmode: none\nmax_age: 86400\n", &p, err), AUTH_OK);
     assert_int_equal(p.mode, MTASTS_NONE);

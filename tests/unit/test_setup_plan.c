@@ -123,6 +123,7 @@ static void mta_sts_policy_parses(void **state)
     assert_int_equal(pol.mode, MTASTS_TESTING);
     assert_int_equal(pol.nmx, 1);
     assert_true(mtasts_mx_match(pol.mx[0], "mail.example.com"));
+    mtasts_policy_clear(&pol);
     assert_string_equal(setup_plan_mta_sts_url(pl),
                         "https://mta-sts.example.com/.well-known/mta-sts.txt");
     setup_plan_free(pl);

@@ -19,6 +19,9 @@
 #include <stddef.h>
 
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 #define ADDRESS_MAX_VALUE   (1024 * 1024)  /* longer values are refused */
 #define ADDRESS_MAX_NESTING 64             /* comment nesting */
@@ -47,5 +50,7 @@ enum auth_status address_from_headers(const char *const *values, const size_t *l
                                       char *err, size_t errlen);
 
 void address_free(struct address *a);
+
+AUTH_API_END
 
 #endif

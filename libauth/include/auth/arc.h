@@ -30,6 +30,9 @@
 #include "auth/dkim.h"
 #include "auth/message.h"
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 #define ARC_MAX_SETS   50          /* RFC 8617 4.2.1: i= is 1..50 */
 #define ARC_MAX_FIELD  32768       /* octets of one ARC header field */
@@ -116,5 +119,7 @@ enum auth_status arc_seal_final(struct arc_seal *s, char **fields, char *err, si
 /* The instance the seal is for. */
 unsigned arc_seal_instance(const struct arc_seal *s);
 void arc_seal_free(struct arc_seal *s);
+
+AUTH_API_END
 
 #endif

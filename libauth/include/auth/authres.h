@@ -21,6 +21,9 @@
 #include <stddef.h>
 
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 #define AUTHRES_MAX_VALUE    (64 * 1024)  /* longer field values are refused */
 #define AUTHRES_MAX_RESULTS  64
@@ -88,5 +91,7 @@ enum auth_status authres_parse(const char *value, size_t len, struct authres **o
 char *authres_quote(const char *v, int as_pvalue);
 
 void authres_free(struct authres *ar);
+
+AUTH_API_END
 
 #endif

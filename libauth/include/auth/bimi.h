@@ -10,6 +10,9 @@
 #include <stddef.h>
 
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 #define BIMI_MAX_RECORD 4096
 
@@ -26,5 +29,7 @@ bool bimi_is_record(const char *txt, size_t len);
 AUTH_MUST_USE
 enum auth_status bimi_record_parse(const char *txt, size_t len, struct bimi_record *out,
                                    char *err, size_t errlen);
+
+AUTH_API_END
 
 #endif

@@ -25,12 +25,16 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <openssl/types.h>        /* EVP_PKEY, by its public name */
+
 #include "auth/finding.h"
 #include "auth/message.h"
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 struct dns_engine;
-struct evp_pkey_st;      /* OpenSSL's EVP_PKEY */
 
 /* ---- tag lists (RFC 6376 3.2) ------------------------------------------ */
 
@@ -107,8 +111,10 @@ void dkim_bodyhash_free(struct dkim_bodyhash *bh);
  * or copy more than 1/16 of them, hash the rest on a second thread while
  * canonicalisation goes on (default 512 KiB: a large body then takes about
  * the time of SHA-256 alone; a body that is mostly passed through already
- * does on one thread).  0 keeps everything on the caller's thread.  Call
- * before the first update. */
+ * does on one thread).  0 (the default: the library starts no thread the
+ * caller did not ask for) keeps everything on the caller's thread.  Call
+ * before the first update.  DKIM_BODYHASH_PIPELINE_AFTER is the threshold
+ * mailctl uses. */
 #define DKIM_BODYHASH_PIPELINE_AFTER ((uint64_t)512 << 10)
 void dkim_bodyhash_set_pipeline(struct dkim_bodyhash *bh, uint64_t after);
 
@@ -138,7 +144,7 @@ bool dkim_key_allows_hash(const struct dkim_key *k, const char *hash);
 /* Whether s= allows email ("email" or "*"); true when s= is absent. */
 bool dkim_key_allows_email(const struct dkim_key *k);
 /* The public key (borrowed), NULL when revoked. */
-struct evp_pkey_st *dkim_key_pkey(const struct dkim_key *k);
+EVP_PKEY *dkim_key_pkey(const struct dkim_key *k);
 
 /* Lint a key record published at selector._domainkey.domain into findings
  * (ids of checks.md: dkim.key-syntax, dkim.key-revoked, dkim.key-weak,
@@ -179,13 +185,13 @@ enum auth_status dkim_keystore_match(struct dkim_keystore *ks, const char *selec
  * AUTH_OK with *out (free with EVP_PKEY_free); AUTH_EIO when unreadable;
  * AUTH_EPARSE when it is not a private key (err never quotes the file). */
 AUTH_MUST_USE
-enum auth_status dkim_privkey_load(const char *path, struct evp_pkey_st **out,
+enum auth_status dkim_privkey_load(const char *path, EVP_PKEY **out,
                                    char *err, size_t errlen);
 
 struct dkim_sign_params {
     const char *domain;              /* d= */
     const char *selector;            /* s= */
-    struct evp_pkey_st *key;         /* borrowed; RSA or Ed25519 */
+    EVP_PKEY *key;         /* borrowed; RSA or Ed25519 */
     int algorithm;                   /* -1: from the key; else enum dkim_alg
                                         (rsa-sha1 is refused) */
     enum dkim_canon header_canon, body_canon;
@@ -197,6 +203,8 @@ struct dkim_sign_params {
     bool body_length;                /* add l= */
     bool crlf;                       /* end the header's lines with CRLF
                                         (else LF, for LF-only files) */
+    uint64_t hash_thread_after;      /* dkim_bodyhash_set_pipeline(); 0: the
+                                        body is hashed on the caller's thread */
 };
 
 struct dkim_sign;
@@ -278,6 +286,7 @@ struct dkim_sig_result {
 struct dkim_verify_params {
     time_t now;               /* 0: time(NULL) */
     unsigned long clock_skew; /* seconds allowed for t= in the future; 0: 300 */
+    uint64_t hash_thread_after; /* dkim_bodyhash_set_pipeline(); 0: no thread */
 };
 
 struct dkim_verify;
@@ -308,7 +317,7 @@ void dkim_verify_free(struct dkim_verify *v);
  * AUTH_OK with *out (EVP_PKEY_free); AUTH_EINVAL bad bits; AUTH_ECRYPTO. */
 AUTH_MUST_USE
 enum auth_status dkim_keygen(enum dkim_keytype type, unsigned bits,
-                             struct evp_pkey_st **out, char *err, size_t errlen);
+                             EVP_PKEY **out, char *err, size_t errlen);
 
 /* Write the private key as PKCS#8 PEM to path, mode 0600, atomically
  * (auth/file.h: never through a symlink or over a non-regular file).
@@ -316,20 +325,20 @@ enum auth_status dkim_keygen(enum dkim_keytype type, unsigned bits,
  * symlink or special file is there), AUTH_EIO (err names the path and
  * errno text), AUTH_ECRYPTO. */
 AUTH_MUST_USE
-enum auth_status dkim_privkey_write(struct evp_pkey_st *key, const char *path, bool force,
+enum auth_status dkim_privkey_write(EVP_PKEY *key, const char *path, bool force,
                                     char *err, size_t errlen);
 /* The same, staged only: *out is to be committed (auth_file_commit) or
  * dropped (auth_file_free) by the caller, who may write other files first. */
 struct auth_file;
 AUTH_MUST_USE
-enum auth_status dkim_privkey_stage(struct evp_pkey_st *key, const char *path, bool force,
+enum auth_status dkim_privkey_stage(EVP_PKEY *key, const char *path, bool force,
                                     struct auth_file **out, char *err, size_t errlen);
 
 /* The key record to publish for a (private or public) key:
  * "v=DKIM1; k=rsa; p=BASE64" (malloc, caller frees).  AUTH_OK, AUTH_EINVAL
  * (unsupported key type), AUTH_ENOMEM, AUTH_ECRYPTO. */
 AUTH_MUST_USE
-enum auth_status dkim_record_for_key(struct evp_pkey_st *key, char **record,
+enum auth_status dkim_record_for_key(EVP_PKEY *key, char **record,
                                      char *err, size_t errlen);
 /* The record in zone-file form, as opendkim-genkey's SELECTOR.txt:
  *   SEL._domainkey\tIN\tTXT\t( "..." "..." )  ; ----- DKIM key SEL for DOMAIN
@@ -338,6 +347,8 @@ enum auth_status dkim_record_for_key(struct evp_pkey_st *key, char **record,
 char *dkim_record_zone_text(const char *selector, const char *domain, const char *record);
 
 /* Type and size of a key (RSA bits, or 256 for Ed25519).  -1 when neither. */
-int dkim_pkey_type(struct evp_pkey_st *key, unsigned *bits);
+int dkim_pkey_type(EVP_PKEY *key, unsigned *bits);
+
+AUTH_API_END
 
 #endif

@@ -23,6 +23,9 @@
 #include "auth/dns.h"
 #include "auth/finding.h"
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 /* Bounds on hostile records. */
 #define DMARC_MAX_RECORD   65535   /* longer input is refused (EPARSE) */
@@ -278,5 +281,7 @@ enum dmarc_policy dmarc_disposition(enum dmarc_policy policy, int pct, bool test
 AUTH_MUST_USE
 enum auth_status dmarc_lint(struct dns_engine *eng, const struct dmarc_policy_info *pi,
                             struct finding_list *out);
+
+AUTH_API_END
 
 #endif

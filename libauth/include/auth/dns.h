@@ -34,6 +34,9 @@
 
 #include "auth/ipaddr.h"
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 /* RR types used by mailctl (values are the IANA numbers). */
 enum {
@@ -226,8 +229,31 @@ struct dns_stats {
     unsigned long cache_hits;
     unsigned long tcp_fallbacks;
     unsigned long timeouts;       /* tries that timed out */
+    unsigned long questions;      /* distinct (name, type) sent to the wire (or
+                                     the replay tape): with the cache on, no
+                                     question is counted twice */
 };
 void dns_engine_stats(const struct dns_engine *eng, struct dns_stats *out);
+
+/* Deferred mode, for callers that gather first and judge after (the
+ * audit): while on, a question whose answer is not in the cache is not sent;
+ * it gets a placeholder result (status DNS_ERROR, why "deferred: ...") and
+ * is remembered.  dns_engine_fetch_deferred() then asks every remembered
+ * question at once, all in flight together, and fills the placeholders in
+ * place, so later lookups read the real answers from the cache.  A caller
+ * runs its (pure) judges with deferral on until a pass leaves nothing
+ * deferred: that pass read only answered questions.  Needs the cache (no
+ * effect with no_cache). */
+void dns_engine_defer(struct dns_engine *eng, bool on);
+/* Questions waiting for the next fetch. */
+size_t dns_engine_deferred(const struct dns_engine *eng);
+/* Ask them.  AUTH_OK (answers may be timeouts...), AUTH_ENOMEM, AUTH_EIO. */
+enum auth_status dns_engine_fetch_deferred(struct dns_engine *eng);
+
+/* Forget every answer (the cache and every result handed out: borrowed
+ * pointers die here), so a long-lived caller can reuse one engine job after
+ * job without its memory growing.  Statistics are kept. */
+void dns_engine_clear(struct dns_engine *eng);
 
 /* A batch: questions answered together, all in flight at once. */
 struct dns_batch;
@@ -253,5 +279,7 @@ void dns_batch_free(struct dns_batch *b);
 AUTH_MUST_USE
 enum auth_status dns_query(struct dns_engine *eng, const char *name,
                            uint16_t type, const struct dns_result **out);
+
+AUTH_API_END
 
 #endif

@@ -28,6 +28,9 @@
 #include <sys/types.h>
 
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 enum {
     AUTH_FILE_REPLACE = 1,   /* an existing regular file may be replaced */
@@ -65,5 +68,7 @@ void auth_file_free(struct auth_file *f);
 AUTH_MUST_USE
 enum auth_status auth_file_write(const char *path, const void *data, size_t len,
                                  mode_t mode, unsigned flags, char *err, size_t errlen);
+
+AUTH_API_END
 
 #endif

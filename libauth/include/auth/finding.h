@@ -12,6 +12,9 @@
 #include <stddef.h>
 
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 enum finding_severity {
     SEV_PASS = 0,
@@ -67,5 +70,7 @@ size_t finding_count(const struct finding_list *l, enum finding_severity sev);
 
 /* Free every finding; the list is left empty and reusable. */
 void finding_list_clear(struct finding_list *l);
+
+AUTH_API_END
 
 #endif

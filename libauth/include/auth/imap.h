@@ -37,6 +37,9 @@
 #include "auth/net.h"
 #include "auth/status.h"
 #include "auth/tls.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 /* Parser bounds. */
 #define IMAP_LINE_MAX          (64 * 1024)        /* one line between literals */
@@ -264,5 +267,7 @@ const struct tls_facts *imap_client_tls(const struct imap_client *c);
 bool imap_client_tls_active(const struct imap_client *c);
 /* Text form of the address connected to, "" before. */
 const char *imap_client_peer(const struct imap_client *c);
+
+AUTH_API_END
 
 #endif

@@ -11,6 +11,9 @@
 #include <stddef.h>
 
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 struct auth_ip {
     int family;              /* AF_INET or AF_INET6 */
@@ -55,5 +58,7 @@ bool auth_ip_is_private(const struct auth_ip *ip);
  * 203.0.113.0/24; RFC 3849: 2001:db8::/32): never routed, so network probes
  * (SMTP, HTTPS) skip them instead of waiting for a timeout. */
 bool auth_ip_is_documentation(const struct auth_ip *ip);
+
+AUTH_API_END
 
 #endif

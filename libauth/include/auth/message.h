@@ -24,6 +24,9 @@
 #include <stddef.h>
 
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 #define MSG_DEFAULT_MAX_FIELDS 10000
 #define MSG_DEFAULT_MAX_BYTES  (4u * 1024 * 1024)
@@ -77,5 +80,7 @@ const char *msg_header_value(const struct msg_header *f, size_t *len);
 
 /* Index of the first field named name at or after from, or (size_t)-1. */
 size_t msg_headers_find(const struct msg_headers *h, const char *name, size_t from);
+
+AUTH_API_END
 
 #endif

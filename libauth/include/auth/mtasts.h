@@ -17,6 +17,9 @@
 
 #include "auth/dns.h"
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 #define MTASTS_MAX_RECORD   4096
 #define MTASTS_MAX_POLICY   65536
@@ -46,16 +49,21 @@ struct mtasts_policy {
     enum mtasts_mode mode;
     unsigned long max_age;                 /* seconds, at most 31557600 */
     size_t nmx;
-    char mx[MTASTS_MAX_MX][256];           /* patterns: "mail.example.com", "*.example.net" */
+    char **mx;                             /* nmx patterns: "mail.example.com",
+                                              "*.example.net" (owned: see
+                                              mtasts_policy_clear) */
 };
 
 /* Parse a policy body (CRLF or LF lines "key: value").  version, mode and
  * max_age are required, and mx unless mode is none; unknown keys are
- * ignored as the RFC says.  AUTH_OK; AUTH_EPARSE with err naming the line;
- * AUTH_ELIMIT over MTASTS_MAX_POLICY bytes or MTASTS_MAX_MX patterns. */
+ * ignored as the RFC says.  AUTH_OK (free with mtasts_policy_clear);
+ * AUTH_EPARSE with err naming the line; AUTH_ELIMIT over MTASTS_MAX_POLICY
+ * bytes or MTASTS_MAX_MX patterns; AUTH_ENOMEM.  out is overwritten. */
 AUTH_MUST_USE
 enum auth_status mtasts_policy_parse(const char *text, size_t len, struct mtasts_policy *out,
                                      char *err, size_t errlen);
+/* Free what a successful parse holds; the policy is then empty. */
+void mtasts_policy_clear(struct mtasts_policy *p);
 
 /* Whether an MX host name matches a policy pattern (RFC 8461 4.1: a
  * leading "*." matches exactly one left-most label; case-insensitive). */
@@ -110,5 +118,7 @@ bool tlsrpt_is_record(const char *txt, size_t len);
 AUTH_MUST_USE
 enum auth_status tlsrpt_record_parse(const char *txt, size_t len, struct tlsrpt_record *out,
                                      char *err, size_t errlen);
+
+AUTH_API_END
 
 #endif

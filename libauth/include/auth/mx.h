@@ -23,6 +23,9 @@
 #include "auth/dns.h"
 #include "auth/ipaddr.h"
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 /* Bounds: hostile zones cannot make a lookup unbounded. */
 #define MX_MAX_HOSTS      64
@@ -109,5 +112,7 @@ bool ptr_name_is_generic(const char *name, const struct auth_ip *ip);
 
 /* Release what fcrdns_resolve allocated inside one report (not the report). */
 void ptr_report_clear(struct ptr_report *r);
+
+AUTH_API_END
 
 #endif

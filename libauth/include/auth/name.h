@@ -14,6 +14,9 @@
 #include <stddef.h>
 
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 /* Longest name text: 253 octets and a NUL. */
 #define AUTH_NAME_MAX 254
@@ -46,5 +49,7 @@ bool auth_name_to_ulabel(const char *alabel, char *out, size_t outlen);
 
 /* Whether an A-label name (as returned above) has an "xn--" label. */
 bool auth_name_is_idn(const char *alabel);
+
+AUTH_API_END
 
 #endif

@@ -21,6 +21,9 @@
 #include "auth/ipaddr.h"
 #include "auth/status.h"
 #include "auth/tls.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 #define NET_MAX_ADDRS 16
 
@@ -104,5 +107,7 @@ const char *net_local(const struct net_conn *c, int *family);
 
 /* Close (with a TLS close_notify when graceful); NULL is fine. */
 void net_close(struct net_conn *c, bool graceful);
+
+AUTH_API_END
 
 #endif

@@ -27,6 +27,9 @@
 #include "auth/net.h"
 #include "auth/status.h"
 #include "auth/tls.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 #define PORTS_MAX      8
 #define PORTS_MAP_MAX  16
@@ -66,6 +69,10 @@ struct ports_params {
     /* test/lab use: probe well-known port from at probed port to */
     struct { uint16_t from, to; } map[PORTS_MAP_MAX];
     size_t nmap;
+    bool parallel;             /* every port on a thread of its own (a filtered
+                                  port then costs one timeout, not one each);
+                                  false: one after another on the caller's
+                                  thread (the library starts no thread unasked) */
 };
 
 struct ports_report {
@@ -73,7 +80,7 @@ struct ports_report {
     struct port_probe probes[PORTS_MAX];
 };
 
-/* Probe every port concurrently (one thread each).  AUTH_OK with out
+/* Probe every port (concurrently when p->parallel).  AUTH_OK with out
  * filled (each probe says its own outcome); AUTH_EINVAL (no host, or a
  * name and no engine); AUTH_ENET when the host does not resolve (err says
  * so); AUTH_ENOMEM / AUTH_EIO (threads).  Free with ports_report_clear(). */
@@ -110,5 +117,7 @@ enum auth_status ports_outbound(struct dns_engine *eng, const char *host, uint16
  * ports.outbound-25-blocked, ports.outbound-25-refused. */
 AUTH_MUST_USE
 enum auth_status ports_outbound_findings(const struct port_probe *o, struct finding_list *l);
+
+AUTH_API_END
 
 #endif

@@ -29,6 +29,9 @@
 #include <stdint.h>
 
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 #define REPORT_MAX_BYTES     (64u * 1024 * 1024)   /* after decompression */
 #define REPORT_MAX_NESTING   4
@@ -145,5 +148,7 @@ struct report *report_new_error(const char *why);
 
 /* ISO 8601 UTC "2026-11-24T00:00:00Z" into buf (>= 21 bytes). */
 const char *report_time_iso(int64_t t, char *buf, size_t len);
+
+AUTH_API_END
 
 #endif

@@ -23,6 +23,9 @@
 
 #include "auth/report.h"
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 #define REPORTDB_SCHEMA_VERSION 2
 #define REPORTDB_RAW_MAX (1024u * 1024)
@@ -110,5 +113,7 @@ enum auth_status report_db_ptr_get(struct report_db *db, const char *ip, int64_t
                                    char *names, size_t len, bool *fcrdns);
 enum auth_status report_db_ptr_put(struct report_db *db, const char *ip, const char *names,
                                    bool fcrdns);
+
+AUTH_API_END
 
 #endif

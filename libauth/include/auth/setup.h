@@ -22,6 +22,9 @@
 #include <stddef.h>
 
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 #define SETUP_TTL_DEFAULT   3600u
 #define SETUP_MX_PREFERENCE 10
@@ -104,5 +107,7 @@ const char *setup_plan_checklist(const struct setup_plan *plan, size_t i);
  * names in MX/CNAME/PTR data absolute with the trailing dot).  malloc'd
  * (caller frees); NULL on allocation failure. */
 char *setup_record_zone_text(const struct setup_record *r);
+
+AUTH_API_END
 
 #endif

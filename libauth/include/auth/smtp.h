@@ -35,6 +35,9 @@
 #include "auth/net.h"
 #include "auth/status.h"
 #include "auth/tls.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 /* Reply parser bounds. */
 #define SMTP_LINE_MAX        2048    /* one reply line, CRLF included */
@@ -231,5 +234,7 @@ unsigned long smtp_client_size_limit(const struct smtp_client *c);   /* 0: none 
 /* Text form of the address connected to ("127.0.0.1"), "" before. */
 const char *smtp_client_peer(const struct smtp_client *c);
 uint16_t smtp_client_port(const struct smtp_client *c);
+
+AUTH_API_END
 
 #endif

@@ -29,6 +29,9 @@
 #include "auth/finding.h"
 #include "auth/ipaddr.h"
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 /* ---- results ---------------------------------------------------------- */
 
@@ -318,5 +321,7 @@ enum auth_status spf_lint(struct dns_engine *eng, const char *domain,
                           const struct spf_lint_params *params,
                           struct finding_list *out, struct spf_tree **tree_out,
                           char *err, size_t errlen);
+
+AUTH_API_END
 
 #endif

@@ -12,6 +12,9 @@
 #define AUTH_STATUS_H
 
 #include <stddef.h>
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 /* Every function returning enum auth_status carries this: a status nobody
  * looks at is how an internal error turns into a wrong verdict.  gcc does
@@ -50,5 +53,7 @@ AUTH_MUST_USE
 enum auth_status auth_fail(char *err, size_t errlen, enum auth_status st,
                            const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+AUTH_API_END
 
 #endif

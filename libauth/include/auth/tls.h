@@ -29,6 +29,9 @@
 #include <time.h>
 
 #include "auth/status.h"
+#include "auth/export.h"
+
+AUTH_API_BEGIN
 
 #define TLS_MAX_CHAIN   16        /* peer certificates kept for DANE */
 #define TLS_MAX_SAN     64        /* subjectAltName entries kept */
@@ -139,5 +142,7 @@ bool tls_dane_usable(uint8_t usage, uint8_t selector, uint8_t mtype);
 
 /* Release what the facts own and zero them.  NULL is fine. */
 void tls_facts_clear(struct tls_facts *f);
+
+AUTH_API_END
 
 #endif
