@@ -227,5 +227,6 @@ int cmd_auth(int argc, char **argv);
 int cmd_setup(int argc, char **argv);
 int cmd_send_test(int argc, char **argv);
 int cmd_ports(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
 
 #endif
