@@ -1,13 +1,14 @@
 /*
  * check_dns.c - `mailctl check-dns DOMAIN...`: the deliverability audit.
  *
- * Options per ../shared/cli.md.  Several domains (arguments, --file LIST,
- * --file - for stdin) run through a pool of --jobs workers; reports come out
- * in input order (JSON: one object per line).  Exit: the worst of the
- * domains' gate results (cmd_exit_worse: 1 beats 2 beats 3 beats 0).
+ * Options per ../shared/cli.md.  This file parses them; the domains
+ * (--file lists, - for stdin, then arguments) are streamed through a pool
+ * of --jobs workers by check_dns_run.c, reports in input order (JSON: one
+ * object per line; bulk runs as "Bulk audits at scale" says).  Exit: the
+ * worst of the domains' gate results (cmd_exit_worse: 1 beats 2 beats 3
+ * beats 0), those --resume read back included.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
