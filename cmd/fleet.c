@@ -137,7 +137,8 @@ static json_t *json_ids(struct fleet *f)
 {
     json_t *a = json_array();
 
-    qsort(f->ids, f->nids, sizeof *f->ids, by_domains);
+    if (f->nids)                      /* qsort(NULL, 0) is undefined */
+        qsort(f->ids, f->nids, sizeof *f->ids, by_domains);
     for (size_t i = 0; i < f->nids; i++) {
         const struct fleet_id *e = &f->ids[i];
         json_t *ex = json_array();

@@ -188,7 +188,7 @@ static void shards_cover_the_list_once(void **state)
 
     write_file("list", SIX_LIST);
     for (int k = 0; k < 3; k++) {
-        char shard[8];
+        char shard[16];
         const char *key;
         json_t *v, *counts;
 
