@@ -17,7 +17,7 @@
 CC       ?= cc
 PREFIX   ?= /usr/local
 BUILD    ?= build
-PKGS     := ldns libssl libcrypto jansson libpsl libidn2 libcurl
+PKGS     := ldns libssl libcrypto jansson libpsl libidn2 libcurl expat zlib libarchive sqlite3
 VERSION  := 0.1.0
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

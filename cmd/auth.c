@@ -64,7 +64,9 @@ static void usage(FILE *fp)
 
 static void feed(void *ctx, const char *p, size_t n)
 {
-    dkim_verify_body(ctx, p, n);
+    /* A failed hash update is kept by the verifier: the signatures using
+     * that hash come out temperror at dkim_verify_final. */
+    auth_status_ignore(dkim_verify_body(ctx, p, n));
 }
 
 /* The From field(s) of the message into v->from (or v->from_err). */
@@ -182,17 +184,17 @@ static int auth_exit_code(enum dmarc_result d)
     }
 }
 
-static void ar_spf(struct authres *ar, const struct spf_eval *ev, const struct auth_opts *o,
+/* false when out of memory (the header is then not printed) */
+static bool ar_spf(struct authres *ar, const struct spf_eval *ev, const struct auth_opts *o,
                    bool helo)
 {
     struct authres_result *r = authres_add(ar, "spf", spf_result_name(spf_eval_result(ev)),
                                            spf_eval_reason(ev), NULL);
     if (!r)
-        return;
+        return false;
     if (helo || !o->mail_from[0])
-        authres_add_prop(r, "smtp", "helo", o->helo);
-    else
-        authres_add_prop(r, "smtp", "mailfrom", o->mail_from);
+        return authres_add_prop(r, "smtp", "helo", o->helo) == AUTH_OK;
+    return authres_add_prop(r, "smtp", "mailfrom", o->mail_from) == AUTH_OK;
 }
 
 static char *build_header(const struct verdict *v, const struct auth_opts *o)
@@ -200,21 +202,22 @@ static char *build_header(const struct verdict *v, const struct auth_opts *o)
     struct authres *ar = authres_new(o->authserv_id);
     struct authres_result *r;
     char *out = NULL, comment[128];
+    bool ok;
 
     if (!ar)
         return NULL;
-    ar_spf(ar, v->spf, o, false);
+    ok = ar_spf(ar, v->spf, o, false);
     if (v->helo_spf)
-        ar_spf(ar, v->helo_spf, o, true);
+        ok &= ar_spf(ar, v->helo_spf, o, true);
     if (dkim_verify_count(v->dkim) == 0)
         authres_add(ar, "dkim", "none", NULL, NULL);
     for (size_t i = 0; i < dkim_verify_count(v->dkim); i++) {
         const struct dkim_sig_result *s = dkim_verify_result(v->dkim, i);
         r = authres_add(ar, "dkim", dkim_result_name(s->result), s->reason_text, NULL);
         if (r && s->domain)
-            authres_add_prop(r, "header", "d", s->domain);
+            ok &= authres_add_prop(r, "header", "d", s->domain) == AUTH_OK;
         if (r && s->selector)
-            authres_add_prop(r, "header", "s", s->selector);
+            ok &= authres_add_prop(r, "header", "s", s->selector) == AUTH_OK;
     }
     if (v->ev && v->ev->result != DMARC_RESULT_NONE && v->pi->record) {
         const struct dmarc_record *rec = v->pi->record;
@@ -229,10 +232,11 @@ static char *build_header(const struct verdict *v, const struct auth_opts *o)
                     v->ev && v->ev->result != DMARC_RESULT_NONE && v->pi->record
                     ? comment : NULL);
     if (r && v->from)
-        authres_add_prop(r, "header", "from", v->from->domain);
+        ok &= authres_add_prop(r, "header", "from", v->from->domain) == AUTH_OK;
     if (r && v->ev && v->ev->result == DMARC_RESULT_FAIL)
-        authres_add_prop(r, "policy", "dmarc", dmarc_policy_name(v->ev->disposition));
-    if (authres_format(ar, 1, 1, &out) != AUTH_OK)
+        ok &= authres_add_prop(r, "policy", "dmarc",
+                               dmarc_policy_name(v->ev->disposition)) == AUTH_OK;
+    if (!ok || authres_format(ar, 1, 1, &out) != AUTH_OK)
         out = NULL;
     authres_free(ar);
     return out;
@@ -244,15 +248,36 @@ static json_t *dkim_json(const struct dkim_verify *dv)
 
     for (size_t i = 0; i < dkim_verify_count(dv); i++) {
         const struct dkim_sig_result *r = dkim_verify_result(dv, i);
-        json_array_append_new(sigs, json_pack("{s:o, s:o, s:o, s:s, s:o, s:b}",
+        json_array_append_new(sigs, json_pack("{s:o, s:o, s:o, s:s, s:o, s:b, s:I}",
             "domain", json_str_or_null(r->domain), "selector", json_str_or_null(r->selector),
             "algorithm", r->algorithm >= 0
                 ? json_string(dkim_alg_name((enum dkim_alg)r->algorithm)) : json_null(),
             "result", dkim_result_name(r->result), "reason", json_str_or_null(r->reason_text),
-            "body_hash_ok", r->body_hash_ok));
+            "body_hash_ok", r->body_hash_ok,
+            "unsigned_body_bytes", (json_int_t)r->unsigned_body_bytes));
     }
     return json_pack("{s:s, s:o}", "result", dkim_result_name(dkim_verify_overall(dv)),
                      "signatures", sigs);
+}
+
+/* Warnings about what the verdicts do not cover: content after a passing
+ * signature's l= length is shown to the reader but signed by no one. */
+static json_t *warnings(const struct verdict *v)
+{
+    json_t *w = json_array();
+    char text[400];
+
+    for (size_t i = 0; i < dkim_verify_count(v->dkim); i++) {
+        const struct dkim_sig_result *r = dkim_verify_result(v->dkim, i);
+        if (r->result != DKIM_PASS || !r->unsigned_body_bytes)
+            continue;
+        snprintf(text, sizeof text, "DKIM signature d=%s s=%s covers only part of the body "
+                 "(l=): %llu octets after the signed length are unsigned and may have been "
+                 "added by anyone", r->domain, r->selector,
+                 (unsigned long long)r->unsigned_body_bytes);
+        json_array_append_new(w, json_string(text));
+    }
+    return w;
 }
 
 static json_t *dmarc_json(const struct verdict *v)
@@ -283,16 +308,28 @@ static void print_text(const struct verdict *v, const char *header)
     const char *c = d == DMARC_RESULT_PASS ? out_green() : d == DMARC_RESULT_FAIL ||
                     d == DMARC_RESULT_PERMERROR ? out_red() : out_yellow();
 
-    printf("%s\n", header);
+    json_t *w = warnings(v);
+    size_t i;
+    json_t *item;
+
+    /* folded over lines: each line escaped, the folding kept */
+    for (const char *p = header; *p;) {
+        size_t n = strcspn(p, "\n");
+        printf("%s\n", out_escn(p, n));
+        p += n + (p[n] == '\n');
+    }
+    json_array_foreach(w, i, item)
+        printf("%swarning:%s %s\n", out_yellow(), out_reset(), out_esc(json_string_value(item)));
+    json_decref(w);
     if (g_opts.verbose < 0)
         return;
     printf("\n%sDMARC %s%s", c, dmarc_result_name(d), out_reset());
     if (v->ev)
-        printf("  %s; disposition %s; aligned: spf %s, dkim %s\n", v->ev->reason,
+        printf("  %s; disposition %s; aligned: spf %s, dkim %s\n", out_esc(v->ev->reason),
                dmarc_policy_name(v->ev->disposition), v->ev->spf_aligned ? "yes" : "no",
                v->ev->dkim_aligned ? "yes" : "no");
     else
-        printf("  %s\n", v->from_err);
+        printf("  %s\n", out_esc(v->from_err));
 }
 
 static int finish(struct verdict *v, const struct auth_opts *o)
@@ -309,6 +346,7 @@ static int finish(struct verdict *v, const struct auth_opts *o)
                                                         : json_null(),
                                 "dkim", dkim_json(v->dkim), "dmarc", dmarc_json(v),
                                 "header", header);
+        json_object_set_new(doc, "warnings", warnings(v));
         if (out_json(doc) != EXIT_OK)
             code = EXIT_RUNTIME;
     } else {
@@ -400,7 +438,12 @@ int cmd_auth(int argc, char **argv)
         case OPT_IP: o.ip = optarg; break;
         case OPT_MAIL_FROM: o.mail_from = optarg; break;
         case OPT_HELO: o.helo = optarg; break;
-        case OPT_AUTHSERV: o.authserv_id = optarg; break;
+        case OPT_AUTHSERV:
+            if (!authres_id_valid(optarg))
+                return cmd_usage_error("auth", "bad --authserv-id: want a token or a domain "
+                                       "name (no spaces, quotes or control characters)");
+            o.authserv_id = optarg;
+            break;
         case OPT_DISC:
             if (strcmp(optarg, "treewalk") == 0)
                 o.method = DMARC_DISCOVERY_TREEWALK;

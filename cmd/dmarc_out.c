@@ -129,42 +129,43 @@ void dmarc_print_policy(const struct dmarc_policy_info *pi, const struct finding
 {
     const struct dmarc_record *r = pi->record ? pi->record : pi->invalid;
 
-    printf("%s%s%s  (%s discovery)\n", out_bold(), pi->domain, out_reset(),
+    printf("%s%s%s  (%s discovery)\n", out_bold(), out_esc(pi->domain), out_reset(),
            pi->method == DMARC_DISCOVERY_PSL ? "RFC 7489 PSL" : "RFC 9989 tree walk");
     if (pi->found == DMARC_FOUND)
         printf("  policy      %s%s%s (%s) from _dmarc.%s%s\n", out_bold(),
-               dmarc_policy_name(pi->policy), out_reset(), pi->policy_tag, pi->policy_domain,
+               dmarc_policy_name(pi->policy), out_reset(), out_esc(pi->policy_tag),
+               out_esc(pi->policy_domain),
                pi->inherited ? (pi->psd_policy ? "  [public suffix policy]"
                                                : "  [inherited]") : "");
     else
         printf("  policy      %s%s%s%s%s\n", pi->found == DMARC_FOUND_NONE ? out_red()
                : out_yellow(), pi->found == DMARC_FOUND_NONE ? "none found"
                : dmarc_found_name(pi->found), pi->error ? ": " : "",
-               pi->error ? pi->error : "", out_reset());
-    printf("  org domain  %s\n", pi->org_domain ? pi->org_domain : "-");
+               out_esc(pi->error), out_reset());
+    printf("  org domain  %s\n", pi->org_domain ? out_esc(pi->org_domain) : "-");
     if (r) {
-        printf("  record      %s\n", r->text);
+        printf("  record      %s\n", out_esc(r->text));
         for (size_t i = 0; i < r->ntags; i++)
-            printf("    %-6s %-24s %s%s%s\n", r->tags[i].name, r->tags[i].value,
+            printf("    %-6s %-24s %s%s%s\n", out_esc(r->tags[i].name), out_esc(r->tags[i].value),
                    dmarc_standard_name(r->tags[i].standard),
                    r->tags[i].valid ? "" : "  INVALID",
                    r->tags[i].duplicate ? " (duplicate)" : "");
     }
     printf("  queries\n");
     for (size_t i = 0; i < pi->nsteps; i++)
-        printf("    %-40s TXT %-9s %s\n", pi->steps[i].name,
+        printf("    %-40s TXT %-9s %s\n", out_esc(pi->steps[i].name),
                dns_status_name(pi->steps[i].status),
-               pi->steps[i].note ? pi->steps[i].note : "");
+               out_esc(pi->steps[i].note));
     if (fl && fl->count) {
         printf("  findings\n");
         for (size_t i = 0; i < fl->count; i++) {
             const struct finding *f = &fl->items[i];
             printf("    %s%-5s%s %-24s %s\n", sev_colour(f->severity),
-                   finding_severity_name(f->severity), out_reset(), f->id, f->summary);
+                   finding_severity_name(f->severity), out_reset(), f->id, out_esc(f->summary));
             if (f->detail && g_opts.verbose >= 0)
-                printf("          %s\n", f->detail);
+                printf("          %s\n", out_esc(f->detail));
             if (f->fix)
-                printf("          fix: %s\n", f->fix);
+                printf("          fix: %s\n", out_esc(f->fix));
         }
     }
 }
@@ -184,6 +185,7 @@ void dmarc_print_disagreements(json_t *diffs)
         const char *a = json_string_value(json_object_get(d, "treewalk"));
         const char *b = json_string_value(json_object_get(d, "psl"));
         printf("  %-14s tree walk: %s\n  %-14s PSL:       %s\n",
-               json_string_value(json_object_get(d, "field")), a ? a : "-", "", b ? b : "-");
+               json_string_value(json_object_get(d, "field")), a ? out_esc(a) : "-", "",
+               b ? out_esc(b) : "-");
     }
 }

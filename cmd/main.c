@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"mx", cmd_mx, "MX hosts with addresses, PTR names and forward-confirmation"},
     {"ports", cmd_ports, "probe a mail host's ports: state, banner, TLS, AUTH before TLS"},
     {"ptr", cmd_ptr, "PTR names of an address and whether each forward-confirms"},
+    {"report", cmd_report, "DMARC aggregate/failure reports and TLS-RPT: parse, import, summary"},
     {"send-test", cmd_send_test, "deliver a test message and show the SMTP transcript"},
     {"setup", cmd_setup, "every DNS record a new mail domain needs, with a new DKIM key"},
     {"spf", cmd_spf, "SPF: check_host() with a trace, lint a policy, draw its include tree"},

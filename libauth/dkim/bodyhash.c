@@ -28,8 +28,8 @@ static void digest(struct dkim_bodyhash *bh, const void *p, size_t n)
 {
     if (bh->pipe)
         hashpipe_write(bh->pipe, p, n);
-    else
-        EVP_DigestUpdate(bh->md, p, n);
+    else if (!EVP_DigestUpdate(bh->md, p, n))
+        bh->failed = true;
 }
 
 /* Everything counts in total; what is past the l= limit is not hashed. */
@@ -149,7 +149,7 @@ enum auth_status dkim_bodyhash_update(struct dkim_bodyhash *bh, const void *data
         simple_update(bh, p + i, len - i);
     else
         dkim_bh_relaxed_update(bh, p + i, len - i);
-    return AUTH_OK;
+    return bh->failed ? AUTH_ECRYPTO : AUTH_OK;
 }
 
 enum auth_status dkim_bodyhash_final(struct dkim_bodyhash *bh, unsigned char *md,
@@ -174,7 +174,7 @@ enum auth_status dkim_bodyhash_final(struct dkim_bodyhash *bh, unsigned char *md
         if (!ok)
             return AUTH_ECRYPTO;
     }
-    if (!EVP_DigestFinal_ex(bh->md, md, &n))
+    if (bh->failed || !EVP_DigestFinal_ex(bh->md, md, &n))
         return AUTH_ECRYPTO;
     *mdlen = n;
     if (canon_len)

@@ -136,3 +136,16 @@ void dkim_buf_free(struct dkim_buf *b)
     b->p = NULL;
     b->len = b->cap = 0;
 }
+
+bool dkim_identity_within(const char *i, const char *d)
+{
+    const char *at = strrchr(i, '@');
+    size_t il, dl = strlen(d);
+
+    if (!at)
+        return false;
+    at++;
+    il = strlen(at);
+    return (il == dl && strcasecmp(at, d) == 0) ||
+           (il > dl && at[il - dl - 1] == '.' && strcasecmp(at + il - dl, d) == 0);
+}
