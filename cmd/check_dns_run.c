@@ -170,12 +170,10 @@ static int emit_line(struct check_dns_run *run, const struct slot *s)
 static int emit(struct stream *st, struct slot *s)
 {
     struct check_dns_run *run = st->run;
-    char shown[NAME_TEXT_MAX];
     int code = s->r ? report_exit(s->r, run->gate) : EXIT_USAGE;
 
     if (!s->r)
-        cmd_error(EXIT_USAGE, "bad domain '%s': %s", s->name,
-                  bulk_safe_text(s->error, shown, sizeof shown));
+        cmd_error(EXIT_USAGE, "bad domain '%s': %s", out_esc(s->name), out_esc(s->error));
     if (run->out) {
         if (emit_line(run, s) != EXIT_OK)
             return -EXIT_RUNTIME;

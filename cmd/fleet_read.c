@@ -291,7 +291,6 @@ int fleet_read(struct fleet *f, const char *path)
 {
     struct line_reader lr;
     json_t *index = json_object();
-    char shown[512];
     bool told = false;
     int rc, r;
 
@@ -317,7 +316,7 @@ int fleet_read(struct fleet *f, const char *path)
             f->unreadable++;
             if (!told)
                 fprintf(stderr, "mailctl: '%s' line %zu is not a check-dns result (skipped)\n",
-                        bulk_safe_text(path, shown, sizeof shown), lr.lineno);
+                        out_esc(path), lr.lineno);
             told = true;
         }
     }

@@ -1,6 +1,6 @@
 /*
  * fleet_text.c - the fleet model (fleet.c) as text for a terminal: every
- * name and id from the files shown as safe text (control octets escaped).
+ * name and id from the files through out_esc().
  */
 #include <string.h>
 
@@ -9,9 +9,11 @@
 #define SHOWN 1024
 #define CHANGES_SHOWN 50
 
+/* Outside text for the terminal (out_esc: controls, invalid UTF-8, bidi). */
 static const char *safe(json_t *s, char *buf)
 {
-    return bulk_safe_text(json_string_value(s) ? json_string_value(s) : "", buf, SHOWN);
+    (void)buf;
+    return out_esc(json_string_value(s));
 }
 
 static json_int_t num(json_t *obj, const char *key)
