@@ -8,7 +8,7 @@
 #   make bench        benchmarks (bench/), figures beside the peers
 #   make compare      `mailctl auth` beside mailauth (npm) on the DMARC tests, case by case
 #   make fuzz         libFuzzer targets (clang), each run for FUZZ_SECONDS
-#   make conformance  OpenSPF RFC 7208 suite from ../shared/conformance (when present)
+#   make conformance  OpenSPF RFC 7208 and ARC (RFC 8617) suites from ../shared/conformance (when present)
 #   make lint         bans unsafe string functions
 #   make install      PREFIX=/usr/local
 #

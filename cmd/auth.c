@@ -20,6 +20,7 @@
 
 #include <openssl/evp.h>
 
+#include "arc_cmd.h"
 #include "auth/address.h"
 #include "auth/authres.h"
 #include "auth/dkim.h"
@@ -34,6 +35,8 @@ struct auth_opts {
     const char *file, *ip, *mail_from, *helo, *authserv_id;
     enum dmarc_discovery method;
     unsigned long seed;            /* --seed: mixed into the pct roll */
+    const char *trust_arc[16];     /* --trust-arc: sealers for a local override */
+    size_t ntrust_arc;
 };
 
 struct verdict {
@@ -44,19 +47,24 @@ struct verdict {
     struct dmarc_policy_info *pi;
     struct dmarc_eval *ev;
     int pct_roll;                  /* 0..99, from --seed and the Message-ID */
+    struct arc_verify *arc;        /* the ARC chain (RFC 8617) */
 };
 
 static void usage(FILE *fp)
 {
     fprintf(fp,
         "usage: mailctl auth [FILE] --ip IP --mail-from ADDR --helo NAME [--authserv-id ID]\n"
-        "                    [--dmarc-discovery treewalk|psl] [--seed N] [--json]\n\n"
+        "                    [--dmarc-discovery treewalk|psl] [--seed N] [--json]\n"
+        "                    [--trust-arc DOMAIN[,DOMAIN...]]...\n\n"
         "SPF (envelope and HELO), every DKIM signature and DMARC for a received message\n"
         "(stdin when no FILE), printed as an Authentication-Results header.  An empty\n"
         "--mail-from is the null reverse-path.\n"
         "The DMARC pct sample (RFC 7489 6.3) is drawn from a hash of --seed (default 0)\n"
         "and the Message-ID, so a message always gets the same verdict; change --seed\n"
         "to draw again.\n"
+        "The ARC chain is validated too (arc=).  --trust-arc names sealers whose\n"
+        "ARC-Authentication-Results an operator would accept for a local override:\n"
+        "reported separately (JSON \"trusted_arc\"); dmarc= never changes.\n"
         "exit: 0 DMARC pass; 1 fail, none (no policy) or permerror: the message is not\n"
         "proven to come from its From domain; 2 bad input; 3 temperror (a DNS lookup\n"
         "the verdict needs failed).\n");
@@ -64,9 +72,12 @@ static void usage(FILE *fp)
 
 static void feed(void *ctx, const char *p, size_t n)
 {
-    /* A failed hash update is kept by the verifier: the signatures using
-     * that hash come out temperror at dkim_verify_final. */
-    auth_status_ignore(dkim_verify_body(ctx, p, n));
+    struct verdict *v = ctx;
+
+    /* A failed hash update is kept by each verifier: the signatures and
+     * seals using that hash come out temperror at the end. */
+    auth_status_ignore(dkim_verify_body(v->dkim, p, n));
+    arc_verify_body(v->arc, p, n);
 }
 
 /* The From field(s) of the message into v->from (or v->from_err). */
@@ -219,6 +230,7 @@ static char *build_header(const struct verdict *v, const struct auth_opts *o)
         if (r && s->selector)
             ok &= authres_add_prop(r, "header", "s", s->selector) == AUTH_OK;
     }
+    ok &= arc_authres_add(ar, v->arc, o->ip);
     if (v->ev && v->ev->result != DMARC_RESULT_NONE && v->pi->record) {
         const struct dmarc_record *rec = v->pi->record;
         snprintf(comment, sizeof comment, "p=%s sp=%s dis=%s",
@@ -314,8 +326,12 @@ static void print_text(const struct verdict *v, const char *header)
 
     /* folded over lines: each line escaped, the folding kept */
     for (const char *p = header; *p;) {
-        size_t n = strcspn(p, "\n");
-        printf("%s\n", out_escn(p, n));
+        size_t n = strcspn(p, "\n"), len = n - (n && p[n - 1] == '\r');
+        bool fold = len && p[0] == '\t';
+
+        /* the header's own line ends kept: the text is the header as sent */
+        printf("%s%s%s\n", fold ? "\t" : "", out_escn(p + fold, len - fold),
+               len < n ? "\r" : "");
         p += n + (p[n] == '\n');
     }
     json_array_foreach(w, i, item)
@@ -347,6 +363,10 @@ static int finish(struct verdict *v, const struct auth_opts *o)
                                 "dkim", dkim_json(v->dkim), "dmarc", dmarc_json(v),
                                 "header", header);
         json_object_set_new(doc, "warnings", warnings(v));
+        json_object_set_new(doc, "arc", arc_verify_json(v->arc));
+        if (o->ntrust_arc)
+            json_object_set_new(doc, "trusted_arc", arc_trust_json(v->arc, o->trust_arc,
+                                o->ntrust_arc, dmarc_verdict(v) == DMARC_RESULT_PASS));
         if (out_json(doc) != EXIT_OK)
             code = EXIT_RUNTIME;
     } else {
@@ -375,13 +395,15 @@ static int run(const struct auth_opts *o)
     if (code != EXIT_OK)
         goto out;
     if (dkim_keystore_new(&ks) != AUTH_OK || extract_from(in.hdrs, &v) != 0 ||
-        dkim_verify_new(NULL, in.hdrs, &v.dkim) != AUTH_OK) {
+        dkim_verify_new(NULL, in.hdrs, &v.dkim) != AUTH_OK ||
+        arc_verify_new(NULL, in.hdrs, &v.arc) != AUTH_OK) {
         code = cmd_error(EXIT_RUNTIME, "out of memory");
         goto out;
     }
     v.pct_roll = pct_roll(in.hdrs, o->seed);
     dkim_keystore_use_dns(ks, eng);
-    if (msg_input_body(&in, feed, v.dkim) != 0 || dkim_verify_final(v.dkim, ks) != AUTH_OK) {
+    if (msg_input_body(&in, feed, &v) != 0 || dkim_verify_final(v.dkim, ks) != AUTH_OK ||
+        arc_verify_final(v.arc, ks) != AUTH_OK) {
         code = cmd_error(EXIT_RUNTIME, "DKIM verification failed: %s", in.err);
         goto out;
     }
@@ -394,6 +416,7 @@ out:
     spf_eval_free(v.spf);
     spf_eval_free(v.helo_spf);
     dkim_verify_free(v.dkim);
+    arc_verify_free(v.arc);
     address_free(v.from);
     dmarc_policy_info_free(v.pi);
     dmarc_eval_free(v.ev);
@@ -406,7 +429,7 @@ out:
 }
 
 enum { OPT_IP = OPT_GLOBAL_LAST + 1, OPT_MAIL_FROM, OPT_HELO, OPT_AUTHSERV, OPT_DISC,
-       OPT_SEED };
+       OPT_SEED, OPT_TRUST_ARC };
 
 int cmd_auth(int argc, char **argv)
 {
@@ -418,6 +441,7 @@ int cmd_auth(int argc, char **argv)
         {"authserv-id", required_argument, NULL, OPT_AUTHSERV},
         {"dmarc-discovery", required_argument, NULL, OPT_DISC},
         {"seed", required_argument, NULL, OPT_SEED},
+        {"trust-arc", required_argument, NULL, OPT_TRUST_ARC},
         {NULL, 0, NULL, 0},
     };
     struct auth_opts o = { .authserv_id = "mailctl" };
@@ -460,6 +484,17 @@ int cmd_auth(int argc, char **argv)
                 return cmd_usage_error("auth", "--seed takes a non-negative integer");
             break;
         }
+        case OPT_TRUST_ARC:
+            for (char *d = optarg, *next; d; d = next) {
+                if ((next = strchr(d, ',')))
+                    *next++ = '\0';
+                if (!*d)
+                    continue;
+                if (o.ntrust_arc == sizeof o.trust_arc / sizeof *o.trust_arc)
+                    return cmd_usage_error("auth", "--trust-arc: at most 16 domains");
+                o.trust_arc[o.ntrust_arc++] = d;
+            }
+            break;
         default: return cmd_usage_error("auth", "unknown option");
         }
     }

@@ -245,5 +245,6 @@ int cmd_send_test(int argc, char **argv);
 int cmd_ports(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_arc(int argc, char **argv);
 
 #endif

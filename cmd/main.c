@@ -14,6 +14,7 @@ struct command {
 
 /* Sorted by name.  A command is added by adding a file and a line here. */
 static const struct command commands[] = {
+    {"arc", cmd_arc, "ARC (RFC 8617): validate a message's chain, seal it as a forwarder"},
     {"auth", cmd_auth, "SPF + DKIM + DMARC verdict on a received message, as Authentication-Results"},
     {"check-dns", cmd_check_dns, "the deliverability audit of one or many domains"},
     {"dkim", cmd_dkim, "DKIM keys, records, signing and verification"},

@@ -99,7 +99,7 @@ enum auth_status dkim_bodyhash_new(enum dkim_canon c, enum dkim_alg a, uint64_t 
     if (!bh)
         return AUTH_ENOMEM;
     bh->md = EVP_MD_CTX_new();
-    if (!bh->md || !EVP_DigestInit_ex(bh->md, a == DKIM_RSA_SHA1 ? EVP_sha1() : EVP_sha256(),
+    if (!bh->md || !EVP_DigestInit_ex(bh->md, dkim_md(a),
                                       NULL)) {
         dkim_bodyhash_free(bh);
         return AUTH_ECRYPTO;

@@ -105,4 +105,37 @@ typedef void (*dkim_fetch_fn)(void *ctx, const char *const *names, size_t n,
                               struct dkim_keystore_entry_result *res);
 void dkim_keystore_set_fetch(struct dkim_keystore *ks, dkim_fetch_fn fn, void *ctx);
 
+/* ---- shared with libauth/arc (ARC's AMS and AS are DKIM signatures) ---- */
+
+/* The default h= list of dkim_sign (sign.c): the usual identity and content
+ * fields present in hdrs, each as often as it occurs, From once more. */
+void dkim_default_headers(const struct msg_headers *hdrs, struct dkim_buf *out);
+
+/* Whether key k may check a signature made with alg (keycheck.c): not
+ * revoked, type and h= fit alg, s= allows email, RSA of 1024 bits or more.
+ * DKIM_R_NONE when usable, else the reason with a line in why. */
+enum dkim_reason dkim_key_check(const struct dkim_key *k, enum dkim_alg alg,
+                                char *why, size_t whylen);
+
+/* Canonicalise one header field (raw, with or without its line end) and
+ * add it to the digest, with CRLF when crlf; scratch grows as needed
+ * (crypto.c).  false on allocation or digest failure. */
+bool dkim_hash_field(struct evp_md_ctx_st *md, enum dkim_canon hc, const char *raw,
+                     size_t len, bool crlf, struct dkim_buf *scratch);
+
+/* SHA-256 (or SHA-1 for rsa-sha1), fetched from the provider once per
+ * process: OpenSSL 3 would otherwise look the digest up on every init. */
+const struct evp_md_st *dkim_md(enum dkim_alg a);
+/* An RSA PKCS#1 v1.5 context for key and alg, initialised for signing or
+ * verifying (crypto.c); NULL on failure.  Free with EVP_PKEY_CTX_free. */
+struct evp_pkey_ctx_st *dkim_rsa_ctx(struct evp_pkey_st *key, enum dkim_alg alg, bool sign);
+/* dkim_digest_verify with the key record's public key, the RSA context
+ * made once per key and algorithm and kept with the key (key.c). */
+bool dkim_key_verify(const struct dkim_key *k, enum dkim_alg alg,
+                     const unsigned char *md, size_t mdlen,
+                     const unsigned char *sig, size_t siglen);
+
+/* A tag value of 1..20 decimal digits into *out (util.c). */
+bool dkim_tag_uint(const struct dkim_tag *t, unsigned long long *out);
+
 #endif

@@ -32,25 +32,30 @@ struct dkim_sign {
     struct dkim_buf h;            /* h= value */
 };
 
-/* h= from the default set: every occurrence, From once more. */
-static void default_h(struct dkim_sign *s)
+void dkim_default_headers(const struct msg_headers *hdrs, struct dkim_buf *out)
 {
-    size_t n = msg_headers_count(s->hdrs);
+    size_t n = msg_headers_count(hdrs);
 
     for (size_t d = 0; d < sizeof default_headers / sizeof default_headers[0]; d++) {
         const char *name = default_headers[d];
         size_t nl = strlen(name), times = 0;
 
         for (size_t i = 0; i < n; i++)
-            times += msg_header_name_is(msg_headers_get(s->hdrs, i), name, nl);
+            times += msg_header_name_is(msg_headers_get(hdrs, i), name, nl);
         if (d == 0)
             times++;
         while (times--) {
-            if (s->h.len)
-                dkim_buf_add(&s->h, ":", 1);
-            dkim_buf_add(&s->h, name, nl);
+            if (out->len)
+                dkim_buf_add(out, ":", 1);
+            dkim_buf_add(out, name, nl);
         }
     }
+}
+
+/* h= from the default set: every occurrence, From once more. */
+static void default_h(struct dkim_sign *s)
+{
+    dkim_default_headers(s->hdrs, &s->h);
 }
 
 static enum auth_status pick_alg(const struct dkim_sign_params *p, enum dkim_alg *alg,

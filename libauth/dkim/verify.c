@@ -94,23 +94,6 @@ static char *tagdup(const struct dkim_tag *t)
     return s;
 }
 
-/* Decimal tag value into *out; false unless 1..20 digits in range. */
-static bool tag_number(const struct dkim_tag *t, unsigned long long *out)
-{
-    char buf[24], *end;
-
-    if (!t->value_len || t->value_len > 20)
-        return false;
-    for (size_t i = 0; i < t->value_len; i++)
-        if (t->value[i] < '0' || t->value[i] > '9')
-            return false;
-    memcpy(buf, t->value, t->value_len);
-    buf[t->value_len] = '\0';
-    errno = 0;
-    *out = strtoull(buf, &end, 10);
-    return errno == 0 && *end == '\0';
-}
-
 static const char *const required[] = { "v", "a", "b", "bh", "d", "h", "s" };
 
 /* *field = a copy of text; false when out of memory (the old one stays). */
@@ -218,18 +201,18 @@ static void check_tags(struct dkim_verify *v, struct sig *s)
         return verdict(s, DKIM_PERMERROR, DKIM_R_IDENTITY, "i= is not within d=%s",
                        s->r.domain);
     if (l) {
-        if (!tag_number(l, &n))
+        if (!dkim_tag_uint(l, &n))
             return verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "bad l= value");
         s->l = n;
         s->r.has_length = true;
     }
     if (ts) {
-        if (!tag_number(ts, &n) || n > DKIM_TIME_MAX)
+        if (!dkim_tag_uint(ts, &n) || n > DKIM_TIME_MAX)
             return verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "bad t= value");
         s->r.timestamp = (long long)n;
     }
     if (x) {
-        if (!tag_number(x, &n) || n > DKIM_TIME_MAX)
+        if (!dkim_tag_uint(x, &n) || n > DKIM_TIME_MAX)
             return verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "bad x= value");
         s->r.expiry = (long long)n;
         if (ts && s->r.expiry < s->r.timestamp)
@@ -359,6 +342,8 @@ static const struct dkim_key *key_for(struct dkim_keystore *ks, struct sig *s)
     const char *why;
     enum auth_status st = dkim_keystore_get(ks, s->keyname, &k, &why);
     enum dkim_alg alg = (enum dkim_alg)s->r.algorithm;
+    enum dkim_reason kr;
+    char text[160];
 
     /* Only a definite answer about the record is permanent; DNS trouble and
      * local failures (memory, crypto, a full store) are temperror. */
@@ -375,20 +360,10 @@ static const struct dkim_key *key_for(struct dkim_keystore *ks, struct sig *s)
                        s->keyname, auth_strerror(st), *why ? ": " : "", why), NULL;
     s->r.key_bits = dkim_key_bits(k);
     s->r.testing = dkim_key_testing(k);
-    if (dkim_key_revoked(k))
-        return verdict(s, DKIM_PERMERROR, DKIM_R_KEY_REVOKED, "key %s is revoked",
-                       s->keyname), NULL;
-    if ((dkim_key_type(k) == DKIM_KEY_ED25519) != (alg == DKIM_ED25519_SHA256))
-        return verdict(s, DKIM_PERMERROR, DKIM_R_KEY_ALG, "key type does not match a=%s",
-                       dkim_alg_name(alg)), NULL;
-    if (!dkim_key_allows_hash(k, alg == DKIM_RSA_SHA1 ? "sha1" : "sha256"))
-        return verdict(s, DKIM_PERMERROR, DKIM_R_KEY_ALG, "key h= does not allow a=%s",
-                       dkim_alg_name(alg)), NULL;
-    if (!dkim_key_allows_email(k))
-        return verdict(s, DKIM_PERMERROR, DKIM_R_KEY_ALG, "key s= excludes email"), NULL;
-    if (dkim_key_type(k) == DKIM_KEY_RSA && dkim_key_bits(k) < 1024)
-        return verdict(s, DKIM_PERMERROR, DKIM_R_KEY_WEAK,
-                       "RSA key of %u bits is under 1024 (RFC 8301)", dkim_key_bits(k)), NULL;
+    if ((kr = dkim_key_check(k, alg, text, sizeof text)) != DKIM_R_NONE)
+        return verdict(s, DKIM_PERMERROR, kr, "%s%s%s", text,
+                       kr == DKIM_R_KEY_REVOKED ? " at " : "",
+                       kr == DKIM_R_KEY_REVOKED ? s->keyname : ""), NULL;
     if (dkim_key_strict(k) && s->r.identity) {
         const char *at = strrchr(s->r.identity, '@');
         if (!at || strcasecmp(at + 1, s->r.domain) != 0)
@@ -435,7 +410,7 @@ static void check_sig(struct dkim_verify *v, struct dkim_keystore *ks, struct si
         verdict(s, DKIM_TEMPERROR, DKIM_R_NONE, "header hash failed: %s", auth_strerror(st));
     else if (siglen == (size_t)-1)
         verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "b= is not valid base64");
-    else if (!dkim_digest_verify(dkim_key_pkey(k), alg, md, mdlen, sig, siglen))
+    else if (!dkim_key_verify(k, alg, md, mdlen, sig, siglen))
         verdict(s, DKIM_FAIL, DKIM_R_SIGNATURE, "signature does not verify (b=)");
     else if (alg == DKIM_RSA_SHA1) {
         verdict(s, DKIM_PASS, DKIM_R_NONE, "rsa-sha1 is weak (RFC 8301)");

@@ -164,6 +164,15 @@ AUTH_MUST_USE
 enum auth_status dkim_keystore_add(struct dkim_keystore *ks, const char *selector,
                                    const char *domain, const char *txt, size_t len);
 
+/* Whether the key published at selector._domainkey.domain (fetched through
+ * ks) is the public half of key, so that what is signed with key will
+ * verify.  AUTH_OK when it is; AUTH_EINVAL another key (or revoked);
+ * AUTH_ENOTFOUND no record; AUTH_EPARSE not a key record; AUTH_ETIMEOUT /
+ * AUTH_ETEMP the lookup failed; err says which. */
+enum auth_status dkim_keystore_match(struct dkim_keystore *ks, const char *selector,
+                                     const char *domain, struct evp_pkey_st *key,
+                                     char *err, size_t errlen);
+
 /* ---- signing ----------------------------------------------------------- */
 
 /* Load a private key (PKCS#8 or traditional PEM, RSA or Ed25519).
