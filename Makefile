@@ -80,8 +80,10 @@ $(LIB_OBJ): CFLAGS += -fvisibility=hidden
 $(LIB_OBJ): CPPFLAGS += -Ilibauth
 $(call obj,$(KEYGEN_SRC)): CPPFLAGS += -Icmd
 $(BUILD)/obj/tests/%.o $(BUILD)/obj/bench/%.o: CPPFLAGS += -Ilibauth -Itests/support
-# unit tests of the command layer's own helpers (escaping)
-$(BUILD)/obj/tests/unit/test_out_escape.o: CPPFLAGS += -Icmd
+# tests of the command layer's own helpers (escaping, bulk output, shards)
+$(BUILD)/obj/tests/unit/test_out_escape.o $(BUILD)/obj/tests/unit/test_bulk.o \
+$(BUILD)/obj/tests/integration/test_check_dns_bulk.o \
+$(BUILD)/obj/tests/integration/test_slurm.o: CPPFLAGS += -Icmd
 
 $(BUILD)/libauth.a: $(LIB_OBJ)
 	@rm -f $@

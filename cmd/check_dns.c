@@ -1,50 +1,40 @@
 /*
  * check_dns.c - `mailctl check-dns DOMAIN...`: the deliverability audit.
  *
- * Options per ../shared/cli.md.  Several domains (arguments, --file LIST,
- * --file - for stdin) run through a pool of --jobs workers; reports come out
- * in input order (JSON: one object per line).  Exit: the worst of the
- * domains' gate results (cmd_exit_worse: 1 beats 2 beats 3 beats 0).
+ * Options per ../shared/cli.md.  This file parses them; the domains
+ * (--file lists, - for stdin, then arguments) are streamed through a pool
+ * of --jobs workers by check_dns_run.c, reports in input order (JSON: one
+ * object per line; bulk runs as "Bulk audits at scale" says).  Exit: the
+ * worst of the domains' gate results (cmd_exit_worse: 1 beats 2 beats 3
+ * beats 0), those --resume read back included.
  */
 #include <errno.h>
-#include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "auth/name.h"
 #include "check_dns.h"
+#include "check_dns_run.h"
 #include "../checks/probes.h"
 
-#define MAX_DOMAINS 1000000
-#define MAX_JOBS    256
-#define DOMAIN_LINE_MAX 4096               /* a name and a comment */
-#define DOMAIN_FILE_MAX (256u << 20)
+#define MAX_JOBS    CHECK_DNS_MAX_JOBS
 
 enum { OPT_SELECTOR = OPT_GLOBAL_LAST + 1, OPT_IP, OPT_NO_SMTP, OPT_FAIL_ON, OPT_FILE,
        OPT_JOBS, OPT_EXPECT, OPT_FORMAT, OPT_SMTP_PORT, OPT_HTTPS_PORT, OPT_ALLOW_PRIVATE,
-       OPT_DMARC_DISCOVERY, OPT_CHECKS, OPT_PROFILE, OPT_DNSBL, OPT_PORTS, OPT_PORT_MAP };
-
-struct job_state {
-    char **domains;
-    size_t n, next, done;
-    struct audit_result **results;
-    char **errors;
-    const struct audit_options *opt;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-};
+       OPT_DMARC_DISCOVERY, OPT_CHECKS, OPT_PROFILE, OPT_DNSBL, OPT_PORTS, OPT_PORT_MAP,
+       OPT_SHARD, OPT_OUTPUT, OPT_RESUME };
 
 static void usage(FILE *fp)
 {
     fprintf(fp,
         "usage: mailctl check-dns DOMAIN... [--selector S]... [--ip IP]... [--no-smtp]\n"
-        "         [--fail-on warn|fail] [--file LIST|-] [--jobs N] [--expect FILE]\n"
-        "         [--format text|json|junit|expect] [--smtp-port N] [--https-port N] [--allow-private]\n"
-        "         [--dmarc-discovery treewalk|psl] [--checks FAMILY,...] [--dnsbl ZONE]...\n"
-        "         [--profile gmail-bulk|yahoo-bulk|outlook-bulk|parked]\n"
-        "         [--ports [--port-map PORT=TO,...]]\n\n"
+        "         [--fail-on warn|fail] [--file LIST|-]... [--jobs N] [--expect FILE]\n"
+        "         [--format text|json|csv|junit|expect] [--smtp-port N] [--https-port N]\n"
+        "         [--allow-private] [--dmarc-discovery treewalk|psl] [--checks FAMILY,...]\n"
+        "         [--dnsbl ZONE]... [--profile gmail-bulk|yahoo-bulk|outlook-bulk|parked]\n"
+        "         [--ports [--port-map PORT=TO,...]] [--shard K/N|auto]\n"
+        "         [--output FILE [--resume]]\n\n"
         "Audit everything in DNS that decides whether a domain's mail is delivered:\n"
         "MX, reverse DNS, SPF, DKIM, DMARC and more; every finding has a stable id\n"
         "and, where one can be derived, the record to publish as its fix.\n"
@@ -57,7 +47,14 @@ static void usage(FILE *fp)
         "(repeatable; none by default, so no third-party list is asked unasked).\n"
         "--ports also runs `mailctl ports` against every MX address (25, 465, 587,\n"
         "993, 995, 110, 143); --port-map probes the service of PORT at TO (labs, tests).\n"
-        "--timeout SEC also bounds each SMTP probe step and the MTA-STS fetch.\n");
+        "--timeout SEC also bounds each SMTP probe step and the MTA-STS fetch.\n"
+        "Bulk (--file, --shard, --output): JSON is one object per line; duplicates are\n"
+        "audited once; a line that is not a domain name is an error line.\n"
+        "--shard K/N audits only the domains whose stable hash is K mod N; --shard auto\n"
+        "takes K and N from a Slurm array job or a Kubernetes Indexed Job\n"
+        "(JOB_COMPLETION_INDEX with MAILCTL_SHARDS).\n"
+        "--output FILE writes the lines there, each whole or not at all; --resume\n"
+        "continues a killed run: domains with a line in FILE are not audited again.\n");
 }
 
 static int parse_int(const char *arg, long lo, long hi, long *out)
@@ -73,120 +70,6 @@ static int parse_int(const char *arg, long lo, long hi, long *out)
     return 0;
 }
 
-/* Append the domains of a list file (one per line, # comments) or stdin. */
-static int read_domain_file(const char *path, char ***list, size_t *n)
-{
-    struct line_reader lr;
-    int rc = line_reader_open(&lr, "--file", path, DOMAIN_LINE_MAX, DOMAIN_FILE_MAX);
-
-    if (rc != EXIT_OK)
-        return rc;
-    while ((rc = line_reader_next(&lr)) > 0) {
-        char *s = lr.line, *e;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        e = s + strcspn(s, " \t\r\n#");
-        *e = '\0';
-        if (!*s)
-            continue;
-        if (*n >= MAX_DOMAINS) {
-            line_reader_close(&lr);
-            return cmd_error(EXIT_USAGE, "more than %d domains", MAX_DOMAINS);
-        }
-        char **nl = realloc(*list, (*n + 1) * sizeof *nl);
-        if (!nl || !(nl[*n] = strdup(s))) {
-            line_reader_close(&lr);
-            return cmd_error(EXIT_RUNTIME, "out of memory");
-        }
-        *list = nl;
-        (*n)++;
-    }
-    line_reader_close(&lr);
-    return rc < 0 ? -rc : EXIT_OK;
-}
-
-static void *worker(void *arg)
-{
-    struct job_state *js = arg;
-
-    for (;;) {
-        char err[256] = "";
-        struct audit_result *r = NULL;
-        size_t i;
-
-        pthread_mutex_lock(&js->lock);
-        i = js->next < js->n ? js->next++ : SIZE_MAX;
-        pthread_mutex_unlock(&js->lock);
-        if (i == SIZE_MAX)
-            return NULL;
-        if (audit_run(js->domains[i], js->opt, &r, err, sizeof err) != AUTH_OK)
-            r = NULL;
-        pthread_mutex_lock(&js->lock);
-        js->results[i] = r;
-        js->errors[i] = r ? NULL : strdup(err[0] ? err : "audit failed");
-        js->done++;
-        pthread_cond_broadcast(&js->cond);
-        pthread_mutex_unlock(&js->lock);
-    }
-}
-
-/* Print result i (text or JSON line) as soon as it and all before it exist. */
-static int emit(struct job_state *js, size_t i, enum report_format fmt,
-                enum finding_severity gate, bool several)
-{
-    struct audit_result *r = js->results[i];
-
-    if (!r) {
-        cmd_error(EXIT_USAGE, "%s: %s", js->domains[i], js->errors[i]);
-        return EXIT_USAGE;
-    }
-    if (fmt == FORMAT_JSON)
-        several ? out_json_line(report_json(r, gate)) : out_json(report_json(r, gate));
-    else if (fmt == FORMAT_EXPECT)
-        report_expect(r);
-    else if (fmt == FORMAT_TEXT) {
-        if (i)
-            printf("\n");
-        report_text(r, gate);
-    }
-    fflush(stdout);
-    return report_exit(r, gate);
-}
-
-static void progress(const struct job_state *js)
-{
-    if (isatty(STDERR_FILENO) && js->n > 1)
-        fprintf(stderr, "\r%zu/%zu domains audited", js->done, js->n);
-}
-
-static int run_all(struct job_state *js, long jobs, enum report_format fmt,
-                   enum finding_severity gate)
-{
-    pthread_t th[MAX_JOBS];
-    long started = 0;
-    int rc = EXIT_OK;
-
-    for (long k = 0; k < jobs && (size_t)k < js->n; k++)
-        if (pthread_create(&th[k], NULL, worker, js) == 0)
-            started++;
-    if (!started)
-        worker(js);
-    for (size_t i = 0; i < js->n; i++) {
-        pthread_mutex_lock(&js->lock);
-        while (js->done < js->n && !js->results[i] && !js->errors[i]) {
-            pthread_cond_wait(&js->cond, &js->lock);
-            progress(js);
-        }
-        pthread_mutex_unlock(&js->lock);
-        rc = cmd_exit_worse(rc, emit(js, i, fmt, gate, js->n > 1));
-    }
-    for (long k = 0; k < started; k++)
-        pthread_join(th[k], NULL);
-    if (isatty(STDERR_FILENO) && js->n > 1)
-        fprintf(stderr, "\r%zu/%zu domains audited\n", js->done, js->n);
-    return rc;
-}
-
 struct cli {
     struct audit_options opt;
     struct dns_engine_params dns;
@@ -197,6 +80,10 @@ struct cli {
     char **domains;
     size_t ndomains;
     char *selector_store[AUDIT_MAX_SELECTORS];   /* --selector as A-labels */
+    struct domain_list list;                     /* argv, then each --file */
+    struct shard shard;
+    const char *output;
+    bool resume;
 };
 
 /* --checks mx,spf: every name must be a family of the registry. */
@@ -257,7 +144,15 @@ static int take_option(struct cli *c, int opt, const char *arg)
             return cmd_error(EXIT_USAGE, "--fail-on takes warn or fail, not '%s'", arg);
         c->gate = (enum finding_severity)finding_severity_parse(arg);
         return EXIT_OK;
-    case OPT_FILE: return read_domain_file(arg, &c->domains, &c->ndomains);
+    case OPT_FILE:
+        if (c->list.nfiles >= DOMAIN_LIST_MAX_FILES)
+            return cmd_error(EXIT_USAGE, "too many --file options (at most %d)",
+                             DOMAIN_LIST_MAX_FILES);
+        c->list.files[c->list.nfiles++] = arg;
+        return EXIT_OK;
+    case OPT_SHARD: return shard_parse(arg, getenv, &c->shard);
+    case OPT_OUTPUT: c->output = arg; return EXIT_OK;
+    case OPT_RESUME: c->resume = true; return EXIT_OK;
     case OPT_JOBS:
         if (parse_int(arg, 1, MAX_JOBS, &c->jobs) < 0)
             return cmd_error(EXIT_USAGE, "--jobs takes 1 to %d", MAX_JOBS);
@@ -278,8 +173,9 @@ static int take_option(struct cli *c, int opt, const char *arg)
         else if (!strcmp(arg, "json")) c->fmt = FORMAT_JSON;
         else if (!strcmp(arg, "junit")) c->fmt = FORMAT_JUNIT;
         else if (!strcmp(arg, "expect")) c->fmt = FORMAT_EXPECT;
-        else return cmd_error(EXIT_USAGE, "--format takes text, json, junit or expect, not '%s'",
-                              arg);
+        else if (!strcmp(arg, "csv")) c->fmt = FORMAT_CSV;
+        else return cmd_error(EXIT_USAGE, "--format takes text, json, csv, junit or expect, "
+                              "not '%s'", arg);
         return EXIT_OK;
     case OPT_SMTP_PORT:
     case OPT_HTTPS_PORT:
@@ -312,6 +208,11 @@ static int take_option(struct cli *c, int opt, const char *arg)
     return cmd_usage_error("check-dns", "unknown option");
 }
 
+static bool is_bulk(const struct cli *c)
+{
+    return c->list.nfiles || c->shard.n || c->output;
+}
+
 static int parse_args(struct cli *c, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -333,6 +234,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
         {"profile", required_argument, NULL, OPT_PROFILE},
         {"ports", no_argument, NULL, OPT_PORTS},
         {"port-map", required_argument, NULL, OPT_PORT_MAP},
+        {"shard", required_argument, NULL, OPT_SHARD},
+        {"output", required_argument, NULL, OPT_OUTPUT},
+        {"resume", no_argument, NULL, OPT_RESUME},
         {NULL, 0, NULL, 0},
     };
     int opt, rc;
@@ -357,9 +261,16 @@ static int parse_args(struct cli *c, int argc, char **argv)
         c->domains = nl;
         c->ndomains++;
     }
-    if (!c->ndomains)
+    if (!c->ndomains && !c->list.nfiles)
         return cmd_usage_error("check-dns", "check-dns needs at least one domain");
-    for (size_t i = 0; i < c->ndomains; i++) {
+    if (c->resume && !c->output)
+        return cmd_usage_error("check-dns", "--resume needs --output FILE");
+    if (c->output && (c->fmt == FORMAT_JUNIT || c->fmt == FORMAT_EXPECT))
+        return cmd_usage_error("check-dns", "--output writes JSON lines or CSV, not --format "
+                               "%s", c->fmt == FORMAT_JUNIT ? "junit" : "expect");
+    /* In bulk, a bad name is one error line and the run goes on; otherwise
+     * it stops the run before any audit. */
+    for (size_t i = 0; i < c->ndomains && !is_bulk(c); i++) {
         char alabel[AUTH_NAME_MAX];
         int rc2 = cmd_domain_arg("domain", c->domains[i], alabel, sizeof alabel);
 
@@ -375,8 +286,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
     }
     if (c->opt.port_map.nmap && !c->opt.ports)
         return cmd_usage_error("check-dns", "--port-map needs --ports");
-    if (g_opts.json && c->fmt == FORMAT_TEXT)
+    if ((g_opts.json || c->output) && c->fmt == FORMAT_TEXT)
         c->fmt = FORMAT_JSON;
+    c->list.args = c->domains;
+    c->list.nargs = c->ndomains;
     return EXIT_OK;
 }
 
@@ -405,16 +318,17 @@ static int engine_params(struct cli *c)
  * port probes.  Fit that under the descriptor limit: fewer queries in
  * flight per engine first (down to 2), then fewer jobs; say so once. */
 #define MIN_INFLIGHT 2
-static void fit_to_descriptors(struct cli *c)
+static long fit_to_descriptors(void *ctx, size_t ndomains)
 {
+    struct cli *c = ctx;
     long budget = cmd_fd_budget(), engines = 1, probes = 8, jobs = c->jobs, need;
     unsigned inflight = 256;
 
     for (size_t i = 0; i < audit_ncheck; i++)
         engines += audit_family_selected(c->opt.only, audit_checks[i].family);
     probes += (c->opt.no_smtp ? 0 : 16) + (c->opt.ports ? 32 : 0);
-    if (jobs > (long)c->ndomains)
-        jobs = (long)c->ndomains;
+    if (ndomains < (size_t)jobs)
+        jobs = ndomains ? (long)ndomains : 1;
     while (inflight > MIN_INFLIGHT && jobs * (engines * inflight + probes) > budget)
         inflight /= 2;
     need = engines * inflight + probes;
@@ -422,52 +336,67 @@ static void fit_to_descriptors(struct cli *c)
         jobs = budget / need > 1 ? budget / need : 1;
     if (inflight < 256)
         c->dns.max_inflight = inflight;
-    if (jobs < c->jobs && jobs < (long)c->ndomains)
+    if (jobs < c->jobs && (size_t)jobs < ndomains)
         fprintf(stderr, "mailctl: --jobs %ld lowered to %ld: the descriptor limit (ulimit -n) "
                 "leaves room for %ld sockets\n", c->jobs, jobs, budget > 0 ? budget : 0);
-    c->jobs = jobs > 0 ? jobs : 1;
+    return jobs > 0 ? jobs : 1;
+}
+
+/* Run the stream with the output the format asks for; rc of the run. */
+static int run(struct cli *c)
+{
+    struct domain_set seen = {0};
+    struct bulk_out out;
+    int rc = EXIT_OK, readback = EXIT_OK;
+    bool lines = c->fmt == FORMAT_CSV || c->output ||
+                 (c->fmt == FORMAT_JSON && (is_bulk(c) || c->ndomains > 1));
+    struct check_dns_run r = {
+        .opt = &c->opt, .fmt = c->fmt, .gate = c->gate, .jobs = c->jobs, .list = &c->list,
+        .shard = c->shard, .seen = &seen, .out = lines ? &out : NULL,
+        .progress = isatty(STDERR_FILENO) && is_bulk(c) && g_opts.verbose >= 0,
+        .keep = c->fmt == FORMAT_JUNIT || c->expect, .fit = fit_to_descriptors, .fit_ctx = c,
+    };
+
+    c->opt.probes = audit_probes_new(0, 0);      /* one probe cache for every domain */
+    if (!c->opt.probes)
+        return cmd_error(EXIT_RUNTIME, "out of memory");
+    if (lines)
+        rc = bulk_out_open(&out, c->output, c->fmt == FORMAT_CSV ? BULK_CSV : BULK_JSON,
+                           c->resume, &seen, &readback);
+    if (rc == EXIT_OK)
+        rc = check_dns_stream(&r);
+    if (rc != EXIT_RUNTIME || !lines || !out.failed)
+        rc = cmd_exit_worse(rc, readback);      /* the domains read back count too */
+    if (c->fmt == FORMAT_JUNIT)
+        report_junit(r.kept, r.nkept, c->gate);
+    if (c->expect && r.kept && rc != EXIT_USAGE) {
+        int e = expect_compare(c->expect, r.kept, r.nkept);
+        rc = e == EXIT_OK ? (rc == EXIT_PROBLEM ? EXIT_OK : rc) : e;
+    }
+    for (size_t i = 0; i < r.nkept; i++)
+        audit_result_free(r.kept[i]);
+    free(r.kept);
+    if (lines)
+        bulk_out_close(&out);
+    domain_set_free(&seen);
+    audit_probes_free(c->opt.probes);
+    c->opt.probes = NULL;
+    return rc;
 }
 
 int cmd_check_dns(int argc, char **argv)
 {
     struct cli c = { .gate = SEV_FAIL, .jobs = 8 };
-    struct job_state js = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
     int rc = parse_args(&c, argc, argv);
 
     if (rc == EXIT_OK)
         rc = engine_params(&c);
     if (rc == EXIT_OK)
-        fit_to_descriptors(&c);
-    if (rc == EXIT_OK) {
-        js.domains = c.domains;
-        js.n = c.ndomains;
-        js.opt = &c.opt;
-        js.results = calloc(js.n, sizeof *js.results);
-        js.errors = calloc(js.n, sizeof *js.errors);
-        c.opt.probes = audit_probes_new(0, 0);      /* one probe cache for every domain */
-        if (!js.results || !js.errors || !c.opt.probes)
-            rc = cmd_error(EXIT_RUNTIME, "out of memory");
-        else
-            rc = run_all(&js, c.jobs, c.fmt, c.gate);
-        if (c.fmt == FORMAT_JUNIT && js.results)
-            report_junit(js.results, js.n, c.gate);
-        if (c.expect && js.results && rc != EXIT_USAGE) {
-            int e = expect_compare(c.expect, js.results, js.n);
-            rc = e == EXIT_OK ? (rc == EXIT_PROBLEM ? EXIT_OK : rc) : e;
-        }
-        audit_probes_free(c.opt.probes);
-    }
-    for (size_t i = 0; i < c.ndomains; i++) {
-        if (js.results)
-            audit_result_free(js.results[i]);
-        if (js.errors)
-            free(js.errors[i]);
+        rc = run(&c);
+    for (size_t i = 0; i < c.ndomains; i++)
         free(c.domains[i]);
-    }
     for (size_t k = 0; k < c.opt.nselectors; k++)
         free(c.selector_store[k]);
-    free(js.results);
-    free(js.errors);
     free(c.domains);
     expect_free(c.expect);
     return rc < 0 ? EXIT_OK : rc;

@@ -7,7 +7,7 @@
 #include "../checks/audit.h"
 #include "cmd.h"
 
-enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_JUNIT, FORMAT_EXPECT };
+enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_JUNIT, FORMAT_EXPECT, FORMAT_CSV };
 
 /* Text report grouped by area, with marks and fixes. */
 void report_text(const struct audit_result *r, enum finding_severity gate);
@@ -16,6 +16,16 @@ json_t *report_json(const struct audit_result *r, enum finding_severity gate);
 /* JUnit XML for several domains: one testsuite per domain, one testcase per
  * finding id, failures for findings at or above the gate. */
 void report_junit(struct audit_result *const *results, size_t n, enum finding_severity gate);
+
+/* "pass", "fail" or "inconclusive", as report_exit() judges it. */
+const char *report_verdict(const struct audit_result *r, enum finding_severity gate);
+/* --format csv (cmd/check_dns_csv.c): one RFC 4180 row with its CRLF,
+ * malloc'd (NULL without memory); the row of a name that is not one. */
+char *report_csv_row(const struct audit_result *r, enum finding_severity gate);
+char *report_csv_error_row(const char *name);
+/* The JSON line of a name that is not one: {"domain", "ok": false,
+ * "verdict": "error", "error": why}; name and why already safe text. */
+json_t *report_json_error(const char *name, const char *why);
 
 /* The non-pass findings as --expect lines "DOMAIN ID SEVERITY". */
 void report_expect(const struct audit_result *r);

@@ -148,6 +148,10 @@ struct line_reader {
 };
 int line_reader_open(struct line_reader *r, const char *what, const char *path,
                      size_t max_line, size_t max_bytes);
+/* The same over a stream already open (closed by line_reader_close unless
+ * it is stdin). */
+int line_reader_open_stream(struct line_reader *r, const char *what, const char *path,
+                            FILE *fp, size_t max_line, size_t max_bytes);
 int line_reader_next(struct line_reader *r);
 void line_reader_close(struct line_reader *r);
 
@@ -163,6 +167,9 @@ int cmd_path_join(char *buf, size_t size, const char *dir, const char *name);
  * the bad value (what: "domain", "--selector"...) and returns EXIT_USAGE:
  * an IP address where a name belongs, the root, a name that is not one. */
 int cmd_domain_arg(const char *what, const char *arg, char *out, size_t outlen);
+/* As cmd_domain_arg, but quiet: EXIT_USAGE with why filled (a list entry
+ * that is not a name is one error line of a bulk run, not its end). */
+int cmd_domain_check(const char *arg, char *out, size_t outlen, char *why, size_t whylen);
 int cmd_selector_arg(const char *what, const char *arg, char *out, size_t outlen);
 /* LOCAL@DOMAIN with the domain converted (the local part is kept). */
 int cmd_address_arg(const char *what, const char *arg, char *out, size_t outlen);
@@ -236,6 +243,7 @@ int cmd_auth(int argc, char **argv);
 int cmd_setup(int argc, char **argv);
 int cmd_send_test(int argc, char **argv);
 int cmd_ports(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_arc(int argc, char **argv);
 

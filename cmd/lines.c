@@ -13,14 +13,22 @@
 int line_reader_open(struct line_reader *r, const char *what, const char *path,
                      size_t max_line, size_t max_bytes)
 {
+    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+
+    if (!fp)
+        return cmd_error(EXIT_USAGE, "cannot read %s '%s': %s", what, path, strerror(errno));
+    return line_reader_open_stream(r, what, path, fp, max_line, max_bytes);
+}
+
+int line_reader_open_stream(struct line_reader *r, const char *what, const char *path,
+                            FILE *fp, size_t max_line, size_t max_bytes)
+{
     memset(r, 0, sizeof *r);
     r->what = what;
     r->path = path;
     r->max_line = max_line;
     r->max_bytes = max_bytes;
-    r->fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    if (!r->fp)
-        return cmd_error(EXIT_USAGE, "cannot read %s '%s': %s", what, path, strerror(errno));
+    r->fp = fp;
     if (!(r->line = malloc(max_line + 1))) {
         line_reader_close(r);
         return cmd_error(EXIT_RUNTIME, "out of memory");

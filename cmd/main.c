@@ -19,6 +19,7 @@ static const struct command commands[] = {
     {"check-dns", cmd_check_dns, "the deliverability audit of one or many domains"},
     {"dkim", cmd_dkim, "DKIM keys, records, signing and verification"},
     {"dmarc", cmd_dmarc, "DMARC policy: discovery (tree walk, PSL or both), record and lint"},
+    {"fleet", cmd_fleet, "the check-dns results of a fleet: verdicts, findings, worst, changes"},
     {"mx", cmd_mx, "MX hosts with addresses, PTR names and forward-confirmation"},
     {"ports", cmd_ports, "probe a mail host's ports: state, banner, TLS, AUTH before TLS"},
     {"ptr", cmd_ptr, "PTR names of an address and whether each forward-confirms"},

@@ -39,6 +39,17 @@ int cmd_domain_arg(const char *what, const char *arg, char *out, size_t outlen)
     return EXIT_OK;
 }
 
+int cmd_domain_check(const char *arg, char *out, size_t outlen, char *why, size_t whylen)
+{
+    if (is_address_literal(arg)) {
+        snprintf(why, whylen, "an IP address, not a domain name");
+        return EXIT_USAGE;
+    }
+    if (auth_name_to_alabel(arg, out, outlen, why, whylen) != AUTH_OK)
+        return EXIT_USAGE;
+    return EXIT_OK;
+}
+
 int cmd_selector_arg(const char *what, const char *arg, char *out, size_t outlen)
 {
     char err[160], shown[256];
