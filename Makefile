@@ -50,6 +50,8 @@ CMD_OBJ    := $(call obj,$(CMD_SRC))
 CHECK_OBJ  := $(call obj,$(CHECK_SRC))
 SUPPORT_OBJ:= $(call obj,$(SUPPORT_SRC))
 TESTS      := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC) $(INTEG_SRC))
+# Shell tests of the installed face (help, man pages, completion): scripts, not built.
+TESTS      += $(sort $(wildcard tests/shell/test_*.sh))
 BENCHES    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 TOOLS      := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 

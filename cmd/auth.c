@@ -57,7 +57,10 @@ static void usage(FILE *fp)
         "The DMARC pct sample (RFC 7489 6.3) is drawn from a hash of --seed (default 0)\n"
         "and the Message-ID, so a message always gets the same verdict; change --seed\n"
         "to draw again.\n"
-        "exit: 0 DMARC pass, 1 fail, 2 bad input, 3 inconclusive (temperror, no policy)\n");
+        "exit: 0 DMARC pass, 1 fail, 2 bad input, 3 inconclusive (temperror, no policy)\n"
+        "\nexamples:\n"
+        "  mailctl auth msg.eml --ip 192.0.2.25 --mail-from bounce@example.com --helo mx.example.com\n"
+        "  mailctl auth --ip 2001:db8::25 --mail-from '' --helo mx.example.com --json < msg.eml\n");
 }
 
 static void feed(void *ctx, const char *p, size_t n)

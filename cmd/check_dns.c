@@ -53,7 +53,11 @@ static void usage(FILE *fp)
         "(repeatable; none by default, so no third-party list is asked unasked).\n"
         "--ports also runs `mailctl ports` against every MX address (25, 465, 587,\n"
         "993, 995, 110, 143); --port-map probes the service of PORT at TO (labs, tests).\n"
-        "--timeout SEC also bounds each SMTP probe step and the MTA-STS fetch.\n");
+        "--timeout SEC also bounds each SMTP probe step and the MTA-STS fetch.\n"
+        "\nexamples:\n"
+        "  mailctl check-dns example.com --selector mail\n"
+        "  mailctl check-dns example.com --profile gmail-bulk --fail-on warn\n"
+        "  mailctl check-dns --file domains.txt --jobs 8 --format junit > audit.xml\n");
 }
 
 static int parse_int(const char *arg, long lo, long hi, long *out)

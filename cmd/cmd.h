@@ -87,6 +87,30 @@ int cmd_dns_tape(struct dns_tape **out);
  * the file could not be written (after printing why). */
 int cmd_finish(int rc);
 
+/* CLI self-description (cmd/cli_meta.c).  Every getopt_long call in cmd/
+ * goes through cmd_getopt_long, so a command's struct option table is the
+ * one list of its options: `mailctl --list-options COMMAND` prints it (for
+ * the man page test and shell completion) and a rejected option's error
+ * names the nearest one in it. */
+int cmd_getopt_long(int argc, char *const argv[], const char *shortopts,
+                    const struct option *longopts, int *longindex);
+#define getopt_long cmd_getopt_long
+void cmd_set_list_mode(void);
+bool cmd_list_mode(void);
+/* True once after cmd_getopt_long printed why it rejected an option. */
+bool cmd_take_getopt_error(void);
+/* The candidate nearest to word (a typo or unique prefix), or NULL. */
+const char *cmd_nearest(const char *word, const char *const *cands, size_t n);
+/* A command made of subcommands (`dkim sign`): run the one argv[1] names
+ * with argv shifted by one; an unknown name gets a hint.  In list mode
+ * without a subcommand, print the subcommand names and exit. */
+struct cmd_sub {
+    const char *name;
+    int (*run)(int argc, char **argv);
+};
+int cmd_run_sub(const char *command, const struct cmd_sub *subs, size_t n,
+                int argc, char **argv);
+
 /* Colour: whether to use ANSI colour on stdout. */
 bool out_color_enabled(void);
 /* ANSI sequences or "" when colour is off. */

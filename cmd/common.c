@@ -78,11 +78,16 @@ int cmd_usage_error(const char *command, const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("mailctl: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\nTry 'mailctl %s%s--help'.\n", command ? command : "",
+    /* After getopt rejected an option, cmd_getopt_long has already said
+     * which one, more precisely than the caller's generic words. */
+    if (!cmd_take_getopt_error()) {
+        fputs("mailctl: ", stderr);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+    }
+    fprintf(stderr, "Try 'mailctl %s%s--help'.\n", command ? command : "",
             command ? " " : "");
     return EXIT_USAGE;
 }

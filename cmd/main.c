@@ -41,6 +41,52 @@ static void usage(FILE *fp)
         "`mailctl COMMAND --help` describes each command.\n");
 }
 
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+    const char *names[sizeof commands / sizeof commands[0]];
+    const char *hint;
+
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        names[i] = commands[i].name;
+    hint = cmd_nearest(name, names, sizeof names / sizeof names[0]);
+    if (hint)
+        return cmd_usage_error(NULL, "unknown command '%s'; did you mean %s?", name, hint);
+    return cmd_usage_error(NULL, "unknown command '%s'", name);
+}
+
+/* Hidden, for the man page test and shell completion: `--list-commands`
+ * prints "NAME<TAB>SUMMARY" lines; `--list-options` the global options;
+ * `--list-options COMMAND [SUB]` that command's own table (cli_meta.c). */
+static int list_meta(int argc, char **argv, const struct option *globals)
+{
+    const struct command *c;
+
+    if (strcmp(argv[1], "--list-commands") == 0) {
+        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+            printf("%s\t%s\n", commands[i].name, commands[i].summary);
+        return EXIT_OK;
+    }
+    cmd_set_list_mode();
+    if (argc < 3) {
+        optind = 0;
+        getopt_long(argc, argv, "vqhV", globals, NULL);   /* prints, exits */
+    }
+    if (!(c = find_command(argv[2])))
+        return unknown_command(argv[2]);
+    optind = 0;
+    c->run(argc - 2, argv + 2);
+    /* Reached only when the command never called getopt_long. */
+    return cmd_error(EXIT_RUNTIME, "%s does not parse its options with getopt_long", argv[2]);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -49,7 +95,11 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     int opt;
+    const struct command *cmd;
 
+    if (argc >= 2 && (strcmp(argv[1], "--list-options") == 0 ||
+                      strcmp(argv[1], "--list-commands") == 0))
+        return list_meta(argc, argv, longopts);
     /* '+' stops at the first non-option: the command name. */
     while ((opt = getopt_long(argc, argv, "+vqhV", longopts, NULL)) != -1) {
         int r = cmd_global_opt(opt, optarg);
@@ -68,13 +118,11 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-        if (strcmp(argv[optind], commands[i].name) == 0) {
-            char **sub = argv + optind;
-            int subc = argc - optind;
-            optind = 0;             /* reset getopt for the subcommand */
-            return cmd_finish(commands[i].run(subc, sub));
-        }
+    if ((cmd = find_command(argv[optind]))) {
+        char **sub = argv + optind;
+        int subc = argc - optind;
+        optind = 0;             /* reset getopt for the subcommand */
+        return cmd_finish(cmd->run(subc, sub));
     }
-    return cmd_usage_error(NULL, "unknown command '%s'", argv[optind]);
+    return unknown_command(argv[optind]);
 }

@@ -18,7 +18,10 @@ static void usage(FILE *fp)
         "List DOMAIN's mail exchangers by preference, each with its addresses,\n"
         "their PTR names and whether each name resolves back (FCrDNS).  No MX\n"
         "means the implicit MX of RFC 5321 5.1; \"0 .\" is a null MX (RFC 7505).\n"
-        "exit: 0 receives mail, 1 does not, 2 bad input, 3 DNS failure\n");
+        "exit: 0 receives mail, 1 does not, 2 bad input, 3 DNS failure\n"
+        "\nexamples:\n"
+        "  mailctl mx example.com\n"
+        "  mailctl mx example.com --json --resolver 192.0.2.53\n");
 }
 
 static json_t *json_host(const struct mx_host *h)

@@ -34,7 +34,11 @@ static void usage(FILE *fp)
         "--outbound: can this machine reach port 25 of HOST (is egress blocked?).\n"
         "--port-map: probe the service of PORT at TO instead (labs, tests).\n"
         "--timeout SEC bounds each probe step (default 10).\n"
-        "exit: 0 no failure, 1 a check failed, 2 bad input, 3 host does not resolve\n");
+        "exit: 0 no failure, 1 a check failed, 2 bad input, 3 host does not resolve\n"
+        "\nexamples:\n"
+        "  mailctl ports mx.example.com\n"
+        "  mailctl ports mx.example.com --sieve --json\n"
+        "  mailctl ports mx.example.com --outbound\n");
 }
 
 static json_t *json_probe(const struct port_probe *p)

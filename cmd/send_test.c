@@ -70,7 +70,11 @@ static void usage(FILE *fp)
         "MAILCTL_IMAP_PASSWORD.  Reports folder, time, the receiver's verdict.\n"
         "exit: 0 delivered, 1 rejected, 2 bad input, 3 could not connect or talk;\n"
         "with --check-imap: 0 arrived with dmarc=pass, 1 arrived failing or in junk,\n"
-        "3 not arrived in time\n");
+        "3 not arrived in time\n"
+        "\nexamples:\n"
+        "  mailctl send-test --from me@example.com --to check@example.net\n"
+        "  mailctl send-test --server smtp.example.com --user me --password-file ~/.smtp-pass \\\n"
+        "      --from me@example.com --to you@example.org --dkim-key mail.private --selector mail\n");
 }
 
 /* ---------- transcript ---------- */

@@ -22,7 +22,11 @@ static void spf_usage(FILE *fp)
         "  tree   the include/redirect tree with lookup counts per node\n"
         "common: --json --resolver HOST[:PORT] --timeout SEC --no-color -v -q\n"
         "exit: check 0 pass, 1 any other result, 3 temperror; lint/tree 0 clean,\n"
-        "      1 problems found; 2 bad input\n");
+        "      1 problems found; 2 bad input\n"
+        "\nexamples:\n"
+        "  mailctl spf check --ip 192.0.2.25 --mail-from user@example.com\n"
+        "  mailctl spf lint example.com --ip 192.0.2.25\n"
+        "  mailctl spf tree example.com\n");
 }
 
 int spf_result_exit(enum spf_result r)
@@ -219,19 +223,19 @@ static int spf_check(int argc, char **argv)
 
 int cmd_spf(int argc, char **argv)
 {
+    static const struct cmd_sub subs[] = {
+        {"check", spf_check},
+        {"lint", spf_lint_cmd},
+        {"tree", spf_tree_cmd},
+    };
     const char *sub = argc > 1 ? argv[1] : NULL;
 
+    if (cmd_list_mode() && !sub)
+        return cmd_run_sub("spf", subs, sizeof subs / sizeof subs[0], argc, argv);
     if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
         strcmp(sub, "help") == 0) {
         spf_usage(sub ? stdout : stderr);
         return sub ? EXIT_OK : EXIT_USAGE;
     }
-    optind = 0;
-    if (strcmp(sub, "check") == 0)
-        return spf_check(argc - 1, argv + 1);
-    if (strcmp(sub, "lint") == 0)
-        return spf_lint_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "tree") == 0)
-        return spf_tree_cmd(argc - 1, argv + 1);
-    return cmd_usage_error("spf", "unknown spf subcommand '%s' (check, lint, tree)", sub);
+    return cmd_run_sub("spf", subs, sizeof subs / sizeof subs[0], argc, argv);
 }

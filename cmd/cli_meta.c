@@ -1,0 +1,190 @@
+/*
+ * cli_meta.c - what the CLI knows about itself: option tables listed for
+ * the man page test and shell completion, and "did you mean" hints.
+ *
+ * Every command parses its options with getopt_long, which cmd.h maps to
+ * cmd_getopt_long below.  So each command's own struct option table stays
+ * the one place its options are written down:
+ *   - `mailctl --list-options COMMAND [SUB]` sets list mode; the command's
+ *     first getopt_long call then prints its table and exits, before the
+ *     command does anything else;
+ *   - when getopt rejects an option, the one-line error names it and the
+ *     nearest option of that same table.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+#undef getopt_long
+
+static bool g_list_mode;
+static bool g_getopt_error;   /* printed; cmd_usage_error adds only the hint */
+
+void cmd_set_list_mode(void)
+{
+    g_list_mode = true;
+}
+
+bool cmd_list_mode(void)
+{
+    return g_list_mode;
+}
+
+bool cmd_take_getopt_error(void)
+{
+    bool was = g_getopt_error;
+
+    g_getopt_error = false;
+    return was;
+}
+
+/* Edit distance with adjacent transpositions (optimal string alignment),
+ * for words of command-line size; longer ones count as far apart. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    enum { MAXW = 64 };
+    size_t la = strlen(a), lb = strlen(b);
+    size_t d[MAXW + 1][MAXW + 1];
+
+    if (la > MAXW || lb > MAXW)
+        return SIZE_MAX;
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++)
+        d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t cost = a[i - 1] != b[j - 1];
+            size_t best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best)
+                best = d[i][j - 1] + 1;
+            if (d[i - 1][j - 1] + cost < best)
+                best = d[i - 1][j - 1] + cost;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb];
+}
+
+const char *cmd_nearest(const char *word, const char *const *cands, size_t n)
+{
+    size_t wl = strlen(word), best = SIZE_MAX, prefix_hits = 0;
+    const char *pick = NULL, *prefix_pick = NULL;
+    /* A third of the word may be wrong: "chek-dns" finds check-dns, "x"
+     * finds nothing. */
+    size_t limit = wl < 3 ? 1 : wl / 3 + 1;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t dist = edit_distance(word, cands[i]);
+        if (wl >= 2 && strncmp(cands[i], word, wl) == 0) {
+            prefix_hits++;
+            prefix_pick = cands[i];
+        }
+        if (dist < best) {
+            best = dist;
+            pick = cands[i];
+        }
+    }
+    if (best <= limit && best < wl)
+        return pick;
+    return prefix_hits == 1 ? prefix_pick : NULL;
+}
+
+static const char *nearest_long(const char *name, const struct option *longopts)
+{
+    const char *names[256];
+    size_t n = 0;
+
+    for (const struct option *o = longopts; o->name && n < 256; o++)
+        names[n++] = o->name;
+    return cmd_nearest(name, names, n);
+}
+
+/* One line per option: "--name" or "--name=" (takes a value), "-x". */
+static void list_options(const char *shortopts, const struct option *longopts)
+{
+    for (const struct option *o = longopts; o->name; o++)
+        printf("--%s%s\n", o->name, o->has_arg == no_argument ? "" : "=");
+    for (const char *s = shortopts; *s; s++)
+        if (*s != ':' && *s != '+' && *s != '-')
+            printf("-%c\n", *s);
+    fflush(stdout);
+}
+
+/* Print why getopt rejected argv element `bad`, with the nearest option. */
+static void report_rejected(const char *bad, const char *shortopts,
+                            const struct option *longopts)
+{
+    char name[64];
+
+    if (bad && strncmp(bad, "--", 2) == 0) {
+        size_t len = strcspn(bad + 2, "=");
+        snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), bad + 2);
+        for (const struct option *o = longopts; o->name; o++)
+            if (strcmp(o->name, name) == 0 && o->has_arg == required_argument) {
+                fprintf(stderr, "mailctl: option '--%s' needs a value\n", name);
+                return;
+            }
+        const char *hint = nearest_long(name, longopts);
+        fprintf(stderr, "mailctl: unknown option '--%s'", name);
+        if (hint)
+            fprintf(stderr, "; did you mean --%s?", hint);
+        fputc('\n', stderr);
+        return;
+    }
+    if (optopt && strchr(shortopts, optopt))
+        fprintf(stderr, "mailctl: option '-%c' needs a value\n", optopt);
+    else
+        fprintf(stderr, "mailctl: unknown option '-%c'\n", optopt ? optopt : '?');
+}
+
+int cmd_getopt_long(int argc, char *const argv[], const char *shortopts,
+                    const struct option *longopts, int *longindex)
+{
+    int opt;
+
+    if (g_list_mode) {
+        list_options(shortopts, longopts);
+        exit(EXIT_OK);
+    }
+    opterr = 0;   /* our message names the option and a hint instead */
+    opt = getopt_long(argc, argv, shortopts, longopts, longindex);
+    if (opt == '?') {
+        /* getopt has stepped past the element it rejected, unless it was
+         * inside a cluster of short options (-xyz). */
+        const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : NULL;
+        report_rejected(bad, shortopts, longopts);
+        g_getopt_error = true;
+    }
+    return opt;
+}
+
+int cmd_run_sub(const char *command, const struct cmd_sub *subs, size_t n,
+                int argc, char **argv)
+{
+    const char *names[64];
+
+    if (g_list_mode && argc < 2) {
+        for (size_t i = 0; i < n; i++)
+            printf("%s\n", subs[i].name);
+        exit(EXIT_OK);
+    }
+    if (argc >= 2)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(argv[1], subs[i].name) == 0) {
+                optind = 0;
+                return subs[i].run(argc - 1, argv + 1);
+            }
+    for (size_t i = 0; i < n && i < 64; i++)
+        names[i] = subs[i].name;
+    if (argc < 2)
+        return cmd_usage_error(command, "%s needs a subcommand", command);
+    const char *hint = cmd_nearest(argv[1], names, n < 64 ? n : 64);
+    if (hint)
+        return cmd_usage_error(command, "unknown %s subcommand '%s'; did you mean %s?",
+                               command, argv[1], hint);
+    return cmd_usage_error(command, "unknown %s subcommand '%s'", command, argv[1]);
+}
