@@ -157,6 +157,9 @@ install: all
 	ln -sf libauth.so.0 $(DESTDIR)$(PREFIX)/lib/libauth.so
 	install -m 0644 libauth/include/auth/*.h $(DESTDIR)$(PREFIX)/include/auth/
 	install -m 0644 $(BUILD)/libauth.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
 
 clean:
 	rm -rf build build-asan build-fuzz
