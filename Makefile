@@ -16,6 +16,8 @@
 
 CC       ?= cc
 PREFIX   ?= /usr/local
+BASH_COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSH_COMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 BUILD    ?= build
 PKGS     := ldns libssl libcrypto jansson libpsl libidn2 libcurl
 VERSION  := 0.1.0
@@ -160,6 +162,10 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -d $(DESTDIR)$(BASH_COMPDIR) $(DESTDIR)$(ZSH_COMPDIR)
+	install -m 0644 completion/mailctl.bash $(DESTDIR)$(BASH_COMPDIR)/mailctl
+	ln -sf mailctl $(DESTDIR)$(BASH_COMPDIR)/dkimkeygen
+	install -m 0644 completion/_mailctl $(DESTDIR)$(ZSH_COMPDIR)/_mailctl
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -14,16 +14,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../checks/audit.h"
 #include "cmd.h"
 
 #undef getopt_long
 
 static bool g_list_mode;
+static char g_list_path[64];   /* "check-dns", "dkim sign": whose values to list */
+
+/* Options whose value is one of a fixed set, per command (the set of the
+ * parser in that command's file); listed as "--format=text|json|...". */
+static const struct value_set {
+    const char *command, *option, *values;
+} value_sets[] = {
+    {"auth", "dmarc-discovery", "treewalk|psl"},
+    {"check-dns", "dmarc-discovery", "treewalk|psl"},
+    {"check-dns", "fail-on", "warn|fail"},
+    {"check-dns", "format", "text|json|junit|expect"},
+    {"dkim keygen", "algorithm", "rsa|ed25519"},
+    {"dkim sign", "algorithm", "rsa-sha256|ed25519-sha256"},
+    {"dmarc", "dmarc-discovery", "treewalk|psl|both"},
+    {"send-test", "auth-mech", "plain|login"},
+    {"send-test", "tls", "starttls|implicit|opportunistic|none"},
+    {"setup", "algorithm", "rsa|ed25519"},
+    {"setup", "spf", "ip|mx"},
+};
 static bool g_getopt_error;   /* printed; cmd_usage_error adds only the hint */
 
-void cmd_set_list_mode(void)
+void cmd_set_list_mode(int argc, char **argv)
 {
+    size_t len = 0;
+
     g_list_mode = true;
+    for (int i = 0; i < argc && i < 2 && argv[i][0] != '-' && len < sizeof g_list_path; i++)
+        len += (size_t)snprintf(g_list_path + len, sizeof g_list_path - len, "%s%s",
+                                i ? " " : "", argv[i]);
 }
 
 bool cmd_list_mode(void)
@@ -103,11 +128,38 @@ static const char *nearest_long(const char *name, const struct option *longopts)
     return cmd_nearest(name, names, n);
 }
 
-/* One line per option: "--name" or "--name=" (takes a value), "-x". */
+/* The values of check-dns --checks (the audit's registry) and --profile. */
+static void print_registry_values(const char *option)
+{
+    if (strcmp(option, "checks") == 0)
+        for (size_t i = 0; i < audit_ncheck; i++)
+            printf("%s%s", i ? "|" : "", audit_checks[i].family);
+    if (strcmp(option, "profile") == 0)
+        for (const char *p = audit_profile_names(); *p; p++)
+            if (*p != ' ')
+                putchar(*p == ',' ? '|' : *p);
+}
+
+static void print_values(const char *option)
+{
+    if (strcmp(g_list_path, "check-dns") == 0)
+        print_registry_values(option);
+    for (size_t i = 0; i < sizeof value_sets / sizeof value_sets[0]; i++)
+        if (strcmp(value_sets[i].option, option) == 0 &&
+            strcmp(value_sets[i].command, g_list_path) == 0)
+            fputs(value_sets[i].values, stdout);
+}
+
+/* One line per option: "--name", "--name=" (takes a value) or
+ * "--name=a|b|c" (one of a fixed set), then "-x" per short option. */
 static void list_options(const char *shortopts, const struct option *longopts)
 {
-    for (const struct option *o = longopts; o->name; o++)
-        printf("--%s%s\n", o->name, o->has_arg == no_argument ? "" : "=");
+    for (const struct option *o = longopts; o->name; o++) {
+        printf("--%s%s", o->name, o->has_arg == no_argument ? "" : "=");
+        if (o->has_arg != no_argument)
+            print_values(o->name);
+        putchar('\n');
+    }
     for (const char *s = shortopts; *s; s++)
         if (*s != ':' && *s != '+' && *s != '-')
             printf("-%c\n", *s);

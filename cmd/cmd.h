@@ -95,7 +95,8 @@ int cmd_finish(int rc);
 int cmd_getopt_long(int argc, char *const argv[], const char *shortopts,
                     const struct option *longopts, int *longindex);
 #define getopt_long cmd_getopt_long
-void cmd_set_list_mode(void);
+/* argv: the command words after --list-options ("dkim", "sign"). */
+void cmd_set_list_mode(int argc, char **argv);
 bool cmd_list_mode(void);
 /* True once after cmd_getopt_long printed why it rejected an option. */
 bool cmd_take_getopt_error(void);

@@ -74,7 +74,7 @@ static int list_meta(int argc, char **argv, const struct option *globals)
             printf("%s\t%s\n", commands[i].name, commands[i].summary);
         return EXIT_OK;
     }
-    cmd_set_list_mode();
+    cmd_set_list_mode(argc - 2, argv + 2);
     if (argc < 3) {
         optind = 0;
         getopt_long(argc, argv, "vqhV", globals, NULL);   /* prints, exits */

@@ -17,8 +17,10 @@ fail() { T_FAIL=$((T_FAIL + 1)); echo "[  ERROR   ] $1"; }
 check() { name=$1; shift; if "$@"; then pass "$name"; else fail "$name"; fi; }
 
 # The global options (documented in mailctl(1)) and a command's own ones.
-global_options() { "$MAILCTL" --list-options | sed 's/=$//'; }
-command_options() { "$MAILCTL" --list-options "$@" | grep '^-' | sed 's/=$//'; }
+global_options() { "$MAILCTL" --list-options | grep '^-' | sed 's/=.*//'; }
+command_options() { "$MAILCTL" --list-options "$@" | grep '^-' | sed 's/=.*//'; }
+# "--format text json ..." per option of COMMAND [SUB] whose value is one of a set.
+value_sets() { "$MAILCTL" --list-options "$@" | sed -n 's/^\(--[a-z0-9-]*\)=\(.\)/\1 \2/p' | tr '|' ' '; }
 commands() { "$MAILCTL" --list-commands | cut -f1; }
 # Subcommand names of COMMAND (empty when it has none).
 subcommands() { "$MAILCTL" --list-options "$1" | grep -v '^-' || true; }

@@ -56,6 +56,29 @@ for cmd in $(commands); do
     check "mailctl.1 lists $cmd" grep -q "^\.Xr mailctl-$cmd 1" "$MAN/mailctl.1"
 done
 
+# values_named PAGE COMMAND [SUB]: each value of a fixed set (what shell
+# completion offers) is named in the page.
+values_named() {
+    page=$1; shift
+    render "$page" > "$T_TMP/text"
+    value_sets "$@" > "$T_TMP/sets"
+    rc=0
+    while read -r opt values; do
+        for v in $values; do
+            grep -q -- "\(^\|[^a-z0-9-]\)$v\([^a-z0-9-]\|$\)" "$T_TMP/text" ||
+                { echo "  $(basename "$page"): $* $opt $v not named"; rc=1; }
+        done
+    done < "$T_TMP/sets"
+    return $rc
+}
+for cmd in $(commands); do
+    [ -f "$MAN/mailctl-$cmd.1" ] || continue
+    for sub in "" $(subcommands "$cmd"); do
+        check "mailctl-$cmd.1 names the values of $cmd $sub" \
+            values_named "$MAN/mailctl-$cmd.1" $cmd $sub
+    done
+done
+
 cat "$T_TMP/globals" "$T_TMP/all" | sort -u > "$T_TMP/allowed"
 check "mailctl.1 names the global options" page_agrees "$MAN/mailctl.1" "$T_TMP/globals" "$T_TMP/allowed"
 
