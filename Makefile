@@ -16,6 +16,7 @@
 
 CC       ?= cc
 PREFIX   ?= /usr/local
+LIBDIR   ?= $(PREFIX)/lib
 BASH_COMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSH_COMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 BUILD    ?= build
@@ -67,6 +68,7 @@ PROGRAMS := $(BUILD)/mailctl $(if $(KEYGEN_SRC),$(BUILD)/dkimkeygen)
 
 .SECONDARY:
 .PHONY: all deps check check-asan test demo bench compare fuzz conformance lint install clean tests
+.PHONY: deb deb-test
 all: $(BUILD)/libauth.a $(BUILD)/libauth.so $(PROGRAMS) $(BUILD)/libauth.pc
 
 $(BUILD)/obj/%.o: %.c
@@ -105,7 +107,7 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(SUPPORT_OBJ) $(BUILD)/libauth.a
 
 $(BUILD)/libauth.pc: Makefile
 	@mkdir -p $(BUILD)
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: libauth\nDescription: DNS and sender authentication (SPF, DKIM, DMARC) for mail\nVersion: %s\nRequires.private: %s\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lauth\n' \
+	printf 'prefix=%s\nlibdir=$(LIBDIR)\nincludedir=$${prefix}/include\n\nName: libauth\nDescription: DNS and sender authentication (SPF, DKIM, DMARC) for mail\nVersion: %s\nRequires.private: %s\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lauth\n' \
 	  '$(PREFIX)' '$(VERSION)' '$(PKGS)' > $@
 
 tests: $(TESTS) $(TOOLS) $(PROGRAMS)
@@ -152,13 +154,13 @@ lint:
 	@scripts/lint.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/auth
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/auth
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 $(BUILD)/libauth.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 0755 $(BUILD)/libauth.so $(DESTDIR)$(PREFIX)/lib/libauth.so.0
-	ln -sf libauth.so.0 $(DESTDIR)$(PREFIX)/lib/libauth.so
+	install -m 0644 $(BUILD)/libauth.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(BUILD)/libauth.so $(DESTDIR)$(LIBDIR)/libauth.so.0
+	ln -sf libauth.so.0 $(DESTDIR)$(LIBDIR)/libauth.so
 	install -m 0644 libauth/include/auth/*.h $(DESTDIR)$(PREFIX)/include/auth/
-	install -m 0644 $(BUILD)/libauth.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 0644 $(BUILD)/libauth.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3
 	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
@@ -166,6 +168,16 @@ install: all
 	install -m 0644 completion/mailctl.bash $(DESTDIR)$(BASH_COMPDIR)/mailctl
 	ln -sf mailctl $(DESTDIR)$(BASH_COMPDIR)/dkimkeygen
 	install -m 0644 completion/_mailctl $(DESTDIR)$(ZSH_COMPDIR)/_mailctl
+
+# Debian packages built from a fresh clone of what is committed (scripts/deb.sh),
+# lintian-checked, into $(BUILD)/deb; deb-test installs them with apt, runs
+# mailctl --version and man -w mailctl, and removes them.  Not part of check:
+# it builds everything again.
+deb: deps
+	scripts/deb.sh $(BUILD)/deb
+
+deb-test: deb
+	scripts/deb-test.sh $(BUILD)/deb
 
 clean:
 	rm -rf build build-asan build-fuzz

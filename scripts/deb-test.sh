@@ -1,0 +1,23 @@
+#!/bin/sh
+# Install the packages built by deb.sh with apt, check the program, its man
+# page and the library's pkg-config file, then remove them again.
+#   deb-test.sh DEBDIR
+set -eu
+dir=$(cd "$1" && pwd)
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+removed=no
+cleanup() { [ $removed = yes ] || $SUDO apt-get remove -y -qq mailctl libauth-dev libauth0 >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    "$dir"/mailctl_*.deb "$dir"/libauth0_*.deb "$dir"/libauth-dev_*.deb
+/usr/bin/mailctl --version
+man -w mailctl
+man -w mailctl-check-dns
+man -w 3 libauth
+test -f /usr/share/bash-completion/completions/mailctl
+pkg-config --modversion libauth
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq mailctl libauth-dev libauth0
+removed=yes
+! command -v mailctl >/dev/null 2>&1 || [ "$(command -v mailctl)" != /usr/bin/mailctl ]
+echo "deb-test: installed, checked and removed"
