@@ -17,6 +17,11 @@ man -w mailctl-check-dns
 man -w 3 libauth
 test -f /usr/share/bash-completion/completions/mailctl
 pkg-config --modversion libauth
+# libauth-dev: a program builds and links against the installed library.
+tmp=$(mktemp -d)
+printf '#include <auth/status.h>\nint main(void) { return auth_strerror(AUTH_OK) == 0; }\n' > "$tmp/t.c"
+cc "$tmp/t.c" -o "$tmp/t" $(pkg-config --cflags --libs libauth) && "$tmp/t"
+rm -rf "$tmp"
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq mailctl libauth-dev libauth0
 removed=yes
 ! command -v mailctl >/dev/null 2>&1 || [ "$(command -v mailctl)" != /usr/bin/mailctl ]
