@@ -57,7 +57,9 @@ static void usage(FILE *fp)
         "The DMARC pct sample (RFC 7489 6.3) is drawn from a hash of --seed (default 0)\n"
         "and the Message-ID, so a message always gets the same verdict; change --seed\n"
         "to draw again.\n"
-        "exit: 0 DMARC pass, 1 fail, 2 bad input, 3 inconclusive (temperror, no policy)\n"
+        "exit: 0 DMARC pass; 1 fail, none (no policy) or permerror: the message is not\n"
+        "proven to come from its From domain; 2 bad input; 3 temperror (a DNS lookup\n"
+        "the verdict needs failed).\n"
         "\nexamples:\n"
         "  mailctl auth msg.eml --ip 192.0.2.25 --mail-from bounce@example.com --helo mx.example.com\n"
         "  mailctl auth --ip 2001:db8::25 --mail-from '' --helo mx.example.com --json < msg.eml\n");
@@ -169,6 +171,18 @@ static int run_dmarc(struct dns_engine *eng, const struct auth_opts *o, struct v
 static enum dmarc_result dmarc_verdict(const struct verdict *v)
 {
     return v->ev ? v->ev->result : DMARC_RESULT_PERMERROR;
+}
+
+/* DMARC result to exit code (documented in docs/contract-additions.md):
+ * only a pass proves the From domain, so none and permerror are problems
+ * like fail; temperror alone is a runtime failure. */
+static int auth_exit_code(enum dmarc_result d)
+{
+    switch (d) {
+    case DMARC_RESULT_PASS: return EXIT_OK;
+    case DMARC_RESULT_TEMPERROR: return EXIT_RUNTIME;
+    default: return EXIT_PROBLEM;
+    }
 }
 
 static void ar_spf(struct authres *ar, const struct spf_eval *ev, const struct auth_opts *o,
@@ -288,9 +302,7 @@ static int finish(struct verdict *v, const struct auth_opts *o)
 {
     char *header = build_header(v, o);
     enum dmarc_result d = dmarc_verdict(v);
-    int code = d == DMARC_RESULT_PASS ? EXIT_OK
-             : d == DMARC_RESULT_FAIL || d == DMARC_RESULT_PERMERROR ? EXIT_PROBLEM
-             : EXIT_RUNTIME;
+    int code = auth_exit_code(d);
 
     if (!header)
         return cmd_error(EXIT_RUNTIME, "cannot build the Authentication-Results header");
@@ -417,5 +429,12 @@ int cmd_auth(int argc, char **argv)
         return cmd_usage_error("auth", "one message FILE at most");
     if (!o.ip || !o.mail_from || !o.helo)
         return cmd_usage_error("auth", "--ip, --mail-from and --helo are required");
+    static char from_a[1024], helo_a[1024];
+    int rc;
+    if ((rc = cmd_idn_in_identity("--mail-from", o.mail_from, from_a, sizeof from_a)) != EXIT_OK ||
+        (rc = cmd_idn_in_identity("--helo", o.helo, helo_a, sizeof helo_a)) != EXIT_OK)
+        return rc;
+    o.mail_from = from_a;
+    o.helo = helo_a;
     return run(&o);
 }

@@ -4,7 +4,7 @@
  * Options per ../shared/cli.md.  Several domains (arguments, --file LIST,
  * --file - for stdin) run through a pool of --jobs workers; reports come out
  * in input order (JSON: one object per line).  Exit: the worst of the
- * domains' gate results (1 beats 3 beats 0); 2 usage.
+ * domains' gate results (cmd_exit_worse: 1 beats 2 beats 3 beats 0).
  */
 #include <errno.h>
 #include <limits.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth/name.h"
 #include "check_dns.h"
 
 #define MAX_DOMAINS 1000000
@@ -130,15 +131,6 @@ static void *worker(void *arg)
     }
 }
 
-static int worse(int a, int b)
-{
-    if (a == EXIT_PROBLEM || b == EXIT_PROBLEM)
-        return EXIT_PROBLEM;
-    if (a == EXIT_USAGE || b == EXIT_USAGE)
-        return EXIT_USAGE;
-    return a > b ? a : b;
-}
-
 /* Print result i (text or JSON line) as soon as it and all before it exist. */
 static int emit(struct job_state *js, size_t i, enum report_format fmt,
                 enum finding_severity gate, bool several)
@@ -187,7 +179,7 @@ static int run_all(struct job_state *js, long jobs, enum report_format fmt,
             progress(js);
         }
         pthread_mutex_unlock(&js->lock);
-        rc = worse(rc, emit(js, i, fmt, gate, js->n > 1));
+        rc = cmd_exit_worse(rc, emit(js, i, fmt, gate, js->n > 1));
     }
     for (long k = 0; k < started; k++)
         pthread_join(th[k], NULL);
@@ -205,6 +197,7 @@ struct cli {
     const char *expect;
     char **domains;
     size_t ndomains;
+    char *selector_store[AUDIT_MAX_SELECTORS];   /* --selector as A-labels */
 };
 
 /* --checks mx,spf: every name must be a family of the registry. */
@@ -224,6 +217,22 @@ static int take_checks(struct cli *c, const char *arg)
     return EXIT_OK;
 }
 
+/* --selector S, kept as its A-label (a U-label selector is looked up as
+ * one, RFC 8616 4). */
+static int add_selector(struct cli *c, const char *arg)
+{
+    char alabel[AUTH_NAME_MAX];
+    int rc = cmd_selector_arg("--selector", arg, alabel, sizeof alabel);
+
+    if (rc != EXIT_OK)
+        return rc;
+    if (!(c->selector_store[c->opt.nselectors] = strdup(alabel)))
+        return cmd_error(EXIT_RUNTIME, "out of memory");
+    c->opt.selectors[c->opt.nselectors] = c->selector_store[c->opt.nselectors];
+    c->opt.nselectors++;
+    return EXIT_OK;
+}
+
 static int take_option(struct cli *c, int opt, const char *arg)
 {
     long v;
@@ -232,8 +241,7 @@ static int take_option(struct cli *c, int opt, const char *arg)
     case OPT_SELECTOR:
         if (c->opt.nselectors >= AUDIT_MAX_SELECTORS)
             return cmd_error(EXIT_USAGE, "too many --selector options");
-        c->opt.selectors[c->opt.nselectors++] = arg;
-        return EXIT_OK;
+        return add_selector(c, arg);
     case OPT_IP:
         if (c->opt.nips >= AUDIT_MAX_IPS)
             return cmd_error(EXIT_USAGE, "too many --ip options");
@@ -348,9 +356,18 @@ static int parse_args(struct cli *c, int argc, char **argv)
     if (!c->ndomains)
         return cmd_usage_error("check-dns", "check-dns needs at least one domain");
     for (size_t i = 0; i < c->ndomains; i++) {
-        char err[200];
-        if (dns_name_check(c->domains[i], err, sizeof err) != AUTH_OK)
-            return cmd_error(EXIT_USAGE, "bad domain '%.80s': %s", c->domains[i], err);
+        char alabel[AUTH_NAME_MAX];
+        int rc2 = cmd_domain_arg("domain", c->domains[i], alabel, sizeof alabel);
+
+        if (rc2 != EXIT_OK)
+            return rc2;
+        if (strcmp(alabel, c->domains[i]) != 0) {
+            char *conv = strdup(alabel);
+            if (!conv)
+                return cmd_error(EXIT_RUNTIME, "out of memory");
+            free(c->domains[i]);
+            c->domains[i] = conv;
+        }
     }
     if (c->opt.port_map.nmap && !c->opt.ports)
         return cmd_usage_error("check-dns", "--port-map needs --ports");
@@ -411,6 +428,8 @@ int cmd_check_dns(int argc, char **argv)
             free(js.errors[i]);
         free(c.domains[i]);
     }
+    for (size_t k = 0; k < c.opt.nselectors; k++)
+        free(c.selector_store[k]);
     free(js.results);
     free(js.errors);
     free(c.domains);

@@ -23,6 +23,13 @@ enum {
     EXIT_RUNTIME = 3,   /* runtime failure: DNS unreachable, I/O error */
 };
 
+/* The exit code of a run that judged several things (domains, files,
+ * signatures): the one that says most about them.  A definite problem
+ * beats bad input (the rest was still judged), which beats a runtime
+ * failure (it says nothing about the input), which beats success:
+ * 1 > 2 > 3 > 0.  Every command combines exit codes through this. */
+int cmd_exit_worse(int a, int b);
+
 struct cmd_globals {
     const char *resolvers[DNS_MAX_SERVERS];
     size_t nresolvers;
@@ -111,6 +118,30 @@ struct cmd_sub {
 };
 int cmd_run_sub(const char *command, const struct cmd_sub *subs, size_t n,
                 int argc, char **argv);
+
+/* Output directories (cmd/outdir.c).  Create DIR and its missing parents
+ * (mode 0700); something that is not a directory in the way is bad input.
+ * Returns EXIT_OK or prints and returns the exit code. */
+int cmd_outdir_prepare(const char *dir);
+/* DIR/NAME into buf without doubled slashes; EXIT_USAGE when too long. */
+int cmd_path_join(char *buf, size_t size, const char *dir, const char *name);
+
+/* Names at the boundary (cmd/names.c): argv and list entries converted to
+ * A-labels once, here.  Each returns EXIT_OK, or prints one line naming
+ * the bad value (what: "domain", "--selector"...) and returns EXIT_USAGE:
+ * an IP address where a name belongs, the root, a name that is not one. */
+int cmd_domain_arg(const char *what, const char *arg, char *out, size_t outlen);
+int cmd_selector_arg(const char *what, const char *arg, char *out, size_t outlen);
+/* LOCAL@DOMAIN with the domain converted (the local part is kept). */
+int cmd_address_arg(const char *what, const char *arg, char *out, size_t outlen);
+/* An SPF/SMTP identity as given (MAIL FROM, HELO: LOCAL@DOMAIN or a bare
+ * name) with a U-label domain converted; ASCII is passed through as it is,
+ * since check_host() itself judges odd names (RFC 7208 4.3). */
+int cmd_idn_in_identity(const char *what, const char *arg, char *out, size_t outlen);
+/* "xn--bcher-kva.example (bücher.example)" for an IDN, else the name. */
+const char *cmd_name_for_people(const char *alabel, char *buf, size_t len);
+/* Outside text made safe for one terminal line (control bytes as \xNN). */
+const char *cmd_shown(const char *s, char *buf, size_t len);
 
 /* Colour: whether to use ANSI colour on stdout. */
 bool out_color_enabled(void);

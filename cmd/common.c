@@ -62,6 +62,18 @@ int cmd_global_opt(int opt, const char *arg)
     }
 }
 
+int cmd_exit_worse(int a, int b)
+{
+    static const int rank[] = { [EXIT_OK] = 0, [EXIT_PROBLEM] = 3, [EXIT_USAGE] = 2,
+                                [EXIT_RUNTIME] = 1 };
+
+    if (a < EXIT_OK || a > EXIT_RUNTIME)
+        return a;
+    if (b < EXIT_OK || b > EXIT_RUNTIME)
+        return b;
+    return rank[a] >= rank[b] ? a : b;
+}
+
 int cmd_error(int code, const char *fmt, ...)
 {
     va_list ap;

@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "auth/dkim.h"
+#include "auth/name.h"
 #include "cmd.h"
 #include "dkim_cmd.h"
 
@@ -36,6 +37,24 @@ static void usage(FILE *fp, const char *prog)
         "  %s --domain example.com --selector mail --out /etc/dkim\n"
         "  %s --from-key /etc/dkim/mail.private --selector mail --domain example.com\n",
         prog, prog, prog, prog);
+}
+
+/* The selector names a file and a DNS label, the domain a DNS name: both
+ * as A-labels (the record must be published under what verifiers ask). */
+static int names_to_alabels(struct keygen_opts *o)
+{
+    static char domain[AUTH_NAME_MAX], selector[AUTH_NAME_MAX];
+    int rc;
+
+    if ((rc = cmd_selector_arg("--selector", o->selector, selector, sizeof selector)) != EXIT_OK)
+        return rc;
+    o->selector = selector;
+    if (!o->domain)
+        return EXIT_OK;
+    if ((rc = cmd_domain_arg("--domain", o->domain, domain, sizeof domain)) != EXIT_OK)
+        return rc;
+    o->domain = domain;
+    return EXIT_OK;
 }
 
 static int parse_args(int argc, char **argv, const char *prog, struct keygen_opts *o)
@@ -93,9 +112,7 @@ static int parse_args(int argc, char **argv, const char *prog, struct keygen_opt
         return cmd_error(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
     if (!o->selector || (!o->from_key && !o->domain))
         return cmd_error(EXIT_USAGE, "%s needs --domain and --selector", prog);
-    if (strchr(o->selector, '/') || !*o->selector)
-        return cmd_error(EXIT_USAGE, "bad --selector '%s'", o->selector);
-    return EXIT_OK;
+    return names_to_alabels(o);
 }
 
 /* Write the zone text atomically, mode 0644. */
@@ -149,15 +166,20 @@ static int record_texts(EVP_PKEY *key, const char *selector, const char *domain,
 
 int dkim_keyfiles_make(struct dkim_keyfiles *kf)
 {
-    char err[300];
+    char err[300], name[300];
     EVP_PKEY *key = NULL;
     int rc;
 
     kf->record = kf->zone = NULL;
     kf->key = NULL;
     kf->bits = kf->bits ? kf->bits : 2048;
-    snprintf(kf->key_file, sizeof kf->key_file, "%s/%s.private", kf->outdir, kf->selector);
-    snprintf(kf->txt_file, sizeof kf->txt_file, "%s/%s.txt", kf->outdir, kf->selector);
+    snprintf(name, sizeof name, "%s.private", kf->selector);
+    if ((rc = cmd_path_join(kf->key_file, sizeof kf->key_file, kf->outdir, name)) != EXIT_OK)
+        return rc;
+    snprintf(name, sizeof name, "%s.txt", kf->selector);
+    if ((rc = cmd_path_join(kf->txt_file, sizeof kf->txt_file, kf->outdir, name)) != EXIT_OK ||
+        (rc = cmd_outdir_prepare(kf->outdir)) != EXIT_OK)
+        return rc;
     if (!kf->force && (access(kf->key_file, F_OK) == 0 || access(kf->txt_file, F_OK) == 0))
         return cmd_error(EXIT_USAGE, "%s exists (use --force to replace it)",
                          access(kf->key_file, F_OK) == 0 ? kf->key_file : kf->txt_file);

@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 
 #include "auth/dkim.h"
+#include "auth/name.h"
 #include "cmd.h"
 #include "dkim_cmd.h"
 
@@ -101,7 +102,7 @@ int dkim_record_main(int argc, char **argv)
     struct dns_engine *eng;
     struct dns_batch *b;
     struct finding_list fl = {0};
-    char name[600], wname[600], err[200];
+    char name[600], wname[600], err[200], dom_a[AUTH_NAME_MAX], sel_a[AUTH_NAME_MAX];
     unsigned char rnd[6];
     size_t qi, wi;
     int opt, rc;
@@ -121,7 +122,11 @@ int dkim_record_main(int argc, char **argv)
     }
     if (optind + 1 != argc || !selector)
         return cmd_usage_error("dkim record", "want DOMAIN and --selector S");
-    domain = argv[optind];
+    if ((rc = cmd_domain_arg("domain", argv[optind], dom_a, sizeof dom_a)) != EXIT_OK ||
+        (rc = cmd_selector_arg("--selector", selector, sel_a, sizeof sel_a)) != EXIT_OK)
+        return rc;
+    domain = dom_a;
+    selector = sel_a;
     snprintf(name, sizeof name, "%s._domainkey.%s", selector, domain);
     if (dns_name_check(name, err, sizeof err) != AUTH_OK)
         return cmd_error(EXIT_USAGE, "bad name %s: %s", name, err);

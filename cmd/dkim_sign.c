@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 
 #include "auth/dkim.h"
+#include "auth/name.h"
 #include "cmd.h"
 #include "dkim_cmd.h"
 
@@ -93,6 +94,33 @@ static int sign_one(FILE *fp, const char *name, struct dkim_sign_params *p)
     return rc;
 }
 
+/* d=, s= and the domain of i= as A-labels (RFC 8616 4): what verifiers
+ * look up, whatever form the user typed.  The buffers live for the run. */
+static int names_to_alabels(struct dkim_sign_params *p)
+{
+    static char domain[AUTH_NAME_MAX], selector[AUTH_NAME_MAX], identity[512];
+    const char *at = p->identity ? strrchr(p->identity, '@') : NULL;
+    int rc;
+
+    if ((rc = cmd_domain_arg("--domain", p->domain, domain, sizeof domain)) != EXIT_OK ||
+        (rc = cmd_selector_arg("--selector", p->selector, selector, sizeof selector)) != EXIT_OK)
+        return rc;
+    p->domain = domain;
+    p->selector = selector;
+    if (!p->identity)
+        return EXIT_OK;
+    if (!at)
+        return cmd_error(EXIT_USAGE, "bad --identity: want [LOCAL]@DOMAIN");
+    if ((size_t)(at - p->identity) + 2 > sizeof identity)
+        return cmd_error(EXIT_USAGE, "--identity is too long");
+    if ((rc = cmd_domain_arg("--identity domain", at + 1, identity + (at - p->identity) + 1,
+                             sizeof identity - (size_t)(at - p->identity) - 1)) != EXIT_OK)
+        return rc;
+    memcpy(identity, p->identity, (size_t)(at - p->identity) + 1);
+    p->identity = identity;
+    return EXIT_OK;
+}
+
 static int parse_args(int argc, char **argv, struct dkim_sign_params *p, const char **key)
 {
     static const struct option longopts[] = {
@@ -163,7 +191,7 @@ static int parse_args(int argc, char **argv, struct dkim_sign_params *p, const c
     }
     if (!p->domain || !p->selector || !*key)
         return cmd_usage_error("dkim sign", "--domain, --selector and --key are required");
-    return EXIT_OK;
+    return names_to_alabels(p);
 }
 
 int dkim_sign_main(int argc, char **argv)

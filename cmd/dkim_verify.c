@@ -105,12 +105,6 @@ static int verify_one(FILE *fp, const char *file, bool lines, struct dkim_keysto
     return rc;
 }
 
-static int worse(int a, int b)
-{
-    static const int rank[] = { 0, 1, 3, 2 };   /* ok < problem < runtime < usage */
-    return rank[a] >= rank[b] ? a : b;
-}
-
 int dkim_verify_main(int argc, char **argv)
 {
     static const struct option longopts[] = { CMD_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0} };
@@ -144,11 +138,11 @@ int dkim_verify_main(int argc, char **argv)
         for (int i = optind; i < argc; i++) {
             FILE *fp = fopen(argv[i], "rb");
             if (!fp) {
-                rc = worse(rc, cmd_error(EXIT_USAGE, "cannot read %s: %s", argv[i],
+                rc = cmd_exit_worse(rc, cmd_error(EXIT_USAGE, "cannot read %s: %s", argv[i],
                                          strerror(errno)));
                 continue;
             }
-            rc = worse(rc, verify_one(fp, argv[i], lines, ks));
+            rc = cmd_exit_worse(rc, verify_one(fp, argv[i], lines, ks));
             fclose(fp);
         }
     }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "auth/dmarc.h"
+#include "auth/name.h"
 #include "cmd.h"
 #include "dmarc_out.h"
 
@@ -187,5 +188,7 @@ int cmd_dmarc(int argc, char **argv)
     }
     if (!domain || optind < argc)
         return cmd_usage_error("dmarc", "dmarc check takes exactly one DOMAIN");
-    return run_check(domain, mode);
+    char alabel[AUTH_NAME_MAX];
+    int rc = cmd_domain_arg("domain", domain, alabel, sizeof alabel);
+    return rc == EXIT_OK ? run_check(alabel, mode) : rc;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "auth/mx.h"
+#include "auth/name.h"
 #include "cmd.h"
 
 static void usage(FILE *fp)
@@ -63,7 +64,10 @@ static void print_host(const struct mx_host *h)
 
 static void print_report(const struct mx_report *r)
 {
-    printf("%s%s%s", out_bold(), r->domain, out_reset());
+    char shown[600];
+
+    printf("%s%s%s", out_bold(), cmd_name_for_people(r->domain, shown, sizeof shown),
+           out_reset());
     if (r->error)
         printf("  %sMX lookup failed: %s%s\n", out_red(), r->error, out_reset());
     else if (r->null_mx && !r->nhosts)
@@ -96,18 +100,18 @@ int cmd_mx(int argc, char **argv)
 {
     struct dns_engine *eng = NULL;
     struct mx_report *rep = NULL;
-    char err[256];
+    char err[256], domain[AUTH_NAME_MAX];
     int rc = cmd_global_opts_only(argc, argv, "mx", usage);
 
     if (rc >= 0)
         return rc;
     if (argc - optind != 1)
         return cmd_usage_error("mx", "mx takes exactly one domain");
-    if (dns_name_check(argv[optind], err, sizeof err) != AUTH_OK)
-        return cmd_error(EXIT_USAGE, "bad domain '%.80s': %s", argv[optind], err);
+    if ((rc = cmd_domain_arg("domain", argv[optind], domain, sizeof domain)) != EXIT_OK)
+        return rc;
     if ((rc = cmd_dns_engine(&eng)) != EXIT_OK)
         return rc;
-    if (mx_lookup(eng, argv[optind], &rep, err, sizeof err) != AUTH_OK) {
+    if (mx_lookup(eng, domain, &rep, err, sizeof err) != AUTH_OK) {
         dns_engine_free(eng);
         return cmd_error(EXIT_RUNTIME, "%s", err);
     }

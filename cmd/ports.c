@@ -190,5 +190,7 @@ int cmd_ports(int argc, char **argv)
         return cmd_usage_error("ports", "ports takes exactly one host");
     if (!argv[optind][0] || strlen(argv[optind]) > 253 || strpbrk(argv[optind], " /@\r\n\t"))
         return cmd_error(EXIT_USAGE, "bad host '%.80s'", argv[optind]);
-    return run(argv[optind], outbound, &p);
+    char host[1024];
+    int rc = cmd_idn_in_identity("host", argv[optind], host, sizeof host);
+    return rc == EXIT_OK ? run(host, outbound, &p) : rc;
 }

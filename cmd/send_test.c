@@ -17,6 +17,7 @@
 #include "auth/ipaddr.h"
 #include "auth/mx.h"
 #include "auth/smtp.h"
+#include "auth/name.h"
 #include "cmd.h"
 #include "send_test_imap.h"
 #include "send_test_msg.h"
@@ -163,6 +164,8 @@ static int parse_server(const char *spec, char *host, size_t hlen, int *port)
         return -1;
     memcpy(host, spec, n);
     host[n] = '\0';
+    if (cmd_idn_in_identity("--server", host, host, hlen) != EXIT_OK)
+        return -1;
     return colon ? parse_port(colon + 1, port) : 0;
 }
 
@@ -179,6 +182,30 @@ static int tls_mode(const char *s, enum smtp_tls_mode *m)
             return 0;
         }
     return -1;
+}
+
+/* Envelope domains and the selector as A-labels (a U-label local part is
+ * kept: that is SMTPUTF8's business). */
+static int names_to_alabels(struct opts *o)
+{
+    static char from[1024], to[MAX_TO][1024], selector[AUTH_NAME_MAX];
+    int rc;
+
+    if ((rc = cmd_idn_in_identity("--from", o->from, from, sizeof from)) != EXIT_OK)
+        return rc;
+    o->from = from;
+    for (size_t i = 0; i < o->nto; i++) {
+        if ((rc = cmd_idn_in_identity("--to", o->to[i], to[i], sizeof to[i])) != EXIT_OK)
+            return rc;
+        o->to[i] = to[i];
+    }
+    if (o->selector) {
+        if ((rc = cmd_selector_arg("--selector", o->selector, selector,
+                                   sizeof selector)) != EXIT_OK)
+            return rc;
+        o->selector = selector;
+    }
+    return EXIT_OK;
 }
 
 static int parse_args(int argc, char **argv, struct opts *o)
@@ -248,7 +275,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         return cmd_usage_error("send-test", "unexpected argument '%s'", argv[optind]);
     if (!o->from || !o->nto)
         return cmd_usage_error("send-test", "--from and at least one --to are required");
-    return EXIT_OK;
+    return names_to_alabels(o);
 }
 
 /* Every address and free-text input checked before any connection. */

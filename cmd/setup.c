@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "auth/setup.h"
+#include "auth/name.h"
 #include "cmd.h"
 #include "dkim_cmd.h"
 
@@ -91,6 +92,27 @@ static int set_opt(struct opts *o, int opt, const char *arg)
 }
 
 /* Returns EXIT_OK, an exit code, or -1 after --help. */
+/* The domain, mail host and selector go into records as A-labels; the
+ * plan's own checks (setup_params_check) then judge those. */
+static int names_to_alabels(struct opts *o)
+{
+    static char domain[AUTH_NAME_MAX], host[AUTH_NAME_MAX], selector[AUTH_NAME_MAX];
+    int rc;
+
+    if ((rc = cmd_domain_arg("domain", o->p.domain, domain, sizeof domain)) != EXIT_OK ||
+        (rc = cmd_domain_arg("--mail-host", o->p.mail_host, host, sizeof host)) != EXIT_OK)
+        return rc;
+    o->p.domain = domain;
+    o->p.mail_host = host;
+    if (o->p.selector) {
+        if ((rc = cmd_selector_arg("--selector", o->p.selector, selector,
+                                   sizeof selector)) != EXIT_OK)
+            return rc;
+        o->p.selector = selector;
+    }
+    return EXIT_OK;
+}
+
 static int parse_args(int argc, char **argv, struct opts *o)
 {
     static const struct option longopts[] = {
@@ -127,7 +149,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
         return cmd_usage_error("setup", "unexpected argument '%s'", argv[optind]);
     if (!o->p.mail_host || !o->p.ip)
         return cmd_usage_error("setup", "--mail-host and --ip are required");
-    return EXIT_OK;
+    return names_to_alabels(o);
 }
 
 /* ---------- output ---------- */

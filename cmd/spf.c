@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "auth/spf.h"
+#include "auth/name.h"
 #include "cmd.h"
 #include "spf_cmd.h"
 
@@ -174,7 +175,7 @@ static int spf_check(int argc, char **argv)
     bool have_from = false;
     struct dns_engine *eng = NULL;
     struct spf_eval *ev = NULL;
-    char err[256];
+    char err[256], from_a[1024], helo_a[1024];
     int opt, rc;
 
     while ((opt = getopt_long(argc, argv, "+vq", longopts, NULL)) != -1) {
@@ -198,6 +199,16 @@ static int spf_check(int argc, char **argv)
         return cmd_usage_error("spf", "spf check needs --ip IP");
     if (auth_ip_parse(ip, &req.ip) != AUTH_OK)
         return cmd_error(EXIT_USAGE, "bad --ip '%s': not an IPv4 or IPv6 address", ip);
+    if (req.mail_from && *req.mail_from &&
+        (rc = cmd_idn_in_identity("--mail-from", req.mail_from, from_a, sizeof from_a)) != EXIT_OK)
+        return rc;
+    if (req.helo && *req.helo &&
+        (rc = cmd_idn_in_identity("--helo", req.helo, helo_a, sizeof helo_a)) != EXIT_OK)
+        return rc;
+    if (req.mail_from && *req.mail_from)
+        req.mail_from = from_a;
+    if (req.helo && *req.helo)
+        req.helo = helo_a;
     if (!have_from && !req.helo)
         return cmd_usage_error("spf", "spf check needs --mail-from ADDR (or --helo NAME)");
     if ((!req.mail_from || !*req.mail_from) && (!req.helo || !*req.helo))

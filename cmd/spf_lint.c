@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth/name.h"
 #include "cmd.h"
 #include "spf_cmd.h"
 
@@ -92,11 +93,12 @@ static int parse_domain_args(int argc, char **argv, const char *sub, const char 
     }
     if (optind + 1 != argc)
         return cmd_usage_error("spf", "spf %s needs exactly one DOMAIN", sub);
-    *domain = argv[optind];
     {
-        char err[200];
-        if (dns_name_check(*domain, err, sizeof err) != AUTH_OK)
-            return cmd_error(EXIT_USAGE, "bad domain '%s': %s", *domain, err);
+        static char alabel[AUTH_NAME_MAX];
+        int rc = cmd_domain_arg("domain", argv[optind], alabel, sizeof alabel);
+        if (rc != EXIT_OK)
+            return rc;
+        *domain = alabel;
     }
     return EXIT_OK;
 }

@@ -17,6 +17,7 @@
 
 #include <openssl/crypto.h>
 
+#include "auth/name.h"
 #include "dkim_int.h"
 
 #define MAX_HASHERS 16
@@ -124,6 +125,52 @@ static bool identity_ok(const char *i, const char *d)
            (il > dl && at[il - dl - 1] == '.' && strcasecmp(at + il - dl, d) == 0);
 }
 
+/* *field = a copy of text; false when out of memory (the old one stays). */
+static bool replace_str(char **field, const char *text)
+{
+    char *c = strdup(text);
+
+    if (!c)
+        return false;
+    free(*field);
+    *field = c;
+    return true;
+}
+
+/* d=, s= and the domain of i= as A-labels (RFC 8616 4: they may hold
+ * U-labels; keys are looked up, and domains compared, as A-labels).  A
+ * value that cannot be a DNS name is a permanent error: no lookup could
+ * ever find its key. */
+static bool names_to_alabels(struct sig *s)
+{
+    char a[AUTH_NAME_MAX], ia[600], err[120];
+    const char *at;
+
+    if (auth_name_to_alabel(s->r.domain, a, sizeof a, err, sizeof err) != AUTH_OK) {
+        verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "d= is not a domain name: %s", err);
+        return false;
+    }
+    if (!replace_str(&s->r.domain, a))
+        goto oom;
+    if (auth_selector_to_alabel(s->r.selector, a, sizeof a, err, sizeof err) != AUTH_OK) {
+        verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "s= is not a selector: %s", err);
+        return false;
+    }
+    if (!replace_str(&s->r.selector, a))
+        goto oom;
+    at = s->r.identity ? strrchr(s->r.identity, '@') : NULL;
+    if (!at || auth_name_to_alabel(at + 1, a, sizeof a, err, sizeof err) != AUTH_OK ||
+        (size_t)(at - s->r.identity) + 1 + strlen(a) + 1 > sizeof ia)
+        return true;                    /* identity_ok() judges it as it is */
+    memcpy(ia, s->r.identity, (size_t)(at - s->r.identity) + 1);
+    memcpy(ia + (at - s->r.identity) + 1, a, strlen(a) + 1);
+    if (replace_str(&s->r.identity, ia))
+        return true;
+oom:
+    verdict(s, DKIM_TEMPERROR, DKIM_R_DNS_TEMP, "out of memory");
+    return false;
+}
+
 static int hasher_for(struct dkim_verify *v, enum dkim_canon c, bool sha1, uint64_t limit)
 {
     for (size_t i = 0; i < v->nh; i++)
@@ -169,6 +216,8 @@ static void check_tags(struct dkim_verify *v, struct sig *s)
         return verdict(s, DKIM_PERMERROR, DKIM_R_UNSUPPORTED, "unsupported query method q=");
     if (!s->r.domain || !*s->r.domain || !s->r.selector || !*s->r.selector)
         return verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "empty d= or s=");
+    if (!names_to_alabels(s))
+        return;
     if (!dkim_list_has(s->h->value, s->h->value_len, "from"))
         return verdict(s, DKIM_PERMERROR, DKIM_R_FROM_NOT_SIGNED, "h= does not list From");
     if (s->r.identity && !identity_ok(s->r.identity, s->r.domain))

@@ -76,39 +76,58 @@ static void verdict_no_record(const struct dmarc_policy_info *pi, struct dmarc_e
                            : fmt(oom, "no DMARC policy for %s", pi->domain);
 }
 
-enum auth_status dmarc_evaluate(struct dns_engine *eng, const struct dmarc_policy_info *pi,
-                                const struct dmarc_eval_params *params,
-                                struct dmarc_eval **out)
+/* Alignment is a fact about identifiers (RFC 7489 3.1), so it is decided
+ * whether or not a policy was found: with the record's adkim/aspf, or the
+ * defaults (relaxed) when there is none.  Returns true when a Tree Walk
+ * query failed and a "no" may be wrong. */
+static bool decide_alignment(struct dns_engine *eng, const struct dmarc_policy_info *pi,
+                             const struct dmarc_eval_params *params, struct dmarc_eval *ev,
+                             bool *oom)
 {
-    struct dmarc_eval *ev = calloc(1, sizeof *ev);
-    bool oom = false, unsure = false;
+    const struct dmarc_record *r = pi->found == DMARC_FOUND ? pi->record : NULL;
+    enum dmarc_align aspf = r ? r->aspf : DMARC_ALIGN_RELAXED;
+    enum dmarc_align adkim = r ? r->adkim : DMARC_ALIGN_RELAXED;
+    bool unsure = false;
     int a;
 
-    *out = NULL;
-    if (!ev)
-        return AUTH_ENOMEM;
-    ev->disposition = DMARC_POLICY_NONE;
-    if (pi->found != DMARC_FOUND || !pi->record) {
-        verdict_no_record(pi, ev, &oom);
-        goto done;
-    }
-    const struct dmarc_record *r = pi->record;
-    ev->policy = pi->policy;
+    if (!pi->domain)
+        return false;
     if (params->spf_pass && params->spf_domain) {
-        a = check_aligned(eng, pi, r->aspf, params->spf_domain);
+        a = check_aligned(eng, pi, aspf, params->spf_domain);
         ev->spf_aligned = a == 1;
         unsure = unsure || a < 0;
     }
     for (size_t i = 0; i < params->ndkim && !ev->dkim_aligned; i++) {
         if (!params->dkim[i].pass)
             continue;
-        a = check_aligned(eng, pi, r->adkim, params->dkim[i].domain);
+        a = check_aligned(eng, pi, adkim, params->dkim[i].domain);
         if (a == 1) {
             ev->dkim_aligned = true;
-            ev->aligned_dkim_domain = dmarc_strdup(params->dkim[i].domain, &oom);
+            ev->aligned_dkim_domain = dmarc_strdup(params->dkim[i].domain, oom);
         }
         unsure = unsure || a < 0;
     }
+    return unsure;
+}
+
+enum auth_status dmarc_evaluate(struct dns_engine *eng, const struct dmarc_policy_info *pi,
+                                const struct dmarc_eval_params *params,
+                                struct dmarc_eval **out)
+{
+    struct dmarc_eval *ev = calloc(1, sizeof *ev);
+    bool oom = false, unsure;
+
+    *out = NULL;
+    if (!ev)
+        return AUTH_ENOMEM;
+    ev->disposition = DMARC_POLICY_NONE;
+    unsure = decide_alignment(eng, pi, params, ev, &oom);
+    if (pi->found != DMARC_FOUND || !pi->record) {
+        verdict_no_record(pi, ev, &oom);
+        goto done;
+    }
+    const struct dmarc_record *r = pi->record;
+    ev->policy = pi->policy;
     if (ev->spf_aligned || ev->dkim_aligned) {
         ev->result = DMARC_RESULT_PASS;
         ev->reason = fmt(&oom, "%s aligned with %s", ev->dkim_aligned ? (ev->spf_aligned ?

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "auth/address.h"
-#include "auth/dmarc.h"
+#include "auth/name.h"
 #include "auth/dns.h"
 
 /* A growable output string bounded by the input length. */
@@ -313,7 +313,8 @@ static enum auth_status parse_addr_spec(const char *s, size_t a, size_t b, struc
             if (local.p[i] != '.' && !is_atext((unsigned char)local.p[i]))
                 return fail(err, errlen, "address '%s' has a local part that is neither an "
                             "atom nor quoted", shown);
-    enum auth_status st = dmarc_domain_normalize(dom.p, ascii, sizeof ascii);
+    char why[120];
+    enum auth_status st = auth_name_to_alabel(dom.p, ascii, sizeof ascii, why, sizeof why);
     if (st == AUTH_ENOMEM)
         return st;
     if (st != AUTH_OK || !strchr(ascii, '.'))

@@ -108,6 +108,30 @@ static void spf_aligned_only(void **state)
     json_decref(d);
 }
 
+/* No DMARC record is a definite answer (dmarc=none, exit 1: not proven),
+ * never a runtime failure, and alignment is reported as it is. */
+static void no_policy_is_none_and_aligned(void **state)
+{
+    char path[512];
+    json_t *d = auth("nopolicy.eml", "192.0.2.5", "bounce@nopolicy.dmarctest", 1, NULL);
+
+    assert_string_equal(dm(d, "result"), "none");
+    assert_true(aligned(d, "spf"));
+    assert_false(aligned(d, "dkim"));
+    assert_non_null(strstr(header(d), "dmarc=none"));
+    json_decref(d);
+    /* the text rendering says the same */
+    snprintf(path, sizeof path, "%s/messages/dmarc/nopolicy.eml", test_datadir());
+    char *argv[] = { (char *)test_mailctl(), "--resolver", nsd.spec, "--timeout", "1", "auth",
+                     path, "--ip", "192.0.2.5", "--mail-from", "bounce@nopolicy.dmarctest",
+                     "--helo", "mx.org.dmarctest", NULL };
+    struct test_out out;
+    assert_int_equal(test_run(argv, NULL, NULL, 0, 60, &out), 0);
+    assert_int_equal(out.status, 1);
+    assert_non_null(strstr(out.out, "aligned: spf yes, dkim no"));
+    test_out_free(&out);
+}
+
 static void neither(void **state)
 {
     json_t *d = auth("plain.eml", "198.51.100.7", "bounce@nodmarc.dmarctest", 1, NULL);
@@ -219,6 +243,7 @@ int main(void)
         cmocka_unit_test(public_suffix_domain),
         cmocka_unit_test(bad_from),
         cmocka_unit_test(timeout_is_temperror),
+        cmocka_unit_test(no_policy_is_none_and_aligned),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }
