@@ -32,6 +32,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS += -Ilibauth/include -Ilibauth -Icmd -Itests/support -DMAILCTL_VERSION='"$(VERSION)"' \
             -DTEST_DATADIR='"$(CURDIR)/testdata"' -DTEST_BUILD_DIR='"$(CURDIR)/$(BUILD)"'
+CPPFLAGS += -DLOCALEDIR='"$(PREFIX)/share/locale"'
 CFLAGS   := $(CSTD) $(OPT) $(WARN) $(SAN) -fPIC $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS  += $(SAN)
 LDLIBS   := $(PKG_LIBS) -lm
@@ -105,6 +106,26 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(SUPPORT_OBJ) $(BUILD)/libauth.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Translations: po/LANG.po -> $(BUILD)/locale/LANG/LC_MESSAGES/mailctl.mo (what
+# MAILCTL_LOCALEDIR=$(BUILD)/locale finds); `make pot` re-extracts the marked
+# strings (scripts/po.sh), `make po-update` merges them into every po/*.po.
+PO_FILES := $(wildcard po/*.po)
+MO_FILES := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/mailctl.mo,$(PO_FILES))
+all: $(MO_FILES)
+tests: $(MO_FILES)
+
+$(BUILD)/locale/%/LC_MESSAGES/mailctl.mo: po/%.po
+	@mkdir -p $(dir $@)
+	$(Q)msgfmt -c -o $@ $<
+
+.PHONY: pot po-update
+pot:
+	@mkdir -p $(BUILD)
+	scripts/po.sh $(BUILD)/mailctl.pot
+
+po-update: pot
+	for po in $(PO_FILES); do msgmerge -q --update --backup=none $$po $(BUILD)/mailctl.pot; done
+
 $(BUILD)/libauth.pc: Makefile
 	@mkdir -p $(BUILD)
 	printf 'prefix=%s\nlibdir=$(LIBDIR)\nincludedir=$${prefix}/include\n\nName: libauth\nDescription: DNS and sender authentication (SPF, DKIM, DMARC) for mail\nVersion: %s\nRequires.private: %s\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lauth\n' \
@@ -168,6 +189,9 @@ install: all
 	install -m 0644 completion/mailctl.bash $(DESTDIR)$(BASH_COMPDIR)/mailctl
 	ln -sf mailctl $(DESTDIR)$(BASH_COMPDIR)/dkimkeygen
 	install -m 0644 completion/_mailctl $(DESTDIR)$(ZSH_COMPDIR)/_mailctl
+	for mo in $(MO_FILES); do lang=$${mo#$(BUILD)/locale/}; lang=$${lang%%/*}; \
+	  install -d $(DESTDIR)$(PREFIX)/share/locale/$$lang/LC_MESSAGES; \
+	  install -m 0644 $$mo $(DESTDIR)$(PREFIX)/share/locale/$$lang/LC_MESSAGES/mailctl.mo; done
 
 # Debian packages built from a fresh clone of what is committed (scripts/deb.sh),
 # lintian-checked, into $(BUILD)/deb; deb-test installs them with apt, runs

@@ -48,7 +48,7 @@ struct verdict {
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl auth [FILE] --ip IP --mail-from ADDR --helo NAME [--authserv-id ID]\n"
         "                    [--dmarc-discovery treewalk|psl] [--seed N] [--json]\n\n"
         "SPF (envelope and HELO), every DKIM signature and DMARC for a received message\n"
@@ -62,7 +62,7 @@ static void usage(FILE *fp)
         "the verdict needs failed).\n"
         "\nexamples:\n"
         "  mailctl auth msg.eml --ip 192.0.2.25 --mail-from bounce@example.com --helo mx.example.com\n"
-        "  mailctl auth --ip 2001:db8::25 --mail-from '' --helo mx.example.com --json < msg.eml\n");
+        "  mailctl auth --ip 2001:db8::25 --mail-from '' --helo mx.example.com --json < msg.eml\n"));
 }
 
 static void feed(void *ctx, const char *p, size_t n)

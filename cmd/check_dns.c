@@ -35,7 +35,7 @@ struct job_state {
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl check-dns DOMAIN... [--selector S]... [--ip IP]... [--no-smtp]\n"
         "         [--fail-on warn|fail] [--file LIST|-] [--jobs N] [--expect FILE]\n"
         "         [--format text|json|junit|expect] [--smtp-port N] [--https-port N] [--allow-private]\n"
@@ -58,7 +58,7 @@ static void usage(FILE *fp)
         "\nexamples:\n"
         "  mailctl check-dns example.com --selector mail\n"
         "  mailctl check-dns example.com --profile gmail-bulk --fail-on warn\n"
-        "  mailctl check-dns --file domains.txt --jobs 8 --format junit > audit.xml\n");
+        "  mailctl check-dns --file domains.txt --jobs 8 --format junit > audit.xml\n"));
 }
 
 static int parse_int(const char *arg, long lo, long hi, long *out)
@@ -373,6 +373,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
         return cmd_usage_error("check-dns", "--port-map needs --ports");
     if (g_opts.json && c->fmt == FORMAT_TEXT)
         c->fmt = FORMAT_JSON;
+    g_opts.machine = c->fmt != FORMAT_TEXT;   /* JUnit, expect: findings in English */
     return EXIT_OK;
 }
 

@@ -177,20 +177,20 @@ static void report_rejected(const char *bad, const char *shortopts,
         snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), bad + 2);
         for (const struct option *o = longopts; o->name; o++)
             if (strcmp(o->name, name) == 0 && o->has_arg == required_argument) {
-                fprintf(stderr, "mailctl: option '--%s' needs a value\n", name);
+                fprintf(stderr, _("mailctl: option '--%s' needs a value\n"), name);
                 return;
             }
         const char *hint = nearest_long(name, longopts);
-        fprintf(stderr, "mailctl: unknown option '--%s'", name);
+        fprintf(stderr, _("mailctl: unknown option '--%s'"), name);
         if (hint)
-            fprintf(stderr, "; did you mean --%s?", hint);
+            fprintf(stderr, _("; did you mean --%s?"), hint);
         fputc('\n', stderr);
         return;
     }
     if (optopt && strchr(shortopts, optopt))
-        fprintf(stderr, "mailctl: option '-%c' needs a value\n", optopt);
+        fprintf(stderr, _("mailctl: option '-%c' needs a value\n"), optopt);
     else
-        fprintf(stderr, "mailctl: unknown option '-%c'\n", optopt ? optopt : '?');
+        fprintf(stderr, _("mailctl: unknown option '-%c'\n"), optopt ? optopt : '?');
 }
 
 int cmd_getopt_long(int argc, char *const argv[], const char *shortopts,

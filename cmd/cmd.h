@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include <jansson.h>
+#include <libintl.h>
 
 #include "auth/dns.h"
 
@@ -35,6 +36,7 @@ struct cmd_globals {
     size_t nresolvers;
     unsigned timeout_ms;   /* 0: engine default or MAILCTL_DNS_TIMEOUT */
     bool json;
+    bool machine;          /* output is for programs (JUnit, expect...): English */
     int color;             /* -1 auto (TTY), 0 never, 1 always */
     int verbose;           /* -1 quiet, 0 normal, 1+ verbose */
     const char *ca_file;
@@ -42,6 +44,20 @@ struct cmd_globals {
     const char *dns_replay;   /* --dns-replay FILE: answer DNS from it */
 };
 extern struct cmd_globals g_opts;
+
+/* Messages in the user's language (cmd/i18n.c).  _() marks and translates
+ * a literal; N_() only marks one translated later. */
+#define _(s) gettext(s)
+#define N_(s) (s)
+/* setlocale and the "mailctl" catalog; first thing in main(). */
+void cmd_i18n_init(void);
+/* Findings made from now on are in the user's language, unless the output
+ * is for programs (--json, g_opts.machine).  Call once options are known. */
+void cmd_findings_for_people(void);
+/* Display columns of UTF-8 text (CJK: two per character). */
+size_t cmd_text_width(const char *s);
+/* s, then spaces up to width display columns. */
+void cmd_print_padded(FILE *fp, const char *s, size_t width);
 
 /* Long options every command accepts too, so `mailctl mx D --json` works.
  * Values >= 1000 so they never collide with a command's short options. */

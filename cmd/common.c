@@ -80,7 +80,7 @@ int cmd_error(int code, const char *fmt, ...)
 
     fputs("mailctl: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vfprintf(stderr, _(fmt), ap);
     va_end(ap);
     fputc('\n', stderr);
     return code;
@@ -95,11 +95,11 @@ int cmd_usage_error(const char *command, const char *fmt, ...)
     if (!cmd_take_getopt_error()) {
         fputs("mailctl: ", stderr);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        vfprintf(stderr, _(fmt), ap);
         va_end(ap);
         fputc('\n', stderr);
     }
-    fprintf(stderr, "Try 'mailctl %s%s--help'.\n", command ? command : "",
+    fprintf(stderr, _("Try 'mailctl %s%s--help'.\n"), command ? command : "",
             command ? " " : "");
     return EXIT_USAGE;
 }
@@ -174,6 +174,7 @@ int cmd_dns_engine(struct dns_engine **out)
     enum auth_status st;
     int rc = resolvers_from_env();
 
+    cmd_findings_for_people();   /* options are known by now */
     if (rc != EXIT_OK)
         return rc;
     if (!g_opts.timeout_ms && getenv("MAILCTL_DNS_TIMEOUT")) {

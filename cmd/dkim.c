@@ -9,7 +9,7 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl dkim keygen --domain D --selector S [--algorithm rsa|ed25519]\n"
         "                           [--bits 1024..4096] [--out DIR] [--force] [--from-key FILE]\n"
         "       mailctl dkim sign --domain D --selector S --key FILE [--algorithm A]\n"
@@ -19,7 +19,7 @@ static void usage(FILE *fp)
         "\nexamples:\n"
         "  mailctl dkim keygen --domain example.com --selector mail --out /etc/dkim\n"
         "  mailctl dkim sign --domain example.com --selector mail --key /etc/dkim/mail.private msg.eml\n"
-        "  mailctl dkim verify signed.eml\n");
+        "  mailctl dkim verify signed.eml\n"));
 }
 
 static int keygen_main(int argc, char **argv)

@@ -14,31 +14,31 @@ struct command {
 
 /* Sorted by name.  A command is added by adding a file and a line here. */
 static const struct command commands[] = {
-    {"auth", cmd_auth, "SPF + DKIM + DMARC verdict on a received message, as Authentication-Results"},
-    {"check-dns", cmd_check_dns, "the deliverability audit of one or many domains"},
-    {"dkim", cmd_dkim, "DKIM keys, records, signing and verification"},
-    {"dmarc", cmd_dmarc, "DMARC policy: discovery (tree walk, PSL or both), record and lint"},
-    {"mx", cmd_mx, "MX hosts with addresses, PTR names and forward-confirmation"},
-    {"ports", cmd_ports, "probe a mail host's ports: state, banner, TLS, AUTH before TLS"},
-    {"ptr", cmd_ptr, "PTR names of an address and whether each forward-confirms"},
-    {"send-test", cmd_send_test, "deliver a test message and show the SMTP transcript"},
-    {"setup", cmd_setup, "every DNS record a new mail domain needs, with a new DKIM key"},
-    {"spf", cmd_spf, "SPF: check_host() with a trace, lint a policy, draw its include tree"},
+    {"auth", cmd_auth, N_("SPF + DKIM + DMARC verdict on a received message, as Authentication-Results")},
+    {"check-dns", cmd_check_dns, N_("the deliverability audit of one or many domains")},
+    {"dkim", cmd_dkim, N_("DKIM keys, records, signing and verification")},
+    {"dmarc", cmd_dmarc, N_("DMARC policy: discovery (tree walk, PSL or both), record and lint")},
+    {"mx", cmd_mx, N_("MX hosts with addresses, PTR names and forward-confirmation")},
+    {"ports", cmd_ports, N_("probe a mail host's ports: state, banner, TLS, AUTH before TLS")},
+    {"ptr", cmd_ptr, N_("PTR names of an address and whether each forward-confirms")},
+    {"send-test", cmd_send_test, N_("deliver a test message and show the SMTP transcript")},
+    {"setup", cmd_setup, N_("every DNS record a new mail domain needs, with a new DKIM key")},
+    {"spf", cmd_spf, N_("SPF: check_host() with a trace, lint a policy, draw its include tree")},
 };
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl [--resolver HOST[:PORT]]... [--timeout SEC] [--json] [--no-color]\n"
         "               [--ca-file FILE] [--dns-record FILE|--dns-replay FILE] [-v|-q]\n"
         "               COMMAND [ARGS...]\n\n"
-        "commands:\n");
+        "commands:\n"));
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(fp, "  %-12s %s\n", commands[i].name, commands[i].summary);
-    fprintf(fp,
+        fprintf(fp, "  %-12s %s\n", commands[i].name, _(commands[i].summary));
+    fprintf(fp, _(
         "\nenvironment: MAILCTL_RESOLVER (HOST[:PORT],...), MAILCTL_DNS_TIMEOUT (seconds)\n"
         "exit codes: 0 ok, 1 problem found, 2 usage or bad input, 3 runtime failure\n"
-        "`mailctl COMMAND --help` describes each command.\n");
+        "`mailctl COMMAND --help` describes each command.\n"));
 }
 
 static const struct command *find_command(const char *name)
@@ -97,6 +97,7 @@ int main(int argc, char **argv)
     int opt;
     const struct command *cmd;
 
+    cmd_i18n_init();
     if (argc >= 2 && (strcmp(argv[1], "--list-options") == 0 ||
                       strcmp(argv[1], "--list-commands") == 0))
         return list_meta(argc, argv, longopts);

@@ -14,7 +14,7 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl mx DOMAIN [--json]\n\n"
         "List DOMAIN's mail exchangers by preference, each with its addresses,\n"
         "their PTR names and whether each name resolves back (FCrDNS).  No MX\n"
@@ -22,7 +22,7 @@ static void usage(FILE *fp)
         "exit: 0 receives mail, 1 does not, 2 bad input, 3 DNS failure\n"
         "\nexamples:\n"
         "  mailctl mx example.com\n"
-        "  mailctl mx example.com --json --resolver 192.0.2.53\n");
+        "  mailctl mx example.com --json --resolver 192.0.2.53\n"));
 }
 
 static json_t *json_host(const struct mx_host *h)

@@ -23,7 +23,7 @@ enum { O_OUTBOUND = OPT_GLOBAL_LAST + 1, O_SIEVE, O_PORTMAP };
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl ports HOST [--sieve] [--port-map PORT=TO,...] [--ca-file F]\n"
         "                          [--timeout SEC] [--json]\n"
         "       mailctl ports HOST --outbound [--port-map 25=TO]\n\n"
@@ -38,7 +38,7 @@ static void usage(FILE *fp)
         "\nexamples:\n"
         "  mailctl ports mx.example.com\n"
         "  mailctl ports mx.example.com --sieve --json\n"
-        "  mailctl ports mx.example.com --outbound\n");
+        "  mailctl ports mx.example.com --outbound\n"));
 }
 
 static json_t *json_probe(const struct port_probe *p)
@@ -147,6 +147,7 @@ static int run(const char *host, bool outbound, struct ports_params *p)
     struct auth_ip ip;
     int rc;
 
+    cmd_findings_for_people();
     /* a name is resolved by mailctl's DNS engine (--resolver), not the system's */
     if (auth_ip_parse(host, &ip) != AUTH_OK && (rc = cmd_dns_engine(&p->eng)) != EXIT_OK)
         return rc;

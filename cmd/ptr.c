@@ -12,14 +12,14 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl ptr IP [--json]\n\n"
         "Look up the PTR names of IP and check that each resolves back to IP\n"
         "(forward-confirmed reverse DNS, which receivers require of senders).\n"
         "exit: 0 confirmed, 1 no PTR or not confirmed, 2 bad input, 3 DNS failure\n"
         "\nexamples:\n"
         "  mailctl ptr 192.0.2.25\n"
-        "  mailctl ptr 2001:db8::25 --json\n");
+        "  mailctl ptr 2001:db8::25 --json\n"));
 }
 
 json_t *json_ptr_names(const struct ptr_report *p)

@@ -32,7 +32,7 @@ enum { O_MAILHOST = OPT_GLOBAL_LAST + 1, O_IP, O_IPV6, O_SELECTOR, O_OUT, O_RUA,
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl setup DOMAIN --mail-host HOST --ip IP [--ipv6 IP] [--selector S]\n"
         "         [--out DIR] [--dmarc-rua ADDR] [--spf ip|mx] [--algorithm rsa|ed25519]\n"
         "         [--bits N] [--force] [--json]\n\n"
@@ -48,7 +48,7 @@ static void usage(FILE *fp)
         "\nexamples:\n"
         "  mailctl setup example.com --mail-host mx.example.com --ip 192.0.2.25\n"
         "  mailctl setup example.com --mail-host mx.example.com --ip 192.0.2.25 --ipv6 2001:db8::25 \\\n"
-        "      --algorithm ed25519 --out /etc/dkim\n");
+        "      --algorithm ed25519 --out /etc/dkim\n"));
 }
 
 static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)

@@ -12,7 +12,7 @@
 
 static void spf_usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl spf check --ip IP --mail-from ADDR [--helo NAME] [--receiver NAME]\n"
         "       mailctl spf lint DOMAIN [--ip IP]... [--no-flatten]\n"
         "       mailctl spf tree DOMAIN\n"
@@ -27,7 +27,7 @@ static void spf_usage(FILE *fp)
         "\nexamples:\n"
         "  mailctl spf check --ip 192.0.2.25 --mail-from user@example.com\n"
         "  mailctl spf lint example.com --ip 192.0.2.25\n"
-        "  mailctl spf tree example.com\n");
+        "  mailctl spf tree example.com\n"));
 }
 
 int spf_result_exit(enum spf_result r)

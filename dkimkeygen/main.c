@@ -4,10 +4,12 @@
  */
 #include <getopt.h>
 
+#include "cmd.h"
 #include "dkim_cmd.h"
 
 int main(int argc, char **argv)
 {
+    cmd_i18n_init();
     optind = 0;
     return dkim_keygen_main(argc, argv, "dkimkeygen");
 }
