@@ -69,13 +69,13 @@ static void print_report(const struct mx_report *r)
     printf("%s%s%s", out_bold(), cmd_name_for_people(r->domain, shown, sizeof shown),
            out_reset());
     if (r->error)
-        printf("  %sMX lookup failed: %s%s\n", out_red(), r->error, out_reset());
+        printf(_("  %sMX lookup failed: %s%s\n"), out_red(), r->error, out_reset());
     else if (r->null_mx && !r->nhosts)
-        printf("  null MX (RFC 7505): this domain accepts no mail\n");
+        fputs(_("  null MX (RFC 7505): this domain accepts no mail\n"), stdout);
     else if (r->implicit)
-        printf("  no MX records: implicit MX on the domain's own address (RFC 5321 5.1)\n");
+        fputs(_("  no MX records: implicit MX on the domain's own address (RFC 5321 5.1)\n"), stdout);
     else if (!r->nhosts)
-        printf("  %sno MX records and no address: mail cannot be delivered%s (%s)\n",
+        printf(_("  %sno MX records and no address: mail cannot be delivered%s (%s)\n"),
                out_red(), out_reset(), dns_status_name(r->mx_status));
     else
         printf("  %zu MX host%s\n", r->nhosts, r->nhosts == 1 ? "" : "s");

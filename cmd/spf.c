@@ -138,24 +138,38 @@ static void print_trace(const struct spf_trace *t)
     }
 }
 
+/* "  mechanism:   " with the value column at 15 display columns. */
+static void label(const char *text)
+{
+    fputs("  ", stdout);
+    cmd_print_padded(stdout, text, 13);
+}
+
 static void print_eval(const struct spf_eval *ev)
 {
     enum spf_result r = spf_eval_result(ev);
 
-    printf("SPF %s%s%s for %s identity %s\n", spf_result_color(r), spf_result_name(r),
+    printf(_("SPF %s%s%s for %s identity %s\n"), spf_result_color(r), spf_result_name(r),
            out_reset(), spf_eval_identity(ev), spf_eval_domain(ev));
-    if (spf_eval_mechanism(ev))
-        printf("  mechanism:   %s (in %s)\n", spf_eval_mechanism(ev),
-               spf_eval_mechanism_domain(ev));
-    if (spf_eval_explanation(ev))
-        printf("  explanation: %s\n", spf_eval_explanation(ev));
-    if (spf_eval_reason(ev))
-        printf("  reason:      %s\n", spf_eval_reason(ev));
-    printf("  lookups:     %u of 10, void lookups %u of 2\n", spf_eval_lookups(ev),
+    /* labels padded by display width: translations differ in length */
+    if (spf_eval_mechanism(ev)) {
+        label(_("mechanism:"));
+        printf(_("%s (in %s)\n"), spf_eval_mechanism(ev), spf_eval_mechanism_domain(ev));
+    }
+    if (spf_eval_explanation(ev)) {
+        label(_("explanation:"));
+        printf("%s\n", spf_eval_explanation(ev));
+    }
+    if (spf_eval_reason(ev)) {
+        label(_("reason:"));
+        printf("%s\n", spf_eval_reason(ev));
+    }
+    label(_("lookups:"));
+    printf(_("%u of 10, void lookups %u of 2\n"), spf_eval_lookups(ev),
            spf_eval_void_lookups(ev));
     if (g_opts.verbose < 0)
         return;
-    printf("trace:\n");
+    printf("%s\n", _("trace:"));
     for (size_t i = 0; i < spf_eval_trace_count(ev); i++)
         print_trace(spf_eval_trace(ev, i));
 }

@@ -47,6 +47,12 @@ check "report summary in Chinese" has "无法判定：0 通过" "$T_TMP/text"
 # Evidence lines continue under the label's display width (证据： is 6 columns).
 check "labels aligned by display width" has "         证据：" "$T_TMP/text"
 
+# Labels padded to the same display column as in English: 策略 is two
+# characters but four columns, so eight spaces follow it, not six.
+LANG=zh_CN.UTF-8 "$MAILCTL" dmarc check example.com --dns-replay "$T_TMP/empty.tape" > "$T_TMP/dmarc"
+check "dmarc labels in Chinese, aligned by width" has "  策略        temperror" "$T_TMP/dmarc"
+check "second label on the same column" has "  组织域      example.com" "$T_TMP/dmarc"
+
 LANG=C audit --json | sed 's/"timing_ms": [0-9]*//' > "$T_TMP/c.json"
 LANG=zh_CN.UTF-8 audit --json | sed 's/"timing_ms": [0-9]*//' > "$T_TMP/zh.json"
 check "JSON unchanged" cmp -s "$T_TMP/c.json" "$T_TMP/zh.json"
