@@ -124,7 +124,7 @@ pot:
 	scripts/po.sh $(BUILD)/mailctl.pot
 
 po-update: pot
-	for po in $(PO_FILES); do msgmerge -q --update --backup=none $$po $(BUILD)/mailctl.pot; done
+	for po in $(PO_FILES); do msgmerge -q --no-fuzzy-matching --update --backup=none $$po $(BUILD)/mailctl.pot; done
 
 $(BUILD)/libauth.pc: Makefile
 	@mkdir -p $(BUILD)

@@ -391,7 +391,7 @@ int cmd_auth(int argc, char **argv)
 
     if (gethostname(host, sizeof host - 1) == 0 && host[0] && strchr(host, '.'))
         o.authserv_id = host;
-    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vqh", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;

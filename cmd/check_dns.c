@@ -18,6 +18,8 @@
 
 #define MAX_DOMAINS 1000000
 #define MAX_JOBS    256
+#define DOMAIN_LINE_MAX 4096               /* a name and a comment */
+#define DOMAIN_FILE_MAX (256u << 20)
 
 enum { OPT_SELECTOR = OPT_GLOBAL_LAST + 1, OPT_IP, OPT_NO_SMTP, OPT_FAIL_ON, OPT_FILE,
        OPT_JOBS, OPT_EXPECT, OPT_FORMAT, OPT_SMTP_PORT, OPT_HTTPS_PORT, OPT_ALLOW_PRIVATE,
@@ -77,13 +79,13 @@ static int parse_int(const char *arg, long lo, long hi, long *out)
 /* Append the domains of a list file (one per line, # comments) or stdin. */
 static int read_domain_file(const char *path, char ***list, size_t *n)
 {
-    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    char line[1024];
+    struct line_reader lr;
+    int rc = line_reader_open(&lr, "--file", path, DOMAIN_LINE_MAX, DOMAIN_FILE_MAX);
 
-    if (!fp)
-        return cmd_error(EXIT_USAGE, "cannot read --file '%s': %s", path, strerror(errno));
-    while (fgets(line, sizeof line, fp)) {
-        char *s = line, *e;
+    if (rc != EXIT_OK)
+        return rc;
+    while ((rc = line_reader_next(&lr)) > 0) {
+        char *s = lr.line, *e;
         while (*s == ' ' || *s == '\t')
             s++;
         e = s + strcspn(s, " \t\r\n#");
@@ -91,19 +93,19 @@ static int read_domain_file(const char *path, char ***list, size_t *n)
         if (!*s)
             continue;
         if (*n >= MAX_DOMAINS) {
-            if (fp != stdin)
-                fclose(fp);
+            line_reader_close(&lr);
             return cmd_error(EXIT_USAGE, "more than %d domains", MAX_DOMAINS);
         }
         char **nl = realloc(*list, (*n + 1) * sizeof *nl);
-        if (!nl || !(nl[*n] = strdup(s)))
+        if (!nl || !(nl[*n] = strdup(s))) {
+            line_reader_close(&lr);
             return cmd_error(EXIT_RUNTIME, "out of memory");
+        }
         *list = nl;
         (*n)++;
     }
-    if (fp != stdin)
-        fclose(fp);
-    return EXIT_OK;
+    line_reader_close(&lr);
+    return rc < 0 ? -rc : EXIT_OK;
 }
 
 static void *worker(void *arg)
@@ -194,7 +196,7 @@ struct cli {
     enum report_format fmt;
     enum finding_severity gate;
     long jobs;
-    const char *expect;
+    struct expect_pins *expect;
     char **domains;
     size_t ndomains;
     char *selector_store[AUDIT_MAX_SELECTORS];   /* --selector as A-labels */
@@ -261,7 +263,10 @@ static int take_option(struct cli *c, int opt, const char *arg)
         if (parse_int(arg, 1, MAX_JOBS, &c->jobs) < 0)
             return cmd_error(EXIT_USAGE, "--jobs takes 1 to %d", MAX_JOBS);
         return EXIT_OK;
-    case OPT_EXPECT: c->expect = arg; return EXIT_OK;
+    case OPT_EXPECT:
+        if (c->expect)
+            return cmd_error(EXIT_USAGE, "--expect is given once");
+        return expect_load(arg, &c->expect);
     case OPT_CHECKS: return take_checks(c, arg);
     case OPT_PROFILE:
         if (!audit_profile_exists(arg))
@@ -333,7 +338,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
     };
     int opt, rc;
 
-    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vqh", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -397,6 +402,34 @@ static int engine_params(struct cli *c)
     return EXIT_OK;
 }
 
+/* Each job audits one domain with one DNS engine per check family (DNSSEC
+ * has a second), each using a socket per query in flight, plus the SMTP and
+ * port probes.  Fit that under the descriptor limit: fewer queries in
+ * flight per engine first (down to 2), then fewer jobs; say so once. */
+#define MIN_INFLIGHT 2
+static void fit_to_descriptors(struct cli *c)
+{
+    long budget = cmd_fd_budget(), engines = 1, probes = 8, jobs = c->jobs, need;
+    unsigned inflight = 256;
+
+    for (size_t i = 0; i < audit_ncheck; i++)
+        engines += audit_family_selected(c->opt.only, audit_checks[i].family);
+    probes += (c->opt.no_smtp ? 0 : 16) + (c->opt.ports ? 32 : 0);
+    if (jobs > (long)c->ndomains)
+        jobs = (long)c->ndomains;
+    while (inflight > MIN_INFLIGHT && jobs * (engines * inflight + probes) > budget)
+        inflight /= 2;
+    need = engines * inflight + probes;
+    if (jobs * need > budget)
+        jobs = budget / need > 1 ? budget / need : 1;
+    if (inflight < 256)
+        c->dns.max_inflight = inflight;
+    if (jobs < c->jobs && jobs < (long)c->ndomains)
+        fprintf(stderr, "mailctl: --jobs %ld lowered to %ld: the descriptor limit (ulimit -n) "
+                "leaves room for %ld sockets\n", c->jobs, jobs, budget > 0 ? budget : 0);
+    c->jobs = jobs > 0 ? jobs : 1;
+}
+
 int cmd_check_dns(int argc, char **argv)
 {
     struct cli c = { .gate = SEV_FAIL, .jobs = 8 };
@@ -405,6 +438,8 @@ int cmd_check_dns(int argc, char **argv)
 
     if (rc == EXIT_OK)
         rc = engine_params(&c);
+    if (rc == EXIT_OK)
+        fit_to_descriptors(&c);
     if (rc == EXIT_OK) {
         js.domains = c.domains;
         js.n = c.ndomains;
@@ -434,5 +469,6 @@ int cmd_check_dns(int argc, char **argv)
     free(js.results);
     free(js.errors);
     free(c.domains);
+    expect_free(c.expect);
     return rc < 0 ? EXIT_OK : rc;
 }

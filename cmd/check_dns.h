@@ -24,10 +24,15 @@ void report_expect(const struct audit_result *r);
  * gate, 3 inconclusive (an error finding and nothing at the gate). */
 int report_exit(const struct audit_result *r, enum finding_severity gate);
 
-/* --expect FILE: lines "ID SEVERITY" (# comments) pin the non-pass findings.
- * Returns 0 when the findings match exactly, 1 when one appeared or
- * disappeared (each difference printed to stderr), 2 when the file cannot
- * be read or parsed (message printed). */
-int expect_compare(const char *path, struct audit_result *const *results, size_t n);
+/* --expect FILE: lines "DOMAIN ID SEVERITY" (# comments) pin the non-pass
+ * findings.  Read when the option is parsed, so a bad file stops the run
+ * before any audit: EXIT_OK with *out, or EXIT_USAGE (message printed:
+ * unreadable, not text, a line or the file over its bound, a bad line). */
+struct expect_pins;
+int expect_load(const char *path, struct expect_pins **out);
+/* 0 when the findings match exactly, 1 when one appeared or disappeared
+ * (each difference printed to stderr). */
+int expect_compare(struct expect_pins *pins, struct audit_result *const *results, size_t n);
+void expect_free(struct expect_pins *pins);
 
 #endif

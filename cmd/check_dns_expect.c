@@ -14,8 +14,10 @@
 #include "check_dns.h"
 
 #define EXPECT_MAX_LINES 10000
+#define EXPECT_LINE_MAX 1024
 
 struct pin { char domain[256], id[64], sev[16]; bool seen; };
+struct expect_pins { struct pin *pins; size_t n; };
 
 static int parse_line(char *line, struct pin *p)
 {
@@ -37,47 +39,68 @@ static int parse_line(char *line, struct pin *p)
 
 static struct pin *read_pins(const char *path, size_t *n)
 {
-    FILE *fp = fopen(path, "r");
     struct pin *pins = calloc(EXPECT_MAX_LINES, sizeof *pins);
-    char line[512];
-    int lineno = 0;
+    struct line_reader lr = { 0 };
+    int r;
 
     *n = 0;
-    if (!fp || !pins) {
-        cmd_error(EXIT_USAGE, "cannot read --expect file '%s'", path);
-        goto fail;
+    if (!pins) {
+        cmd_error(EXIT_RUNTIME, "out of memory");
+        return NULL;
     }
-    while (fgets(line, sizeof line, fp)) {
-        int r;
-        lineno++;
+    if (line_reader_open(&lr, "--expect", path, EXPECT_LINE_MAX,
+                         (size_t)EXPECT_MAX_LINES * EXPECT_LINE_MAX) != EXIT_OK)
+        goto fail;
+    while ((r = line_reader_next(&lr)) > 0) {
         if (*n >= EXPECT_MAX_LINES) {
             cmd_error(EXIT_USAGE, "%s: more than %d lines", path, EXPECT_MAX_LINES);
             goto fail;
         }
-        r = parse_line(line, &pins[*n]);
+        r = parse_line(lr.line, &pins[*n]);
         if (r < 0) {
-            cmd_error(EXIT_USAGE, "%s:%d: want 'DOMAIN ID SEVERITY'", path, lineno);
+            cmd_error(EXIT_USAGE, "%s:%zu: want 'DOMAIN ID SEVERITY'", path, lr.lineno);
             goto fail;
         }
         *n += (size_t)r;
     }
-    fclose(fp);
+    if (r < 0)
+        goto fail;
+    line_reader_close(&lr);
     return pins;
 fail:
-    if (fp)
-        fclose(fp);
+    line_reader_close(&lr);
     free(pins);
     return NULL;
 }
 
-int expect_compare(const char *path, struct audit_result *const *results, size_t n)
+int expect_load(const char *path, struct expect_pins **out)
 {
-    size_t npins;
-    struct pin *pins = read_pins(path, &npins);
+    struct expect_pins *e = calloc(1, sizeof *e);
+
+    *out = NULL;
+    if (!e)
+        return cmd_error(EXIT_RUNTIME, "out of memory");
+    if (!(e->pins = read_pins(path, &e->n))) {
+        free(e);
+        return EXIT_USAGE;
+    }
+    *out = e;
+    return EXIT_OK;
+}
+
+void expect_free(struct expect_pins *e)
+{
+    if (e)
+        free(e->pins);
+    free(e);
+}
+
+int expect_compare(struct expect_pins *e, struct audit_result *const *results, size_t n)
+{
+    size_t npins = e->n;
+    struct pin *pins = e->pins;
     int rc = EXIT_OK;
 
-    if (!pins)
-        return EXIT_USAGE;
     for (size_t d = 0; d < n; d++) {
         for (size_t i = 0; i < results[d]->findings.count; i++) {
             const struct finding *f = &results[d]->findings.items[i];
@@ -103,6 +126,5 @@ int expect_compare(const char *path, struct audit_result *const *results, size_t
             rc = EXIT_PROBLEM;
         }
     }
-    free(pins);
     return rc;
 }

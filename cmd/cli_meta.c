@@ -2,22 +2,20 @@
  * cli_meta.c - what the CLI knows about itself: option tables listed for
  * the man page test and shell completion, and "did you mean" hints.
  *
- * Every command parses its options with getopt_long, which cmd.h maps to
- * cmd_getopt_long below.  So each command's own struct option table stays
- * the one place its options are written down:
+ * Every command parses its options with cmd_getopt (cmd/options.c), which
+ * calls in here.  So each command's own struct option table stays the one
+ * place its options are written down:
  *   - `mailctl --list-options COMMAND [SUB]` sets list mode; the command's
- *     first getopt_long call then prints its table and exits, before the
+ *     first cmd_getopt call then prints its table and exits, before the
  *     command does anything else;
- *   - when getopt rejects an option, the one-line error names it and the
- *     nearest option of that same table.
+ *   - when an option is rejected, the one-line error names the nearest
+ *     option of that same table.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "../checks/audit.h"
 #include "cmd.h"
-
-#undef getopt_long
 
 static bool g_list_mode;
 static char g_list_path[64];   /* "check-dns", "dkim sign": whose values to list */
@@ -39,7 +37,6 @@ static const struct value_set {
     {"setup", "algorithm", "rsa|ed25519"},
     {"setup", "spf", "ip|mx"},
 };
-static bool g_getopt_error;   /* printed; cmd_usage_error adds only the hint */
 
 void cmd_set_list_mode(int argc, char **argv)
 {
@@ -54,14 +51,6 @@ void cmd_set_list_mode(int argc, char **argv)
 bool cmd_list_mode(void)
 {
     return g_list_mode;
-}
-
-bool cmd_take_getopt_error(void)
-{
-    bool was = g_getopt_error;
-
-    g_getopt_error = false;
-    return was;
 }
 
 /* Edit distance with adjacent transpositions (optimal string alignment),
@@ -118,7 +107,7 @@ const char *cmd_nearest(const char *word, const char *const *cands, size_t n)
     return prefix_hits == 1 ? prefix_pick : NULL;
 }
 
-static const char *nearest_long(const char *name, const struct option *longopts)
+const char *cmd_nearest_option(const char *name, const struct option *longopts)
 {
     const char *names[256];
     size_t n = 0;
@@ -166,52 +155,12 @@ static void list_options(const char *shortopts, const struct option *longopts)
     fflush(stdout);
 }
 
-/* Print why getopt rejected argv element `bad`, with the nearest option. */
-static void report_rejected(const char *bad, const char *shortopts,
-                            const struct option *longopts)
+void cmd_list_options_if_asked(const char *shortopts, const struct option *longopts)
 {
-    char name[64];
-
-    if (bad && strncmp(bad, "--", 2) == 0) {
-        size_t len = strcspn(bad + 2, "=");
-        snprintf(name, sizeof name, "%.*s", (int)(len < 60 ? len : 60), bad + 2);
-        for (const struct option *o = longopts; o->name; o++)
-            if (strcmp(o->name, name) == 0 && o->has_arg == required_argument) {
-                fprintf(stderr, _("mailctl: option '--%s' needs a value\n"), name);
-                return;
-            }
-        const char *hint = nearest_long(name, longopts);
-        fprintf(stderr, _("mailctl: unknown option '--%s'"), name);
-        if (hint)
-            fprintf(stderr, _("; did you mean --%s?"), hint);
-        fputc('\n', stderr);
+    if (!g_list_mode)
         return;
-    }
-    if (optopt && strchr(shortopts, optopt))
-        fprintf(stderr, _("mailctl: option '-%c' needs a value\n"), optopt);
-    else
-        fprintf(stderr, _("mailctl: unknown option '-%c'\n"), optopt ? optopt : '?');
-}
-
-int cmd_getopt_long(int argc, char *const argv[], const char *shortopts,
-                    const struct option *longopts, int *longindex)
-{
-    int opt;
-
-    if (g_list_mode) {
-        list_options(shortopts, longopts);
-        exit(EXIT_OK);
-    }
-    opterr = 0;   /* our message names the option and a hint instead */
-    opt = getopt_long(argc, argv, shortopts, longopts, longindex);
-    if (opt == '?') {
-        /* getopt has stepped past the element it rejected, unless it was
-         * inside a cluster of short options (-xyz). */
-        const char *bad = optind > 0 && optind <= argc ? argv[optind - 1] : NULL;
-        report_rejected(bad, shortopts, longopts);
-        g_getopt_error = true;
-    }
-    return opt;
+    list_options(shortopts, longopts);
+    exit(EXIT_OK);
 }
 
 int cmd_run_sub(const char *command, const struct cmd_sub *subs, size_t n,

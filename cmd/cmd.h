@@ -63,7 +63,8 @@ void cmd_print_padded(FILE *fp, const char *s, size_t width);
  * Values >= 1000 so they never collide with a command's short options. */
 enum {
     OPT_RESOLVER = 1000, OPT_TIMEOUT, OPT_JSON, OPT_NO_COLOR, OPT_CA_FILE,
-    OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_DNS_RECORD, OPT_DNS_REPLAY, OPT_GLOBAL_LAST
+    OPT_VERBOSE, OPT_QUIET, OPT_HELP, OPT_DNS_RECORD, OPT_DNS_REPLAY, OPT_GLOBAL_LAST,
+    OPT_BAD = 999             /* cmd_getopt: a bad option (cmd_global_opt reports it) */
 };
 #define CMD_GLOBAL_LONGOPTS                                          \
     {"resolver", required_argument, NULL, OPT_RESOLVER},             \
@@ -76,6 +77,30 @@ enum {
     {"help", no_argument, NULL, OPT_HELP},                           \
     {"dns-record", required_argument, NULL, OPT_DNS_RECORD},         \
     {"dns-replay", required_argument, NULL, OPT_DNS_REPLAY}
+
+/* getopt_long for every command (cmd/options.c): long options only in
+ * full (no prefixes: `--password` is not `--password-file`), and on any bad
+ * option it returns OPT_BAD instead of printing getopt's message, which
+ * would echo the value.  cmd_global_opt(OPT_BAD) then prints one line
+ * naming the option (never its value) with a --help hint for the command
+ * set by cmd_set_command(). */
+int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+void cmd_set_command(const char *name);
+/* Print the last cmd_getopt problem; returns EXIT_USAGE. */
+int cmd_bad_option(void);
+
+/* Read a password from a file named by option opt (e.g. "--password-file"):
+ * its first line, at most 255 octets.  Errors never show the path (it may
+ * be a password given by mistake); a file group or others can read gets a
+ * warning on stderr.  Returns EXIT_OK with *out (malloc, caller cleanses
+ * and frees) or prints the error and returns EXIT_USAGE/EXIT_RUNTIME. */
+int cmd_read_password_file(const char *opt, const char *path, char **out);
+/* Load a DKIM private key (dkim_privkey_load), warning on stderr when
+ * group or others can read the file.  EXIT_OK or EXIT_USAGE (printed). */
+struct evp_pkey_st;
+int cmd_load_private_key(const char *path, struct evp_pkey_st **out);
+/* Just the warning, for a key loaded some other way. */
+void cmd_warn_exposed_key(const char *path);
 
 /* Handle one global option returned by getopt_long.  Returns 1 when it was
  * a global option and was applied, 0 when it is not one of them, and
@@ -98,6 +123,10 @@ int cmd_usage_error(const char *command, const char *fmt, ...)
  * EXIT_USAGE (bad spec) or EXIT_RUNTIME (no resolver). */
 int cmd_dns_engine(struct dns_engine **out);
 
+/* File descriptors free under RLIMIT_NOFILE (less a reserve): what DNS
+ * queries in flight and parallel jobs may use at most. */
+long cmd_fd_budget(void);
+
 /* Apply --timeout/MAILCTL_DNS_TIMEOUT (a budget per DNS question, split
  * over the tries) to engine parameters; no-op when neither was given. */
 void cmd_dns_timeouts(struct dns_engine_params *p);
@@ -106,23 +135,49 @@ void cmd_dns_timeouts(struct dns_engine_params *p);
  * when neither was given).  Returns EXIT_OK or prints and returns
  * EXIT_USAGE (unreadable or bad replay file). */
 int cmd_dns_tape(struct dns_tape **out);
-/* At exit: write the --dns-record file.  Returns rc, or EXIT_RUNTIME when
- * the file could not be written (after printing why). */
+/* At exit: write the --dns-record file and make sure stdout reached its
+ * reader (flush, error flag, close).  Returns rc, or EXIT_RUNTIME when
+ * either failed (after printing why; a usage error keeps EXIT_USAGE). */
 int cmd_finish(int rc);
+/* First thing in main: a file-size limit (ulimit -f) then shows as a write
+ * error (EFBIG, exit 3, temporary files removed) instead of killing us. */
+void cmd_process_init(void);
+/* Flush stdout now: EXIT_OK, or EXIT_RUNTIME after printing the error
+ * (once).  For a command that must know its output was written before it
+ * commits something (setup and keygen put the key in place only then). */
+int cmd_stdout_check(void);
+/* Print an auth/file.h failure and map it: AUTH_EEXIST (with a --force
+ * hint) and AUTH_EINVAL (a symlink or special file) are EXIT_USAGE, the
+ * rest EXIT_RUNTIME. */
+int cmd_file_error(enum auth_status st, const char *err);
 
-/* CLI self-description (cmd/cli_meta.c).  Every getopt_long call in cmd/
- * goes through cmd_getopt_long, so a command's struct option table is the
- * one list of its options: `mailctl --list-options COMMAND` prints it (for
- * the man page test and shell completion) and a rejected option's error
- * names the nearest one in it. */
-int cmd_getopt_long(int argc, char *const argv[], const char *shortopts,
-                    const struct option *longopts, int *longindex);
-#define getopt_long cmd_getopt_long
+/* A text file read line by line with bounds (cmd/lines.c): path "-" is
+ * stdin; what names it in errors ("--file").  next returns 1 with the line
+ * (no end-of-line) in r->line, 0 at the end, or -EXIT_USAGE after printing
+ * why (a line over max_line octets, the file over max_bytes, a NUL byte, a
+ * read error such as a directory). */
+struct line_reader {
+    FILE *fp;
+    const char *what, *path;
+    char *line;
+    size_t max_line, max_bytes, lineno, total;
+};
+int line_reader_open(struct line_reader *r, const char *what, const char *path,
+                     size_t max_line, size_t max_bytes);
+int line_reader_next(struct line_reader *r);
+void line_reader_close(struct line_reader *r);
+
+/* CLI self-description (cmd/cli_meta.c).  Every command parses its options
+ * with cmd_getopt, so a command's struct option table is the one list of
+ * its options: `mailctl --list-options COMMAND` sets list mode, and the
+ * command's first cmd_getopt call prints that table and exits (for the man
+ * page test and shell completion); a rejected option's error names the
+ * nearest one in it. */
+void cmd_list_options_if_asked(const char *shortopts, const struct option *longopts);
+const char *cmd_nearest_option(const char *name, const struct option *longopts);
 /* argv: the command words after --list-options ("dkim", "sign"). */
 void cmd_set_list_mode(int argc, char **argv);
 bool cmd_list_mode(void);
-/* True once after cmd_getopt_long printed why it rejected an option. */
-bool cmd_take_getopt_error(void);
 /* The candidate nearest to word (a typo or unique prefix), or NULL. */
 const char *cmd_nearest(const char *word, const char *const *cands, size_t n);
 /* A command made of subcommands (`dkim sign`): run the one argv[1] names

@@ -2,10 +2,13 @@
  * common.c - global options, error lines and DNS engine set-up shared by
  * every subcommand.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "cmd.h"
@@ -58,6 +61,7 @@ int cmd_global_opt(int opt, const char *arg)
     case OPT_DNS_REPLAY: g_opts.dns_replay = arg; return 1;
     case 'q':
     case OPT_QUIET: g_opts.verbose = -1; return 1;
+    case OPT_BAD: return -cmd_bad_option();
     default: return 0;
     }
 }
@@ -90,15 +94,11 @@ int cmd_usage_error(const char *command, const char *fmt, ...)
 {
     va_list ap;
 
-    /* After getopt rejected an option, cmd_getopt_long has already said
-     * which one, more precisely than the caller's generic words. */
-    if (!cmd_take_getopt_error()) {
-        fputs("mailctl: ", stderr);
-        va_start(ap, fmt);
-        vfprintf(stderr, _(fmt), ap);
-        va_end(ap);
-        fputc('\n', stderr);
-    }
+    fputs("mailctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, _(fmt), ap);
+    va_end(ap);
+    fputc('\n', stderr);
     fprintf(stderr, _("Try 'mailctl %s%s--help'.\n"), command ? command : "",
             command ? " " : "");
     return EXIT_USAGE;
@@ -136,6 +136,27 @@ void cmd_dns_timeouts(struct dns_engine_params *p)
     p->timeout_ms = g_opts.timeout_ms / 3 > 100 ? g_opts.timeout_ms / 3 : 100;
 }
 
+/* Descriptors still free under RLIMIT_NOFILE, less a few kept for files,
+ * logs and libraries (OpenSSL, curl) that open their own. */
+long cmd_fd_budget(void)
+{
+    struct rlimit rl;
+    long open_now = 0;
+    DIR *d;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur > 1L << 20)
+        return 1L << 20;
+    if ((d = opendir("/proc/self/fd"))) {
+        for (struct dirent *e; (e = readdir(d));)
+            open_now += e->d_name[0] != '.';
+        closedir(d);
+    } else {
+        open_now = 16;
+    }
+    return (long)rl.rlim_cur - open_now - 16;
+}
+
 static struct dns_tape *g_tape;
 
 int cmd_dns_tape(struct dns_tape **out)
@@ -154,16 +175,52 @@ int cmd_dns_tape(struct dns_tape **out)
     return EXIT_OK;
 }
 
+void cmd_process_init(void)
+{
+    signal(SIGXFSZ, SIG_IGN);
+}
+
+static bool g_stdout_failed;
+
+int cmd_stdout_check(void)
+{
+    int e = fflush(stdout) != 0 ? errno : 0;
+
+    if (g_stdout_failed)
+        return EXIT_RUNTIME;
+    if (!e && !ferror(stdout))
+        return EXIT_OK;
+    g_stdout_failed = true;
+    return cmd_error(EXIT_RUNTIME, "cannot write to standard output%s%s",
+                     e ? ": " : "", e ? strerror(e) : "");
+}
+
+int cmd_file_error(enum auth_status st, const char *err)
+{
+    if (st == AUTH_EEXIST)
+        return cmd_error(EXIT_USAGE, "%s (use --force to replace it)", err);
+    return cmd_error(st == AUTH_EINVAL ? EXIT_USAGE : EXIT_RUNTIME, "%s", err);
+}
+
 int cmd_finish(int rc)
 {
     char err[512];
+    int e;
 
     if (g_tape && dns_tape_close(g_tape, err, sizeof err) != AUTH_OK) {
-        g_tape = NULL;
         cmd_error(EXIT_RUNTIME, "%s", err);
-        return rc == EXIT_OK ? EXIT_RUNTIME : rc;
+        rc = rc == EXIT_OK ? EXIT_RUNTIME : rc;
     }
     g_tape = NULL;
+    /* Output that did not reach its reader is a failure of the run, in
+     * every command (a full disk, a closed pipe's descriptor, /dev/full). */
+    if (cmd_stdout_check() != EXIT_OK)
+        return rc == EXIT_USAGE ? rc : EXIT_RUNTIME;
+    e = fclose(stdout) != 0 ? errno : 0;
+    if (e) {
+        cmd_error(EXIT_RUNTIME, "cannot write to standard output: %s", strerror(e));
+        return rc == EXIT_USAGE ? rc : EXIT_RUNTIME;
+    }
     return rc;
 }
 
@@ -185,6 +242,8 @@ int cmd_dns_engine(struct dns_engine **out)
     }
     p.servers = g_opts.resolvers;
     p.nservers = g_opts.nresolvers;
+    if (cmd_fd_budget() < 256)           /* one socket per query in flight */
+        p.max_inflight = cmd_fd_budget() > 1 ? (unsigned)cmd_fd_budget() : 1;
     cmd_dns_timeouts(&p);
     if ((rc = cmd_dns_tape(&p.tape)) != EXIT_OK)
         return rc;
@@ -201,7 +260,7 @@ int cmd_global_opts_only(int argc, char **argv, const char *command, void (*usag
     static const struct option longopts[] = { CMD_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0} };
     int opt;
 
-    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vqh", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;

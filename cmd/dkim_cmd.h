@@ -24,11 +24,16 @@ struct dkim_keyfiles {
     char *record;                             /* out: "v=DKIM1; k=...; p=..." */
     char *zone;                               /* out: the .txt content */
     struct evp_pkey_st *key;                  /* out: the key pair */
+    struct auth_file *key_stage, *txt_stage;  /* out: staged, not yet in place */
 };
-/* Generate and write.  Returns an exit code, the error already printed
- * (EXIT_USAGE when a file exists).  On EXIT_OK free with
- * dkim_keyfiles_clear(). */
+/* Generate and stage both files (nothing is in place yet).  Returns an exit
+ * code, the error already printed (EXIT_USAGE when a file exists or is a
+ * symlink or special file).  On EXIT_OK commit with dkim_keyfiles_commit()
+ * (or not: dkim_keyfiles_clear() then removes what was staged), and free
+ * with dkim_keyfiles_clear(). */
 int dkim_keyfiles_make(struct dkim_keyfiles *kf);
+/* Put both files in place, or neither.  An exit code, error printed. */
+int dkim_keyfiles_commit(struct dkim_keyfiles *kf);
 void dkim_keyfiles_clear(struct dkim_keyfiles *kf);
 
 int dkim_sign_main(int argc, char **argv);

@@ -6,15 +6,13 @@
  * existing private key.  Private key material is never printed.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "auth/dkim.h"
+#include "auth/file.h"
 #include "auth/name.h"
 #include "cmd.h"
 #include "dkim_cmd.h"
@@ -70,9 +68,10 @@ static int parse_args(int argc, char **argv, const char *prog, struct keygen_opt
         CMD_GLOBAL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    int opt;
+    char err[300];
+    int opt, rc;
 
-    while ((opt = getopt_long(argc, argv, "d:s:a:b:o:fk:vq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "d:s:a:b:o:fk:vq", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         char *end;
         long v;
@@ -112,37 +111,13 @@ static int parse_args(int argc, char **argv, const char *prog, struct keygen_opt
         return cmd_error(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
     if (!o->selector || (!o->from_key && !o->domain))
         return cmd_error(EXIT_USAGE, "%s needs --domain and --selector", prog);
-    return names_to_alabels(o);
-}
-
-/* Write the zone text atomically, mode 0644. */
-static int write_text(const char *path, const char *text, bool force)
-{
-    size_t tl = strlen(path) + 12;
-    char *tmp = malloc(tl);
-    int fd, e = 0;
-    bool ok;
-
-    if (!tmp)
-        return cmd_error(EXIT_RUNTIME, "out of memory");
-    snprintf(tmp, tl, "%s.tmpXXXXXX", path);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        e = errno;
-        free(tmp);
-        return cmd_error(EXIT_RUNTIME, "cannot write %s: %s", path, strerror(e));
-    }
-    ok = fchmod(fd, 0644) == 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text) &&
-         fsync(fd) == 0;
-    ok = close(fd) == 0 && ok;
-    if (ok)
-        ok = force ? rename(tmp, path) == 0 : link(tmp, path) == 0;
-    e = errno;
-    unlink(tmp);
-    free(tmp);
-    if (!ok)
-        return cmd_error(e == EEXIST ? EXIT_USAGE : EXIT_RUNTIME, "cannot write %s: %s%s", path,
-                         strerror(e), e == EEXIST ? " (use --force)" : "");
+    if ((rc = names_to_alabels(o)) != EXIT_OK)
+        return rc;
+    /* Both name a DNS record and the selector names the files too. */
+    if (dns_ldh_name_check("--selector", o->selector, 1, NULL, err, sizeof err) != AUTH_OK ||
+        (o->domain &&
+         dns_ldh_name_check("--domain", o->domain, 1, NULL, err, sizeof err) != AUTH_OK))
+        return cmd_error(EXIT_USAGE, "%s", err);
     return EXIT_OK;
 }
 
@@ -164,38 +139,61 @@ static int record_texts(EVP_PKEY *key, const char *selector, const char *domain,
     return EXIT_OK;
 }
 
+/* Nothing is in place until dkim_keyfiles_commit(): both files are staged
+ * first, so a failure of either (a full disk, a file-size limit) leaves
+ * neither, and a caller can show the record before the key exists. */
 int dkim_keyfiles_make(struct dkim_keyfiles *kf)
 {
     char err[300], name[300];
     EVP_PKEY *key = NULL;
+    enum auth_status st;
+    unsigned flags = kf->force ? AUTH_FILE_REPLACE : 0;
+    bool exists;
     int rc;
 
     kf->record = kf->zone = NULL;
     kf->key = NULL;
+    kf->key_stage = kf->txt_stage = NULL;
     kf->bits = kf->bits ? kf->bits : 2048;
     snprintf(name, sizeof name, "%s.private", kf->selector);
     if ((rc = cmd_path_join(kf->key_file, sizeof kf->key_file, kf->outdir, name)) != EXIT_OK)
         return rc;
     snprintf(name, sizeof name, "%s.txt", kf->selector);
-    if ((rc = cmd_path_join(kf->txt_file, sizeof kf->txt_file, kf->outdir, name)) != EXIT_OK ||
-        (rc = cmd_outdir_prepare(kf->outdir)) != EXIT_OK)
+    if ((rc = cmd_path_join(kf->txt_file, sizeof kf->txt_file, kf->outdir, name)) != EXIT_OK)
         return rc;
-    if (!kf->force && (access(kf->key_file, F_OK) == 0 || access(kf->txt_file, F_OK) == 0))
-        return cmd_error(EXIT_USAGE, "%s exists (use --force to replace it)",
-                         access(kf->key_file, F_OK) == 0 ? kf->key_file : kf->txt_file);
+    if ((rc = cmd_outdir_prepare(kf->outdir)) != EXIT_OK)
+        return rc;
+    if ((st = auth_file_check(kf->key_file, flags, &exists, err, sizeof err)) != AUTH_OK ||
+        (st = auth_file_check(kf->txt_file, flags, &exists, err, sizeof err)) != AUTH_OK)
+        return cmd_file_error(st, err);
     if (dkim_keygen(kf->type, kf->bits, &key, err, sizeof err) != AUTH_OK)
         return cmd_error(EXIT_RUNTIME, "%s", err);
-    if (dkim_privkey_write(key, kf->key_file, kf->force, err, sizeof err) != AUTH_OK) {
-        EVP_PKEY_free(key);
-        return cmd_error(EXIT_RUNTIME, "%s", err);
+    kf->key = key;
+    st = dkim_privkey_stage(key, kf->key_file, kf->force, &kf->key_stage, err, sizeof err);
+    if (st != AUTH_OK) {
+        dkim_keyfiles_clear(kf);
+        return cmd_file_error(st, err);
     }
     rc = record_texts(key, kf->selector, kf->domain, &kf->record, &kf->zone);
-    if (rc == EXIT_OK)
-        rc = write_text(kf->txt_file, kf->zone, kf->force);
-    kf->key = key;
+    if (rc == EXIT_OK &&
+        ((st = auth_file_stage(kf->txt_file, 0644, flags, &kf->txt_stage, err,
+                               sizeof err)) != AUTH_OK ||
+         (st = auth_file_put(kf->txt_stage, kf->zone, strlen(kf->zone), err,
+                             sizeof err)) != AUTH_OK))
+        rc = cmd_file_error(st, err);
     if (rc != EXIT_OK)
         dkim_keyfiles_clear(kf);
     return rc;
+}
+
+int dkim_keyfiles_commit(struct dkim_keyfiles *kf)
+{
+    char err[300];
+    enum auth_status st = auth_file_commit(kf->key_stage, err, sizeof err);
+
+    if (st == AUTH_OK && (st = auth_file_commit(kf->txt_stage, err, sizeof err)) != AUTH_OK)
+        auth_file_revert(kf->key_stage);       /* all or nothing */
+    return st == AUTH_OK ? EXIT_OK : cmd_file_error(st, err);
 }
 
 void dkim_keyfiles_clear(struct dkim_keyfiles *kf)
@@ -203,8 +201,11 @@ void dkim_keyfiles_clear(struct dkim_keyfiles *kf)
     free(kf->record);
     free(kf->zone);
     EVP_PKEY_free(kf->key);
+    auth_file_free(kf->key_stage);
+    auth_file_free(kf->txt_stage);
     kf->record = kf->zone = NULL;
     kf->key = NULL;
+    kf->key_stage = kf->txt_stage = NULL;
 }
 
 /* Print the record (zone text, or JSON with the files' names). */
@@ -233,8 +234,6 @@ static int print_record(const struct keygen_opts *o, EVP_PKEY *key, const char *
         json_object_set_new(doc, "zone", json_string(zone));
         rc = out_json(doc);
     } else {
-        if (key_file && g_opts.verbose >= 0)
-            fprintf(stderr, "private key written to %s (keep it secret)\n", key_file);
         fputs(zone, stdout);
     }
     return rc;
@@ -244,15 +243,15 @@ int dkim_keygen_main(int argc, char **argv, const char *prog)
 {
     struct keygen_opts o = { .outdir = ".", .bits = 2048, .type = DKIM_KEY_RSA };
     struct dkim_keyfiles kf;
-    char err[300], *record = NULL, *zone = NULL;
+    char *record = NULL, *zone = NULL;
     EVP_PKEY *key = NULL;
     int rc = parse_args(argc, argv, prog, &o);
 
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
     if (o.from_key) {
-        if (dkim_privkey_load(o.from_key, &key, err, sizeof err) != AUTH_OK)
-            return cmd_error(EXIT_USAGE, "%s", err);
+        if ((rc = cmd_load_private_key(o.from_key, &key)) != EXIT_OK)
+            return rc;
         rc = record_texts(key, o.selector, o.domain, &record, &zone);
         if (rc == EXIT_OK)
             rc = print_record(&o, key, NULL, NULL, record, zone);
@@ -267,6 +266,12 @@ int dkim_keygen_main(int argc, char **argv, const char *prog)
     if ((rc = dkim_keyfiles_make(&kf)) != EXIT_OK)
         return rc;
     rc = print_record(&o, kf.key, kf.key_file, kf.txt_file, kf.record, kf.zone);
+    if (rc == EXIT_OK)
+        rc = cmd_stdout_check();           /* the record shown, or no key */
+    if (rc == EXIT_OK)
+        rc = dkim_keyfiles_commit(&kf);
+    if (rc == EXIT_OK && !g_opts.json && g_opts.verbose >= 0)
+        fprintf(stderr, "private key written to %s (keep it secret)\n", kf.key_file);
     dkim_keyfiles_clear(&kf);
     return rc;
 }

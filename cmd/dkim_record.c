@@ -107,7 +107,7 @@ int dkim_record_main(int argc, char **argv)
     size_t qi, wi;
     int opt, rc;
 
-    while ((opt = getopt_long(argc, argv, "s:vq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "s:vq", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;

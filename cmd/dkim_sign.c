@@ -137,9 +137,10 @@ static int parse_args(int argc, char **argv, struct dkim_sign_params *p, const c
         CMD_GLOBAL_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
-    int opt;
+    char err[300];
+    int opt, rc;
 
-    while ((opt = getopt_long(argc, argv, "d:s:k:a:c:H:i:x:t:lvq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "d:s:k:a:c:H:i:x:t:lvq", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         char *end;
         long long v;
@@ -191,7 +192,12 @@ static int parse_args(int argc, char **argv, struct dkim_sign_params *p, const c
     }
     if (!p->domain || !p->selector || !*key)
         return cmd_usage_error("dkim sign", "--domain, --selector and --key are required");
-    return names_to_alabels(p);
+    if ((rc = names_to_alabels(p)) != EXIT_OK)
+        return rc;
+    if (dns_ldh_name_check("--domain", p->domain, 1, NULL, err, sizeof err) != AUTH_OK ||
+        dns_ldh_name_check("--selector", p->selector, 1, NULL, err, sizeof err) != AUTH_OK)
+        return cmd_error(EXIT_USAGE, "%s", err);
+    return EXIT_OK;
 }
 
 int dkim_sign_main(int argc, char **argv)
@@ -199,14 +205,13 @@ int dkim_sign_main(int argc, char **argv)
     struct dkim_sign_params p = { .algorithm = -1, .header_canon = DKIM_CANON_RELAXED,
                                   .body_canon = DKIM_CANON_RELAXED };
     const char *keyfile = NULL;
-    char err[300];
     EVP_PKEY *key;
     int rc = parse_args(argc, argv, &p, &keyfile);
 
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
-    if (dkim_privkey_load(keyfile, &key, err, sizeof err) != AUTH_OK)
-        return cmd_error(EXIT_USAGE, "%s", err);
+    if ((rc = cmd_load_private_key(keyfile, &key)) != EXIT_OK)
+        return rc;
     p.key = key;
     if (optind >= argc) {
         rc = sign_one(stdin, "stdin", &p);

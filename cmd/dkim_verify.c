@@ -112,7 +112,7 @@ int dkim_verify_main(int argc, char **argv)
     struct dkim_keystore *ks = NULL;
     int opt, rc = EXIT_OK;
 
-    while ((opt = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vq", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;

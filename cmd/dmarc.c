@@ -136,7 +136,7 @@ int cmd_dmarc(int argc, char **argv)
     };
     int opt, mode = 0;
 
-    while ((opt = getopt_long(argc, argv, "+vqh", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "+vqh", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -171,7 +171,7 @@ int cmd_dmarc(int argc, char **argv)
             domain = argv[optind++];
             continue;
         }
-        if ((opt = getopt_long(argc, argv, "+vqh", longopts, NULL)) == -1)
+        if ((opt = cmd_getopt(argc, argv, "+vqh", longopts)) == -1)
             break;
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)

@@ -77,17 +77,18 @@ static int list_meta(int argc, char **argv, const struct option *globals)
     cmd_set_list_mode(argc - 2, argv + 2);
     if (argc < 3) {
         optind = 0;
-        getopt_long(argc, argv, "vqhV", globals, NULL);   /* prints, exits */
+        cmd_getopt(argc, argv, "vqhV", globals);   /* prints, exits */
     }
     if (!(c = find_command(argv[2])))
         return unknown_command(argv[2]);
     optind = 0;
+    cmd_set_command(c->name);
     c->run(argc - 2, argv + 2);
-    /* Reached only when the command never called getopt_long. */
-    return cmd_error(EXIT_RUNTIME, "%s does not parse its options with getopt_long", argv[2]);
+    /* Reached only when the command never called cmd_getopt. */
+    return cmd_error(EXIT_RUNTIME, "%s does not parse its options with cmd_getopt", argv[2]);
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
     static const struct option longopts[] = {
         CMD_GLOBAL_LONGOPTS,
@@ -102,7 +103,7 @@ int main(int argc, char **argv)
                       strcmp(argv[1], "--list-commands") == 0))
         return list_meta(argc, argv, longopts);
     /* '+' stops at the first non-option: the command name. */
-    while ((opt = getopt_long(argc, argv, "+vqhV", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "+vqhV", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -123,7 +124,14 @@ int main(int argc, char **argv)
         char **sub = argv + optind;
         int subc = argc - optind;
         optind = 0;             /* reset getopt for the subcommand */
-        return cmd_finish(cmd->run(subc, sub));
+        cmd_set_command(cmd->name);
+        return cmd->run(subc, sub);
     }
     return unknown_command(argv[optind]);
+}
+
+int main(int argc, char **argv)
+{
+    cmd_process_init();
+    return cmd_finish(dispatch(argc, argv));
 }

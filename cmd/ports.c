@@ -169,7 +169,7 @@ int cmd_ports(int argc, char **argv)
     bool outbound = false;
     int opt;
 
-    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vqh", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;

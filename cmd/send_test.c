@@ -231,7 +231,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     };
     int opt;
 
-    while ((opt = getopt_long(argc, argv, "vqh", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vqh", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -302,17 +302,15 @@ static int check_input(const struct opts *o)
 /* The password from --password-file (first line) or MAILCTL_PASSWORD. */
 static int read_password(const struct opts *o, char **pw)
 {
-    char err[300];
-    size_t len;
     const char *env = getenv("MAILCTL_PASSWORD");
 
     *pw = NULL;
     if (!o->user)
         return EXIT_OK;
     if (o->password_file) {
-        if (st_read_file(o->password_file, 4096, pw, &len, err, sizeof err) < 0)
-            return cmd_error(EXIT_USAGE, "--password-file: %s", err);
-        (*pw)[strcspn(*pw, "\r\n")] = '\0';
+        int rc = cmd_read_password_file("--password-file", o->password_file, pw);
+        if (rc != EXIT_OK)
+            return rc;
     } else if (env) {
         *pw = strdup(env);
     } else {

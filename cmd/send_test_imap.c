@@ -161,13 +161,12 @@ static int parse_url(struct st_imap *im)
 static int read_password(struct st_imap *im)
 {
     const char *env = getenv("MAILCTL_IMAP_PASSWORD");
-    char err[300];
-    size_t len;
 
     if (im->password_file) {
-        if (st_read_file(im->password_file, 4096, &im->password, &len, err, sizeof err) < 0)
-            return cmd_error(EXIT_USAGE, "--imap-password-file: %s", err);
-        im->password[strcspn(im->password, "\r\n")] = '\0';
+        int rc = cmd_read_password_file("--imap-password-file", im->password_file,
+                                        &im->password);
+        if (rc != EXIT_OK)
+            return rc;
     } else if (env) {
         if (!(im->password = strdup(env)))
             return cmd_error(EXIT_RUNTIME, "out of memory");

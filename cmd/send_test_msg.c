@@ -12,6 +12,7 @@
 
 #include "auth/dkim.h"
 #include "auth/message.h"
+#include "cmd.h"
 #include "send_test_msg.h"
 
 /* Append into a growing buffer; *cap doubles as needed. */
@@ -173,6 +174,7 @@ int st_message_sign(struct st_message *m, const char *key_path, const char *doma
 
     if (dkim_privkey_load(key_path, &key, err, errlen) != AUTH_OK)
         return -1;
+    cmd_warn_exposed_key(key_path);
     p.key = key;
     if (msg_header_end(m->text, m->len, &hdr_len, &body_off) != AUTH_OK ||
         msg_headers_parse(m->text, hdr_len, NULL, &hdrs, err, errlen) != AUTH_OK)

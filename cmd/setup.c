@@ -8,7 +8,7 @@
  * checklist of what DNS cannot do come with it.
  *
  * Exit: 0 done; 2 bad input (nothing written) or a key file exists;
- * 3 the key could not be written.
+ * 3 the key could not be written, or stdout could not (then no key is left).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -129,7 +129,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
     };
     int opt, rc;
 
-    while ((opt = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vq", longopts)) != -1) {
         int r = cmd_global_opt(opt, optarg);
         if (r < 0)
             return -r;
@@ -238,8 +238,6 @@ int cmd_setup(int argc, char **argv)
                                  .force = o.force };
     if ((rc = dkim_keyfiles_make(&kf)) != EXIT_OK)
         return rc;
-    if (g_opts.verbose >= 0)
-        fprintf(stderr, "private key written to %s (keep it secret)\n", kf.key_file);
     /* The MTA-STS id only has to change when the policy does: the time will do. */
     strftime(sts_id, sizeof sts_id, "%Y%m%d%H%M%S", gmtime_r(&now, &tm));
     o.p.dkim_record = kf.record;
@@ -249,6 +247,14 @@ int cmd_setup(int argc, char **argv)
         rc = cmd_error(EXIT_RUNTIME, "setup: %s", err);
     else
         rc = g_opts.json ? print_json(plan, &kf) : print_zone(plan, &kf);
+    /* The key goes in place only once its records were shown: a key
+     * nobody saw the records of would only be in the way of a rerun. */
+    if (rc == EXIT_OK)
+        rc = cmd_stdout_check();
+    if (rc == EXIT_OK)
+        rc = dkim_keyfiles_commit(&kf);
+    if (rc == EXIT_OK && g_opts.verbose >= 0)
+        fprintf(stderr, "private key written to %s (keep it secret)\n", kf.key_file);
     setup_plan_free(plan);
     dkim_keyfiles_clear(&kf);
     return rc;

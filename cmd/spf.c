@@ -192,7 +192,7 @@ static int spf_check(int argc, char **argv)
     char err[256], from_a[1024], helo_a[1024];
     int opt, rc;
 
-    while ((opt = getopt_long(argc, argv, "+vq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "+vq", longopts)) != -1) {
         int g = cmd_global_opt(opt, optarg);
         if (g < 0)
             return -g;

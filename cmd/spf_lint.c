@@ -69,7 +69,7 @@ static int parse_domain_args(int argc, char **argv, const char *sub, const char 
     };
     int opt;
 
-    while ((opt = getopt_long(argc, argv, "vq", longopts, NULL)) != -1) {
+    while ((opt = cmd_getopt(argc, argv, "vq", longopts)) != -1) {
         int g = cmd_global_opt(opt, optarg);
         if (g < 0)
             return -g;

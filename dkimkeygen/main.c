@@ -10,6 +10,7 @@
 int main(int argc, char **argv)
 {
     cmd_i18n_init();
+    cmd_process_init();
     optind = 0;
-    return dkim_keygen_main(argc, argv, "dkimkeygen");
+    return cmd_finish(dkim_keygen_main(argc, argv, "dkimkeygen"));
 }

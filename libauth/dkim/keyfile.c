@@ -6,13 +6,9 @@
  * cleansed before they are freed.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -20,6 +16,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "auth/file.h"
 #include "dkim_int.h"
 
 int dkim_pkey_type(struct evp_pkey_st *key, unsigned *bits)
@@ -61,16 +58,60 @@ static int no_passphrase(char *buf, int size, int rwflag, void *u)
     return 0;
 }
 
-enum auth_status dkim_privkey_load(const char *path, struct evp_pkey_st **out,
-                                   char *err, size_t errlen)
+static void bio_cleanse_free(BIO *b);
+
+/* A PEM key is a few KiB: the file is read whole up to this, never more
+ * (a device or a huge file given as the key is an error, not a hang). */
+#define KEY_FILE_MAX (64 * 1024)
+
+static enum auth_status read_key_file(const char *path, BIO **out, char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "r");
+    FILE *fp = fopen(path, "rb");
+    enum auth_status st = AUTH_OK;
+    char *buf;
+    size_t n;
+    int e;
 
     *out = NULL;
     if (!fp)
         return auth_fail(err, errlen, AUTH_EIO, "cannot read %s: %s", path, strerror(errno));
-    *out = PEM_read_PrivateKey(fp, NULL, no_passphrase, NULL);
+    if (!(buf = malloc(KEY_FILE_MAX + 1))) {
+        fclose(fp);
+        return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
+    }
+    n = fread(buf, 1, KEY_FILE_MAX + 1, fp);
+    e = ferror(fp) ? errno : 0;
     fclose(fp);
+    if (e)
+        st = auth_fail(err, errlen, AUTH_EIO, "cannot read %s: %s", path, strerror(e));
+    else if (n > KEY_FILE_MAX)
+        st = auth_fail(err, errlen, AUTH_EPARSE, "%s is over %d octets: not a key file", path,
+                       KEY_FILE_MAX);
+    else if (memchr(buf, '\0', n))
+        st = auth_fail(err, errlen, AUTH_EPARSE, "%s is not an unencrypted PEM private key",
+                       path);
+    else if (!(*out = BIO_new(BIO_s_mem())) || BIO_write(*out, buf, (int)n) != (int)n)
+        st = auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
+    if (st != AUTH_OK && *out) {
+        bio_cleanse_free(*out);
+        *out = NULL;
+    }
+    OPENSSL_cleanse(buf, KEY_FILE_MAX + 1);
+    free(buf);
+    return st;
+}
+
+enum auth_status dkim_privkey_load(const char *path, struct evp_pkey_st **out,
+                                   char *err, size_t errlen)
+{
+    BIO *b;
+    enum auth_status st = read_key_file(path, &b, err, errlen);
+
+    *out = NULL;
+    if (st != AUTH_OK)
+        return st;
+    *out = PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL);
+    bio_cleanse_free(b);
     ERR_clear_error();
     if (!*out)
         return auth_fail(err, errlen, AUTH_EPARSE,
@@ -82,35 +123,6 @@ enum auth_status dkim_privkey_load(const char *path, struct evp_pkey_st **out,
                          path);
     }
     return AUTH_OK;
-}
-
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
-static void fsync_dir(const char *path)
-{
-    char *copy = strdup(path);
-    int fd;
-
-    if (!copy)
-        return;
-    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(copy);
 }
 
 /* PEM (PKCS#8) of key into a memory BIO. */
@@ -136,55 +148,45 @@ static void bio_cleanse_free(BIO *b)
     BIO_free(b);
 }
 
+enum auth_status dkim_privkey_stage(struct evp_pkey_st *key, const char *path, bool force,
+                                    struct auth_file **out, char *err, size_t errlen)
+{
+    char *data;
+    long n;
+    BIO *b;
+    enum auth_status st;
+
+    *out = NULL;
+    st = auth_file_stage(path, 0600, AUTH_FILE_SECRET | (force ? AUTH_FILE_REPLACE : 0), out,
+                         err, errlen);
+    if (st != AUTH_OK)
+        return st;
+    if (!(b = pem_bio(key))) {
+        auth_file_free(*out);
+        *out = NULL;
+        return auth_fail(err, errlen, AUTH_ECRYPTO, "cannot encode the private key");
+    }
+    n = BIO_get_mem_data(b, &data);
+    st = n > 0 ? auth_file_put(*out, data, (size_t)n, err, errlen)
+               : auth_fail(err, errlen, AUTH_ECRYPTO, "cannot encode the private key");
+    bio_cleanse_free(b);
+    if (st != AUTH_OK) {
+        auth_file_free(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 enum auth_status dkim_privkey_write(struct evp_pkey_st *key, const char *path, bool force,
                                     char *err, size_t errlen)
 {
-    size_t tl = strlen(path) + sizeof ".tmpXXXXXX";
-    char *tmp = malloc(tl), *data;
-    BIO *b;
-    long n;
-    int fd, e;
-    bool ok;
+    struct auth_file *f;
+    enum auth_status st = dkim_privkey_stage(key, path, force, &f, err, errlen);
 
-    if (!tmp)
-        return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
-    if (!force && access(path, F_OK) == 0) {
-        free(tmp);
-        return auth_fail(err, errlen, AUTH_EEXIST, "%s exists (use --force to replace it)", path);
-    }
-    if (!(b = pem_bio(key))) {
-        free(tmp);
-        return auth_fail(err, errlen, AUTH_ECRYPTO, "cannot encode the private key");
-    }
-    snprintf(tmp, tl, "%s.tmpXXXXXX", path);
-    fd = mkstemp(tmp);                 /* mode 0600 */
-    if (fd < 0) {
-        e = errno;
-        bio_cleanse_free(b);
-        free(tmp);
-        return auth_fail(err, errlen, AUTH_EIO, "cannot create a file next to %s: %s", path,
-                         strerror(e));
-    }
-    n = BIO_get_mem_data(b, &data);
-    ok = fchmod(fd, 0600) == 0 && n > 0 && write_all(fd, data, (size_t)n) && fsync(fd) == 0;
-    e = errno;
-    ok = close(fd) == 0 && ok;
-    bio_cleanse_free(b);
-    if (ok) {
-        /* Without --force, link() fails if path appeared meanwhile. */
-        ok = force ? rename(tmp, path) == 0 : link(tmp, path) == 0;
-        e = errno;
-        if (!force || !ok)
-            unlink(tmp);
-    } else {
-        unlink(tmp);
-    }
-    free(tmp);
-    if (!ok)
-        return auth_fail(err, errlen, e == EEXIST ? AUTH_EEXIST : AUTH_EIO,
-                         "cannot write %s: %s", path, strerror(e));
-    fsync_dir(path);
-    return AUTH_OK;
+    if (st == AUTH_OK)
+        st = auth_file_commit(f, err, errlen);
+    auth_file_free(f);
+    return st;
 }
 
 enum auth_status dkim_record_for_key(struct evp_pkey_st *key, char **record,

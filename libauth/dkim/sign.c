@@ -15,6 +15,7 @@
 
 #include <openssl/evp.h>
 
+#include "auth/dns.h"
 #include "dkim_int.h"
 
 static const char *const default_headers[] = {
@@ -83,6 +84,10 @@ enum auth_status dkim_sign_new(const struct dkim_sign_params *p,
     *out = NULL;
     if (!p->domain || !*p->domain || !p->selector || !*p->selector || !p->key)
         return auth_fail(err, errlen, AUTH_EINVAL, "domain, selector and key are required");
+    /* d= and s= go into the header as they are: nothing but DNS names. */
+    if ((st = dns_ldh_name_check("domain", p->domain, 1, NULL, err, errlen)) != AUTH_OK ||
+        (st = dns_ldh_name_check("selector", p->selector, 1, NULL, err, errlen)) != AUTH_OK)
+        return st;
     s = calloc(1, sizeof *s);
     if (!s)
         return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");

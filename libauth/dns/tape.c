@@ -9,6 +9,7 @@
  * one tape usable by the audit's per-thread engines.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include <openssl/evp.h>
 
+#include "auth/file.h"
 #include "dns/dns_internal.h"
 
 #define TAPE_MAGIC "# mailctl dns tape 1"
@@ -40,6 +42,7 @@ struct dns_tape {
     struct tape_entry *e;
     size_t n, cap;
     bool sorted;
+    bool replace;               /* record over an existing tape */
 };
 
 static int entry_cmp(const void *a, const void *b)
@@ -156,6 +159,37 @@ static enum auth_status load(struct dns_tape *t, char *err, size_t errlen)
     return st;
 }
 
+/* Recording may replace a file only if it is itself a tape (re-recording
+ * in place) or empty (made by mktemp(1) for the run: nothing to lose);
+ * anything else already there is refused before the run. */
+static enum auth_status record_target(struct dns_tape *t, char *err, size_t errlen)
+{
+    char head[sizeof TAPE_MAGIC + 1] = "";
+    bool exists;
+    enum auth_status st = auth_file_check(t->path, AUTH_FILE_REPLACE, &exists, err, errlen);
+    int fd;
+    ssize_t n = 0;
+
+    if (st != AUTH_OK || !exists)
+        return st;
+    fd = open(t->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) {
+        n = read(fd, head, sizeof head - 1);
+        close(fd);
+    }
+    if (fd >= 0 && n == 0) {
+        t->replace = true;
+        return AUTH_OK;
+    }
+    if (n < (ssize_t)strlen(TAPE_MAGIC) || memcmp(head, TAPE_MAGIC, strlen(TAPE_MAGIC)) ||
+        (head[strlen(TAPE_MAGIC)] != '\n' && head[strlen(TAPE_MAGIC)] != '\r'))
+        return auth_fail(err, errlen, AUTH_EEXIST,
+                         "%s exists and is not a mailctl DNS tape: refusing to replace it",
+                         t->path);
+    t->replace = true;
+    return AUTH_OK;
+}
+
 enum auth_status dns_tape_open(const char *path, enum dns_tape_mode mode,
                                struct dns_tape **out, char *err, size_t errlen)
 {
@@ -171,6 +205,8 @@ enum auth_status dns_tape_open(const char *path, enum dns_tape_mode mode,
     pthread_mutex_init(&t->lock, NULL);
     if (mode == DNS_TAPE_REPLAY)
         st = load(t, err, errlen);
+    else
+        st = record_target(t, err, errlen);
     if (st != AUTH_OK) {
         t->mode = DNS_TAPE_REPLAY;          /* close without writing */
         dns_tape_close(t, NULL, 0);
@@ -199,29 +235,29 @@ static bool write_entry(FILE *fp, const struct tape_entry *e)
     return ok;
 }
 
+/* Everything into memory first, then one atomic write (auth/file.h). */
 static enum auth_status save(struct dns_tape *t, char *err, size_t errlen)
 {
-    char tmp[4096];
-    FILE *fp;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *fp = open_memstream(&buf, &len);
+    enum auth_status st;
     bool ok;
 
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", t->path, (long)getpid());
-    if (!(fp = fopen(tmp, "w")))
-        return auth_fail(err, errlen, AUTH_EIO, "cannot write %s: %s", tmp, strerror(errno));
+    if (!fp)
+        return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
     if (t->n)
         qsort(t->e, t->n, sizeof t->e[0], entry_cmp);
     ok = fprintf(fp, "%s\n", TAPE_MAGIC) > 0;
     for (size_t i = 0; ok && i < t->n; i++)
         if (i == 0 || entry_cmp(&t->e[i - 1], &t->e[i]))   /* one per question */
             ok = write_entry(fp, &t->e[i]);
-    ok = fflush(fp) == 0 && fsync(fileno(fp)) == 0 && ok;
     ok = fclose(fp) == 0 && ok;
-    if (!ok || rename(tmp, t->path) != 0) {
-        unlink(tmp);
-        return auth_fail(err, errlen, AUTH_EIO, "cannot write %s: %s", t->path,
-                         strerror(errno));
-    }
-    return AUTH_OK;
+    st = ok ? auth_file_write(t->path, buf, len, 0644, t->replace ? AUTH_FILE_REPLACE : 0,
+                              err, errlen)
+            : auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
+    free(buf);
+    return st;
 }
 
 enum auth_status dns_tape_close(struct dns_tape *t, char *err, size_t errlen)

@@ -13,19 +13,6 @@
 #include "auth/smtp.h"
 #include "setup/setup_int.h"
 
-static bool is_ldh_label(const char *p, size_t n)
-{
-    if (n == 0 || n > 63 || p[0] == '-' || p[n - 1] == '-')
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char c = p[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-'))
-            return false;
-    }
-    return true;
-}
-
 /* Top-level labels that never lead to the public DNS (RFC 6761, 6762). */
 static bool special_tld(const char *tld)
 {
@@ -37,46 +24,30 @@ static bool special_tld(const char *tld)
     return false;
 }
 
-/* what: "--mail-host" for messages.  min_labels: 2 for hosts, 1 for a selector. */
+/* what: "--mail-host" for messages.  min_labels: 2 for hosts, 1 for a
+ * selector; a host must also be reachable from the Internet by name. */
 static enum auth_status name_check(const char *what, const char *name, size_t min_labels,
                                    char *err, size_t errlen)
 {
-    char why[200];
-    size_t labels = 0, len;
-    const char *p = name, *tld = name;
+    enum auth_status st = dns_ldh_name_check(what, name, min_labels, NULL, err, errlen);
+    size_t len;
+    const char *tld;
+    char t[64];
 
-    if (!name || !*name)
-        return auth_fail(err, errlen, AUTH_EINVAL, "%s is missing", what);
-    if (dns_name_check(name, why, sizeof why) != AUTH_OK)
-        return auth_fail(err, errlen, AUTH_EINVAL, "%s '%.80s': %s", what, name, why);
+    if (st != AUTH_OK || min_labels < 2)
+        return st;
     len = strlen(name);
     if (name[len - 1] == '.')
         len--;
-    while (p < name + len) {
-        size_t n = strcspn(p, ".");
-        if (p + n > name + len)
-            n = (size_t)(name + len - p);
-        if (!is_ldh_label(p, n))
-            return auth_fail(err, errlen, AUTH_EINVAL, "%s '%.80s': label '%.*s' is not "
-                             "letters, digits and inner hyphens (IDNs: use the xn-- form)",
-                             what, name, (int)(n > 63 ? 63 : n), p);
-        labels++;
-        tld = p;
-        p += n + 1;
-    }
-    if (labels < min_labels)
-        return auth_fail(err, errlen, AUTH_EINVAL, "%s '%.80s': not a name under a "
-                         "top-level domain", what, name);
-    if (min_labels > 1 && strspn(tld, "0123456789.") >= (size_t)(name + len - tld))
+    for (tld = name + len; tld > name && tld[-1] != '.'; tld--)
+        ;
+    if (strspn(tld, "0123456789.") >= (size_t)(name + len - tld))
         return auth_fail(err, errlen, AUTH_EINVAL, "%s '%.80s': looks like an IP address, "
                          "want a name", what, name);
-    if (min_labels > 1) {
-        char t[64];
-        snprintf(t, sizeof t, "%.*s", (int)(name + len - tld), tld);
-        if (special_tld(t))
-            return auth_fail(err, errlen, AUTH_EINVAL, "%s '%.80s': .%s names are not "
-                             "reachable from the Internet", what, name, t);
-    }
+    snprintf(t, sizeof t, "%.*s", (int)(name + len - tld), tld);
+    if (special_tld(t))
+        return auth_fail(err, errlen, AUTH_EINVAL, "%s '%.80s': .%s names are not "
+                         "reachable from the Internet", what, name, t);
     return AUTH_OK;
 }
 

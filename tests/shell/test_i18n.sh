@@ -27,7 +27,7 @@ LANG=zh_CN.UTF-8 "$MAILCTL" chek-dns 2> "$T_TMP/err"
 check "usage error exits 2" [ $? -eq 2 ]
 check "usage error in Chinese" has "mailctl: 未知命令 'chek-dns'；您是想用 check-dns 吗？" "$T_TMP/err"
 LANG=zh_CN.UTF-8 "$MAILCTL" check-dns --jsn 2> "$T_TMP/err"
-check "option hint in Chinese" has "未知选项 '--jsn'；您是想用 --json 吗？" "$T_TMP/err"
+check "option hint in Chinese" has "mailctl: 未知选项 '--jsn'；您是想用 --json 吗？" "$T_TMP/err"
 LANG=zh_CN.UTF-8 "$MAILCTL" --timeout x mx a.example 2> "$T_TMP/err"
 check "runtime error formats in Chinese" has "--timeout 'x' 无效" "$T_TMP/err"
 

@@ -273,12 +273,18 @@ void dkim_verify_free(struct dkim_verify *v);
 enum auth_status dkim_keygen(enum dkim_keytype type, unsigned bits,
                              struct evp_pkey_st **out, char *err, size_t errlen);
 
-/* Write the private key as PKCS#8 PEM to path, mode 0600, atomically (temp
- * file in the same directory, fsync, rename, directory fsync).  Without
- * force an existing path is AUTH_EEXIST.  AUTH_OK, AUTH_EIO (err names the
- * path and errno text), AUTH_ECRYPTO. */
+/* Write the private key as PKCS#8 PEM to path, mode 0600, atomically
+ * (auth/file.h: never through a symlink or over a non-regular file).
+ * Without force an existing path is AUTH_EEXIST.  AUTH_OK, AUTH_EINVAL (a
+ * symlink or special file is there), AUTH_EIO (err names the path and
+ * errno text), AUTH_ECRYPTO. */
 enum auth_status dkim_privkey_write(struct evp_pkey_st *key, const char *path, bool force,
                                     char *err, size_t errlen);
+/* The same, staged only: *out is to be committed (auth_file_commit) or
+ * dropped (auth_file_free) by the caller, who may write other files first. */
+struct auth_file;
+enum auth_status dkim_privkey_stage(struct evp_pkey_st *key, const char *path, bool force,
+                                    struct auth_file **out, char *err, size_t errlen);
 
 /* The key record to publish for a (private or public) key:
  * "v=DKIM1; k=rsa; p=BASE64" (malloc, caller frees).  AUTH_OK, AUTH_EINVAL

@@ -179,6 +179,12 @@ enum auth_status dns_server_parse(const char *spec, struct sockaddr_storage *ss,
  * no empty label (a single trailing dot is allowed).  AUTH_OK or AUTH_EINVAL
  * with err naming the problem ("label 'xxx…' is 70 octets, over 63"). */
 enum auth_status dns_name_check(const char *name, char *err, size_t errlen);
+/* The same, and every label LDH (letters, digits, inner hyphens: RFC 1123),
+ * at least min_labels of them: a domain to publish or sign for, a DKIM
+ * selector.  what names the thing in err ("--selector 'a;b': label ...").
+ * *nlabels (may be NULL) gets the count.  AUTH_OK or AUTH_EINVAL. */
+enum auth_status dns_ldh_name_check(const char *what, const char *name, size_t min_labels,
+                                    size_t *nlabels, char *err, size_t errlen);
 
 /* A DNS tape: every final answer of a run saved to a file (record), or a
  * run answered from such a file instead of the network (replay), so a CI
@@ -195,9 +201,11 @@ enum auth_status dns_name_check(const char *name, char *err, size_t errlen);
 #define DNS_TAPE_MAX_ENTRIES 1000000
 enum dns_tape_mode { DNS_TAPE_RECORD, DNS_TAPE_REPLAY };
 
-/* Record: the file is written by dns_tape_close().  Replay: the file is read
- * now.  AUTH_OK; AUTH_EIO (cannot read), AUTH_EPARSE (line N is bad),
- * AUTH_ELIMIT, AUTH_ENOMEM; err says which. */
+/* Record: the file is written by dns_tape_close() (atomically, auth/file.h);
+ * it may replace an existing tape, but any other existing file, a symlink
+ * or a special file is refused now (AUTH_EEXIST, AUTH_EINVAL).  Replay: the
+ * file is read now.  AUTH_OK; AUTH_EIO (cannot read), AUTH_EPARSE (line N
+ * is bad), AUTH_ELIMIT, AUTH_ENOMEM; err says which. */
 enum auth_status dns_tape_open(const char *path, enum dns_tape_mode mode,
                                struct dns_tape **out, char *err, size_t errlen);
 /* Record: write the file atomically (temp file and rename).  Frees the tape
