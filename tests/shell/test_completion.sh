@@ -56,4 +56,23 @@ check "dkimkeygen options" offers "--from-key" dkimkeygen --from
 check "dkimkeygen values" offers "ed25519 rsa" dkimkeygen --algorithm ""
 check "a value is not taken for a command" offers "check-dns" mailctl --timeout check check-d
 check "zsh completion parses" zsh -n "$SRC_DIR/completion/_mailctl"
+
+# zsh_offers "WANT" WORD...: completion/_mailctl offers exactly WANT.
+zsh_offers() {
+    want=$1; shift
+    got=$(PATH=$BUILD_DIR:$PATH zsh -f "$SRC_DIR/tests/shell/zsh_complete.zsh" "$@" 2>&1 \
+          | sort | tr '\n' ' ' | sed 's/ $//')
+    [ "$got" = "$want" ] || { echo "  zsh, for '$*': got '$got', want '$want'"; return 1; }
+}
+check "zsh: commands" zsh_offers "$(commands | sort | tr '\n' ' ' | sed 's/ $//')" mailctl ""
+check "zsh: after a global option's value" \
+    zsh_offers "$(commands | sort | tr '\n' ' ' | sed 's/ $//')" mailctl --timeout 3 ""
+check "zsh: subcommands" zsh_offers "keygen record sign verify" mailctl dkim ""
+check "zsh: --format values" zsh_offers "expect json junit text" mailctl check-dns --format ""
+check "zsh: --algorithm of sign" zsh_offers "ed25519-sha256 rsa-sha256" mailctl dkim sign --algorithm ""
+check "zsh: dkimkeygen --algorithm" zsh_offers "ed25519 rsa" dkimkeygen --algorithm ""
+check "zsh: --checks values" zsh_offers \
+    "$("$MAILCTL" --list-options check-dns | sed -n 's/^--checks=//p' | tr '|' '\n' | sort | tr '\n' ' ' | sed 's/ $//')" \
+    mailctl check-dns --checks ""
+check "zsh: a file value" zsh_offers "<files>" mailctl check-dns --file ""
 finish
