@@ -55,6 +55,35 @@ check "--tls values" offers "implicit" mailctl send-test --tls im
 check "dkimkeygen options" offers "--from-key" dkimkeygen --from
 check "dkimkeygen values" offers "ed25519 rsa" dkimkeygen --algorithm ""
 check "a value is not taken for a command" offers "check-dns" mailctl --timeout check check-d
+# The value sets completion offers are the values the commands accept: each
+# listed value gets past option parsing (the error that follows, for the
+# missing operands, does not name the option), a bogus one is refused by name.
+values_accepted() {   # COMMAND [SUB]
+    value_sets "$@" > "$T_TMP/sets"
+    [ -s "$T_TMP/sets" ] || return 0
+    rc=0
+    while read -r opt values; do
+        for v in $values; do
+            # dmarc takes its options before the word "check"
+            "$MAILCTL" "$@" "$opt=$v" $( [ "$1" = dmarc ] && echo check ) \
+                > /dev/null 2> "$T_TMP/err" < /dev/null
+            if grep -q -- "$opt" "$T_TMP/err"; then
+                echo "  $* $opt=$v refused: $(head -n 1 "$T_TMP/err")"; rc=1
+            fi
+        done
+    done < "$T_TMP/sets"
+    return $rc
+}
+for cmd in $(commands); do
+    for sub in "" $(subcommands "$cmd"); do
+        check "values listed for $cmd $sub are accepted" values_accepted $cmd $sub
+    done
+done
+for opt in --format --checks --profile --fail-on; do
+    "$MAILCTL" check-dns "$opt=bogus" > /dev/null 2> "$T_TMP/err"
+    check "check-dns $opt=bogus is refused by name" grep -q -- "$opt" "$T_TMP/err"
+done
+
 check "zsh completion parses" zsh -n "$SRC_DIR/completion/_mailctl"
 
 # zsh_offers "WANT" WORD...: completion/_mailctl offers exactly WANT.
