@@ -16,6 +16,8 @@ man -w mailctl
 man -w mailctl-check-dns
 man -w 3 libauth
 test -f /usr/share/bash-completion/completions/mailctl
+test -f /usr/share/zsh/vendor-completions/_mailctl
+test -f /usr/share/locale/zh_CN/LC_MESSAGES/mailctl.mo
 pkg-config --modversion libauth
 # libauth-dev: a program builds and links against the installed library.
 tmp=$(mktemp -d)

@@ -11,5 +11,5 @@ git clone -q "$src" "$work/mailctl"
 (cd "$work/mailctl" && dpkg-buildpackage -b -us -uc)
 rm -f "$out"/*.deb "$out"/*.changes "$out"/*.buildinfo
 cp "$work"/*.deb "$work"/*.changes "$work"/*.buildinfo "$out"/
-lintian --fail-on warning,error --no-tag-display-limit "$out"/*.changes
+lintian --fail-on warning,error --tag-display-limit 0 "$out"/*.changes
 ls -l "$out"
