@@ -291,7 +291,7 @@ static void print_text(const struct verdict *v, const char *header)
         return;
     printf("\n%sDMARC %s%s", c, dmarc_result_name(d), out_reset());
     if (v->ev)
-        printf("  %s; disposition %s; aligned: spf %s, dkim %s\n", v->ev->reason,
+        printf(_("  %s; disposition %s; aligned: spf %s, dkim %s\n"), v->ev->reason,
                dmarc_policy_name(v->ev->disposition), v->ev->spf_aligned ? "yes" : "no",
                v->ev->dkim_aligned ? "yes" : "no");
     else

@@ -185,11 +185,11 @@ void dmarc_print_disagreements(json_t *diffs)
     json_t *d;
 
     if (json_array_size(diffs) == 0) {
-        printf("\n%sthe RFC 9989 tree walk and the RFC 7489 PSL method agree%s\n",
+        printf(_("\n%sthe RFC 9989 tree walk and the RFC 7489 PSL method agree%s\n"),
                out_green(), out_reset());
         return;
     }
-    printf("\n%sthe two methods disagree:%s\n", out_yellow(), out_reset());
+    printf(_("\n%sthe two methods disagree:%s\n"), out_yellow(), out_reset());
     json_array_foreach(diffs, i, d) {
         const char *a = json_string_value(json_object_get(d, "treewalk"));
         const char *b = json_string_value(json_object_get(d, "psl"));

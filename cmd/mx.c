@@ -54,7 +54,7 @@ static void print_host(const struct mx_host *h)
 {
     printf("  %s%5u  %s%s", out_bold(), h->preference, h->host, out_reset());
     if (h->cname)
-        printf("  %s(alias of %s)%s", out_yellow(), h->cname, out_reset());
+        printf(_("  %s(alias of %s)%s"), out_yellow(), h->cname, out_reset());
     printf("\n");
     if (h->error)
         printf("         %s%s%s\n", out_red(), h->error, out_reset());
@@ -78,9 +78,9 @@ static void print_report(const struct mx_report *r)
         printf(_("  %sno MX records and no address: mail cannot be delivered%s (%s)\n"),
                out_red(), out_reset(), dns_status_name(r->mx_status));
     else
-        printf("  %zu MX host%s\n", r->nhosts, r->nhosts == 1 ? "" : "s");
+        printf(_("  %zu MX host%s\n"), r->nhosts, r->nhosts == 1 ? "" : "s");
     if (r->null_mixed)
-        printf("  %sa null MX is mixed with other MX records (RFC 7505 3)%s\n",
+        printf(_("  %sa null MX is mixed with other MX records (RFC 7505 3)%s\n"),
                out_red(), out_reset());
     for (size_t i = 0; i < r->nhosts; i++)
         print_host(&r->hosts[i]);

@@ -76,7 +76,7 @@ static void print_probe(const struct port_probe *p)
     else if (p->state == PORT_OPEN && !p->implicit_tls && !p->starttls_offered)
         printf(" no TLS");
     if (p->auth_before_tls)
-        printf(" %sauth before TLS%s", out_red(), out_reset());
+        printf(_(" %sauth before TLS%s"), out_red(), out_reset());
     if (p->banner[0])
         printf("  %s%.70s%s", out_dim(), p->banner, out_reset());
     putchar('\n');

@@ -37,12 +37,12 @@ json_t *json_ptr_names(const struct ptr_report *p)
 void print_ptr_names(const struct ptr_report *p, const char *indent)
 {
     if (p->error) {
-        printf("%s%-16s %sPTR lookup failed: %s%s\n", indent, p->address, out_red(),
+        printf(_("%s%-16s %sPTR lookup failed: %s%s\n"), indent, p->address, out_red(),
                p->error, out_reset());
         return;
     }
     if (!p->nnames) {
-        printf("%s%-16s %sno PTR record%s (%s)\n", indent, p->address, out_yellow(),
+        printf(_("%s%-16s %sno PTR record%s (%s)\n"), indent, p->address, out_yellow(),
                out_reset(), dns_status_name(p->status));
         return;
     }

@@ -115,7 +115,7 @@ static void print_trace(const struct spf_trace *t)
         printf("%*scheck_host(%s)\n", ind, "", t->domain);
         break;
     case SPF_TR_RECORD:
-        printf("%*s  record: %s\n", ind, "", t->text);
+        printf(_("%*s  record: %s\n"), ind, "", t->text);
         break;
     case SPF_TR_TERM:
         printf("%*s  %-40s %s\n", ind, "", t->text, t->outcome);
@@ -130,7 +130,7 @@ static void print_trace(const struct spf_trace *t)
         printf("%s%s%s\n", out_dim(), t->text && t->status != DNS_DATA ? "" : "", out_reset());
         break;
     case SPF_TR_NOTE:
-        printf("%*s  note: %s\n", ind, "", t->text);
+        printf(_("%*s  note: %s\n"), ind, "", t->text);
         break;
     case SPF_TR_RESULT:
         printf("%*s=> %s\n", ind, "", t->outcome);
