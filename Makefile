@@ -112,7 +112,7 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(SUPPORT_OBJ) $(BUILD)/libauth.a
 PO_FILES := $(wildcard po/*.po)
 MO_FILES := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/mailctl.mo,$(PO_FILES))
 all: $(MO_FILES)
-tests: $(MO_FILES)
+tests: $(MO_FILES) $(BUILD)/libauth.so $(BUILD)/libauth.pc   # tests/shell/test_man.sh links against them
 
 $(BUILD)/locale/%/LC_MESSAGES/mailctl.mo: po/%.po
 	@mkdir -p $(dir $@)

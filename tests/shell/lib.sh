@@ -6,6 +6,8 @@ MAILCTL=${MAILCTL_BIN:-build/mailctl}
 case $MAILCTL in /*) ;; *) MAILCTL=$PWD/$MAILCTL ;; esac
 BUILD_DIR=$(dirname "$MAILCTL")
 SRC_DIR=$(cd "$(dirname "$0")/../.." && pwd)
+# Under check-asan: glibc's own gettext cache is not a leak of ours.
+export LSAN_OPTIONS="suppressions=$SRC_DIR/tests/shell/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 T_PASS=0
 T_FAIL=0
 T_TMP=$(mktemp -d)
