@@ -8,7 +8,7 @@
 #   make bench        benchmarks (bench/), figures beside the peers
 #   make compare      `mailctl auth` beside mailauth (npm) on the DMARC tests, case by case
 #   make fuzz         libFuzzer targets (clang), each run for FUZZ_SECONDS
-#   make conformance  OpenSPF RFC 7208 suite from ../shared/conformance (when present)
+#   make conformance  OpenSPF RFC 7208 and ARC (RFC 8617) suites from ../shared/conformance (when present)
 #   make lint         bans unsafe string functions
 #   make install      PREFIX=/usr/local
 #
@@ -20,7 +20,7 @@ LIBDIR   ?= $(PREFIX)/lib
 BASH_COMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSH_COMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 BUILD    ?= build
-PKGS     := ldns libssl libcrypto jansson libpsl libidn2 libcurl
+PKGS     := ldns libssl libcrypto jansson libpsl libidn2 libcurl expat zlib libarchive sqlite3
 VERSION  := 0.1.0
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \

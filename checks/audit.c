@@ -85,15 +85,16 @@ static void *run_family(void *arg)
 
     fr->status = dns_engine_new(fr->ctx.opt->dns, &fr->ctx.eng, fr->err, sizeof fr->err);
     if (fr->status != AUTH_OK) {
-        finding_addf(&fr->findings, fr->check->family, SEV_ERROR,
-                     "could not start the resolver", NULL, NULL, "%s", fr->err);
+        /* fr->status already holds the failure */
+        auth_status_ignore(finding_addf(&fr->findings, fr->check->family, SEV_ERROR,
+                     "could not start the resolver", NULL, NULL, "%s", fr->err));
         return NULL;
     }
     fr->status = fr->check->run(&fr->ctx, &fr->findings);
     if (fr->status != AUTH_OK && fr->status != AUTH_ENOMEM)
-        finding_addf(&fr->findings, fr->check->family, SEV_ERROR,
+        auth_status_ignore(finding_addf(&fr->findings, fr->check->family, SEV_ERROR,
                      "the check could not complete", NULL, NULL, "%s",
-                     auth_strerror(fr->status));
+                     auth_strerror(fr->status)));
     dns_engine_stats(fr->ctx.eng, &stats);
     fr->queries = stats.queries_sent;
     dns_engine_free(fr->ctx.eng);

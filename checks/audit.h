@@ -97,10 +97,12 @@ void audit_shared_free(struct audit_shared *s);
 unsigned audit_probe_timeout_ms(const struct audit_ctx *ctx);
 
 /* Remember a record for the report.  Copies both strings. */
+AUTH_MUST_USE
 enum auth_status audit_add_record(struct audit_ctx *ctx, const char *key, const char *value);
 
 /* Add an SEV_ERROR finding for a DNS answer that could not be had.  id is
  * the check's id, what says what was being looked up. */
+AUTH_MUST_USE
 enum auth_status audit_dns_error(struct finding_list *out, const char *id, const char *what,
                                  const struct dns_result *res);
 
@@ -134,6 +136,7 @@ struct audit_result {
 /* Run every check on domain.  AUTH_OK (findings may include errors),
  * AUTH_EINVAL (bad domain name, err says why), AUTH_ENOMEM.  The caller
  * frees *out with audit_result_free(). */
+AUTH_MUST_USE
 enum auth_status audit_run(const char *domain, const struct audit_options *opt,
                            struct audit_result **out, char *err, size_t errlen);
 void audit_result_free(struct audit_result *r);
@@ -145,12 +148,14 @@ bool audit_family_selected(const char *only, const char *family);
  * (fcrdns_resolve): missing and not forward-confirming are failures for a
  * sending address (checks/check_ptr.c; also used for SPF-derived ones). */
 struct ptr_report;
+AUTH_MUST_USE
 enum auth_status audit_sending_ptr_findings(const struct ptr_report *p,
                                             struct finding_list *out);
 
 /* Profiles (checks/profile.c): --profile gmail-bulk|yahoo-bulk|outlook-bulk|parked.
  * Appends one "profile.X" finding per requirement of the profile to r.
  * AUTH_OK, AUTH_EINVAL (unknown profile), AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status audit_apply_profile(struct audit_result *r, const struct audit_options *opt,
                                      const char *name);
 bool audit_profile_exists(const char *name);
@@ -158,17 +163,29 @@ bool audit_profile_exists(const char *name);
 const char *audit_profile_names(void);
 
 /* The check families (one file each). */
+AUTH_MUST_USE
 enum auth_status check_mx(struct audit_ctx *ctx, struct finding_list *out);
+AUTH_MUST_USE
 enum auth_status check_ptr(struct audit_ctx *ctx, struct finding_list *out);
+AUTH_MUST_USE
 enum auth_status check_spf(struct audit_ctx *ctx, struct finding_list *out);
+AUTH_MUST_USE
 enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out);
+AUTH_MUST_USE
 enum auth_status check_dmarc(struct audit_ctx *ctx, struct finding_list *out);
+AUTH_MUST_USE
 enum auth_status check_mtasts(struct audit_ctx *ctx, struct finding_list *out);
+AUTH_MUST_USE
 enum auth_status check_tlsrpt(struct audit_ctx *ctx, struct finding_list *out);
+AUTH_MUST_USE
 enum auth_status check_bimi(struct audit_ctx *ctx, struct finding_list *out);
+AUTH_MUST_USE
 enum auth_status check_smtp(struct audit_ctx *ctx, struct finding_list *out);
+AUTH_MUST_USE
 enum auth_status check_dnssec(struct audit_ctx *ctx, struct finding_list *out);
+AUTH_MUST_USE
 enum auth_status check_dnsbl(struct audit_ctx *ctx, struct finding_list *out);
+AUTH_MUST_USE
 enum auth_status check_ports(struct audit_ctx *ctx, struct finding_list *out);
 
 #endif

@@ -38,7 +38,8 @@ static enum auth_status judge(struct audit_ctx *ctx, const char *name, const str
     const char *gap;
     enum auth_status st;
 
-    audit_add_record(ctx, "bimi", (const char *)rr->u.txt.data);
+    if ((st = audit_add_record(ctx, "bimi", (const char *)rr->u.txt.data)) != AUTH_OK)
+        return st;
     if (bimi_record_parse((const char *)rr->u.txt.data, rr->u.txt.len, &rec, err,
                           sizeof err) != AUTH_OK)
         return finding_addf(out, "bimi.invalid", SEV_WARN, "BIMI record is invalid", NULL,

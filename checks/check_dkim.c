@@ -76,7 +76,26 @@ static void random_label(char *buf, size_t len)
              (unsigned long)(ts.tv_sec & 0xffff));
 }
 
-struct key_seen { size_t found, temp; const char *wild; size_t wild_len; };
+struct key_seen {
+    size_t found, temp;
+    const char *wild;
+    size_t wild_len;
+    char failed[240];          /* the selectors whose query failed, for the detail */
+};
+
+/* Name a selector whose query failed (the list ends in "..." when full). */
+static void note_failed(struct key_seen *ks, const char *sel, const struct dns_result *r)
+{
+    size_t used = strlen(ks->failed);
+
+    if (used + strlen(sel) + 40 >= sizeof ks->failed) {
+        if (!strstr(ks->failed, "..."))
+            snprintf(ks->failed + used, sizeof ks->failed - used, ", ...");
+        return;
+    }
+    snprintf(ks->failed + used, sizeof ks->failed - used, "%s%s (%s)", used ? ", " : "",
+             sel, dns_status_name(dns_result_status(r)));
+}
 
 static enum auth_status one_selector(struct audit_ctx *ctx, const char *sel,
                                      const struct dns_result *r, struct key_seen *ks,
@@ -88,6 +107,7 @@ static enum auth_status one_selector(struct audit_ctx *ctx, const char *sel,
 
     if (dns_status_is_temporary(dns_result_status(r))) {
         ks->temp++;
+        note_failed(ks, sel, r);
         return named ? audit_dns_error(out, "dkim.not-found", dns_result_qname(r), r) : AUTH_OK;
     }
     if (!looks_like_key(r, &txt, &len)) {
@@ -101,7 +121,8 @@ static enum auth_status one_selector(struct audit_ctx *ctx, const char *sel,
         return AUTH_OK;     /* the wildcard's answer, not a key of this selector */
     ks->found++;
     snprintf(key, sizeof key, "dkim.%s", sel);
-    audit_add_record(ctx, key, txt);
+    if (audit_add_record(ctx, key, txt) != AUTH_OK)
+        return AUTH_ENOMEM;
     return dkim_key_lint(sel, ctx->domain, txt, len, out);
 }
 
@@ -139,7 +160,8 @@ enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out)
     if (st == AUTH_OK && !named && !ks.found)
         st = ks.temp ? finding_addf(out, "dkim.not-found", SEV_ERROR,
                                     "could not look up DKIM selectors", NULL, NULL,
-                                    "%zu of %zu selector queries failed", ks.temp, a.n)
+                                    "%zu of %zu selector queries failed: %s", ks.temp, a.n,
+                                    ks.failed)
                      : finding_addf(out, "dkim.not-found", SEV_WARN,
                                     "no DKIM key at any common selector", NULL,
                                     "RFC 6376 3.6.2", "asked %zu common selectors under "
@@ -147,7 +169,8 @@ enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out)
                                     ctx->domain);
     else if (st == AUTH_OK && ks.found)
         st = finding_addf(out, "dkim.not-found", SEV_PASS, "DKIM key published", NULL, NULL,
-                          "%zu selector%s with a key", ks.found, ks.found == 1 ? "" : "s");
+                          "%zu selector%s with a key%s%s", ks.found, ks.found == 1 ? "" : "s",
+                          ks.temp ? "; queries that failed: " : "", ks.failed);
     dns_batch_free(b);
     return st;
 }

@@ -20,8 +20,9 @@ enum auth_status check_dmarc(struct audit_ctx *ctx, struct finding_list *out)
     if (st != AUTH_OK)
         return st;
     if (pi->record && pi->record->text)
-        audit_add_record(ctx, "dmarc", pi->record->text);
-    st = dmarc_lint(ctx->eng, pi, out);
+        st = audit_add_record(ctx, "dmarc", pi->record->text);
+    if (st == AUTH_OK)
+        st = dmarc_lint(ctx->eng, pi, out);
     dmarc_policy_info_free(pi);
     return st;
 }

@@ -46,7 +46,9 @@ static size_t gather(struct audit_ctx *ctx, struct target *t, struct finding_lis
         n++;
     }
     if (mx_lookup(ctx->eng, ctx->domain, &mx, err, sizeof err) != AUTH_OK) {
-        finding_addf(out, "dnsbl.listed", SEV_ERROR, "MX lookup failed", NULL, NULL, "%s", err);
+        /* losing this note to memory leaves the run's other findings */
+        auth_status_ignore(finding_addf(out, "dnsbl.listed", SEV_ERROR, "MX lookup failed", NULL,
+                                        NULL, "%s", err));
         return n;
     }
     for (size_t h = 0; h < mx->nhosts; h++)

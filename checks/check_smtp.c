@@ -80,7 +80,7 @@ static void probe_run(struct probe *p)
              smtp_client_ehlo_name(c) ? smtp_client_ehlo_name(c) : "");
     snprintf(p->why, sizeof p->why, "%s", smtp_client_why(c));
     if (p->open_st == AUTH_OK)
-        smtp_quit(c);
+        auth_status_ignore(smtp_quit(c));  /* the probe's outcome is known; QUIT is a courtesy */
     p->facts = smtp_client_tls(c);
     p->client = c;
 }
@@ -348,10 +348,11 @@ static size_t plan(struct audit_ctx *ctx, const struct mx_report *mx, struct pro
             if (dup)
                 break;
             if (doc || (priv && !ctx->opt->allow_private)) {
-                finding_addf(out, "smtp.unreachable", SEV_SKIPPED, "MX address not probed",
+                /* losing this note to memory leaves the run's other findings */
+                auth_status_ignore(finding_addf(out, "smtp.unreachable", SEV_SKIPPED, "MX address not probed",
                              NULL, NULL, "%s [%s] is a %s address%s", mx->hosts[i].host,
                              a->address, priv ? "private or loopback" : "documentation",
-                             priv ? " (see mx.target-private; --allow-private probes it)" : "");
+                             priv ? " (see mx.target-private; --allow-private probes it)" : ""));
                 continue;
             }
             pr[n] = (struct probe){

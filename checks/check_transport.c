@@ -99,7 +99,8 @@ static enum auth_status check_policy(struct audit_ctx *ctx, struct finding_list 
                           "RFC 8461 3.2", "%s: %s", url, m->why);
         return st == AUTH_OK ? finding_set_evidence(out, m->fetch.body) : st;
     }
-    audit_add_record(ctx, "mta-sts-policy", m->fetch.body);
+    if ((st = audit_add_record(ctx, "mta-sts-policy", m->fetch.body)) != AUTH_OK)
+        return st;
     st = finding_addf(out, "mtasts.policy", SEV_PASS, "MTA-STS policy fetched and valid", NULL,
                       "RFC 8461 3.2", "mode %s, max_age %lu, %zu mx pattern%s (from %s)",
                       mtasts_mode_name(m->policy.mode), m->policy.max_age, m->policy.nmx,
@@ -152,7 +153,8 @@ static enum auth_status check_mtasts_record(struct audit_ctx *ctx, struct findin
         return finding_addf(out, "mtasts.multiple", SEV_FAIL, "more than one MTA-STS record",
                             NULL, "RFC 8461 3.1", "%s has %zu v=STSv1 records; senders "
                             "ignore the policy", name, n);
-    audit_add_record(ctx, "mta-sts", (const char *)recs[0]->u.txt.data);
+    if (audit_add_record(ctx, "mta-sts", (const char *)recs[0]->u.txt.data) != AUTH_OK)
+        return AUTH_ENOMEM;
     if (mtasts_record_parse((const char *)recs[0]->u.txt.data, recs[0]->u.txt.len, &rec,
                             err, sizeof err) != AUTH_OK) {
         enum auth_status st = finding_addf(out, "mtasts.record", SEV_FAIL,
@@ -189,7 +191,8 @@ enum auth_status check_tlsrpt(struct audit_ctx *ctx, struct finding_list *out)
         return finding_addf(out, "tlsrpt.syntax", SEV_FAIL, "more than one TLS-RPT record",
                             NULL, "RFC 8460 3", "%s has %zu v=TLSRPTv1 records; senders "
                             "ignore them all", name, n);
-    audit_add_record(ctx, "tlsrpt", (const char *)recs[0]->u.txt.data);
+    if (audit_add_record(ctx, "tlsrpt", (const char *)recs[0]->u.txt.data) != AUTH_OK)
+        return AUTH_ENOMEM;
     if (tlsrpt_record_parse((const char *)recs[0]->u.txt.data, recs[0]->u.txt.len, &rec,
                             err, sizeof err) != AUTH_OK) {
         st = finding_addf(out, "tlsrpt.syntax", SEV_FAIL, "TLS-RPT record is invalid", NULL,

@@ -20,6 +20,7 @@
 
 #include <openssl/evp.h>
 
+#include "arc_cmd.h"
 #include "auth/address.h"
 #include "auth/authres.h"
 #include "auth/dkim.h"
@@ -34,6 +35,8 @@ struct auth_opts {
     const char *file, *ip, *mail_from, *helo, *authserv_id;
     enum dmarc_discovery method;
     unsigned long seed;            /* --seed: mixed into the pct roll */
+    const char *trust_arc[16];     /* --trust-arc: sealers for a local override */
+    size_t ntrust_arc;
 };
 
 struct verdict {
@@ -44,19 +47,24 @@ struct verdict {
     struct dmarc_policy_info *pi;
     struct dmarc_eval *ev;
     int pct_roll;                  /* 0..99, from --seed and the Message-ID */
+    struct arc_verify *arc;        /* the ARC chain (RFC 8617) */
 };
 
 static void usage(FILE *fp)
 {
     fprintf(fp, _(
         "usage: mailctl auth [FILE] --ip IP --mail-from ADDR --helo NAME [--authserv-id ID]\n"
-        "                    [--dmarc-discovery treewalk|psl] [--seed N] [--json]\n\n"
+        "                    [--dmarc-discovery treewalk|psl] [--seed N] [--json]\n"
+        "                    [--trust-arc DOMAIN[,DOMAIN...]]...\n\n"
         "SPF (envelope and HELO), every DKIM signature and DMARC for a received message\n"
         "(stdin when no FILE), printed as an Authentication-Results header.  An empty\n"
         "--mail-from is the null reverse-path.\n"
         "The DMARC pct sample (RFC 7489 6.3) is drawn from a hash of --seed (default 0)\n"
         "and the Message-ID, so a message always gets the same verdict; change --seed\n"
         "to draw again.\n"
+        "The ARC chain is validated too (arc=).  --trust-arc names sealers whose\n"
+        "ARC-Authentication-Results an operator would accept for a local override:\n"
+        "reported separately (JSON \"trusted_arc\"); dmarc= never changes.\n"
         "exit: 0 DMARC pass; 1 fail, none (no policy) or permerror: the message is not\n"
         "proven to come from its From domain; 2 bad input; 3 temperror (a DNS lookup\n"
         "the verdict needs failed).\n"
@@ -67,7 +75,12 @@ static void usage(FILE *fp)
 
 static void feed(void *ctx, const char *p, size_t n)
 {
-    dkim_verify_body(ctx, p, n);
+    struct verdict *v = ctx;
+
+    /* A failed hash update is kept by each verifier: the signatures and
+     * seals using that hash come out temperror at the end. */
+    auth_status_ignore(dkim_verify_body(v->dkim, p, n));
+    arc_verify_body(v->arc, p, n);
 }
 
 /* The From field(s) of the message into v->from (or v->from_err). */
@@ -185,17 +198,17 @@ static int auth_exit_code(enum dmarc_result d)
     }
 }
 
-static void ar_spf(struct authres *ar, const struct spf_eval *ev, const struct auth_opts *o,
+/* false when out of memory (the header is then not printed) */
+static bool ar_spf(struct authres *ar, const struct spf_eval *ev, const struct auth_opts *o,
                    bool helo)
 {
     struct authres_result *r = authres_add(ar, "spf", spf_result_name(spf_eval_result(ev)),
                                            spf_eval_reason(ev), NULL);
     if (!r)
-        return;
+        return false;
     if (helo || !o->mail_from[0])
-        authres_add_prop(r, "smtp", "helo", o->helo);
-    else
-        authres_add_prop(r, "smtp", "mailfrom", o->mail_from);
+        return authres_add_prop(r, "smtp", "helo", o->helo) == AUTH_OK;
+    return authres_add_prop(r, "smtp", "mailfrom", o->mail_from) == AUTH_OK;
 }
 
 static char *build_header(const struct verdict *v, const struct auth_opts *o)
@@ -203,22 +216,24 @@ static char *build_header(const struct verdict *v, const struct auth_opts *o)
     struct authres *ar = authres_new(o->authserv_id);
     struct authres_result *r;
     char *out = NULL, comment[128];
+    bool ok;
 
     if (!ar)
         return NULL;
-    ar_spf(ar, v->spf, o, false);
+    ok = ar_spf(ar, v->spf, o, false);
     if (v->helo_spf)
-        ar_spf(ar, v->helo_spf, o, true);
+        ok &= ar_spf(ar, v->helo_spf, o, true);
     if (dkim_verify_count(v->dkim) == 0)
         authres_add(ar, "dkim", "none", NULL, NULL);
     for (size_t i = 0; i < dkim_verify_count(v->dkim); i++) {
         const struct dkim_sig_result *s = dkim_verify_result(v->dkim, i);
         r = authres_add(ar, "dkim", dkim_result_name(s->result), s->reason_text, NULL);
         if (r && s->domain)
-            authres_add_prop(r, "header", "d", s->domain);
+            ok &= authres_add_prop(r, "header", "d", s->domain) == AUTH_OK;
         if (r && s->selector)
-            authres_add_prop(r, "header", "s", s->selector);
+            ok &= authres_add_prop(r, "header", "s", s->selector) == AUTH_OK;
     }
+    ok &= arc_authres_add(ar, v->arc, o->ip);
     if (v->ev && v->ev->result != DMARC_RESULT_NONE && v->pi->record) {
         const struct dmarc_record *rec = v->pi->record;
         snprintf(comment, sizeof comment, "p=%s sp=%s dis=%s",
@@ -232,10 +247,11 @@ static char *build_header(const struct verdict *v, const struct auth_opts *o)
                     v->ev && v->ev->result != DMARC_RESULT_NONE && v->pi->record
                     ? comment : NULL);
     if (r && v->from)
-        authres_add_prop(r, "header", "from", v->from->domain);
+        ok &= authres_add_prop(r, "header", "from", v->from->domain) == AUTH_OK;
     if (r && v->ev && v->ev->result == DMARC_RESULT_FAIL)
-        authres_add_prop(r, "policy", "dmarc", dmarc_policy_name(v->ev->disposition));
-    if (authres_format(ar, 1, 1, &out) != AUTH_OK)
+        ok &= authres_add_prop(r, "policy", "dmarc",
+                               dmarc_policy_name(v->ev->disposition)) == AUTH_OK;
+    if (!ok || authres_format(ar, 1, 1, &out) != AUTH_OK)
         out = NULL;
     authres_free(ar);
     return out;
@@ -247,15 +263,36 @@ static json_t *dkim_json(const struct dkim_verify *dv)
 
     for (size_t i = 0; i < dkim_verify_count(dv); i++) {
         const struct dkim_sig_result *r = dkim_verify_result(dv, i);
-        json_array_append_new(sigs, json_pack("{s:o, s:o, s:o, s:s, s:o, s:b}",
+        json_array_append_new(sigs, json_pack("{s:o, s:o, s:o, s:s, s:o, s:b, s:I}",
             "domain", json_str_or_null(r->domain), "selector", json_str_or_null(r->selector),
             "algorithm", r->algorithm >= 0
                 ? json_string(dkim_alg_name((enum dkim_alg)r->algorithm)) : json_null(),
             "result", dkim_result_name(r->result), "reason", json_str_or_null(r->reason_text),
-            "body_hash_ok", r->body_hash_ok));
+            "body_hash_ok", r->body_hash_ok,
+            "unsigned_body_bytes", (json_int_t)r->unsigned_body_bytes));
     }
     return json_pack("{s:s, s:o}", "result", dkim_result_name(dkim_verify_overall(dv)),
                      "signatures", sigs);
+}
+
+/* Warnings about what the verdicts do not cover: content after a passing
+ * signature's l= length is shown to the reader but signed by no one. */
+static json_t *warnings(const struct verdict *v)
+{
+    json_t *w = json_array();
+    char text[400];
+
+    for (size_t i = 0; i < dkim_verify_count(v->dkim); i++) {
+        const struct dkim_sig_result *r = dkim_verify_result(v->dkim, i);
+        if (r->result != DKIM_PASS || !r->unsigned_body_bytes)
+            continue;
+        snprintf(text, sizeof text, "DKIM signature d=%s s=%s covers only part of the body "
+                 "(l=): %llu octets after the signed length are unsigned and may have been "
+                 "added by anyone", r->domain, r->selector,
+                 (unsigned long long)r->unsigned_body_bytes);
+        json_array_append_new(w, json_string(text));
+    }
+    return w;
 }
 
 static json_t *dmarc_json(const struct verdict *v)
@@ -286,16 +323,32 @@ static void print_text(const struct verdict *v, const char *header)
     const char *c = d == DMARC_RESULT_PASS ? out_green() : d == DMARC_RESULT_FAIL ||
                     d == DMARC_RESULT_PERMERROR ? out_red() : out_yellow();
 
-    printf("%s\n", header);
+    json_t *w = warnings(v);
+    size_t i;
+    json_t *item;
+
+    /* folded over lines: each line escaped, the folding kept */
+    for (const char *p = header; *p;) {
+        size_t n = strcspn(p, "\n"), len = n - (n && p[n - 1] == '\r');
+        bool fold = len && p[0] == '\t';
+
+        /* the header's own line ends kept: the text is the header as sent */
+        printf("%s%s%s\n", fold ? "\t" : "", out_escn(p + fold, len - fold),
+               len < n ? "\r" : "");
+        p += n + (p[n] == '\n');
+    }
+    json_array_foreach(w, i, item)
+        printf("%swarning:%s %s\n", out_yellow(), out_reset(), out_esc(json_string_value(item)));
+    json_decref(w);
     if (g_opts.verbose < 0)
         return;
     printf("\n%sDMARC %s%s", c, dmarc_result_name(d), out_reset());
     if (v->ev)
-        printf(_("  %s; disposition %s; aligned: spf %s, dkim %s\n"), v->ev->reason,
+        printf(_("  %s; disposition %s; aligned: spf %s, dkim %s\n"), out_esc(v->ev->reason),
                dmarc_policy_name(v->ev->disposition), v->ev->spf_aligned ? "yes" : "no",
                v->ev->dkim_aligned ? "yes" : "no");
     else
-        printf("  %s\n", v->from_err);
+        printf("  %s\n", out_esc(v->from_err));
 }
 
 static int finish(struct verdict *v, const struct auth_opts *o)
@@ -312,6 +365,11 @@ static int finish(struct verdict *v, const struct auth_opts *o)
                                                         : json_null(),
                                 "dkim", dkim_json(v->dkim), "dmarc", dmarc_json(v),
                                 "header", header);
+        json_object_set_new(doc, "warnings", warnings(v));
+        json_object_set_new(doc, "arc", arc_verify_json(v->arc));
+        if (o->ntrust_arc)
+            json_object_set_new(doc, "trusted_arc", arc_trust_json(v->arc, o->trust_arc,
+                                o->ntrust_arc, dmarc_verdict(v) == DMARC_RESULT_PASS));
         if (out_json(doc) != EXIT_OK)
             code = EXIT_RUNTIME;
     } else {
@@ -340,13 +398,15 @@ static int run(const struct auth_opts *o)
     if (code != EXIT_OK)
         goto out;
     if (dkim_keystore_new(&ks) != AUTH_OK || extract_from(in.hdrs, &v) != 0 ||
-        dkim_verify_new(NULL, in.hdrs, &v.dkim) != AUTH_OK) {
+        dkim_verify_new(NULL, in.hdrs, &v.dkim) != AUTH_OK ||
+        arc_verify_new(NULL, in.hdrs, &v.arc) != AUTH_OK) {
         code = cmd_error(EXIT_RUNTIME, "out of memory");
         goto out;
     }
     v.pct_roll = pct_roll(in.hdrs, o->seed);
     dkim_keystore_use_dns(ks, eng);
-    if (msg_input_body(&in, feed, v.dkim) != 0 || dkim_verify_final(v.dkim, ks) != AUTH_OK) {
+    if (msg_input_body(&in, feed, &v) != 0 || dkim_verify_final(v.dkim, ks) != AUTH_OK ||
+        arc_verify_final(v.arc, ks) != AUTH_OK) {
         code = cmd_error(EXIT_RUNTIME, "DKIM verification failed: %s", in.err);
         goto out;
     }
@@ -359,6 +419,7 @@ out:
     spf_eval_free(v.spf);
     spf_eval_free(v.helo_spf);
     dkim_verify_free(v.dkim);
+    arc_verify_free(v.arc);
     address_free(v.from);
     dmarc_policy_info_free(v.pi);
     dmarc_eval_free(v.ev);
@@ -371,7 +432,7 @@ out:
 }
 
 enum { OPT_IP = OPT_GLOBAL_LAST + 1, OPT_MAIL_FROM, OPT_HELO, OPT_AUTHSERV, OPT_DISC,
-       OPT_SEED };
+       OPT_SEED, OPT_TRUST_ARC };
 
 int cmd_auth(int argc, char **argv)
 {
@@ -383,6 +444,7 @@ int cmd_auth(int argc, char **argv)
         {"authserv-id", required_argument, NULL, OPT_AUTHSERV},
         {"dmarc-discovery", required_argument, NULL, OPT_DISC},
         {"seed", required_argument, NULL, OPT_SEED},
+        {"trust-arc", required_argument, NULL, OPT_TRUST_ARC},
         {NULL, 0, NULL, 0},
     };
     struct auth_opts o = { .authserv_id = "mailctl" };
@@ -403,7 +465,12 @@ int cmd_auth(int argc, char **argv)
         case OPT_IP: o.ip = optarg; break;
         case OPT_MAIL_FROM: o.mail_from = optarg; break;
         case OPT_HELO: o.helo = optarg; break;
-        case OPT_AUTHSERV: o.authserv_id = optarg; break;
+        case OPT_AUTHSERV:
+            if (!authres_id_valid(optarg))
+                return cmd_usage_error("auth", "bad --authserv-id: want a token or a domain "
+                                       "name (no spaces, quotes or control characters)");
+            o.authserv_id = optarg;
+            break;
         case OPT_DISC:
             if (strcmp(optarg, "treewalk") == 0)
                 o.method = DMARC_DISCOVERY_TREEWALK;
@@ -420,6 +487,17 @@ int cmd_auth(int argc, char **argv)
                 return cmd_usage_error("auth", "--seed takes a non-negative integer");
             break;
         }
+        case OPT_TRUST_ARC:
+            for (char *d = optarg, *next; d; d = next) {
+                if ((next = strchr(d, ',')))
+                    *next++ = '\0';
+                if (!*d)
+                    continue;
+                if (o.ntrust_arc == sizeof o.trust_arc / sizeof *o.trust_arc)
+                    return cmd_usage_error("auth", "--trust-arc: at most 16 domains");
+                o.trust_arc[o.ntrust_arc++] = d;
+            }
+            break;
         default: return cmd_usage_error("auth", "unknown option");
         }
     }

@@ -205,6 +205,8 @@ struct cli {
 /* --checks mx,spf: every name must be a family of the registry. */
 static int take_checks(struct cli *c, const char *arg)
 {
+    if (!*arg)        /* running nothing and printing OK would be a lie */
+        return cmd_error(EXIT_USAGE, "--checks needs at least one check family");
     for (const char *p = arg; *p; ) {
         size_t len = strcspn(p, ","), k;
         for (k = 0; k < audit_ncheck; k++)

@@ -8,6 +8,7 @@
  *     DOMAIN ID SEVERITY        e.g.  example.com dmarc.policy-none warn
  * (`--format expect` prints the current findings in this format.)
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -76,8 +76,8 @@ void report_text(const struct audit_result *r, enum finding_severity gate)
     size_t *order = grouped_order(l);
     char shown[600];
 
-    printf("%s%s%s\n", out_bold(), cmd_name_for_people(r->domain, shown, sizeof shown),
-           out_reset());
+    printf("%s%s%s\n", out_bold(),
+           out_esc(cmd_name_for_people(r->domain, shown, sizeof shown)), out_reset());
     for (size_t k = 0; order && k < l->count; k++) {
         const struct finding *f = &l->items[order[k]];
         const struct finding *prev = k ? &l->items[order[k - 1]] : NULL;

@@ -224,6 +224,16 @@ const char *out_bold(void);
 const char *out_dim(void);
 const char *out_reset(void);
 
+/* Outside data (DNS records, SMTP replies, header fields, names) for text
+ * output: control octets, invalid UTF-8 and the code points a terminal
+ * acts on (C1 controls, bidi overrides) become \xHH or \u{H...}; anything
+ * else, UTF-8 text included, is unchanged.  The result is s itself when
+ * nothing needed escaping, else a buffer valid for the next 15 calls in
+ * the same thread (enough for one printf); "" for NULL.  JSON output needs
+ * none of this (jansson escapes). */
+const char *out_esc(const char *s);
+const char *out_escn(const char *s, size_t n);
+
 /* Print a JSON document on stdout (indented) followed by a newline and steal
  * the reference.  Returns EXIT_OK or EXIT_RUNTIME on write failure. */
 int out_json(json_t *doc);
@@ -248,6 +258,12 @@ json_t *json_finding_summary(const struct finding_list *l);
 void print_finding(const struct finding *f, int verbose);
 void print_findings(const struct finding_list *l, int verbose);
 
+/* A host argument (cmd/args.c): an IP address (IPv6 also in brackets,
+ * "[::1]") or a host name as cmd_domain_arg converts it; out gets the
+ * address without brackets or the A-label.  EXIT_OK or EXIT_USAGE after a
+ * line naming it. */
+int cmd_host_arg(const char *what, const char *arg, char *out, size_t outlen);
+
 /* Subcommands: each returns its exit code. argv[0] is the command name. */
 int cmd_check_dns(int argc, char **argv);
 int cmd_mx(int argc, char **argv);
@@ -259,5 +275,7 @@ int cmd_auth(int argc, char **argv);
 int cmd_setup(int argc, char **argv);
 int cmd_send_test(int argc, char **argv);
 int cmd_ports(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_arc(int argc, char **argv);
 
 #endif

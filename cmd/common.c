@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -23,20 +24,22 @@ static unsigned parse_seconds(const char *arg)
 
     errno = 0;
     v = strtod(arg, &end);
-    if (errno || end == arg || *end || v <= 0 || v > 3600)
+    if (errno || end == arg || *end || !isfinite(v) || v <= 0 || v > 3600)
         return 0;
     return (unsigned)(v * 1000.0 + 0.5) ? (unsigned)(v * 1000.0 + 0.5) : 1;
 }
 
-static int add_resolver(const char *spec)
+/* from: where spec came from, for the message ("--resolver" or the
+ * environment variable), so the user looks in the right place. */
+static int add_resolver(const char *spec, const char *from)
 {
     struct sockaddr_storage ss;
     char err[160];
 
     if (dns_server_parse(spec, &ss, err, sizeof err) != AUTH_OK)
-        return -cmd_error(EXIT_USAGE, "bad --resolver '%s': %s", spec, err);
+        return -cmd_error(EXIT_USAGE, "bad %s '%.80s': %s", from, spec, err);
     if (g_opts.nresolvers >= DNS_MAX_SERVERS)
-        return -cmd_error(EXIT_USAGE, "too many --resolver options (at most %d)",
+        return -cmd_error(EXIT_USAGE, "too many resolvers in %s (at most %d)", from,
                           DNS_MAX_SERVERS);
     g_opts.resolvers[g_opts.nresolvers++] = spec;
     return 1;
@@ -46,7 +49,7 @@ int cmd_global_opt(int opt, const char *arg)
 {
     switch (opt) {
     case OPT_RESOLVER:
-        return add_resolver(arg);
+        return add_resolver(arg, "--resolver");
     case OPT_TIMEOUT:
         g_opts.timeout_ms = parse_seconds(arg);
         if (!g_opts.timeout_ms)
@@ -78,13 +81,22 @@ int cmd_exit_worse(int a, int b)
     return rank[a] >= rank[b] ? a : b;
 }
 
+/* Error lines carry names and replies from outside: escaped as a whole
+ * (our own text has no control characters), one line however long. */
+static void error_line(const char *fmt, va_list ap)
+{
+    char buf[2048];
+
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    fprintf(stderr, "mailctl: %s", out_esc(buf));
+}
+
 int cmd_error(int code, const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("mailctl: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, _(fmt), ap);
+    error_line(_(fmt), ap);
     va_end(ap);
     fputc('\n', stderr);
     return code;
@@ -94,9 +106,8 @@ int cmd_usage_error(const char *command, const char *fmt, ...)
 {
     va_list ap;
 
-    fputs("mailctl: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, _(fmt), ap);
+    error_line(_(fmt), ap);
     va_end(ap);
     fputc('\n', stderr);
     fprintf(stderr, _("Try 'mailctl %s%s--help'.\n"), command ? command : "",
@@ -118,10 +129,15 @@ static int resolvers_from_env(void)
         return cmd_error(EXIT_USAGE, "MAILCTL_RESOLVER is too long");
     memcpy(copy, env, strlen(env) + 1);
     for (char *tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-        int r = add_resolver(tok);
+        int r = add_resolver(tok, "resolver in MAILCTL_RESOLVER");
         if (r < 0)
             return -r;
     }
+    /* Set but naming nothing (",,,", " "): the user meant something, so
+     * never fall back to /etc/resolv.conf behind their back. */
+    if (!g_opts.nresolvers)
+        return cmd_error(EXIT_USAGE, "MAILCTL_RESOLVER is set but names no resolver "
+                         "(want HOST[:PORT],...)");
     return EXIT_OK;
 }
 
@@ -230,6 +246,7 @@ int cmd_dns_engine(struct dns_engine **out)
     char err[256];
     enum auth_status st;
     int rc = resolvers_from_env();
+    long fds;
 
     cmd_findings_for_people();   /* options are known by now */
     if (rc != EXIT_OK)
@@ -242,8 +259,9 @@ int cmd_dns_engine(struct dns_engine **out)
     }
     p.servers = g_opts.resolvers;
     p.nservers = g_opts.nresolvers;
-    if (cmd_fd_budget() < 256)           /* one socket per query in flight */
-        p.max_inflight = cmd_fd_budget() > 1 ? (unsigned)cmd_fd_budget() : 1;
+    fds = cmd_fd_budget();
+    if (fds < 256)                       /* one socket per query in flight */
+        p.max_inflight = fds > 1 ? (unsigned)fds : 1;
     cmd_dns_timeouts(&p);
     if ((rc = cmd_dns_tape(&p.tape)) != EXIT_OK)
         return rc;

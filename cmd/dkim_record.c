@@ -31,25 +31,28 @@ static const struct dns_rr *key_txt(const struct dns_result *r)
     return r && dns_result_count(r) ? dns_result_rr(r, 0) : NULL;
 }
 
-static void lint(const char *domain, const char *selector, const struct dns_result *r,
-                 const struct dns_result *wild, struct finding_list *fl)
+static enum auth_status lint(const char *domain, const char *selector,
+                             const struct dns_result *r, const struct dns_result *wild,
+                             struct finding_list *fl)
 {
     enum dns_status ds = dns_result_status(r);
     const struct dns_rr *rr = ds == DNS_DATA ? key_txt(r) : NULL;
+    enum auth_status st;
 
     if (ds == DNS_NXDOMAIN || ds == DNS_NODATA || (ds == DNS_DATA && !rr))
-        finding_addf(fl, "dkim.not-found", SEV_FAIL, "no DKIM key at the selector",
+        st = finding_addf(fl, "dkim.not-found", SEV_FAIL, "no DKIM key at the selector",
                      "mailctl dkim keygen --domain D --selector S", "RFC 6376 3.6.2.1",
                      "%s._domainkey.%s: %s", selector, domain, dns_status_name(ds));
     else if (ds != DNS_DATA)
-        finding_addf(fl, "dkim.not-found", SEV_ERROR, "key lookup failed", NULL,
+        st = finding_addf(fl, "dkim.not-found", SEV_ERROR, "key lookup failed", NULL,
                      "RFC 6376 3.6.2.1", "%s", dns_result_why(r));
     else
-        dkim_key_lint(selector, domain, (const char *)rr->u.txt.data, rr->u.txt.len, fl);
-    if (wild && dns_result_status(wild) == DNS_DATA && key_txt(wild))
-        finding_addf(fl, "dkim.wildcard", SEV_WARN, "a wildcard answers every selector", NULL,
+        st = dkim_key_lint(selector, domain, (const char *)rr->u.txt.data, rr->u.txt.len, fl);
+    if (st == AUTH_OK && wild && dns_result_status(wild) == DNS_DATA && key_txt(wild))
+        st = finding_addf(fl, "dkim.wildcard", SEV_WARN, "a wildcard answers every selector", NULL,
                      "RFC 6376 3.6.2.1", "a random selector under _domainkey.%s has a key",
                      domain);
+    return st;
 }
 
 static int render(const char *domain, const char *selector, const struct dns_result *r,
@@ -80,15 +83,15 @@ static int render(const char *domain, const char *selector, const struct dns_res
         json_object_set_new(o, "findings", arr);
         return out_json(o);
     }
-    printf("%s%s%s TXT %s%.*s%s\n", out_bold(), name, out_reset(), rr ? "\"" : "",
-           rr ? (int)rr->u.txt.len : 6, rr ? (const char *)rr->u.txt.data : "(none)",
+    printf("%s%s%s TXT %s%s%s\n", out_bold(), out_esc(name), out_reset(), rr ? "\"" : "",
+           rr ? out_escn((const char *)rr->u.txt.data, rr->u.txt.len) : "(none)",
            rr ? "\"" : "");
     for (size_t i = 0; i < fl->count; i++) {
         const struct finding *f = &fl->items[i];
         printf("  %s%-5s%s %s: %s\n", sev_color(f->severity),
-               finding_severity_name(f->severity), out_reset(), f->id, f->summary);
+               finding_severity_name(f->severity), out_reset(), f->id, out_esc(f->summary));
         if (f->detail && g_opts.verbose >= 0)
-            printf("        %s\n", f->detail);
+            printf("        %s\n", out_esc(f->detail));
     }
     return EXIT_OK;
 }
@@ -145,8 +148,10 @@ int dkim_record_main(int argc, char **argv)
         rc = cmd_error(EXIT_RUNTIME, "DNS engine failure");
     } else {
         const struct dns_result *r = dns_batch_result(b, qi);
-        lint(domain, selector, r, dns_batch_result(b, wi), &fl);
-        rc = render(domain, selector, r, &fl);
+        enum auth_status st = lint(domain, selector, r, dns_batch_result(b, wi), &fl);
+        rc = st != AUTH_OK ? cmd_error(EXIT_RUNTIME, "cannot lint the key: %s",
+                                       auth_strerror(st))
+                           : render(domain, selector, r, &fl);
         if (rc == EXIT_OK && finding_count(&fl, SEV_ERROR) && !finding_count(&fl, SEV_FAIL))
             rc = EXIT_RUNTIME;
         else if (rc == EXIT_OK && finding_count(&fl, SEV_FAIL))

@@ -25,7 +25,9 @@ static void feed(void *ctx, const char *p, size_t n)
 {
     struct body_ctx *b = ctx;
 
-    dkim_sign_body(b->sign, p, n);
+    /* A failed hash update is sticky in the body hash: dkim_sign_final
+     * reports it. */
+    auth_status_ignore(dkim_sign_body(b->sign, p, n));
     if (b->spool)
         fwrite(p, 1, n, b->spool);
 }
@@ -56,6 +58,7 @@ static int sign_one(FILE *fp, const char *name, struct dkim_sign_params *p)
     char err[300], *field = NULL;
     off_t start = ftello(fp);
     bool seekable = start >= 0 && fseeko(fp, start, SEEK_SET) == 0;
+    enum auth_status st;
     int rc = EXIT_OK;
 
     if (msg_input_read(fp, &in) != 0) {
@@ -64,9 +67,9 @@ static int sign_one(FILE *fp, const char *name, struct dkim_sign_params *p)
         return rc;
     }
     p->crlf = first_eol_is_crlf(in.buf, in.len);
-    if (dkim_sign_new(p, in.hdrs, &b.sign, err, sizeof err) != AUTH_OK) {
-        msg_input_free(&in);
-        return cmd_error(EXIT_USAGE, "%s: %s", name, err);
+    if ((st = dkim_sign_new(p, in.hdrs, &b.sign, err, sizeof err)) != AUTH_OK) {
+        msg_input_free(&in);      /* the message (the key was checked before) */
+        return cmd_error(st == AUTH_ENOMEM ? EXIT_RUNTIME : EXIT_USAGE, "%s: %s", name, err);
     }
     if (!seekable && !(b.spool = tmpfile()))
         rc = cmd_error(EXIT_RUNTIME, "cannot create a temporary file: %s", strerror(errno));
@@ -183,8 +186,9 @@ static int parse_args(int argc, char **argv, struct dkim_sign_params *p, const c
         case OPT_HELP:
             printf("usage: mailctl dkim sign --domain D --selector S --key FILE\n"
                    "       [--algorithm rsa-sha256|ed25519-sha256] [--canon H/B]\n"
-                   "       [--headers from:to:...] [--identity I] [--expire SECONDS]\n"
-                   "       [--body-length] [FILE...]\n");
+                   "       [--headers from:to:...] [--identity I] [--timestamp T]\n"
+                   "       [--expire SECONDS] [--body-length] [FILE]   (one message; stdin\n"
+                   "       without FILE)\n");
             return -1;
         default:
             return cmd_usage_error("dkim sign", "bad option");
@@ -205,24 +209,32 @@ int dkim_sign_main(int argc, char **argv)
     struct dkim_sign_params p = { .algorithm = -1, .header_canon = DKIM_CANON_RELAXED,
                                   .body_canon = DKIM_CANON_RELAXED };
     const char *keyfile = NULL;
+    char err[300];
     EVP_PKEY *key;
     int rc = parse_args(argc, argv, &p, &keyfile);
 
     if (rc != EXIT_OK)
         return rc < 0 ? EXIT_OK : rc;
+    /* One message: the signed message goes to stdout, and several would
+     * run together there with nothing to tell where one ends. */
+    if (argc - optind > 1)
+        return cmd_usage_error("dkim sign", "dkim sign takes one message FILE (or stdin), "
+                               "not %d: run it once per message", argc - optind);
     if ((rc = cmd_load_private_key(keyfile, &key)) != EXIT_OK)
         return rc;
     p.key = key;
+    if (dkim_sign_check_key(&p, err, sizeof err) != AUTH_OK) {
+        EVP_PKEY_free(key);       /* about the key: name the key, not a message */
+        return cmd_error(EXIT_USAGE, "key %s: %s", keyfile, err);
+    }
     if (optind >= argc) {
         rc = sign_one(stdin, "stdin", &p);
     } else {
-        for (int i = optind; i < argc && rc == EXIT_OK; i++) {
-            FILE *fp = fopen(argv[i], "rb");
-            if (!fp) {
-                rc = cmd_error(EXIT_USAGE, "cannot read %s: %s", argv[i], strerror(errno));
-                break;
-            }
-            rc = sign_one(fp, argv[i], &p);
+        FILE *fp = fopen(argv[optind], "rb");
+        if (!fp) {
+            rc = cmd_error(EXIT_USAGE, "cannot read %s: %s", argv[optind], strerror(errno));
+        } else {
+            rc = sign_one(fp, argv[optind], &p);
             fclose(fp);
         }
     }

@@ -136,45 +136,46 @@ void dmarc_print_policy(const struct dmarc_policy_info *pi, const struct finding
 {
     const struct dmarc_record *r = pi->record ? pi->record : pi->invalid;
 
-    printf(_("%s%s%s  (%s discovery)\n"), out_bold(), pi->domain, out_reset(),
+    printf(_("%s%s%s  (%s discovery)\n"), out_bold(), out_esc(pi->domain), out_reset(),
            pi->method == DMARC_DISCOVERY_PSL ? _("RFC 7489 PSL") : _("RFC 9989 tree walk"));
     label(_("policy"));
     if (pi->found == DMARC_FOUND)
         printf(_("%s%s%s (%s) from _dmarc.%s%s\n"), out_bold(),
-               dmarc_policy_name(pi->policy), out_reset(), pi->policy_tag, pi->policy_domain,
+               dmarc_policy_name(pi->policy), out_reset(), out_esc(pi->policy_tag),
+               out_esc(pi->policy_domain),
                pi->inherited ? (pi->psd_policy ? _("  [public suffix policy]")
                                                : _("  [inherited]")) : "");
     else
         printf("%s%s%s%s%s\n", pi->found == DMARC_FOUND_NONE ? out_red()
                : out_yellow(), pi->found == DMARC_FOUND_NONE ? _("none found")
                : dmarc_found_name(pi->found), pi->error ? ": " : "",
-               pi->error ? pi->error : "", out_reset());
+               out_esc(pi->error), out_reset());
     label(_("org domain"));
-    printf("%s\n", pi->org_domain ? pi->org_domain : "-");
+    printf("%s\n", pi->org_domain ? out_esc(pi->org_domain) : "-");
     if (r) {
         label(_("record"));
-        printf("%s\n", r->text);
+        printf("%s\n", out_esc(r->text));
         for (size_t i = 0; i < r->ntags; i++)
-            printf("    %-6s %-24s %s%s%s\n", r->tags[i].name, r->tags[i].value,
+            printf("    %-6s %-24s %s%s%s\n", out_esc(r->tags[i].name), out_esc(r->tags[i].value),
                    dmarc_standard_name(r->tags[i].standard),
                    r->tags[i].valid ? "" : _("  INVALID"),
                    r->tags[i].duplicate ? _(" (duplicate)") : "");
     }
     printf("  %s\n", _("queries"));
     for (size_t i = 0; i < pi->nsteps; i++)
-        printf("    %-40s TXT %-9s %s\n", pi->steps[i].name,
+        printf("    %-40s TXT %-9s %s\n", out_esc(pi->steps[i].name),
                dns_status_name(pi->steps[i].status),
-               pi->steps[i].note ? pi->steps[i].note : "");
+               out_esc(pi->steps[i].note));
     if (fl && fl->count) {
         printf("  %s\n", _("findings"));
         for (size_t i = 0; i < fl->count; i++) {
             const struct finding *f = &fl->items[i];
             printf("    %s%-5s%s %-24s %s\n", sev_colour(f->severity),
-                   finding_severity_name(f->severity), out_reset(), f->id, f->summary);
+                   finding_severity_name(f->severity), out_reset(), f->id, out_esc(f->summary));
             if (f->detail && g_opts.verbose >= 0)
-                printf("          %s\n", f->detail);
+                printf("          %s\n", out_esc(f->detail));
             if (f->fix)
-                printf(_("          fix: %s\n"), f->fix);
+                printf(_("          fix: %s\n"), out_esc(f->fix));
         }
     }
 }
@@ -194,6 +195,7 @@ void dmarc_print_disagreements(json_t *diffs)
         const char *a = json_string_value(json_object_get(d, "treewalk"));
         const char *b = json_string_value(json_object_get(d, "psl"));
         printf("  %-14s tree walk: %s\n  %-14s PSL:       %s\n",
-               json_string_value(json_object_get(d, "field")), a ? a : "-", "", b ? b : "-");
+               json_string_value(json_object_get(d, "field")), a ? out_esc(a) : "-", "",
+               b ? out_esc(b) : "-");
     }
 }

@@ -73,7 +73,7 @@ static void print_indented(const char *label, const char *text, const char *inde
     while (*p) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        printf("%.*s\n", (int)n, p);
+        printf("%s\n", out_escn(p, n));
         p += n;
         if (*p == '\n')
             p++;
@@ -85,7 +85,7 @@ static void print_indented(const char *label, const char *text, const char *inde
 void print_finding(const struct finding *f, int verbose)
 {
     printf("  %s[%s]%s %-26s %s\n", sev_color(f->severity), mark(f->severity), out_reset(),
-           f->id, f->summary);
+           f->id, out_esc(f->summary));
     if (f->detail && *f->detail)
         print_indented("", f->detail, "         ");
     if (f->fix && *f->fix) {
@@ -93,7 +93,7 @@ void print_finding(const struct finding *f, int verbose)
         print_indented("", f->fix, "           ");
     }
     if (verbose > 0 && f->reference)
-        printf(_("         %ssee %s%s\n"), out_dim(), f->reference, out_reset());
+        printf(_("         %ssee %s%s\n"), out_dim(), out_esc(f->reference), out_reset());
     if (verbose > 0 && f->evidence)
         print_indented(_("evidence: "), f->evidence, "         ");
 }

@@ -14,6 +14,7 @@ struct command {
 
 /* Sorted by name.  A command is added by adding a file and a line here. */
 static const struct command commands[] = {
+    {"arc", cmd_arc, N_("ARC (RFC 8617): validate a message's chain, seal it as a forwarder")},
     {"auth", cmd_auth, N_("SPF + DKIM + DMARC verdict on a received message, as Authentication-Results")},
     {"check-dns", cmd_check_dns, N_("the deliverability audit of one or many domains")},
     {"dkim", cmd_dkim, N_("DKIM keys, records, signing and verification")},
@@ -21,6 +22,7 @@ static const struct command commands[] = {
     {"mx", cmd_mx, N_("MX hosts with addresses, PTR names and forward-confirmation")},
     {"ports", cmd_ports, N_("probe a mail host's ports: state, banner, TLS, AUTH before TLS")},
     {"ptr", cmd_ptr, N_("PTR names of an address and whether each forward-confirms")},
+    {"report", cmd_report, N_("DMARC aggregate/failure reports and TLS-RPT: parse, import, summary")},
     {"send-test", cmd_send_test, N_("deliver a test message and show the SMTP transcript")},
     {"setup", cmd_setup, N_("every DNS record a new mail domain needs, with a new DKIM key")},
     {"spf", cmd_spf, N_("SPF: check_host() with a trace, lint a policy, draw its include tree")},

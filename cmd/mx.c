@@ -44,20 +44,22 @@ static json_t *json_report(const struct mx_report *r)
 
     for (size_t i = 0; i < r->nhosts; i++)
         json_array_append_new(hosts, json_host(&r->hosts[i]));
-    return json_pack("{s:s, s:s, s:b, s:b, s:o, s:o}", "domain", r->domain,
+    return json_pack("{s:s, s:s, s:b, s:b, s:o, s:o, s:b, s:I}", "domain", r->domain,
                      "status", dns_status_name(r->mx_status), "null_mx", r->null_mx,
                      "implicit", r->implicit, "hosts", hosts,
-                     "error", json_str_or_null(r->error));
+                     "error", json_str_or_null(r->error), "truncated", r->truncated,
+                     "mx_records", (json_int_t)(r->nrecords > r->nhosts ? r->nrecords
+                                                                        : r->nhosts));
 }
 
 static void print_host(const struct mx_host *h)
 {
-    printf("  %s%5u  %s%s", out_bold(), h->preference, h->host, out_reset());
+    printf("  %s%5u  %s%s", out_bold(), h->preference, out_esc(h->host), out_reset());
     if (h->cname)
-        printf(_("  %s(alias of %s)%s"), out_yellow(), h->cname, out_reset());
+        printf(_("  %s(alias of %s)%s"), out_yellow(), out_esc(h->cname), out_reset());
     printf("\n");
     if (h->error)
-        printf("         %s%s%s\n", out_red(), h->error, out_reset());
+        printf("         %s%s%s\n", out_red(), out_esc(h->error), out_reset());
     for (size_t i = 0; i < h->naddrs; i++)
         print_ptr_names(&h->addrs[i], "         ");
 }
@@ -66,10 +68,10 @@ static void print_report(const struct mx_report *r)
 {
     char shown[600];
 
-    printf("%s%s%s", out_bold(), cmd_name_for_people(r->domain, shown, sizeof shown),
-           out_reset());
+    printf("%s%s%s", out_bold(),
+           out_esc(cmd_name_for_people(r->domain, shown, sizeof shown)), out_reset());
     if (r->error)
-        printf(_("  %sMX lookup failed: %s%s\n"), out_red(), r->error, out_reset());
+        printf(_("  %sMX lookup failed: %s%s\n"), out_red(), out_esc(r->error), out_reset());
     else if (r->null_mx && !r->nhosts)
         fputs(_("  null MX (RFC 7505): this domain accepts no mail\n"), stdout);
     else if (r->implicit)
@@ -77,6 +79,9 @@ static void print_report(const struct mx_report *r)
     else if (!r->nhosts)
         printf(_("  %sno MX records and no address: mail cannot be delivered%s (%s)\n"),
                out_red(), out_reset(), dns_status_name(r->mx_status));
+    else if (r->truncated)
+        printf("  %zu MX hosts; %sonly the %zu most preferred are shown%s\n", r->nrecords,
+               out_yellow(), r->nhosts, out_reset());
     else
         printf(_("  %zu MX host%s\n"), r->nhosts, r->nhosts == 1 ? "" : "s");
     if (r->null_mixed)
@@ -84,6 +89,9 @@ static void print_report(const struct mx_report *r)
                out_red(), out_reset());
     for (size_t i = 0; i < r->nhosts; i++)
         print_host(&r->hosts[i]);
+    if (r->truncated)
+        printf("  ... %zu more MX host%s not shown\n", r->nrecords - r->nhosts,
+               r->nrecords - r->nhosts == 1 ? "" : "s");
 }
 
 static int mx_exit(const struct mx_report *r)

@@ -72,13 +72,13 @@ static void print_probe(const struct port_probe *p)
     if (p->probed_port != p->port)
         printf(" (at %u)", (unsigned)p->probed_port);
     if (p->tls_done)
-        printf(" %s%s", p->tls.version, p->tls.verified ? " verified" : " NOT verified");
+        printf(" %s%s", out_esc(p->tls.version), p->tls.verified ? " verified" : " NOT verified");
     else if (p->state == PORT_OPEN && !p->implicit_tls && !p->starttls_offered)
         printf(" no TLS");
     if (p->auth_before_tls)
         printf(_(" %sauth before TLS%s"), out_red(), out_reset());
     if (p->banner[0])
-        printf("  %s%.70s%s", out_dim(), p->banner, out_reset());
+        printf("  %s%.70s%s", out_dim(), out_esc(p->banner), out_reset());
     putchar('\n');
 }
 
@@ -189,9 +189,10 @@ int cmd_ports(int argc, char **argv)
     }
     if (argc - optind != 1)
         return cmd_usage_error("ports", "ports takes exactly one host");
-    if (!argv[optind][0] || strlen(argv[optind]) > 253 || strpbrk(argv[optind], " /@\r\n\t"))
-        return cmd_error(EXIT_USAGE, "bad host '%.80s'", argv[optind]);
-    char host[1024];
-    int rc = cmd_idn_in_identity("host", argv[optind], host, sizeof host);
-    return rc == EXIT_OK ? run(host, outbound, &p) : rc;
+    {
+        static char host[256];
+        if (cmd_host_arg("host", argv[optind], host, sizeof host) != EXIT_OK)
+            return EXIT_USAGE;
+        return run(host, outbound, &p);
+    }
 }

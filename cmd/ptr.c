@@ -38,7 +38,7 @@ void print_ptr_names(const struct ptr_report *p, const char *indent)
 {
     if (p->error) {
         printf(_("%s%-16s %sPTR lookup failed: %s%s\n"), indent, p->address, out_red(),
-               p->error, out_reset());
+               out_esc(p->error), out_reset());
         return;
     }
     if (!p->nnames) {
@@ -48,7 +48,7 @@ void print_ptr_names(const struct ptr_report *p, const char *indent)
     }
     for (size_t i = 0; i < p->nnames; i++) {
         const struct ptr_name *n = &p->names[i];
-        printf("%s%-16s %-34s %s%s%s\n", indent, i ? "" : p->address, n->name,
+        printf("%s%-16s %-34s %s%s%s\n", indent, i ? "" : p->address, out_esc(n->name),
                n->fcrdns ? out_green() : out_red(),
                n->fcrdns ? "forward-confirmed" : "does not resolve back", out_reset());
     }

@@ -84,16 +84,8 @@ static void usage(FILE *fp)
 
 static void print_line(char dir, const char *s, size_t n)
 {
-    printf("%s%s %s", dir == 'C' ? out_bold() : out_dim(), dir == 'C' ? "C:" : "S:",
-           out_reset());
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if ((c < 0x20 && c != '\t') || c == 0x7f)
-            printf("\\x%02x", c);
-        else
-            putchar(c);
-    }
-    putchar('\n');
+    printf("%s%s %s%s\n", dir == 'C' ? out_bold() : out_dim(), dir == 'C' ? "C:" : "S:",
+           out_reset(), out_escn(s, n));
 }
 
 static void on_line(void *arg, char dir, const char *line, size_t len)
@@ -423,7 +415,8 @@ static void attempt(const struct opts *o, const struct target *t, enum smtp_tls_
     /* the address a --server NAME resolved to, for the report */
     if (!out->used.address[0])
         snprintf(out->used.address, sizeof out->used.address, "%s", smtp_client_peer(c));
-    smtp_quit(c);
+    /* the message is sent or failed already; QUIT is a courtesy */
+    auth_status_ignore(smtp_quit(c));
     smtp_client_free(c);
     dns_engine_free(eng);
 }
@@ -445,7 +438,7 @@ static void attempt_opportunistic(const struct opts *o, const struct target *t,
     snprintf(why, sizeof why, "%s", out->why);
     if (run->live)
         printf("%s-- TLS failed (%s): retrying once in plain text on a new connection "
-               "(--tls opportunistic)%s\n", out_yellow(), why, out_reset());
+               "(--tls opportunistic)%s\n", out_yellow(), out_esc(why), out_reset());
     attempt(o, t, SMTP_TLS_NONE, password, msg, run, out);
     snprintf(out->tls_fallback, sizeof out->tls_fallback, "%s", why);
 }
@@ -559,19 +552,20 @@ static void print_outcome(const struct outcome *r, const struct st_message *m)
 {
     if (r->tls_fallback[0])
         printf("%sTLS failed%s (%s); retried in plain text (--tls opportunistic)\n",
-               out_yellow(), out_reset(), r->tls_fallback);
+               out_yellow(), out_reset(), out_esc(r->tls_fallback));
     if (r->tls)
         printf("TLS: %s %s, certificate %s%s%s%s\n", r->facts.version, r->facts.cipher,
                r->facts.verified ? "verified" : "NOT verified",
-               r->facts.verified ? "" : " (", r->facts.verified ? "" : r->facts.verify_error,
+               r->facts.verified ? "" : " (", r->facts.verified ? "" : out_esc(r->facts.verify_error),
                r->facts.verified ? "" : ")");
     if (r->delivered)
         printf("%sdelivered%s to %s port %d%s%s; token %s\n", out_green(), out_reset(),
-               r->used.host, r->used.port, r->queue_id[0] ? ", queued as " : "", r->queue_id,
+               out_esc(r->used.host), r->used.port, r->queue_id[0] ? ", queued as " : "",
+               out_esc(r->queue_id),
                m->token);
     else
         printf("%snot delivered%s (%s): %s\n", out_red(), out_reset(),
-               smtp_failure_name(r->failure), r->why);
+               smtp_failure_name(r->failure), out_esc(r->why));
 }
 
 static int deliver(const struct opts *o, enum smtp_tls_mode mode, const char *password,
@@ -606,7 +600,7 @@ static int deliver(const struct opts *o, enum smtp_tls_mode mode, const char *pa
         json_decref(arrival);
     }
     if (!r.delivered)
-        fprintf(stderr, "mailctl: send-test: %s\n", r.why);
+        fprintf(stderr, "mailctl: send-test: %s\n", out_esc(r.why));
     outcome_clear(&r);
     run_free(&run);
     return rc;

@@ -35,7 +35,7 @@ void arrival_transcript(void *arg, char dir, const char *line, size_t len)
     struct arrival_line *grown;
 
     if (a->live)
-        printf("%sIMAP %c: %.*s%s\n", out_dim(), dir, (int)(len > 300 ? 300 : len), line,
+        printf("%sIMAP %c: %s%s\n", out_dim(), dir, out_escn(line, len > 300 ? 300 : len),
                out_reset());
     if (a->nlines >= MAX_LINES)
         return;
@@ -235,25 +235,26 @@ void arrival_print(const struct arrival *a)
     size_t i;
     json_t *v;
 
-    printf("-- IMAP %s port %d, mailbox %s%s%s%s\n", a->host, a->port, a->mailbox,
-           a->junk_folder[0] ? ", junk folder " : "", a->junk_folder,
+    printf("-- IMAP %s port %d, mailbox %s%s%s%s\n", out_esc(a->host), a->port,
+           out_esc(a->mailbox), a->junk_folder[0] ? ", junk folder " : "",
+           out_esc(a->junk_folder),
            a->tls ? (a->tls_verified ? " (TLS verified)" : " (TLS NOT verified)") : "");
     if (!a->found) {
-        printf("%snot found%s: %s\n", out_red(), out_reset(), a->error);
+        printf("%snot found%s: %s\n", out_red(), out_reset(), out_esc(a->error));
         return;
     }
     printf("%sarrived%s in %s%s%s after %.2f s\n", a->in_junk ? out_red() : out_green(),
-           out_reset(), a->folder, a->in_junk ? " (JUNK)" : "", "", a->seconds);
+           out_reset(), out_esc(a->folder), a->in_junk ? " (JUNK)" : "", "", a->seconds);
     printf("verdict of %s: spf=%s dkim=%s dmarc=%s%s\n",
-           a->authserv_id[0] ? a->authserv_id : "(no Authentication-Results)", or_none(a->spf),
-           or_none(a->dkim), or_none(a->dmarc),
+           a->authserv_id[0] ? out_esc(a->authserv_id) : "(no Authentication-Results)",
+           out_esc(or_none(a->spf)), out_esc(or_none(a->dkim)), out_esc(or_none(a->dmarc)),
            strcmp(a->dmarc, "pass") == 0 ? "" : "  <- DMARC did not pass");
     printf("Received hops: %zu\n", recv ? json_array_size(recv) : 0);
     json_array_foreach(recv, i, v)
-        printf("  %.160s\n", json_string_value(v));
+        printf("  %.160s\n", out_esc(json_string_value(v)));
     json_array_foreach(spam, i, v)
-        printf("%s: %s\n", json_string_value(json_object_get(v, "name")),
-               json_string_value(json_object_get(v, "value")));
+        printf("%s: %s\n", out_esc(json_string_value(json_object_get(v, "name"))),
+               out_esc(json_string_value(json_object_get(v, "value"))));
 }
 
 json_t *arrival_json(const struct arrival *a)

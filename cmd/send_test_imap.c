@@ -334,7 +334,8 @@ json_t *st_imap_arrival(const struct st_imap *im, const char *token, bool allow_
         else if (found == 0)
             arrival_error(&a, "the message did not arrive in %s%s%s within %d s",
                           im->mailbox, junk[0] ? " or " : "", junk, im->wait_s);
-        imap_logout(c);
+        /* the search is done; LOGOUT is a courtesy */
+        auth_status_ignore(imap_logout(c));
         imap_client_free(c);
     }
     dns_engine_free(eng);

@@ -112,28 +112,28 @@ static void print_trace(const struct spf_trace *t)
 
     switch (t->kind) {
     case SPF_TR_CHECK:
-        printf("%*scheck_host(%s)\n", ind, "", t->domain);
+        printf("%*scheck_host(%s)\n", ind, "", out_esc(t->domain));
         break;
     case SPF_TR_RECORD:
-        printf(_("%*s  record: %s\n"), ind, "", t->text);
+        printf(_("%*s  record: %s\n"), ind, "", out_esc(t->text));
         break;
     case SPF_TR_TERM:
-        printf("%*s  %-40s %s\n", ind, "", t->text, t->outcome);
+        printf("%*s  %-40s %s\n", ind, "", out_esc(t->text), out_esc(t->outcome));
         break;
     case SPF_TR_DNS:
-        printf("%*s  %s? %s %s:", ind, "", dns_type_name(t->qtype), t->qname,
+        printf("%*s  %s? %s %s:", ind, "", dns_type_name(t->qtype), out_esc(t->qname),
                dns_status_name(t->status));
         for (size_t i = 0; i < t->nanswers && i < 12; i++)
-            printf(" %s", t->answers[i]);
+            printf(" %s", out_esc(t->answers[i]));
         if (t->nanswers > 12)
             printf(" ...(%zu)", t->nanswers);
         printf("%s%s%s\n", out_dim(), t->text && t->status != DNS_DATA ? "" : "", out_reset());
         break;
     case SPF_TR_NOTE:
-        printf(_("%*s  note: %s\n"), ind, "", t->text);
+        printf(_("%*s  note: %s\n"), ind, "", out_esc(t->text));
         break;
     case SPF_TR_RESULT:
-        printf("%*s=> %s\n", ind, "", t->outcome);
+        printf("%*s=> %s\n", ind, "", out_esc(t->outcome));
         break;
     }
 }
@@ -150,19 +150,20 @@ static void print_eval(const struct spf_eval *ev)
     enum spf_result r = spf_eval_result(ev);
 
     printf(_("SPF %s%s%s for %s identity %s\n"), spf_result_color(r), spf_result_name(r),
-           out_reset(), spf_eval_identity(ev), spf_eval_domain(ev));
+           out_reset(), spf_eval_identity(ev), out_esc(spf_eval_domain(ev)));
     /* labels padded by display width: translations differ in length */
     if (spf_eval_mechanism(ev)) {
         label(_("mechanism:"));
-        printf(_("%s (in %s)\n"), spf_eval_mechanism(ev), spf_eval_mechanism_domain(ev));
+        printf(_("%s (in %s)\n"), out_esc(spf_eval_mechanism(ev)),
+               out_esc(spf_eval_mechanism_domain(ev)));
     }
     if (spf_eval_explanation(ev)) {
         label(_("explanation:"));
-        printf("%s\n", spf_eval_explanation(ev));
+        printf("%s\n", out_esc(spf_eval_explanation(ev)));
     }
     if (spf_eval_reason(ev)) {
         label(_("reason:"));
-        printf("%s\n", spf_eval_reason(ev));
+        printf("%s\n", out_esc(spf_eval_reason(ev)));
     }
     label(_("lookups:"));
     printf(_("%u of 10, void lookups %u of 2\n"), spf_eval_lookups(ev),

@@ -34,7 +34,7 @@ static void print_indented(const char *label, const char *text)
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         if (multi && (p != text || *label))
             printf("\n         ");
-        printf("%.*s", (int)n, p);
+        printf("%s", out_escn(p, n));
         p += n + (nl ? 1 : 0);
     }
     printf("\n");
@@ -145,7 +145,8 @@ int spf_lint_cmd(int argc, char **argv)
         if (out_json(o) != EXIT_OK)
             rc = EXIT_RUNTIME;
     } else {
-        printf(_("SPF lint of %s: %s%u%s lookups%s\n"), spf_node_domain(spf_tree_root(tree)),
+        printf(_("SPF lint of %s: %s%u%s lookups%s\n"),
+               out_esc(spf_node_domain(spf_tree_root(tree))),
                spf_tree_lookups_at_least(tree) ? _("at least ") : "", spf_tree_lookups(tree),
                "", spf_node_record(spf_tree_root(tree)) ? "" : _(" (no record)"));
         for (size_t i = 0; i < l.count; i++) {
@@ -153,7 +154,7 @@ int spf_lint_cmd(int argc, char **argv)
             if (f->severity == SEV_PASS && g_opts.verbose < 0)
                 continue;
             printf("  %s%-5s%s %-24s %s\n", sev_color(f->severity),
-                   finding_severity_name(f->severity), out_reset(), f->id, f->summary);
+                   finding_severity_name(f->severity), out_reset(), f->id, out_esc(f->summary));
             if (f->detail && f->severity != SEV_PASS)
                 print_indented("", f->detail);
             if (f->fix)
@@ -191,19 +192,19 @@ static void print_node(const struct spf_node *n, char *prefix, size_t plen, bool
     size_t len = strlen(prefix);
 
     if (root)
-        printf("%s%s%s", out_bold(), spf_node_domain(n), out_reset());
+        printf("%s%s%s", out_bold(), out_esc(spf_node_domain(n)), out_reset());
     else
-        printf("%s%s %s -> %s%s%s", prefix, last ? "`--" : "|--", spf_node_via(n), out_bold(),
-               spf_node_domain(n), out_reset());
+        printf("%s%s %s -> %s%s%s", prefix, last ? "`--" : "|--", out_esc(spf_node_via(n)), out_bold(),
+               out_esc(spf_node_domain(n)), out_reset());
     if (st == SPF_NODE_OK)
         printf(_("  %s[%u lookups, subtree %u, running total %u]%s\n"), out_dim(),
                spf_node_lookups(n), spf_node_subtree_lookups(n), spf_node_running_total(n),
                out_reset());
     else
         printf("  %s%s: %s%s\n", out_red(), spf_node_status_name(st),
-               spf_node_error(n) ? spf_node_error(n) : "", out_reset());
+               out_esc(spf_node_error(n)), out_reset());
     if (spf_node_record(n))
-        printf("%s%s    %s\n", prefix, root ? "" : (last ? "   " : "|  "), spf_node_record(n));
+        printf("%s%s    %s\n", prefix, root ? "" : (last ? "   " : "|  "), out_esc(spf_node_record(n)));
     if (!root && len + 4 < plen)
         memcpy(prefix + len, last ? "    " : "|   ", 5);
     for (size_t i = 0; i < spf_node_child_count(n); i++)

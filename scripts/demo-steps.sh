@@ -31,3 +31,17 @@ rm -rf "$keys"
 # build/tools/with-postfix, which exports the server, its CA and Maildir; with
 # -i also a Dovecot on the same Maildir), ending with the arrival report.
 "$MAILCTL_TOOLS/with-postfix" -i -- sh scripts/demo-send.sh
+
+# DMARC aggregate/failure reports and TLS-RPT: the sample reports bundled in
+# testdata/reports (one per reporter's shape) for good.example, imported into
+# a throwaway database, summarised (PTR names from the local NSD), and the
+# same summary as one HTML file.
+reports=$(mktemp -d /tmp/mailctl-demo-reports-XXXXXX)
+run report import --db "$reports/reports.db" testdata/reports/google.eml \
+    testdata/reports/microsoft.eml testdata/reports/yahoo.eml testdata/reports/rfc9990.xml \
+    testdata/reports/google-tlsrpt.json.gz testdata/reports/microsoft-tlsrpt.eml \
+    testdata/reports/failure-arf.eml
+run report summary --db "$reports/reports.db" --domain good.example
+run report summary --db "$reports/reports.db" --domain good.example --format html \
+    --out "$reports/good.example.html"
+echo "The HTML report is $reports/good.example.html (open it in a browser)."

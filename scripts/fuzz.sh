@@ -9,7 +9,7 @@ set -eu
 runs=${FUZZ_RUNS:-20000}
 out=build-fuzz
 mkdir -p "$out/obj"
-pkgs="ldns libssl libcrypto jansson libpsl libidn2 libcurl"
+pkgs="ldns libssl libcrypto jansson libpsl libidn2 libcurl expat zlib libarchive sqlite3"
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -Ilibauth/include -Ilibauth $(pkg-config --cflags $pkgs)"
 san="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all"
 libs="$(pkg-config --libs $pkgs) -lm"

@@ -126,12 +126,16 @@ static char *comment_text(const char *v)
     return out;
 }
 
+bool authres_id_valid(const char *id)
+{
+    return id && (is_token(id) || is_domain(id, strlen(id)));
+}
+
 struct authres *authres_new(const char *authserv_id)
 {
     struct authres *ar;
 
-    if (!authserv_id || !(is_token(authserv_id) || is_domain(authserv_id,
-                                                               strlen(authserv_id))))
+    if (!authres_id_valid(authserv_id))
         return NULL;
     ar = calloc(1, sizeof *ar);
     if (!ar)

@@ -28,8 +28,8 @@ static void digest(struct dkim_bodyhash *bh, const void *p, size_t n)
 {
     if (bh->pipe)
         hashpipe_write(bh->pipe, p, n);
-    else
-        EVP_DigestUpdate(bh->md, p, n);
+    else if (!EVP_DigestUpdate(bh->md, p, n))
+        bh->failed = true;
 }
 
 /* Everything counts in total; what is past the l= limit is not hashed. */
@@ -99,7 +99,7 @@ enum auth_status dkim_bodyhash_new(enum dkim_canon c, enum dkim_alg a, uint64_t 
     if (!bh)
         return AUTH_ENOMEM;
     bh->md = EVP_MD_CTX_new();
-    if (!bh->md || !EVP_DigestInit_ex(bh->md, a == DKIM_RSA_SHA1 ? EVP_sha1() : EVP_sha256(),
+    if (!bh->md || !EVP_DigestInit_ex(bh->md, dkim_md(a),
                                       NULL)) {
         dkim_bodyhash_free(bh);
         return AUTH_ECRYPTO;
@@ -149,7 +149,7 @@ enum auth_status dkim_bodyhash_update(struct dkim_bodyhash *bh, const void *data
         simple_update(bh, p + i, len - i);
     else
         dkim_bh_relaxed_update(bh, p + i, len - i);
-    return AUTH_OK;
+    return bh->failed ? AUTH_ECRYPTO : AUTH_OK;
 }
 
 enum auth_status dkim_bodyhash_final(struct dkim_bodyhash *bh, unsigned char *md,
@@ -174,7 +174,7 @@ enum auth_status dkim_bodyhash_final(struct dkim_bodyhash *bh, unsigned char *md
         if (!ok)
             return AUTH_ECRYPTO;
     }
-    if (!EVP_DigestFinal_ex(bh->md, md, &n))
+    if (bh->failed || !EVP_DigestFinal_ex(bh->md, md, &n))
         return AUTH_ECRYPTO;
     *mdlen = n;
     if (canon_len)

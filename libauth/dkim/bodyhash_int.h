@@ -29,6 +29,7 @@ struct dkim_bodyhash {
     bool in_line;              /* current line has emitted content */
     bool wsp_pending;          /* relaxed: whitespace seen, not yet emitted */
     bool cr_pending;           /* chunk ended with CR */
+    bool failed;               /* sticky: a digest update failed */
     bool edit_runs;            /* fast path: copy runs with edits (cleanscan.c) */
     unsigned unedited;         /* pieces in a row that needed no edit */
     size_t buflen;

@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
 #include "dkim_int.h"
 
-/* Canonicalise one field and hash it; scratch grows as needed. */
-static bool hash_field(EVP_MD_CTX *md, enum dkim_canon hc, const char *raw, size_t len,
+bool dkim_hash_field(struct evp_md_ctx_st *md, enum dkim_canon hc, const char *raw, size_t len,
                        bool crlf, struct dkim_buf *scratch)
 {
     size_t need = 2 * len + 3, n;
@@ -54,7 +54,7 @@ static bool hash_listed(EVP_MD_CTX *md, const struct msg_headers *hdrs, enum dki
             const struct msg_header *f = msg_headers_get(hdrs, k);
             if (!used[k] && msg_header_name_is(f, names + a, b - a)) {
                 used[k] = true;
-                ok = hash_field(md, hc, f->raw, f->raw_len, true, scratch);
+                ok = dkim_hash_field(md, hc, f->raw, f->raw_len, true, scratch);
                 break;
             }
         }
@@ -75,13 +75,13 @@ enum auth_status dkim_header_digest(const struct msg_headers *hdrs, enum dkim_al
 
     if (!ctx)
         return AUTH_ENOMEM;
-    ok = EVP_DigestInit_ex(ctx, alg == DKIM_RSA_SHA1 ? EVP_sha1() : EVP_sha256(), NULL) &&
+    ok = EVP_DigestInit_ex(ctx, dkim_md(alg), NULL) &&
          hash_listed(ctx, hdrs, hc, names, names_len, &scratch);
     if (ok) {
         dkim_buf_add(&sig, sig_raw, b_off);
         dkim_buf_add(&sig, sig_raw + b_end, sig_len - b_end);
         ok = !sig.failed &&
-             hash_field(ctx, hc, sig.p ? sig.p : "", sig.len, false, &scratch) &&
+             dkim_hash_field(ctx, hc, sig.p ? sig.p : "", sig.len, false, &scratch) &&
              EVP_DigestFinal_ex(ctx, md, mdlen);
     }
     dkim_buf_free(&scratch);
@@ -90,7 +90,25 @@ enum auth_status dkim_header_digest(const struct msg_headers *hdrs, enum dkim_al
     return ok ? AUTH_OK : AUTH_ECRYPTO;
 }
 
-static EVP_PKEY_CTX *rsa_ctx(EVP_PKEY *key, enum dkim_alg alg, bool sign)
+static EVP_MD *md_sha256, *md_sha1;
+static CRYPTO_ONCE md_once = CRYPTO_ONCE_STATIC_INIT;
+
+static void fetch_mds(void)
+{
+    md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
+const struct evp_md_st *dkim_md(enum dkim_alg a)
+{
+    const EVP_MD *md = NULL;
+
+    if (CRYPTO_THREAD_run_once(&md_once, fetch_mds))
+        md = a == DKIM_RSA_SHA1 ? md_sha1 : md_sha256;
+    return md ? md : a == DKIM_RSA_SHA1 ? EVP_sha1() : EVP_sha256();
+}
+
+EVP_PKEY_CTX *dkim_rsa_ctx(EVP_PKEY *key, enum dkim_alg alg, bool sign)
 {
     EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(key, NULL);
 
@@ -98,7 +116,7 @@ static EVP_PKEY_CTX *rsa_ctx(EVP_PKEY *key, enum dkim_alg alg, bool sign)
         return NULL;
     if ((sign ? EVP_PKEY_sign_init(pc) : EVP_PKEY_verify_init(pc)) <= 0 ||
         EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) <= 0 ||
-        EVP_PKEY_CTX_set_signature_md(pc, alg == DKIM_RSA_SHA1 ? EVP_sha1() : EVP_sha256()) <= 0) {
+        EVP_PKEY_CTX_set_signature_md(pc, dkim_md(alg)) <= 0) {
         EVP_PKEY_CTX_free(pc);
         return NULL;
     }
@@ -122,7 +140,7 @@ enum auth_status dkim_digest_sign(struct evp_pkey_st *key, enum dkim_alg alg,
              EVP_DigestSign(ctx, out, &n, md, mdlen) > 0;
         EVP_MD_CTX_free(ctx);
     } else {
-        EVP_PKEY_CTX *pc = rsa_ctx(key, alg, true);
+        EVP_PKEY_CTX *pc = dkim_rsa_ctx(key, alg, true);
         ok = pc && EVP_PKEY_sign(pc, out, &n, md, mdlen) > 0;
         EVP_PKEY_CTX_free(pc);
     }
@@ -147,7 +165,7 @@ bool dkim_digest_verify(struct evp_pkey_st *key, enum dkim_alg alg,
              EVP_DigestVerify(ctx, sig, siglen, md, mdlen) == 1;
         EVP_MD_CTX_free(ctx);
     } else {
-        EVP_PKEY_CTX *pc = rsa_ctx(key, alg, false);
+        EVP_PKEY_CTX *pc = dkim_rsa_ctx(key, alg, false);
         ok = pc && EVP_PKEY_verify(pc, sig, siglen, md, mdlen) == 1;
         EVP_PKEY_CTX_free(pc);
     }

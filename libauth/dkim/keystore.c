@@ -20,6 +20,7 @@
 struct entry {
     char *name;
     enum auth_status st;      /* AUTH_OK: txt holds a record */
+    enum auth_status parse_st; /* of dkim_key_parse, once parsed */
     char *txt;
     size_t len;
     struct dkim_key *key;     /* parsed lazily */
@@ -141,6 +142,7 @@ enum auth_status dkim_keystore_fetch(struct dkim_keystore *ks, const char *const
     const char **want;
     struct dkim_keystore_entry_result *res;
     size_t nw = 0;
+    enum auth_status st = AUTH_OK;
 
     if (!ks->fetch || !n)
         return AUTH_OK;
@@ -162,7 +164,9 @@ enum auth_status dkim_keystore_fetch(struct dkim_keystore *ks, const char *const
         ks->fetch(ks->fetch_ctx, want, nw, res);
     for (size_t i = 0; i < nw; i++) {
         struct entry *e = add_entry(ks, want[i]);
-        if (e) {
+        if (!e)
+            st = AUTH_ENOMEM;      /* get() then says the lookup was not possible */
+        else {
             e->st = res[i].st;
             e->txt = res[i].txt;
             e->len = res[i].len;
@@ -173,7 +177,7 @@ enum auth_status dkim_keystore_fetch(struct dkim_keystore *ks, const char *const
     }
     free(want);
     free(res);
-    return AUTH_OK;
+    return st;
 }
 
 enum auth_status dkim_keystore_get(struct dkim_keystore *ks, const char *name,
@@ -184,8 +188,10 @@ enum auth_status dkim_keystore_get(struct dkim_keystore *ks, const char *name,
     *key = NULL;
     *why = "";
     if (!e) {
+        /* With a fetch hook, a missing entry is a lookup that could not be
+         * stored (memory, full store): not an answer from the domain. */
         *why = "no key lookup was possible";
-        return AUTH_ENOTFOUND;
+        return ks->fetch ? AUTH_ETEMP : AUTH_ENOTFOUND;
     }
     *why = e->why;
     if (e->st != AUTH_OK)
@@ -193,11 +199,13 @@ enum auth_status dkim_keystore_get(struct dkim_keystore *ks, const char *name,
     if (!e->parsed) {
         char err[160];
         e->parsed = true;
-        if (dkim_key_parse(e->txt, e->len, &e->key, err, sizeof err) != AUTH_OK)
+        e->parse_st = dkim_key_parse(e->txt, e->len, &e->key, err, sizeof err);
+        if (e->parse_st != AUTH_OK)
             snprintf(e->why, sizeof e->why, "%s", err);
     }
-    if (!e->key)
-        return AUTH_EPARSE;
+    if (!e->key)   /* a bad record is EPARSE; out of memory stays what it is */
+        return e->parse_st == AUTH_ENOMEM || e->parse_st == AUTH_ECRYPTO ? e->parse_st
+                                                                         : AUTH_EPARSE;
     *key = e->key;
     return AUTH_OK;
 }

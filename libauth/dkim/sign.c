@@ -32,46 +32,99 @@ struct dkim_sign {
     struct dkim_buf h;            /* h= value */
 };
 
-/* h= from the default set: every occurrence, From once more. */
-static void default_h(struct dkim_sign *s)
+void dkim_default_headers(const struct msg_headers *hdrs, struct dkim_buf *out)
 {
-    size_t n = msg_headers_count(s->hdrs);
+    size_t n = msg_headers_count(hdrs);
 
     for (size_t d = 0; d < sizeof default_headers / sizeof default_headers[0]; d++) {
         const char *name = default_headers[d];
         size_t nl = strlen(name), times = 0;
 
         for (size_t i = 0; i < n; i++)
-            times += msg_header_name_is(msg_headers_get(s->hdrs, i), name, nl);
+            times += msg_header_name_is(msg_headers_get(hdrs, i), name, nl);
         if (d == 0)
             times++;
         while (times--) {
-            if (s->h.len)
-                dkim_buf_add(&s->h, ":", 1);
-            dkim_buf_add(&s->h, name, nl);
+            if (out->len)
+                dkim_buf_add(out, ":", 1);
+            dkim_buf_add(out, name, nl);
         }
     }
 }
 
-static enum auth_status pick_alg(struct dkim_sign *s, char *err, size_t errlen)
+/* h= from the default set: every occurrence, From once more. */
+static void default_h(struct dkim_sign *s)
+{
+    dkim_default_headers(s->hdrs, &s->h);
+}
+
+static enum auth_status pick_alg(const struct dkim_sign_params *p, enum dkim_alg *alg,
+                                 char *err, size_t errlen)
 {
     unsigned bits = 0;
-    int type = dkim_pkey_type(s->p.key, &bits);
+    int type = dkim_pkey_type(p->key, &bits);
 
     if (type < 0)
         return auth_fail(err, errlen, AUTH_EINVAL, "the key is neither RSA nor Ed25519");
-    if (s->p.algorithm < 0)
-        s->alg = type == DKIM_KEY_ED25519 ? DKIM_ED25519_SHA256 : DKIM_RSA_SHA256;
+    if (p->algorithm < 0)
+        *alg = type == DKIM_KEY_ED25519 ? DKIM_ED25519_SHA256 : DKIM_RSA_SHA256;
     else
-        s->alg = (enum dkim_alg)s->p.algorithm;
-    if (s->alg == DKIM_RSA_SHA1)
+        *alg = (enum dkim_alg)p->algorithm;
+    if (*alg == DKIM_RSA_SHA1)
         return auth_fail(err, errlen, AUTH_EINVAL, "rsa-sha1 is not used for signing (RFC 8301)");
-    if ((type == DKIM_KEY_ED25519) != (s->alg == DKIM_ED25519_SHA256))
+    if ((type == DKIM_KEY_ED25519) != (*alg == DKIM_ED25519_SHA256))
         return auth_fail(err, errlen, AUTH_EINVAL, "a %s key cannot make %s signatures",
-                         type == DKIM_KEY_ED25519 ? "Ed25519" : "RSA", dkim_alg_name(s->alg));
+                         type == DKIM_KEY_ED25519 ? "Ed25519" : "RSA", dkim_alg_name(*alg));
     if (type == DKIM_KEY_RSA && bits < 1024)
         return auth_fail(err, errlen, AUTH_EINVAL, "RSA key of %u bits is under 1024", bits);
     return AUTH_OK;
+}
+
+enum auth_status dkim_sign_check_key(const struct dkim_sign_params *p, char *err,
+                                     size_t errlen)
+{
+    enum dkim_alg alg;
+
+    if (!p->key)
+        return auth_fail(err, errlen, AUTH_EINVAL, "no key");
+    return pick_alg(p, &alg, err, errlen);
+}
+
+/* A header field name (RFC 5322 3.6.8: printable US-ASCII but ':'). */
+static bool field_name_ok(const char *s, size_t n)
+{
+    if (!n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 33 || s[i] > 126 || s[i] == ':')
+            return false;
+    return true;
+}
+
+/* h= from a list given by the caller, names separated by ':' or ','. */
+static enum auth_status given_h(struct dkim_sign *s, const char *list, char *err,
+                                size_t errlen)
+{
+    for (const char *p = list;;) {
+        size_t n = strcspn(p, ":,");
+        if (!field_name_ok(p, n))
+            return auth_fail(err, errlen, AUTH_EINVAL, "bad header field name '%.*s' in the "
+                             "signed headers list", (int)(n > 60 ? 60 : n), p);
+        if (s->h.len)
+            dkim_buf_add(&s->h, ":", 1);
+        dkim_buf_add(&s->h, p, n);
+        if (!p[n])
+            return AUTH_OK;
+        p += n + 1;
+    }
+}
+
+static bool has_field(const struct msg_headers *h, const char *name)
+{
+    for (size_t i = 0; i < msg_headers_count(h); i++)
+        if (msg_header_name_is(msg_headers_get(h, i), name, strlen(name)))
+            return true;
+    return false;
 }
 
 enum auth_status dkim_sign_new(const struct dkim_sign_params *p,
@@ -93,16 +146,34 @@ enum auth_status dkim_sign_new(const struct dkim_sign_params *p,
         return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
     s->p = *p;
     s->hdrs = hdrs;
+    if (!s->p.timestamp)
+        s->p.timestamp = time(NULL);      /* t= fixed now so x= can be checked */
     s->h.max = 65536;
-    st = pick_alg(s, err, errlen);
+    st = pick_alg(p, &s->alg, err, errlen);
+    /* Neither may an i= outside d=. */
+    if (st == AUTH_OK && p->identity && !dkim_identity_within(p->identity, p->domain))
+        st = auth_fail(err, errlen, AUTH_EINVAL, "i= must be d= (%s) or a subdomain of it",
+                       p->domain);
+    /* An x= the verifier would reject as malformed would make a signature
+     * that can never pass. */
+    if (st == AUTH_OK && s->p.expire_after && s->p.timestamp != -1 &&
+        (unsigned long long)s->p.timestamp + s->p.expire_after > DKIM_TIME_MAX)
+        st = auth_fail(err, errlen, AUTH_EINVAL, "x= would be past %llu (t=%lld + %lu)",
+                       DKIM_TIME_MAX, (long long)s->p.timestamp, s->p.expire_after);
+    /* A message without From is not a message (RFC 5322 3.6): signing it
+     * would claim a From that is not there (h=from over nothing). */
+    if (st == AUTH_OK && !has_field(hdrs, "from"))
+        st = auth_fail(err, errlen, AUTH_EINVAL, "the message has no From header field");
     if (st == AUTH_OK) {
         if (p->headers && *p->headers)
-            dkim_buf_adds(&s->h, p->headers);
+            st = given_h(s, p->headers, err, errlen);
         else
             default_h(s);
-        if (s->h.failed || !dkim_list_has(s->h.p, s->h.len, "from"))
-            st = auth_fail(err, errlen, AUTH_EINVAL, "the signed headers must include From");
     }
+    if (st == AUTH_OK && s->h.failed)
+        st = auth_fail(err, errlen, AUTH_ELIMIT, "the signed headers list is too long");
+    if (st == AUTH_OK && !dkim_list_has(s->h.p, s->h.len, "from"))
+        st = auth_fail(err, errlen, AUTH_EINVAL, "the signed headers must include From");
     if (st == AUTH_OK &&
         dkim_bodyhash_new(p->body_canon, s->alg, (uint64_t)-1, &s->bh) != AUTH_OK)
         st = auth_fail(err, errlen, AUTH_ECRYPTO, "cannot start the body hash");
@@ -169,7 +240,7 @@ static void build_field(struct dkim_sign *s, struct dkim_buf *b, const char *bh6
     const char *eol = s->p.crlf ? "\r\n" : "\n";
     char num[32], canon[32];
     size_t col = 15;
-    time_t t = s->p.timestamp ? s->p.timestamp : time(NULL);
+    time_t t = s->p.timestamp;
 
     dkim_buf_adds(b, "DKIM-Signature:");
     add_tag(b, &col, eol, "v", "1", false);

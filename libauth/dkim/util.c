@@ -3,20 +3,35 @@
  * decode, padded encode), case-insensitive words and colon lists, and a
  * bounded growable buffer with a sticky failure flag.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "dkim_int.h"
 
+/* Base64 digit values; -1 for anything else, -2 for whitespace (skipped),
+ * -3 for '='.  A table: b= and p= are decoded for every signature checked. */
+static const signed char b64tab[256] = {
+    ['\t'] = -2, ['\n'] = -2, ['\r'] = -2, [' '] = -2, ['='] = -3,
+    ['+'] = 62 + 1, ['/'] = 63 + 1,
+    ['0'] = 52 + 1, ['1'] = 53 + 1, ['2'] = 54 + 1, ['3'] = 55 + 1, ['4'] = 56 + 1,
+    ['5'] = 57 + 1, ['6'] = 58 + 1, ['7'] = 59 + 1, ['8'] = 60 + 1, ['9'] = 61 + 1,
+    ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7,
+    ['H'] = 8, ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14,
+    ['O'] = 15, ['P'] = 16, ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21,
+    ['V'] = 22, ['W'] = 23, ['X'] = 24, ['Y'] = 25, ['Z'] = 26,
+    ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32, ['g'] = 33,
+    ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40,
+    ['o'] = 41, ['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47,
+    ['v'] = 48, ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52,
+};
+
+/* value + 1 in the table so that 0 can mean "not base64" */
 static int b64val(unsigned char c)
 {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
+    int v = b64tab[c];
+    return v > 0 ? v - 1 : v == 0 ? -1 : v;
 }
 
 size_t dkim_b64_decode(const char *s, size_t len, unsigned char *out, size_t outcap)
@@ -25,16 +40,14 @@ size_t dkim_b64_decode(const char *s, size_t len, unsigned char *out, size_t out
     size_t n = 0, bits = 0, pad = 0;
 
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        int v;
+        int v = b64val((unsigned char)s[i]);
 
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+        if (v == -2)
             continue;
-        if (c == '=') {
+        if (v == -3) {
             pad++;
             continue;
         }
-        v = b64val(c);
         if (v < 0 || pad)
             return (size_t)-1;        /* bad character, or data after '=' */
         acc = (acc << 6) | (unsigned long)v;
@@ -135,4 +148,33 @@ void dkim_buf_free(struct dkim_buf *b)
     free(b->p);
     b->p = NULL;
     b->len = b->cap = 0;
+}
+
+bool dkim_identity_within(const char *i, const char *d)
+{
+    const char *at = strrchr(i, '@');
+    size_t il, dl = strlen(d);
+
+    if (!at)
+        return false;
+    at++;
+    il = strlen(at);
+    return (il == dl && strcasecmp(at, d) == 0) ||
+           (il > dl && at[il - dl - 1] == '.' && strcasecmp(at + il - dl, d) == 0);
+}
+
+bool dkim_tag_uint(const struct dkim_tag *t, unsigned long long *out)
+{
+    char buf[24], *end;
+
+    if (!t->value_len || t->value_len > 20)
+        return false;
+    for (size_t i = 0; i < t->value_len; i++)
+        if (t->value[i] < '0' || t->value[i] > '9')
+            return false;
+    memcpy(buf, t->value, t->value_len);
+    buf[t->value_len] = '\0';
+    errno = 0;
+    *out = strtoull(buf, &end, 10);
+    return errno == 0 && *end == '\0';
 }

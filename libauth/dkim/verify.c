@@ -17,6 +17,7 @@
 
 #include <openssl/crypto.h>
 
+#include "auth/dns.h"
 #include "auth/name.h"
 #include "dkim_int.h"
 
@@ -30,6 +31,7 @@ struct hasher {
     unsigned char md[64];
     size_t mdlen;
     uint64_t canon_len;
+    enum auth_status st;        /* first failure of this hash: its signatures are temperror */
 };
 
 struct sig {
@@ -92,38 +94,7 @@ static char *tagdup(const struct dkim_tag *t)
     return s;
 }
 
-/* Decimal tag value into *out; false unless 1..20 digits in range. */
-static bool tag_number(const struct dkim_tag *t, unsigned long long *out)
-{
-    char buf[24], *end;
-
-    if (!t->value_len || t->value_len > 20)
-        return false;
-    for (size_t i = 0; i < t->value_len; i++)
-        if (t->value[i] < '0' || t->value[i] > '9')
-            return false;
-    memcpy(buf, t->value, t->value_len);
-    buf[t->value_len] = '\0';
-    errno = 0;
-    *out = strtoull(buf, &end, 10);
-    return errno == 0 && *end == '\0';
-}
-
 static const char *const required[] = { "v", "a", "b", "bh", "d", "h", "s" };
-
-/* i= must be the d= domain or a subdomain of it. */
-static bool identity_ok(const char *i, const char *d)
-{
-    const char *at = strrchr(i, '@');
-    size_t il, dl = strlen(d);
-
-    if (!at)
-        return false;
-    at++;
-    il = strlen(at);
-    return (il == dl && strcasecmp(at, d) == 0) ||
-           (il > dl && at[il - dl - 1] == '.' && strcasecmp(at + il - dl, d) == 0);
-}
 
 /* *field = a copy of text; false when out of memory (the old one stays). */
 static bool replace_str(char **field, const char *text)
@@ -161,7 +132,7 @@ static bool names_to_alabels(struct sig *s)
     at = s->r.identity ? strrchr(s->r.identity, '@') : NULL;
     if (!at || auth_name_to_alabel(at + 1, a, sizeof a, err, sizeof err) != AUTH_OK ||
         (size_t)(at - s->r.identity) + 1 + strlen(a) + 1 > sizeof ia)
-        return true;                    /* identity_ok() judges it as it is */
+        return true;                    /* dkim_identity_within() judges it as it is */
     memcpy(ia, s->r.identity, (size_t)(at - s->r.identity) + 1);
     memcpy(ia + (at - s->r.identity) + 1, a, strlen(a) + 1);
     if (replace_str(&s->r.identity, ia))
@@ -171,15 +142,20 @@ oom:
     return false;
 }
 
-static int hasher_for(struct dkim_verify *v, enum dkim_canon c, bool sha1, uint64_t limit)
+/* The body hash for these parameters: its index, -1 when MAX_HASHERS are
+ * in use, -2 when a new one could not be made (*st says why). */
+static int hasher_for(struct dkim_verify *v, enum dkim_canon c, bool sha1, uint64_t limit,
+                      enum auth_status *st)
 {
     for (size_t i = 0; i < v->nh; i++)
         if (v->h[i].canon == c && v->h[i].sha1 == sha1 && v->h[i].limit == limit)
             return (int)i;
-    if (v->nh == MAX_HASHERS ||
-        dkim_bodyhash_new(c, sha1 ? DKIM_RSA_SHA1 : DKIM_RSA_SHA256, limit,
-                          &v->h[v->nh].bh) != AUTH_OK)
+    if (v->nh == MAX_HASHERS)
         return -1;
+    *st = dkim_bodyhash_new(c, sha1 ? DKIM_RSA_SHA1 : DKIM_RSA_SHA256, limit,
+                            &v->h[v->nh].bh);
+    if (*st != AUTH_OK)
+        return -2;
     v->h[v->nh].canon = c;
     v->h[v->nh].sha1 = sha1;
     v->h[v->nh].limit = limit;
@@ -195,6 +171,7 @@ static void check_tags(struct dkim_verify *v, struct sig *s)
     const struct dkim_tag *ts = dkim_tags_get(t, "t"), *x = dkim_tags_get(t, "x");
     const struct dkim_tag *vt = dkim_tags_get(t, "v");
     unsigned long long n;
+    enum auth_status st = AUTH_OK;
     int alg;
 
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
@@ -220,21 +197,22 @@ static void check_tags(struct dkim_verify *v, struct sig *s)
         return;
     if (!dkim_list_has(s->h->value, s->h->value_len, "from"))
         return verdict(s, DKIM_PERMERROR, DKIM_R_FROM_NOT_SIGNED, "h= does not list From");
-    if (s->r.identity && !identity_ok(s->r.identity, s->r.domain))
+    if (s->r.identity && !dkim_identity_within(s->r.identity, s->r.domain))
         return verdict(s, DKIM_PERMERROR, DKIM_R_IDENTITY, "i= is not within d=%s",
                        s->r.domain);
     if (l) {
-        if (!tag_number(l, &n))
+        if (!dkim_tag_uint(l, &n))
             return verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "bad l= value");
         s->l = n;
+        s->r.has_length = true;
     }
     if (ts) {
-        if (!tag_number(ts, &n) || n > (unsigned long long)1 << 40)
+        if (!dkim_tag_uint(ts, &n) || n > DKIM_TIME_MAX)
             return verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "bad t= value");
         s->r.timestamp = (long long)n;
     }
     if (x) {
-        if (!tag_number(x, &n) || n > (unsigned long long)1 << 40)
+        if (!dkim_tag_uint(x, &n) || n > DKIM_TIME_MAX)
             return verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "bad x= value");
         s->r.expiry = (long long)n;
         if (ts && s->r.expiry < s->r.timestamp)
@@ -245,7 +223,10 @@ static void check_tags(struct dkim_verify *v, struct sig *s)
     }
     if (ts && s->r.timestamp > (long long)v->p.now + (long long)v->p.clock_skew)
         return verdict(s, DKIM_PERMERROR, DKIM_R_FUTURE, "t= is in the future");
-    s->hasher = hasher_for(v, s->r.body_canon, alg == DKIM_RSA_SHA1, s->l);
+    s->hasher = hasher_for(v, s->r.body_canon, alg == DKIM_RSA_SHA1, s->l, &st);
+    if (s->hasher == -2)
+        return verdict(s, DKIM_TEMPERROR, DKIM_R_NONE, "body hash could not be set up: %s",
+                       auth_strerror(st));
     if (s->hasher < 0)
         return verdict(s, DKIM_NEUTRAL, DKIM_R_TOO_MANY,
                        "not checked: too many distinct body hashes");
@@ -282,6 +263,15 @@ static enum auth_status parse_sig(struct dkim_verify *v, struct sig *s,
         if (!s->keyname)
             return AUTH_ENOMEM;
         snprintf(s->keyname, nl, "%s._domainkey.%s", s->r.selector, s->r.domain);
+        /* s= and d= that cannot make a DNS name are the signer's mistake, a
+         * permanent one: never a lookup that "fails" (a temperror). */
+        if (dns_name_check(s->keyname, err, sizeof err) != AUTH_OK) {
+            free(s->keyname);
+            s->keyname = NULL;
+            verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "s= and d= do not form a DNS name: %s",
+                    err);
+            return s->r.reason_text ? AUTH_OK : AUTH_ENOMEM;
+        }
     }
     return AUTH_OK;
 }
@@ -333,9 +323,16 @@ enum auth_status dkim_verify_new(const struct dkim_verify_params *p,
 
 enum auth_status dkim_verify_body(struct dkim_verify *v, const void *data, size_t len)
 {
-    for (size_t i = 0; i < v->nh; i++)
-        dkim_bodyhash_update(v->h[i].bh, data, len);
-    return AUTH_OK;
+    enum auth_status first = AUTH_OK;
+
+    for (size_t i = 0; i < v->nh; i++) {
+        struct hasher *h = &v->h[i];
+        if (h->st == AUTH_OK)
+            h->st = dkim_bodyhash_update(h->bh, data, len);
+        if (first == AUTH_OK)
+            first = h->st;
+    }
+    return first;
 }
 
 /* Key checks; returns the key or NULL after setting the verdict. */
@@ -345,31 +342,28 @@ static const struct dkim_key *key_for(struct dkim_keystore *ks, struct sig *s)
     const char *why;
     enum auth_status st = dkim_keystore_get(ks, s->keyname, &k, &why);
     enum dkim_alg alg = (enum dkim_alg)s->r.algorithm;
+    enum dkim_reason kr;
+    char text[160];
 
+    /* Only a definite answer about the record is permanent; DNS trouble and
+     * local failures (memory, crypto, a full store) are temperror. */
     if (st == AUTH_ENOTFOUND)
         return verdict(s, DKIM_PERMERROR, DKIM_R_KEY_NOT_FOUND, "no key at %s: %s",
+                       s->keyname, why), NULL;
+    if (st == AUTH_EPARSE)
+        return verdict(s, DKIM_PERMERROR, DKIM_R_KEY_SYNTAX, "bad key record at %s: %s",
                        s->keyname, why), NULL;
     if (st == AUTH_ETIMEOUT || st == AUTH_ETEMP)
         return verdict(s, DKIM_TEMPERROR, DKIM_R_DNS_TEMP, "%s", why), NULL;
     if (st != AUTH_OK)
-        return verdict(s, DKIM_PERMERROR, DKIM_R_KEY_SYNTAX, "bad key record at %s: %s",
-                       s->keyname, why), NULL;
+        return verdict(s, DKIM_TEMPERROR, DKIM_R_NONE, "key for %s unavailable: %s%s%s",
+                       s->keyname, auth_strerror(st), *why ? ": " : "", why), NULL;
     s->r.key_bits = dkim_key_bits(k);
     s->r.testing = dkim_key_testing(k);
-    if (dkim_key_revoked(k))
-        return verdict(s, DKIM_PERMERROR, DKIM_R_KEY_REVOKED, "key %s is revoked",
-                       s->keyname), NULL;
-    if ((dkim_key_type(k) == DKIM_KEY_ED25519) != (alg == DKIM_ED25519_SHA256))
-        return verdict(s, DKIM_PERMERROR, DKIM_R_KEY_ALG, "key type does not match a=%s",
-                       dkim_alg_name(alg)), NULL;
-    if (!dkim_key_allows_hash(k, alg == DKIM_RSA_SHA1 ? "sha1" : "sha256"))
-        return verdict(s, DKIM_PERMERROR, DKIM_R_KEY_ALG, "key h= does not allow a=%s",
-                       dkim_alg_name(alg)), NULL;
-    if (!dkim_key_allows_email(k))
-        return verdict(s, DKIM_PERMERROR, DKIM_R_KEY_ALG, "key s= excludes email"), NULL;
-    if (dkim_key_type(k) == DKIM_KEY_RSA && dkim_key_bits(k) < 1024)
-        return verdict(s, DKIM_PERMERROR, DKIM_R_KEY_WEAK,
-                       "RSA key of %u bits is under 1024 (RFC 8301)", dkim_key_bits(k)), NULL;
+    if ((kr = dkim_key_check(k, alg, text, sizeof text)) != DKIM_R_NONE)
+        return verdict(s, DKIM_PERMERROR, kr, "%s%s%s", text,
+                       kr == DKIM_R_KEY_REVOKED ? " at " : "",
+                       kr == DKIM_R_KEY_REVOKED ? s->keyname : ""), NULL;
     if (dkim_key_strict(k) && s->r.identity) {
         const char *at = strrchr(s->r.identity, '@');
         if (!at || strcasecmp(at + 1, s->r.domain) != 0)
@@ -389,6 +383,9 @@ static void check_sig(struct dkim_verify *v, struct dkim_keystore *ks, struct si
     unsigned int mdlen = 0;
     enum auth_status st;
 
+    if (h->st != AUTH_OK)
+        return verdict(s, DKIM_TEMPERROR, DKIM_R_NONE, "body hash could not be computed: %s",
+                       auth_strerror(h->st));
     if (!k)
         return;
     bhlen = dkim_b64_decode(s->bh->value, s->bh->value_len, bh, sizeof bh);
@@ -396,6 +393,8 @@ static void check_sig(struct dkim_verify *v, struct dkim_keystore *ks, struct si
     if (s->l != (uint64_t)-1 && s->l > h->canon_len)
         return verdict(s, DKIM_FAIL, DKIM_R_LENGTH, "l=%llu is longer than the body (%llu)",
                        (unsigned long long)s->l, (unsigned long long)h->canon_len);
+    if (s->l != (uint64_t)-1)
+        s->r.unsigned_body_bytes = h->canon_len - s->l;
     if (!s->r.body_hash_ok)
         return verdict(s, DKIM_FAIL, DKIM_R_BODY_HASH, "body hash mismatch (bh=)");
     siglen = s->b->value_len * 3 / 4 + 3;
@@ -411,7 +410,7 @@ static void check_sig(struct dkim_verify *v, struct dkim_keystore *ks, struct si
         verdict(s, DKIM_TEMPERROR, DKIM_R_NONE, "header hash failed: %s", auth_strerror(st));
     else if (siglen == (size_t)-1)
         verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "b= is not valid base64");
-    else if (!dkim_digest_verify(dkim_key_pkey(k), alg, md, mdlen, sig, siglen))
+    else if (!dkim_key_verify(k, alg, md, mdlen, sig, siglen))
         verdict(s, DKIM_FAIL, DKIM_R_SIGNATURE, "signature does not verify (b=)");
     else if (alg == DKIM_RSA_SHA1) {
         verdict(s, DKIM_PASS, DKIM_R_NONE, "rsa-sha1 is weak (RFC 8301)");
@@ -430,12 +429,18 @@ enum auth_status dkim_verify_final(struct dkim_verify *v, struct dkim_keystore *
 
     if (!names)
         return AUTH_ENOMEM;
-    for (size_t i = 0; i < v->nh; i++)
-        dkim_bodyhash_final(v->h[i].bh, v->h[i].md, &v->h[i].mdlen, &v->h[i].canon_len);
+    for (size_t i = 0; i < v->nh; i++) {
+        struct hasher *h = &v->h[i];
+        if (h->st == AUTH_OK)
+            h->st = dkim_bodyhash_final(h->bh, h->md, &h->mdlen, &h->canon_len);
+    }
     for (size_t i = 0; i < v->n; i++)
         if (v->s[i].keyname && v->s[i].hasher >= 0)
             names[nn++] = v->s[i].keyname;
-    dkim_keystore_fetch(ks, names, nn);
+    /* A failed fetch leaves the names it could not store without an entry
+     * or with a temporary status; dkim_keystore_get reports each as such,
+     * so every signature gets its own temperror below. */
+    auth_status_ignore(dkim_keystore_fetch(ks, names, nn));
     free(names);
     for (size_t i = 0; i < v->n; i++)
         if (v->s[i].hasher >= 0)

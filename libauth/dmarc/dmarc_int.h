@@ -30,6 +30,7 @@ const char *dmarc_parent(const char *name);
  * v=DMARC1 and returns the parsed record when exactly one does.
  * AUTH_OK (record may be NULL), AUTH_ENOMEM. */
 struct dns_result;
+AUTH_MUST_USE
 enum auth_status dmarc_records_at(const struct dns_result *res, size_t *ndmarc,
                                   struct dmarc_record **rec);
 

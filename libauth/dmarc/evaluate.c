@@ -141,7 +141,9 @@ enum auth_status dmarc_evaluate(struct dns_engine *eng, const struct dmarc_polic
         goto done;
     }
     ev->result = DMARC_RESULT_FAIL;
-    int roll = params->pct_roll >= 0 ? params->pct_roll % 100 : rand() % 100;
+    /* No hidden randomness: the same message gets the same verdict.  A
+     * caller without a sample value gets the policy applied in full. */
+    int roll = params->pct_roll >= 0 ? params->pct_roll % 100 : 0;
     ev->testing = r->testing && ev->policy > DMARC_POLICY_NONE;
     ev->disposition = dmarc_disposition(ev->policy, r->pct, r->testing, roll,
                                         &ev->sampled_out);

@@ -29,6 +29,7 @@ void walk_init(struct walk *w, const char *start, bool skip_start);
 /* Queue the TXT queries. */
 void walk_add(struct walk *w, struct dns_batch *b);
 /* Read the answers in walk order up to the stop.  AUTH_OK or AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status walk_read(struct walk *w, const struct dns_batch *b);
 /* Organizational Domain selection of 9989 4.10.2 (pointer into w). */
 const char *walk_org(const struct walk *w, bool start_queried);

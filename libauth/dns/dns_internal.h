@@ -62,6 +62,7 @@ void dns_result_set_why(struct dns_result *r, const char *fmt, ...)
 
 /* dns_name_check for names the engine is asked (not typed by a user):
  * the same bounds, but a space is a legal label octet. */
+AUTH_MUST_USE
 enum auth_status dns_name_check_query(const char *name, char *err, size_t errlen);
 
 /* Lower-case copy of name without a trailing dot ("." stays ".") into buf
@@ -99,6 +100,7 @@ enum dns_wire_verdict dns_answer_parse(const uint8_t *wire, size_t len,
 /* query.c: the wire form of a query (RD=1, AD=1, CD=cd, class IN, EDNS0
  * unless no_edns).
  * *out is malloc'd (caller frees).  AUTH_OK, AUTH_EINVAL, AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status dns_query_wire(const char *name, uint16_t type, uint16_t id,
                                 bool edns, bool cd, uint8_t **out, size_t *outlen);
 
@@ -199,6 +201,7 @@ struct dns_q {
 
 /* Run n questions to completion, at most eng->max_inflight at once.
  * AUTH_OK or AUTH_ENOMEM; per-question failures are in each result. */
+AUTH_MUST_USE
 enum auth_status dns_engine_run(struct dns_engine *eng, struct dns_q **qs, size_t n);
 
 #endif

@@ -209,7 +209,8 @@ enum auth_status dns_tape_open(const char *path, enum dns_tape_mode mode,
         st = record_target(t, err, errlen);
     if (st != AUTH_OK) {
         t->mode = DNS_TAPE_REPLAY;          /* close without writing */
-        dns_tape_close(t, NULL, 0);
+        /* already failing with st; nothing was recorded */
+        auth_status_ignore(dns_tape_close(t, NULL, 0));
         return st;
     }
     *out = t;

@@ -260,3 +260,28 @@ enum auth_status imap_uid_fetch_header(struct imap_client *c, uint32_t uid,
     *len = hf.len;
     return AUTH_OK;
 }
+
+/* ---------- for the other files of the client (mailbox.c) ---------- */
+
+enum auth_status imap_simple_command(struct imap_client *c, const char *line, imap_handler_fn h,
+                                     void *arg, const char *what)
+{
+    return simple(c, line, h, arg, what);
+}
+
+enum auth_status imap_uid_search_line(struct imap_client *c, const char *line, uint32_t **uids,
+                                      size_t *n)
+{
+    struct uid_list l = {0};
+    enum auth_status st = simple(c, line, on_search, &l, "UID SEARCH");
+
+    *uids = NULL;
+    *n = 0;
+    if (st != AUTH_OK) {
+        free(l.v);
+        return st;
+    }
+    *uids = l.v;
+    *n = l.n;
+    return AUTH_OK;
+}

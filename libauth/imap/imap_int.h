@@ -42,6 +42,7 @@ typedef enum auth_status (*imap_handler_fn)(struct imap_client *c,
                                             const struct imap_response *r, void *arg);
 
 /* Record a failure of kind f with status st and a reason.  Returns st. */
+AUTH_MUST_USE
 enum auth_status imap_failed(struct imap_client *c, enum imap_failure f, enum auth_status st,
                              const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -52,11 +53,13 @@ enum auth_status imap_failed(struct imap_client *c, enum imap_failure f, enum au
  * (may be NULL) sees untagged data.  *status gets the tagged status and
  * *text (may be NULL) a copy of its text (caller frees).  Returns AUTH_OK
  * when the tagged response came (whatever its status). */
+AUTH_MUST_USE
 enum auth_status imap_command(struct imap_client *c, const char *line, const char *shown,
                               const char *cont, imap_handler_fn handler, void *arg,
                               enum imap_status *status, char **text);
 
 /* Read one response within the deadline (the greeting). */
+AUTH_MUST_USE
 enum auth_status imap_read_response(struct imap_client *c, uint64_t deadline_ms,
                                     struct imap_response *r);
 
@@ -64,6 +67,20 @@ enum auth_status imap_read_response(struct imap_client *c, uint64_t deadline_ms,
  * response code "CAPABILITY ...". */
 void imap_caps_from_items(struct imap_client *c, const struct imap_item *it);
 void imap_caps_from_code(struct imap_client *c, const char *code);
+
+/* A command whose NO means "no such thing" (AUTH_ENOTFOUND), BAD a
+ * protocol failure; what names it in the reason. */
+enum auth_status imap_simple_command(struct imap_client *c, const char *line, imap_handler_fn h,
+                                     void *arg, const char *what);
+/* A UID SEARCH command line; the UIDs found (malloc'd, may be NULL). */
+enum auth_status imap_uid_search_line(struct imap_client *c, const char *line, uint32_t **uids,
+                                      size_t *n);
+
+/* Read more bytes within deadline (AUTH_ETIMEOUT when none came; nothing
+ * is recorded as a failure: IDLE waits like this). */
+enum auth_status imap_fill(struct imap_client *c, uint64_t deadline, char *why, size_t wl);
+/* Send one raw line (no tag) within deadline: IDLE's DONE. */
+enum auth_status imap_send_line(struct imap_client *c, const char *line, uint64_t deadline);
 
 /* Append s as an IMAP quoted string to buf; false when it does not fit or
  * holds a byte a quoted string cannot carry (CR, LF, NUL, 8-bit). */

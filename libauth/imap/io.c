@@ -63,6 +63,9 @@ static void transcript_response(struct imap_client *c, size_t used)
     }
 }
 
+static enum auth_status send_line(struct imap_client *c, const char *line, const char *shown,
+                                  uint64_t deadline);
+
 /* Read more bytes, growing the buffer up to its bound. */
 static enum auth_status fill(struct imap_client *c, uint64_t deadline, char *why, size_t wl)
 {
@@ -119,6 +122,16 @@ enum auth_status imap_read_response(struct imap_client *c, uint64_t deadline_ms,
             return imap_failed(c, IMAP_FAIL_PROTOCOL, st == AUTH_ETLS ? AUTH_ETLS : AUTH_EPARSE,
                                "%s%s", why, c->inlen ? " in the middle of a response" : "");
     }
+}
+
+enum auth_status imap_fill(struct imap_client *c, uint64_t deadline, char *why, size_t wl)
+{
+    return fill(c, deadline, why, wl);
+}
+
+enum auth_status imap_send_line(struct imap_client *c, const char *line, uint64_t deadline)
+{
+    return send_line(c, line, NULL, deadline);
 }
 
 static enum auth_status send_line(struct imap_client *c, const char *line, const char *shown,

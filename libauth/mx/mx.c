@@ -39,9 +39,21 @@ static enum auth_status add_host(struct mx_report *r, uint16_t pref, const char 
 {
     struct mx_host *h;
 
+    r->nrecords++;
     if (r->nhosts >= MX_MAX_HOSTS) {
+        /* Keep the MX_MAX_HOSTS most preferred, whatever the answer order:
+         * they are the ones mail goes to. */
+        struct mx_host cand = { .preference = pref, .host = (char *)name };
+        size_t worst = 0;
         r->truncated = true;
-        return AUTH_OK;
+        for (size_t i = 1; i < r->nhosts; i++)
+            if (host_order(&r->hosts[i], &r->hosts[worst]) > 0)
+                worst = i;
+        if (host_order(&cand, &r->hosts[worst]) >= 0)
+            return AUTH_OK;
+        free(r->hosts[worst].host);
+        r->nhosts--;
+        r->hosts[worst] = r->hosts[r->nhosts];
     }
     h = &r->hosts[r->nhosts];
     memset(h, 0, sizeof *h);

@@ -143,10 +143,10 @@ enum auth_status net_resolve(struct dns_engine *eng, const char *host, struct ne
     take_addresses(a, out);
     take_addresses(aaaa, out);
     if (!out->n)
-        auth_fail(err, errlen, AUTH_ENET, "cannot resolve %s: %s", host,
+        auth_status_ignore(auth_fail(err, errlen, AUTH_ENET, "cannot resolve %s: %s", host,
                   dns_result_status(a) != DNS_NODATA ? dns_result_why(a)
                   : dns_result_status(aaaa) == DNS_NODATA ? "no A or AAAA record"
-                  : dns_result_why(aaaa));
+                  : dns_result_why(aaaa)));
     dns_batch_free(b);
     return out->n ? AUTH_OK : AUTH_ENET;
 }

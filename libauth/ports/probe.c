@@ -130,7 +130,7 @@ void ports_probe_smtp(struct probe_job *j)
     if (st != AUTH_OK)
         snprintf(o->error, sizeof o->error, "%s", smtp_client_why(c));
     else
-        smtp_quit(c);
+        auth_status_ignore(smtp_quit(c));  /* the probe's outcome is known; QUIT is a courtesy */
     smtp_client_free(c);
 }
 
@@ -168,7 +168,7 @@ void ports_probe_imap(struct probe_job *j)
     if (st != AUTH_OK)
         snprintf(o->error, sizeof o->error, "%s", imap_client_why(c));
     else
-        imap_logout(c);
+        auth_status_ignore(imap_logout(c));
     imap_client_free(c);
 }
 

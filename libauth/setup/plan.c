@@ -261,9 +261,12 @@ enum auth_status setup_plan_new(const struct setup_params *p, struct setup_plan 
         return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
     normalise(pl->domain, sizeof pl->domain, p->domain);
     normalise(pl->mail_host, sizeof pl->mail_host, p->mail_host);
-    setup_ip_check("--ip", p->ip, &ip[0], err, errlen);
-    if (p->ipv6)
-        setup_ip_check("--ipv6", p->ipv6, &ip[nip++], err, errlen);
+    /* setup_params_check accepted both; a failure here is a broken invariant */
+    if (setup_ip_check("--ip", p->ip, &ip[0], err, errlen) != AUTH_OK ||
+        (p->ipv6 && setup_ip_check("--ipv6", p->ipv6, &ip[nip++], err, errlen) != AUTH_OK)) {
+        setup_plan_free(pl);
+        return AUTH_EINVAL;
+    }
 
     add(pl, ttl, false, "MX", "mail for the domain goes to the mail host",
         fmt(pl, "%s", pl->domain), fmt(pl, "%d %s", SETUP_MX_PREFERENCE, pl->mail_host));

@@ -143,7 +143,8 @@ static enum smtp_state st_banner(struct smtp_client *c)
     if (smtp_conn_reply(c, c->t.greeting_ms, false) != AUTH_OK)
         return ST_FAILED;
     if (c->reply.code != 220) {
-        smtp_reply_failed(c, "banner");
+        /* the failure is recorded in c; ST_FAILED follows */
+        auth_status_ignore(smtp_reply_failed(c, "banner"));
         return ST_FAILED;
     }
     free(c->banner);
@@ -162,7 +163,8 @@ static enum smtp_state after_hello(struct smtp_client *c)
         return ST_STARTTLS;
     if (c->p.tls == SMTP_TLS_OPPORTUNISTIC)
         return ST_AUTH;
-    smtp_failed(c, SMTP_FAIL_TLS, AUTH_ETLS, "server does not offer STARTTLS");
+    /* the failure is recorded in c; ST_FAILED follows */
+    auth_status_ignore(smtp_failed(c, SMTP_FAIL_TLS, AUTH_ETLS, "server does not offer STARTTLS"));
     return ST_FAILED;
 }
 
@@ -180,7 +182,8 @@ static enum smtp_state st_ehlo(struct smtp_client *c)
     }
     if (c->reply.code >= 500 && c->state == ST_EHLO && c->reply.code != 554)
         return ST_HELO;           /* an old server: RFC 5321 3.2 */
-    smtp_reply_failed(c, "EHLO");
+    /* the failure is recorded in c; ST_FAILED follows */
+    auth_status_ignore(smtp_reply_failed(c, "EHLO"));
     return ST_FAILED;
 }
 
@@ -193,7 +196,8 @@ static enum smtp_state st_helo(struct smtp_client *c)
         smtp_conn_reply(c, c->t.command_ms, false) != AUTH_OK)
         return ST_FAILED;
     if (c->reply.code != 250) {
-        smtp_reply_failed(c, "HELO");
+        /* the failure is recorded in c; ST_FAILED follows */
+        auth_status_ignore(smtp_reply_failed(c, "HELO"));
         return ST_FAILED;
     }
     c->ext = 0;
@@ -210,10 +214,10 @@ static enum smtp_state st_starttls(struct smtp_client *c)
     if (c->reply.code == 220)
         return ST_TLS_HANDSHAKE;
     if (c->reply.code == 421)
-        smtp_reply_failed(c, "STARTTLS");
+        auth_status_ignore(smtp_reply_failed(c, "STARTTLS"));
     else
-        smtp_failed(c, SMTP_FAIL_TLS, AUTH_ETLS, "STARTTLS refused: %d %s", c->reply.code,
-                    c->reply.text);
+        auth_status_ignore(smtp_failed(c, SMTP_FAIL_TLS, AUTH_ETLS, "STARTTLS refused: %d %s",
+                                       c->reply.code, c->reply.text));
     return ST_FAILED;
 }
 

@@ -54,7 +54,8 @@ static enum smtp_state st_mail(struct smtp_client *c)
     if (smtp_conn_reply(c, c->t.mail_ms, pipe && c->nrcpts > 0) != AUTH_OK)
         return ST_FAILED;
     if (c->reply.code != 250) {
-        smtp_reply_failed(c, "MAIL FROM");
+        /* the failure is recorded in c; ST_FAILED follows */
+        auth_status_ignore(smtp_reply_failed(c, "MAIL FROM"));
         return ST_FAILED;
     }
     return ST_RCPT;
@@ -75,7 +76,8 @@ static enum smtp_state st_rcpt(struct smtp_client *c)
         if (c->reply.code != 250 && c->reply.code != 251) {
             char what[SMTP_PATH_MAX + 16];
             snprintf(what, sizeof what, "RCPT TO:<%s>", c->rcpts[i]);
-            smtp_reply_failed(c, what);
+            /* the failure is recorded in c; ST_FAILED follows */
+            auth_status_ignore(smtp_reply_failed(c, what));
             return ST_FAILED;
         }
     }
@@ -88,7 +90,8 @@ static enum smtp_state st_data(struct smtp_client *c)
         smtp_conn_reply(c, c->t.data_init_ms, false) != AUTH_OK)
         return ST_FAILED;
     if (c->reply.code != 354) {
-        smtp_reply_failed(c, "DATA");
+        /* the failure is recorded in c; ST_FAILED follows */
+        auth_status_ignore(smtp_reply_failed(c, "DATA"));
         return ST_FAILED;
     }
     return ST_BODY;
@@ -101,8 +104,9 @@ static enum smtp_state st_body(struct smtp_client *c)
     enum auth_status st = smtp_dot_stuff(c->msg, c->msglen, &payload, &len);
 
     if (st != AUTH_OK) {
-        smtp_failed(c, SMTP_FAIL_LOCAL, st, "cannot prepare the message: %s",
-                    auth_strerror(st));
+        /* the failure is recorded in c; ST_FAILED follows */
+        auth_status_ignore(smtp_failed(c, SMTP_FAIL_LOCAL, st, "cannot prepare the message: %s",
+                    auth_strerror(st)));
         return ST_FAILED;
     }
     st = smtp_conn_write_raw(c, payload, len, c->t.data_block_ms);
@@ -123,7 +127,8 @@ static enum smtp_state st_dot(struct smtp_client *c)
     if (smtp_conn_reply(c, c->t.data_term_ms, false) != AUTH_OK)
         return ST_FAILED;
     if (c->reply.code != 250) {
-        smtp_reply_failed(c, "end of DATA");
+        /* the failure is recorded in c; ST_FAILED follows */
+        auth_status_ignore(smtp_reply_failed(c, "end of DATA"));
         return ST_FAILED;
     }
     return ST_READY;

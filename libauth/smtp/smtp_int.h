@@ -57,36 +57,44 @@ struct smtp_client {
 
 /* Record a failure of kind f with status st and a reason; state FAILED.
  * Returns st. */
+AUTH_MUST_USE
 enum auth_status smtp_failed(struct smtp_client *c, enum smtp_failure f,
                              enum auth_status st, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 /* Connect to the server (params.address or every address of params.host in
  * turn) within the connect timeout; sets fd, peer, port. */
+AUTH_MUST_USE
 enum auth_status smtp_conn_connect(struct smtp_client *c);
 /* Start TLS on the connection (implicit or after STARTTLS). */
+AUTH_MUST_USE
 enum auth_status smtp_conn_tls(struct smtp_client *c);
 /* Send one command line (CRLF added).  shown: what the transcript gets
  * instead of line (secrets masked), or NULL for line itself. */
+AUTH_MUST_USE
 enum auth_status smtp_conn_command(struct smtp_client *c, const char *line,
                                    const char *shown, unsigned timeout_ms);
 /* Send raw bytes (the DATA payload) in blocks, each within timeout_ms. */
+AUTH_MUST_USE
 enum auth_status smtp_conn_write_raw(struct smtp_client *c, const char *buf, size_t len,
                                      unsigned timeout_ms);
 /* Read one reply into c->reply within timeout_ms.  more_expected: further
  * replies (pipelining) may follow in the buffer; otherwise bytes after the
  * reply are a protocol failure. */
+AUTH_MUST_USE
 enum auth_status smtp_conn_reply(struct smtp_client *c, unsigned timeout_ms,
                                  bool more_expected);
 /* Close socket and TLS session. */
 void smtp_conn_close(struct smtp_client *c);
 
 /* Fail with the kind the last reply's code implies (4xx/5xx/unexpected). */
+AUTH_MUST_USE
 enum auth_status smtp_reply_failed(struct smtp_client *c, const char *what);
 
 /* Parse the EHLO reply in c->reply into ext, auth_mechs, size_limit. */
 void smtp_ehlo_parse(struct smtp_client *c);
 /* The AUTH exchange (ST_AUTH). */
+AUTH_MUST_USE
 enum auth_status smtp_auth_run(struct smtp_client *c);
 
 #endif

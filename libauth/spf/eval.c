@@ -172,12 +172,19 @@ static bool count_lookup(struct spf_ctx *c)
     return ++c->ev->lookups <= c->max_lookups;
 }
 
+/* The reason when count_lookup() said no: the limit in force, which the
+ * caller may have set below or above the RFC's 10. */
+static const char *lookup_limit_reason(struct spf_ctx *c)
+{
+    return spf_arena_printf(c->ev, "more than %u DNS-querying terms (RFC 7208 4.6.4)",
+                            c->max_lookups);
+}
+
 static enum spf_match eval_term(struct spf_ctx *c, const char *domain, unsigned depth,
                                 const struct spf_term *t, struct spf_outcome *o)
 {
     if (spf_term_kind_queries_dns(t->kind) && !count_lookup(c))
-        return spf_fail_with(c, o, M_PERMERROR,
-                             "more than 10 DNS-querying terms (RFC 7208 4.6.4)");
+        return spf_fail_with(c, o, M_PERMERROR, lookup_limit_reason(c));
     switch (t->kind) {
     case SPF_T_ALL: return M_MATCH;
     case SPF_T_IP4:
@@ -215,7 +222,7 @@ static enum spf_result eval_redirect(struct spf_ctx *c, const char *domain, unsi
 
     if (!count_lookup(c)) {
         trace_term(c, depth, domain, t, "permerror");
-        o->reason = spf_arena_strdup(c->ev, "more than 10 DNS-querying terms (RFC 7208 4.6.4)");
+        o->reason = lookup_limit_reason(c);
         return SPF_PERMERROR;
     }
     if (!target_name(c, domain, t, name, sizeof name)) {

@@ -19,7 +19,16 @@ struct lint {
     struct finding_list *out;
     struct spf_tree *t;
     bool macro_reported;
+    enum auth_status st;       /* first failure to record a finding */
 };
+
+/* Keep the first failure to add a finding: spf_lint returns it.  A full
+ * list (AUTH_ELIMIT) is the list's bound doing its job, not a failure. */
+static void kept(struct lint *L, enum auth_status st)
+{
+    if (st != AUTH_OK && st != AUTH_ELIMIT && L->st == AUTH_OK)
+        L->st = st;
+}
 
 /* Rebuild a record from its terms: drop those for which skip() is true,
  * and optionally move "all" after every other mechanism. */
@@ -92,7 +101,7 @@ static void add_fix(struct lint *L, const char *id, enum finding_severity sev,
 {
     char *fix = record ? zone_fix(domain, record) : NULL;
 
-    finding_add(L->out, id, sev, summary, detail, fix, ref);
+    kept(L, finding_add(L->out, id, sev, summary, detail, fix, ref));
     free(fix);
     free(record);
 }
@@ -106,18 +115,18 @@ static void lint_sizes(struct lint *L, const struct spf_node *n)
         if (n->strlens[i] > 255) {
             snprintf(summary, sizeof summary, "%s: a TXT string of %zu bytes (over 255)",
                      n->domain, n->strlens[i]);
-            finding_add(L->out, "spf.record-size", SEV_WARN, summary,
+            kept(L, finding_add(L->out, "spf.record-size", SEV_WARN, summary,
                         "A TXT character-string holds at most 255 bytes; split the record "
-                        "into several strings.", NULL, REF " 3.3");
+                        "into several strings.", NULL, REF " 3.3"));
             break;
         }
     if (len > 450) {
         snprintf(summary, sizeof summary, "%s: SPF record of %zu bytes (over 450)", n->domain,
                  len);
-        finding_add(L->out, "spf.record-size", SEV_WARN, summary,
+        kept(L, finding_add(L->out, "spf.record-size", SEV_WARN, summary,
                     "Records over 450 bytes risk UDP truncation and TCP fallback "
                     "(RFC 7208 3.4); move addresses into an included record.",
-                    NULL, REF " 3.4");
+                    NULL, REF " 3.4"));
     }
 }
 
@@ -190,18 +199,18 @@ static void lint_terms(struct lint *L, const struct spf_node *n)
             dns_result_count(mx) > SPF_MAX_MX_NAMES) {
             snprintf(summary, sizeof summary, "%s: '%s' yields %zu MX names (more than 10 is "
                      "a permerror)", n->domain, t->text, dns_result_count(mx));
-            finding_add(L->out, "spf.mx-names-limit", SEV_FAIL, summary,
+            kept(L, finding_add(L->out, "spf.mx-names-limit", SEV_FAIL, summary,
                         "Replace the mx term with ip4:/ip6: terms for the mail hosts.",
-                        NULL, REF " 4.6.4");
+                        NULL, REF " 4.6.4"));
         }
         if (t->has_macro && spf_term_kind_queries_dns(t->kind) && !L->macro_reported) {
             L->macro_reported = true;
             snprintf(summary, sizeof summary, "lookup count depends on macros ('%s' in %s): "
                      "at least %u", t->text, n->domain, L->t->total);
-            finding_add(L->out, "spf.macro-count", SEV_INFO, summary,
+            kept(L, finding_add(L->out, "spf.macro-count", SEV_INFO, summary,
                         "Terms with macros are expanded per message; their targets cannot be "
                         "counted in advance, so the count is a lower bound.", NULL,
-                        REF " 4.6.4");
+                        REF " 4.6.4"));
         }
     }
 }
@@ -215,14 +224,14 @@ static void lint_node_status(struct lint *L, const struct spf_node *n)
     case SPF_NODE_SYNTAX:
         snprintf(summary, sizeof summary, "%s: SPF record does not parse (permerror)",
                  n->domain);
-        finding_addf(L->out, "spf.syntax", SEV_FAIL, summary, NULL, REF " 4.6",
-                     "%s\nrecord: %s", n->error, n->record ? n->record : "");
+        kept(L, finding_addf(L->out, "spf.syntax", SEV_FAIL, summary, NULL, REF " 4.6",
+                     "%s\nrecord: %s", n->error, n->record ? n->record : ""));
         break;
     case SPF_NODE_MULTIPLE:
         snprintf(summary, sizeof summary, "%s: more than one SPF record (permerror)",
                  n->domain);
-        finding_addf(L->out, "spf.multiple", SEV_FAIL, summary, NULL, REF " 4.5",
-                     "%s; merge them into one TXT record.", n->error);
+        kept(L, finding_addf(L->out, "spf.multiple", SEV_FAIL, summary, NULL, REF " 4.5",
+                     "%s; merge them into one TXT record.", n->error));
         break;
     case SPF_NODE_NONE:
     case SPF_NODE_NXDOMAIN:
@@ -231,22 +240,22 @@ static void lint_node_status(struct lint *L, const struct spf_node *n)
             break;
         snprintf(summary, sizeof summary, "'%s' in %s: target has no SPF record (permerror)",
                  via, n->parent->domain);
-        finding_addf(L->out, "spf.include-no-record", SEV_FAIL, summary, NULL, REF " 5.2",
+        kept(L, finding_addf(L->out, "spf.include-no-record", SEV_FAIL, summary, NULL, REF " 5.2",
                      "%s: %s. Every evaluation reaching this term ends in permerror; remove "
-                     "it or fix the target.", n->domain, n->error);
+                     "it or fix the target.", n->domain, n->error));
         break;
     case SPF_NODE_DNS_ERROR:
         snprintf(summary, sizeof summary, "%s: SPF record could not be fetched (temperror)",
                  n->domain);
-        finding_addf(L->out, "spf.include-error", SEV_ERROR, summary, NULL, REF " 4.4",
-                     "%s%s%s", n->error, n->parent ? "; reached by " : "", via);
+        kept(L, finding_addf(L->out, "spf.include-error", SEV_ERROR, summary, NULL, REF " 4.4",
+                     "%s%s%s", n->error, n->parent ? "; reached by " : "", via));
         break;
     case SPF_NODE_LOOP:
         snprintf(summary, sizeof summary, "'%s' in %s: include/redirect loop", via,
                  n->parent ? n->parent->domain : "");
-        finding_addf(L->out, "spf.loop", SEV_FAIL, summary, NULL, REF " 4.6.4",
+        kept(L, finding_addf(L->out, "spf.loop", SEV_FAIL, summary, NULL, REF " 4.6.4",
                      "%s is already on the path from the root; evaluation would exceed the "
-                     "lookup limit (permerror).", n->domain);
+                     "lookup limit (permerror).", n->domain));
         break;
     default:
         break;
@@ -276,7 +285,8 @@ static void lint_missing(struct lint *L, const struct spf_node *root)
     char summary[300];
     char *rec = strdup(has_mx ? "v=spf1 mx -all" : "v=spf1 -all");
 
-    snprintf(summary, sizeof summary, "%s: no SPF record", root->domain);
+    snprintf(summary, sizeof summary, "%s: no SPF record%s", root->domain,
+             root->status == SPF_NODE_NXDOMAIN ? " (the name does not exist)" : "");
     add_fix(L, "spf.missing", SEV_FAIL, summary,
             has_mx ? "Receivers get 'none' and cannot tell forged mail from real. The fix "
                      "authorises the MX hosts; list every other sending service too."
@@ -295,7 +305,7 @@ static void lint_lookups(struct lint *L, bool flatten)
         char *fix = flatten ? spf_flatten(L->t) : NULL;
         snprintf(summary, sizeof summary, "%s: %s%u DNS-querying terms across the include "
                  "tree (limit 10)", L->t->root->domain, least, n);
-        finding_addf(L->out, "spf.lookup-limit", SEV_FAIL, summary, fix, REF " 4.6.4",
+        kept(L, finding_addf(L->out, "spf.lookup-limit", SEV_FAIL, summary, fix, REF " 4.6.4",
                      "Evaluations that reach the 11th lookup end in permerror, whatever the "
                      "sender's address. %s", fix
                      ? "The fix is a flattened policy with the same result for every address "
@@ -305,26 +315,27 @@ static void lint_lookups(struct lint *L, bool flatten)
                      : "No flattened record with the same result fits in 10 lookups (an "
                        "include whose record holds non-pass terms, ptr, exists or macros "
                        "cannot be merged): remove includes that are not needed or list "
-                       "addresses directly.");
+                       "addresses directly."));
         free(fix);
     } else if (n >= 9) {
         snprintf(summary, sizeof summary, "%s: %s%u of 10 DNS lookups used", L->t->root->domain,
                  least, n);
-        finding_add(L->out, "spf.lookup-limit", SEV_WARN, summary,
+        kept(L, finding_add(L->out, "spf.lookup-limit", SEV_WARN, summary,
                     "Close to the limit: one more include at any provider breaks the policy.",
-                    NULL, REF " 4.6.4");
+                    NULL, REF " 4.6.4"));
     } else {
         snprintf(summary, sizeof summary, "%s: %s%u of 10 DNS lookups used", L->t->root->domain,
                  least, n);
-        finding_add(L->out, "spf.lookup-limit", SEV_PASS, summary, NULL, NULL, REF " 4.6.4");
+        kept(L, finding_add(L->out, "spf.lookup-limit", SEV_PASS, summary, NULL, NULL,
+                            REF " 4.6.4"));
     }
     if (L->t->voids > SPF_MAX_VOID) {
         snprintf(summary, sizeof summary, "%s: %u terms point at names with no data (limit 2 "
                  "void lookups)", L->t->root->domain, L->t->voids);
-        finding_add(L->out, "spf.void-limit", SEV_FAIL, summary,
+        kept(L, finding_add(L->out, "spf.void-limit", SEV_FAIL, summary,
                     "Evaluations reaching the third empty answer end in permerror; remove "
                     "terms naming hosts or domains that no longer exist.", NULL,
-                    REF " 4.6.4");
+                    REF " 4.6.4"));
     }
 }
 
@@ -343,16 +354,16 @@ static void lint_ips(struct lint *L, const struct spf_lint_params *p)
         if (spf_eval_result(ev) == SPF_PASS) {
             snprintf(summary, sizeof summary, "%s gets pass (%s)", ip,
                      spf_eval_mechanism(ev) ? spf_eval_mechanism(ev) : "");
-            finding_add(L->out, "spf.ip-not-authorized", SEV_PASS, summary, NULL, NULL,
-                        REF " 4.6");
+            kept(L, finding_add(L->out, "spf.ip-not-authorized", SEV_PASS, summary, NULL, NULL,
+                        REF " 4.6"));
         } else {
             snprintf(summary, sizeof summary, "%s is not authorised: SPF %s", ip,
                      spf_result_name(spf_eval_result(ev)));
-            finding_addf(L->out, "spf.ip-not-authorized", SEV_FAIL, summary, NULL, REF " 4.6",
+            kept(L, finding_addf(L->out, "spf.ip-not-authorized", SEV_FAIL, summary, NULL, REF " 4.6",
                          "check_host(%s, %s): %s%s%s", ip, from,
                          spf_result_name(spf_eval_result(ev)),
                          spf_eval_reason(ev) ? ": " : "",
-                         spf_eval_reason(ev) ? spf_eval_reason(ev) : "");
+                         spf_eval_reason(ev) ? spf_eval_reason(ev) : ""));
         }
         spf_eval_free(ev);
     }
@@ -363,7 +374,7 @@ enum auth_status spf_lint(struct dns_engine *eng, const char *domain,
                           struct spf_tree **tree_out, char *err, size_t errlen)
 {
     struct spf_tree *t = NULL;
-    struct lint L = { out, NULL, false };
+    struct lint L = { out, NULL, false, AUTH_OK };
     enum auth_status st;
 
     if (tree_out)
@@ -378,7 +389,8 @@ enum auth_status spf_lint(struct dns_engine *eng, const char *domain,
         if (t->root->status == SPF_NODE_OK) {
             char summary[300];
             snprintf(summary, sizeof summary, "%s publishes an SPF record", t->root->domain);
-            finding_add(out, "spf.missing", SEV_PASS, summary, t->root->record, NULL, REF " 4.5");
+            kept(&L, finding_add(L.out, "spf.missing", SEV_PASS, summary, t->root->record, NULL,
+                                 REF " 4.5"));
         }
         lint_node(&L, t->root);
         if (t->root->status == SPF_NODE_OK)
@@ -388,15 +400,17 @@ enum auth_status spf_lint(struct dns_engine *eng, const char *domain,
         char summary[300];
         snprintf(summary, sizeof summary, "%s publishes the obsolete SPF RR type (99)",
                  t->root->domain);
-        finding_add(out, "spf.type99", SEV_INFO, summary,
+        kept(&L, finding_add(L.out, "spf.type99", SEV_INFO, summary,
                     "RFC 7208 3.1 removed type 99; only the TXT record is used. Remove the "
-                    "type 99 record so the two cannot drift apart.", NULL, REF " 3.1");
+                    "type 99 record so the two cannot drift apart.", NULL, REF " 3.1"));
     }
     if (params && params->nips)
         lint_ips(&L, params);
-    if (tree_out)
+    if (tree_out && L.st == AUTH_OK)
         *tree_out = t;
     else
         spf_tree_free(t);
+    if (L.st != AUTH_OK)
+        return auth_fail(err, errlen, L.st, "cannot record a finding: %s", auth_strerror(L.st));
     return AUTH_OK;
 }

@@ -40,7 +40,9 @@ static size_t mtok_parse(const char *s, size_t len, bool explanation, struct mto
 
     memset(t, 0, sizeof *t);
     if (len < 2) {
-        auth_fail(err, errlen, AUTH_EPARSE, "'%%' at the end of the macro string");
+        /* err holds the reason; 0 is the failure */
+        auth_status_ignore(auth_fail(err, errlen, AUTH_EPARSE,
+                                     "'%%' at the end of the macro string"));
         return 0;
     }
     switch (s[1]) {
@@ -49,16 +51,18 @@ static size_t mtok_parse(const char *s, size_t len, bool explanation, struct mto
     case '-': t->lit = "%20"; return 2;
     case '{': break;
     default:
-        auth_fail(err, errlen, AUTH_EPARSE,
+        /* err holds the reason; 0 is the failure */
+        auth_status_ignore(auth_fail(err, errlen, AUTH_EPARSE,
                   "'%%' must be followed by '{', '%%', '_' or '-', not '%c'",
-                  isprint((unsigned char)s[1]) ? s[1] : '?');
+                  isprint((unsigned char)s[1]) ? s[1] : '?'));
         return 0;
     }
     if (i >= len || !isalpha((unsigned char)s[i]) ||
         !letter_ok((char)tolower((unsigned char)s[i]), explanation)) {
-        auth_fail(err, errlen, AUTH_EPARSE, "unknown macro letter '%c'%s",
+        /* err holds the reason; 0 is the failure */
+        auth_status_ignore(auth_fail(err, errlen, AUTH_EPARSE, "unknown macro letter '%c'%s",
                   i < len && isprint((unsigned char)s[i]) ? s[i] : '?',
-                  i < len && s[i] && strchr("crtCRT", s[i]) ? " (only allowed in explanations)" : "");
+                  i < len && s[i] && strchr("crtCRT", s[i]) ? " (only allowed in explanations)" : ""));
         return 0;
     }
     t->letter = (char)tolower((unsigned char)s[i]);
@@ -72,7 +76,9 @@ static size_t mtok_parse(const char *s, size_t len, bool explanation, struct mto
             i++;
         }
         if (v == 0) {
-            auth_fail(err, errlen, AUTH_EPARSE, "macro digit transformer must not be zero");
+            /* err holds the reason; 0 is the failure */
+            auth_status_ignore(auth_fail(err, errlen, AUTH_EPARSE,
+                                         "macro digit transformer must not be zero"));
             return 0;
         }
         t->digits = v;
@@ -87,7 +93,9 @@ static size_t mtok_parse(const char *s, size_t len, bool explanation, struct mto
         i++;
     }
     if (i >= len || s[i] != '}') {
-        auth_fail(err, errlen, AUTH_EPARSE, "macro '%%{%c...' is not closed by '}'", s[2]);
+        /* err holds the reason; 0 is the failure */
+        auth_status_ignore(auth_fail(err, errlen, AUTH_EPARSE,
+                                     "macro '%%{%c...' is not closed by '}'", s[2]));
         return 0;
     }
     if (nd == 0)

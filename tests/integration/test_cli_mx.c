@@ -250,7 +250,7 @@ static void bad_input(void **state)
 
 static void long_name_rejected(void **state)
 {
-    char name[300];
+    char name[301];                 /* 300 octets and the NUL */
     struct test_out out;
 
     memset(name, 0, sizeof name);

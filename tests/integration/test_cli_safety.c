@@ -268,6 +268,12 @@ static void dns_record_rerecords_a_tape_keeping_its_mode(void **state)
     test_out_free(&out);
     assert_int_equal(file_mode("t.tape"), 0604);
     assert_string_equal(listing(), "t.tape");
+    /* an empty file (made by mktemp beforehand) is taken too */
+    write_file("empty", "");
+    record_mx(&out, plain, "empty");
+    assert_int_equal(out.status, 0);
+    test_out_free(&out);
+    assert_memory_equal(read_file("empty"), "# mailctl dns tape 1\n", 21);
 }
 
 /* A write that fails half way (file-size limit) is exit 3 with the reason,
@@ -604,6 +610,42 @@ static void jobs_fit_the_descriptor_limit(void **state)
     test_out_free(&many);
 }
 
+/* ---------- item 7: outside data never reaches a terminal raw ---------- */
+
+/* No ESC, BEL, C1 CSI (UTF-8 c2 9b) or RLO (e2 80 ae) in s. */
+static void assert_no_controls(const char *what, const char *s)
+{
+    if (strchr(s, '\033') || strchr(s, '\007') || strstr(s, "\xc2\x9b") ||
+        strstr(s, "\xe2\x80\xae"))
+        fail_msg("%s: a control sequence reached the output raw", what);
+}
+
+static void text_output_escapes_outside_data(void **state)
+{
+    static const char *const cmds[][6] = {
+        { "spf", "lint", "termesc.example", NULL },
+        { "spf", "tree", "termesc.example", NULL },
+        { "spf", "check", "--ip", "192.0.2.99", "--mail-from", "a@termesc.example" },
+        { "check-dns", "--no-smtp", "-v", "termesc.example", NULL },
+        { "dmarc", "check", "termesc.example", NULL },
+        { "dkim", "record", "termesc.example", "--selector", "sel", NULL },
+    };
+    struct test_run_opts o = { .timeout_s = 60 };
+
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        struct test_out out;
+        run(&out, o, "--resolver", nsd.spec, "--timeout", "2", "--no-color", cmds[i][0],
+            cmds[i][1], cmds[i][2], cmds[i][3], cmds[i][4], cmds[i][5], NULL);
+        assert_int_not_equal(out.status, 2);
+        assert_no_controls(cmds[i][0], out.out);
+        assert_no_controls(cmds[i][0], out.err);
+        if (!strstr(out.out, "\\x1b") && !strstr(out.err, "\\x1b"))
+            fail_msg("%s %s: the record is not shown escaped:\n%s%s", cmds[i][0], cmds[i][1],
+                     out.out, out.err);
+        test_out_free(&out);
+    }
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, mkdir_each, rmdir_each)
 
 int main(void)
@@ -622,6 +664,7 @@ int main(void)
         T(exposed_secret_files_are_warned_about),
         T(reads_are_bounded),
         T(jobs_fit_the_descriptor_limit),
+        T(text_output_escapes_outside_data),
     };
 
     return cmocka_run_group_tests(tests, start, stop);

@@ -496,6 +496,186 @@ static void test_keygen_files(void **state)
     test_out_free(&o);
 }
 
+/* mailctl dkim sign with extra options; the signed copy is written to
+ * out_path.  extra: NULL-terminated, at most 6. */
+static void sign_with(const char *msg, const char *const *extra, const char *out_path)
+{
+    char key[512], src[512];
+    char *argv[20] = { (char *)test_mailctl(), "dkim", "sign", "--domain", DOMAIN,
+                       "--selector", "rsa", "--key", key };
+    struct test_out o;
+    int n = 9;
+
+    for (size_t i = 0; extra[i] && i < 6; i++)
+        argv[n++] = (char *)extra[i];
+    snprintf(key, sizeof key, "%s/rsa.private", keys);
+    snprintf(src, sizeof src, "%s/messages/%s", test_datadir(), msg);
+    argv[n++] = src;
+    argv[n] = NULL;
+    assert_int_equal(run(argv, NULL, 0, &o), 0);
+    if (o.status != 0)
+        fail_msg("sign %s: exit %d: %s", msg, o.status, o.err);
+    spit(out_path, o.out, o.out_len);
+    test_out_free(&o);
+}
+
+/* x=: a signature made in 2001 that expired a minute later fails, with the
+ * reason, in mailctl (JSON and text) and in dkimpy; one that expires in an
+ * hour passes in both.  --timestamp makes the old one deterministic. */
+static void test_expiry(void **state)
+{
+    static const char *const old[] = { "--timestamp", "1000000000", "--expire", "60", NULL };
+    static const char *const fresh[] = { "--expire", "3600", NULL };
+    char path[512], *out = NULL, *files[1] = { path };
+    char *text_argv[] = { (char *)test_mailctl(), "dkim", "verify", path, NULL };
+    struct test_out o;
+
+    (void)state;
+    snprintf(path, sizeof path, "%s/expired.eml", dir);
+    sign_with("plain.eml", old, path);
+    assert_int_equal(mailctl_verify(path, &out), 1);
+    if (!strstr(out, "\"result\": \"fail\"") || !strstr(out, "signature expired (x=1000000060)"))
+        fail_msg("expired signature: %s", out);
+    free(out);
+    assert_int_equal(run(text_argv, NULL, 0, &o), 0);
+    assert_int_equal(o.status, 1);
+    assert_non_null(strstr(o.out, "expired"));
+    test_out_free(&o);
+    assert_int_not_equal(dkimpy_verify(files, 1), 0);
+
+    snprintf(path, sizeof path, "%s/expires.eml", dir);
+    sign_with("plain.eml", fresh, path);
+    assert_int_equal(mailctl_verify(path, &out), 0);
+    assert_non_null(strstr(out, "\"result\": \"pass\""));
+    free(out);
+    assert_int_equal(dkimpy_verify(files, 1), 0);
+
+    /* --expire and --timestamp at their bounds: 1 s and 2^40 accepted, 0 and
+     * 2^40 + 1 refused as bad input, as is an x= past 2^40. */
+    {
+        static const struct { const char *opt, *val, *ts; int want; } b[] = {
+            { "--expire", "1", NULL, 0 }, { "--expire", "0", NULL, 2 },
+            { "--expire", "-5", NULL, 2 }, { "--timestamp", "1099511627776", NULL, 0 },
+            { "--timestamp", "1099511627777", NULL, 2 },
+            { "--expire", "10", "1099511627766", 0 }, { "--expire", "11", "1099511627766", 2 },
+        };
+        char key[512], src[512];
+
+        snprintf(key, sizeof key, "%s/rsa.private", keys);
+        snprintf(src, sizeof src, "%s/messages/plain.eml", test_datadir());
+        for (size_t i = 0; i < sizeof b / sizeof b[0]; i++) {
+            char *argv[] = { (char *)test_mailctl(), "dkim", "sign", "--domain", DOMAIN,
+                             "--selector", "rsa", "--key", key, (char *)b[i].opt,
+                             (char *)b[i].val, src, NULL, NULL, NULL };
+            if (b[i].ts) {
+                argv[11] = "--timestamp";
+                argv[12] = (char *)b[i].ts;
+                argv[13] = src;
+            }
+            assert_int_equal(run(argv, NULL, 0, &o), 0);
+            if (o.status != b[i].want)
+                fail_msg("%s %s (t %s): exit %d, want %d: %s", b[i].opt, b[i].val,
+                         b[i].ts ? b[i].ts : "now", o.status, b[i].want, o.err);
+            if (b[i].want == 2)
+                assert_string_equal(o.out, "");
+            test_out_free(&o);
+        }
+    }
+}
+
+/* l=: mailctl's --body-length signature passes in mailctl, dkimpy and
+ * OpenDKIM; text appended after the signed length still passes (what l=
+ * allows); a change within the signed length fails in all of them. */
+static void test_body_length(void **state)
+{
+    static const char *const l[] = { "--body-length", NULL };
+    char good[512], bad[512], *out = NULL, *files[1] = { bad };
+    size_t len;
+    char *m;
+
+    (void)state;
+    snprintf(good, sizeof good, "%s/l.eml", dir);
+    sign_with("plain.eml", l, good);
+    m = slurp(good, &len);
+    assert_non_null(m);
+    assert_non_null(strstr(m, " l="));
+    free(m);
+    assert_int_equal(mailctl_verify(good, &out), 0);
+    assert_non_null(strstr(out, "\"result\": \"pass\""));
+    free(out);
+    files[0] = good;
+    assert_int_equal(dkimpy_verify(files, 1), 0);
+    assert_int_equal(opendkim_verify(good), 0);
+
+    snprintf(bad, sizeof bad, "%s/l-appended.eml", dir);
+    tamper(good, bad, "plain test message.\r\n", "plain test message.\r\n\r\nP.S. appended\r\n");
+    assert_int_equal(mailctl_verify(bad, &out), 0);
+    assert_non_null(strstr(out, "\"result\": \"pass\""));
+    free(out);
+    files[0] = bad;
+    assert_int_equal(dkimpy_verify(files, 1), 0);
+
+    snprintf(bad, sizeof bad, "%s/l-changed.eml", dir);
+    tamper(good, bad, "plain test", "plain fest");
+    expect_fail(bad, "body hash mismatch");
+    assert_int_equal(opendkim_verify(bad), 1);
+}
+
+/* --headers and --identity: h= signs exactly the fields named (a change to
+ * an unsigned field still passes, to a signed one fails), i= is written and
+ * verifies in mailctl and dkimpy; a list without From and an identity
+ * outside d= are bad input. */
+static void test_headers_identity(void **state)
+{
+    static const char *const opts[] = { "--headers", "from:subject", "--identity",
+                                        "alice@sub." DOMAIN, NULL };
+    char good[512], bad[512], key[512], src[512], *out = NULL, *files[1] = { good };
+    size_t len;
+    char *m;
+    struct test_out o;
+
+    (void)state;
+    snprintf(good, sizeof good, "%s/hi.eml", dir);
+    sign_with("plain.eml", opts, good);
+    m = slurp(good, &len);
+    assert_non_null(m);
+    assert_non_null(strstr(m, " i=alice@sub." DOMAIN ";"));
+    assert_non_null(strstr(m, "h=from:subject;"));
+    free(m);
+    assert_int_equal(mailctl_verify(good, &out), 0);
+    assert_non_null(strstr(out, "\"result\": \"pass\""));
+    free(out);
+    assert_int_equal(dkimpy_verify(files, 1), 0);
+    snprintf(bad, sizeof bad, "%s/hi-to.eml", dir);
+    tamper(good, bad, "To: Bob", "To: Mallory");
+    assert_int_equal(mailctl_verify(bad, NULL), 0);           /* To: was not signed */
+    snprintf(bad, sizeof bad, "%s/hi-subject.eml", dir);
+    tamper(good, bad, "Subject: plain", "Subject: Plain");
+    expect_fail(bad, "signature does not verify");
+
+    snprintf(key, sizeof key, "%s/rsa.private", keys);
+    snprintf(src, sizeof src, "%s/messages/plain.eml", test_datadir());
+    {
+        char *argv[] = { (char *)test_mailctl(), "dkim", "sign", "--domain", DOMAIN,
+                         "--selector", "rsa", "--key", key, "--headers", "to:subject", src,
+                         NULL };
+        assert_int_equal(run(argv, NULL, 0, &o), 0);
+        assert_int_equal(o.status, 2);
+        assert_non_null(strstr(o.err, "From"));
+        assert_string_equal(o.out, "");
+        test_out_free(&o);
+    }
+    {
+        char *argv[] = { (char *)test_mailctl(), "dkim", "sign", "--domain", DOMAIN,
+                         "--selector", "rsa", "--key", key, "--identity",
+                         "alice@other.example", src, NULL };
+        assert_int_equal(run(argv, NULL, 0, &o), 0);
+        if (o.status != 2 || o.out_len)
+            fail_msg("--identity outside d=: exit %d\n%s%s", o.status, o.out, o.err);
+        test_out_free(&o);
+    }
+}
+
 /* 100 signatures, a 1 MiB header, garbage: bounded, a result each. */
 static void test_hostile(void **state)
 {
@@ -541,6 +721,9 @@ int main(void)
         cmocka_unit_test(test_record_lint),
         cmocka_unit_test(test_keygen_files),
         cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_expiry),
+        cmocka_unit_test(test_body_length),
+        cmocka_unit_test(test_headers_identity),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

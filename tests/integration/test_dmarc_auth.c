@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -72,6 +73,32 @@ static bool aligned(json_t *doc, const char *method)
 static const char *header(json_t *doc)
 {
     return json_string_value(json_object_get(doc, "header"));
+}
+
+/* The value of "key=" in an Authentication-Results header (unfolded; the
+ * value ends at white space, ';' or ')'), "" when absent, "TWICE" when the
+ * key appears more than once. */
+static void ar_value(const char *header, const char *key, char *out, size_t outlen)
+{
+    char flat[4096], *p;
+    size_t n = 0, klen = strlen(key);
+
+    for (const char *h = header; *h && n + 1 < sizeof flat; h++)
+        if (*h != '\r' && *h != '\n')
+            flat[n++] = *h == '\t' ? ' ' : *h;
+    flat[n] = '\0';
+    out[0] = '\0';
+    for (p = flat; (p = strstr(p, key)); p += klen) {
+        size_t len;
+        if (p > flat && p[-1] != ' ' && p[-1] != '(')
+            continue;
+        if (out[0]) {
+            snprintf(out, outlen, "TWICE");
+            return;
+        }
+        len = strcspn(p + klen, " ;)");
+        snprintf(out, outlen, "%.*s", (int)len, p + klen);
+    }
 }
 
 static void dkim_aligned_only(void **state)
@@ -163,6 +190,7 @@ static void pct_zero(void **state)
 static void pct_reproducible(void **state)
 {
     bool seen_in = false, seen_out = false;
+    char v[64];
 
     for (int seed = 0; seed < 12; seed++) {
         char s[16];
@@ -179,12 +207,104 @@ static void pct_reproducible(void **state)
         assert_string_equal(dm(a, "disposition"), dm(b, "disposition"));
         assert_int_equal(out, roll >= 50);
         assert_string_equal(dm(a, "disposition"), out ? "quarantine" : "reject");
+        ar_value(header(a), "policy.dmarc=", v, sizeof v);
+        assert_string_equal(v, out ? "quarantine" : "reject");
         seen_in = seen_in || !out;
         seen_out = seen_out || out;
         json_decref(a);
         json_decref(b);
     }
     assert_true(seen_in && seen_out);
+}
+
+/* auth's text output: the Authentication-Results header it prints. */
+static char *ar_text(const char *msg, const char *ip, const char *mail_from, const char *seed)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/messages/dmarc/%s", test_datadir(), msg);
+    char *argv[] = { (char *)test_mailctl(), "--resolver", nsd.spec, "--timeout", "1", "auth",
+                     path, "--ip", (char *)ip, "--mail-from", (char *)mail_from, "--helo",
+                     "mx.org.dmarctest", "--authserv-id", "mx.test", seed ? "--seed" : NULL,
+                     (char *)seed, NULL };
+    struct test_out out;
+    char *end, *h;
+
+    assert_int_equal(test_run(argv, NULL, NULL, 0, 60, &out), 0);
+    assert_true(strncmp(out.out, "Authentication-Results: mx.test;", 32) == 0);
+    end = strstr(out.out, "\n\n");
+    assert_non_null(end);
+    h = strndup(out.out, (size_t)(end - out.out));
+    test_out_free(&out);
+    return h;
+}
+
+/* policy.dmarc= in the header is the disposition applied, not the policy
+ * published: quarantine when pct=0 samples a p=reject message out, none
+ * when t=y lowers p=quarantine, reject when nothing lowers p=reject; the
+ * comment's dis= agrees; a pass carries no policy.dmarc.  Checked in the
+ * header of the text output and in the JSON's header field. */
+static void ar_header_shows_disposition(void **state)
+{
+    static const struct { const char *msg, *mail_from, *ip, *dmarc, *policy, *dis; } c[] = {
+        { "pct0.eml", "bounce@nodmarc.dmarctest", "198.51.100.7", "fail", "reject",
+          "quarantine" },
+        { "testing.eml", "bounce@nodmarc.dmarctest", "198.51.100.7", "fail", "quarantine",
+          "none" },
+        { "plain.eml", "bounce@nodmarc.dmarctest", "198.51.100.7", "fail", "reject", "reject" },
+        { "plain.eml", "bounce@org.dmarctest", "192.0.2.5", "pass", "reject", NULL },
+    };
+    char v[128];
+
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char *h = ar_text(c[i].msg, c[i].ip, c[i].mail_from, NULL);
+        json_t *d = auth(c[i].msg, c[i].ip, c[i].mail_from, c[i].dis ? 1 : 0, NULL);
+
+        assert_string_equal(dm(d, "policy"), c[i].policy);
+        assert_string_equal(h, header(d));              /* one header, two renderings */
+        ar_value(h, "dmarc=", v, sizeof v);
+        assert_string_equal(v, c[i].dmarc);
+        ar_value(h, "policy.dmarc=", v, sizeof v);
+        if (strcmp(v, c[i].dis ? c[i].dis : ""))
+            fail_msg("%s: policy.dmarc=%s, want %s\n%s", c[i].msg, v,
+                     c[i].dis ? c[i].dis : "(none)", h);
+        if (c[i].dis) {
+            assert_string_equal(dm(d, "disposition"), c[i].dis);
+            ar_value(h, "dis=", v, sizeof v);
+            assert_string_equal(v, c[i].dis);
+        }
+        json_decref(d);
+        free(h);
+    }
+}
+
+/* --quiet (and -q after the command): auth prints the header and nothing
+ * else, exit code unchanged; without it the DMARC summary follows. */
+static void quiet_prints_only_the_header(void **state)
+{
+    char path[512];
+    struct test_out out;
+
+    snprintf(path, sizeof path, "%s/messages/dmarc/pct0.eml", test_datadir());
+    for (int i = 0; i < 3; i++) {
+        char *argv[] = { (char *)test_mailctl(), "--resolver", nsd.spec, "--timeout", "1",
+                         "auth", path, "--ip", "198.51.100.7", "--mail-from",
+                         "bounce@nodmarc.dmarctest", "--helo", "mx.org.dmarctest",
+                         "--authserv-id", "mx.test", i == 0 ? "--quiet" : i == 1 ? "-q" : NULL, NULL };
+        char *h = ar_text("pct0.eml", "198.51.100.7", "bounce@nodmarc.dmarctest", NULL);
+
+        assert_int_equal(test_run(argv, NULL, NULL, 0, 60, &out), 0);
+        assert_int_equal(out.status, 1);
+        assert_true(strncmp(out.out, "Authentication-Results: ", 24) == 0);
+        if (i < 2) {
+            assert_null(strstr(out.out, "DMARC fail"));
+            assert_int_equal(out.out_len, strlen(h) + 1);     /* the header and its newline */
+            assert_memory_equal(out.out, h, strlen(h));
+        } else {
+            assert_non_null(strstr(out.out, "DMARC fail"));
+        }
+        free(h);
+        test_out_free(&out);
+    }
 }
 
 static void sp_versus_np(void **state)
@@ -239,6 +359,8 @@ int main(void)
         cmocka_unit_test(neither),
         cmocka_unit_test(pct_zero),
         cmocka_unit_test(pct_reproducible),
+        cmocka_unit_test(ar_header_shows_disposition),
+        cmocka_unit_test(quiet_prints_only_the_header),
         cmocka_unit_test(sp_versus_np),
         cmocka_unit_test(public_suffix_domain),
         cmocka_unit_test(bad_from),

@@ -157,6 +157,37 @@ static void test_tc_then_tcp(void **state)
     assert_int_equal(stats.tcp_fallbacks, 1);
 }
 
+/* TC=1 on a datagram that still carries two of the five records: the part
+ * is not the answer; the engine asks again over TCP and returns all five. */
+static void test_tc_partial_then_tcp(void **state)
+{
+    const struct dns_result *r = ask("tc-partial", DNS_T_A);
+    char buf[AUTH_IP_STRLEN], want[16];
+
+    assert_int_equal(dns_result_status(r), DNS_DATA);
+    assert_int_equal(dns_result_count(r), 5);
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(want, sizeof want, "192.0.2.%zu", i + 1);
+        assert_string_equal(auth_ip_format(&dns_result_rr(r, i)->u.addr, buf, sizeof buf),
+                            want);
+    }
+    assert_true(dns_result_tcp(r));
+    assert_int_equal(stats.tcp_fallbacks, 1);
+}
+
+/* The same partial datagram and a TCP side that closes without answering:
+ * no data (the partial RRset is never passed off as the answer). */
+static void test_tc_partial_tcp_dead(void **state)
+{
+    const struct dns_result *r = ask("tc-partial-no-tcp", DNS_T_A);
+
+    if (!dns_status_is_temporary(dns_result_status(r)))
+        fail_msg("status %d (%s), want a temporary failure", dns_result_status(r),
+                 dns_result_why(r));
+    assert_int_equal(dns_result_count(r), 0);
+    assert_true(stats.tcp_fallbacks >= 1);
+}
+
 static void test_txt_64k_over_tcp(void **state)
 {
     const struct dns_result *r = ask("txt-64k", DNS_T_TXT);
@@ -288,6 +319,7 @@ int main(void)
         T(test_wrong_id_then_right), T(test_wrong_id_only), T(test_wrong_question),
         T(test_wrong_question_then_good), T(test_truncated), T(test_compression_loop),
         T(test_label_64), T(test_garbage_then_good), T(test_tc_then_tcp),
+        T(test_tc_partial_then_tcp), T(test_tc_partial_tcp_dead),
         T(test_txt_64k_over_tcp), T(test_servfail), T(test_refused),
         T(test_servfail_next_server), T(test_silent), T(test_other_source_port),
         T(test_formerr_drops_edns), T(test_lost_first_datagram), T(test_ad_bit),

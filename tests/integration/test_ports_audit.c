@@ -308,7 +308,8 @@ static void imap_client_resolves_with_the_engine(void **state)
     assert_int_equal(imap_open(c), AUTH_OK);
     assert_string_equal(imap_client_peer(c), "127.0.0.1");
     assert_true(imap_client_tls(c)->verified);
-    imap_logout(c);
+    /* the session's outcome was asserted; LOGOUT is a courtesy */
+    auth_status_ignore(imap_logout(c));
     imap_client_free(c);
     ip.host = "nosuch." DOMAIN;
     assert_int_equal(imap_client_new(&ip, &c, err, sizeof err), AUTH_OK);

@@ -508,6 +508,151 @@ static void opportunistic_retries_in_plain_text(void **state)
     test_out_free(&out);
 }
 
+/* The whole of a small file (a server's log), or NULL when absent. */
+static char *read_log(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf = calloc(1, 65537);
+    size_t n = 0;
+
+    if (!fp || !buf) {
+        if (fp)
+            fclose(fp);
+        free(buf);
+        return NULL;
+    }
+    n = fread(buf, 1, 65536, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
+}
+
+/* The default --tls starttls against a server that does not offer STARTTLS
+ * (in its EHLO reply, or because it only speaks HELO): mailctl stops after
+ * the greeting, exit 3, naming the reason.  Checked from the server's side:
+ * nothing after EHLO/HELO arrived, so no MAIL FROM and no AUTH (the
+ * password) went out in clear text.  --tls opportunistic against the same
+ * server does send, which shows the server would have taken the mail. */
+static void starttls_not_offered_stops_before_mail(void **state)
+{
+    static const char *const behaviours[] = { "no-starttls", "helo-only" };
+    char path[500], log[400], pwfile[400], spec[32];
+    struct test_out out;
+    FILE *fp;
+
+    snprintf(path, sizeof path, "%s/hostile_smtp.py", servers_dir);
+    snprintf(pwfile, sizeof pwfile, "%s/pw-clear", pf.ca.dir);
+    fp = fopen(pwfile, "w");
+    assert_non_null(fp);
+    fputs("clear-Text-Pw\n", fp);
+    fclose(fp);
+    for (size_t i = 0; i < 2; i++) {
+        for (int with_auth = 0; with_auth < 2; with_auth++) {
+            char *argv[] = { PY, path, (char *)behaviours[i], log, NULL };
+            char *seen;
+            int pid, port;
+
+            snprintf(log, sizeof log, "%s/%s-%d.log", pf.ca.dir, behaviours[i], with_auth);
+            unlink(log);
+            assert_int_equal(test_server_spawn(argv, &pid, &port), 0);
+            snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
+            if (with_auth)
+                mailctl(&out, NULL, "--timeout", "3", "send-test", "--from", "s@client.example",
+                        "--to", "x@" DOMAIN, "--server", spec, "--user", "alice",
+                        "--password-file", pwfile, NULL);
+            else
+                mailctl(&out, NULL, "--timeout", "3", "send-test", "--from", "s@client.example",
+                        "--to", "x@" DOMAIN, "--server", spec, NULL);
+            assert_int_equal(test_server_wait(pid, 15), 0);
+            seen = read_log(log);
+            if (!seen)
+                seen = strdup("");
+            if (strstr(seen, "MAIL FROM") || strstr(seen, "AUTH") || strstr(seen, "RCPT") ||
+                strstr(seen, "DATA") || strstr(seen, "clear-Text"))
+                fail_msg("%s: the server received in clear text:\n%s", behaviours[i], seen);
+            if (out.status != 3 || !strstr(out.err, "does not offer STARTTLS"))
+                fail_msg("%s: exit %d, stderr: %s", behaviours[i], out.status, out.err);
+            assert_true(strstr(seen, "EHLO ") || strstr(seen, "HELO "));
+            assert_null(strstr(out.out, "MAIL FROM"));
+            assert_null(strstr(out.out, "clear-Text"));
+            assert_null(strstr(out.err, "clear-Text"));
+            free(seen);
+            test_out_free(&out);
+        }
+    }
+
+    /* The control: opportunistic mode sends to the very same server. */
+    {
+        char *argv[] = { PY, path, "no-starttls", log, NULL };
+        char *seen;
+        int pid, port;
+
+        snprintf(log, sizeof log, "%s/no-starttls-opportunistic.log", pf.ca.dir);
+        unlink(log);
+        assert_int_equal(test_server_spawn(argv, &pid, &port), 0);
+        snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
+        mailctl(&out, NULL, "--timeout", "3", "send-test", "--from", "s@client.example",
+                "--to", "x@" DOMAIN, "--server", spec, "--tls", "opportunistic", NULL);
+        assert_int_equal(test_server_wait(pid, 15), 0);
+        if (out.status != 0)
+            fail_msg("opportunistic: exit %d: %s %s", out.status, out.out, out.err);
+        seen = read_log(log);
+        assert_non_null(seen);
+        assert_non_null(strstr(seen, "MAIL FROM:<s@client.example>"));
+        free(seen);
+        test_out_free(&out);
+    }
+}
+
+/* --smtputf8: a non-ASCII address goes out with the SMTPUTF8 parameter to
+ * a server that offers it (the real Postfix: delivered), and is refused
+ * before MAIL FROM by one that does not (the scripted server's log). */
+static void smtputf8_both_sides(void **state)
+{
+    char path[500], log[400], spec[32];
+    char *argv[] = { PY, path, "no-starttls", log, NULL };
+    struct test_out out;
+    json_t *doc, *tr;
+    bool param = false;
+    char *seen;
+    int pid, port;
+
+    mailctl(&out, NULL, "--ca-file", pf.ca.ca_file, "send-test", "--from",
+            "sender@client.example", "--to", "j\xc3\xb6rg@" DOMAIN, "--server", pf.spec,
+            "--smtputf8", "--json", NULL);
+    if (out.status != 0)
+        fail_msg("exit %d: %s %s", out.status, out.out, out.err);
+    doc = json_of(&out);
+    tr = json_object_get(doc, "transcript");
+    for (size_t i = 0; i < json_array_size(tr); i++) {
+        const char *line = jstr(json_array_get(tr, i), "line");
+        if (!strncmp(line, "MAIL FROM:", 10) && strstr(line, " SMTPUTF8"))
+            param = true;
+    }
+    assert_true(param);
+    free(delivered(jstr(doc, "token")));
+    json_decref(doc);
+    test_out_free(&out);
+
+    snprintf(path, sizeof path, "%s/hostile_smtp.py", servers_dir);
+    snprintf(log, sizeof log, "%s/no-smtputf8.log", pf.ca.dir);
+    unlink(log);
+    assert_int_equal(test_server_spawn(argv, &pid, &port), 0);
+    snprintf(spec, sizeof spec, "127.0.0.1:%d", port);
+    mailctl(&out, NULL, "--timeout", "3", "send-test", "--from", "s@client.example", "--to",
+            "j\xc3\xb6rg@" DOMAIN, "--server", spec, "--tls", "none", "--smtputf8", NULL);
+    assert_int_equal(test_server_wait(pid, 15), 0);
+    seen = read_log(log);
+    assert_non_null(seen);
+    if (strstr(seen, "MAIL FROM"))
+        fail_msg("MAIL FROM sent to a server without SMTPUTF8:\n%s", seen);
+    assert_int_not_equal(out.status, 0);
+    assert_int_not_equal(out.status, 2);
+    assert_non_null(strstr(out.err, "does not offer SMTPUTF8"));
+    free(seen);
+    test_out_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +669,8 @@ int main(void)
         cmocka_unit_test(auth_right_and_wrong_password),
         cmocka_unit_test(hostile_peers),
         cmocka_unit_test(opportunistic_retries_in_plain_text),
+        cmocka_unit_test(starttls_not_offered_stops_before_mail),
+        cmocka_unit_test(smtputf8_both_sides),
     };
     return cmocka_run_group_tests(tests, start, stop);
 }

@@ -89,6 +89,19 @@ static const struct check_case cases[] = {
     {"192.0.2.10", "x@redir.spf-tests.example", NULL, "pass", "ip4:192.0.2.10", NULL, 1, 0},
     {"192.0.2.1", "x@temp.spf-tests.example", NULL, "temperror", NULL, NULL, 1, 3},
     {"192.0.2.1", "x@bad..name.example", NULL, "none", NULL, NULL, 0, 1},
+    /* /32 and /128 match the one address, not its neighbour */
+    {"192.0.2.10", "x@cidrmax.spf-tests.example", NULL, "pass", "ip4:192.0.2.10/32", NULL, 0, 0},
+    {"192.0.2.11", "x@cidrmax.spf-tests.example", NULL, "fail", "-all", NULL, 0, 1},
+    {"2001:db8::10", "x@cidrmax.spf-tests.example", NULL, "pass", "ip6:2001:db8::10/128", NULL,
+     0, 0},
+    {"2001:db8::11", "x@cidrmax.spf-tests.example", NULL, "fail", "-all", NULL, 0, 1},
+    /* %{o} is the sender's domain, %{d} the one being checked: both in the
+     * name o-inner builds, reached by include, by redirect, and directly */
+    {"192.0.2.1", "x@o-inc.spf-tests.example", NULL, "pass", "include:o-inner.spf-tests.example",
+     NULL, 2, 0},
+    {"192.0.2.1", "x@o-redir.spf-tests.example", NULL, "pass",
+     "exists:%{o}.%{d}.o-ok.spf-tests.example", NULL, 2, 0},
+    {"192.0.2.1", "x@o-inner.spf-tests.example", NULL, "fail", "-all", NULL, 1, 1},
 };
 
 static void check_table(void **state)
@@ -194,6 +207,8 @@ static void lint_findings(void **state)
         {"noinc.spf-tests.example", "spf.include-no-record", "fail"},
         {"temp.spf-tests.example", "spf.include-error", "error"},
         {"parked.spf-tests.example", "spf.missing", "fail"},
+        {"nonexistent.spf-tests.example", "spf.missing", "fail"},
+        {"spf-tests.example", "spf.missing", "pass"},
     };
     (void)state;
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
@@ -205,6 +220,83 @@ static void lint_findings(void **state)
         json_decref(doc);
         test_out_free(&out);
     }
+}
+
+/* --receiver is %{r} in an explanation; without it %{r} is "unknown"
+ * (RFC 7208 7.3).  --no-flatten: the lookup-limit finding offers no
+ * flattened record; without it, it does. */
+static void receiver_and_no_flatten(void **state)
+{
+    const char *with[] = { "spf", "check", "--json", "--ip", "192.0.2.99", "--mail-from",
+                           "a@expr.spf-tests.example", "--receiver", "mx.receiver.example",
+                           NULL };
+    const char *without[] = { "spf", "check", "--json", "--ip", "192.0.2.99", "--mail-from",
+                              "a@expr.spf-tests.example", NULL };
+    const char *nf[] = { "spf", "lint", "over.spf-tests.example", "--json", "--no-flatten",
+                         NULL };
+    struct test_out out;
+    json_t *doc, *f;
+
+    (void)state;
+    run(&out, with);
+    doc = json_of(&out);
+    assert_string_equal(json_string_value(json_object_get(doc, "explanation")),
+                        "192.0.2.99 refused by mx.receiver.example");
+    json_decref(doc);
+    test_out_free(&out);
+    run(&out, without);
+    doc = json_of(&out);
+    assert_string_equal(json_string_value(json_object_get(doc, "explanation")),
+                        "192.0.2.99 refused by unknown");
+    json_decref(doc);
+    test_out_free(&out);
+    run(&out, nf);
+    doc = json_of(&out);
+    f = test_finding(doc, "spf.lookup-limit");
+    assert_non_null(f);
+    assert_string_equal(test_finding_severity(doc, "spf.lookup-limit"), "fail");
+    assert_true(json_is_null(json_object_get(f, "fix")));
+    json_decref(doc);
+    test_out_free(&out);
+    doc = lint("over.spf-tests.example", &out, NULL);
+    f = test_finding(doc, "spf.lookup-limit");
+    assert_non_null(f);
+    assert_true(json_is_string(json_object_get(f, "fix")));
+    json_decref(doc);
+    test_out_free(&out);
+}
+
+/* A name that does not exist (NXDOMAIN) has no SPF record as surely as one
+ * without TXT: spf.missing, exit 1, in JSON and text, and the summary says
+ * which of the two it is. */
+static void lint_nxdomain(void **state)
+{
+    const char *text[] = { "spf", "lint", "nonexistent.spf-tests.example", NULL };
+    struct test_out out;
+    json_t *doc, *f;
+
+    (void)state;
+    doc = lint("nonexistent.spf-tests.example", &out, NULL);
+    assert_int_equal(out.status, 1);
+    assert_true(json_is_null(json_object_get(doc, "record")));
+    f = test_finding(doc, "spf.missing");
+    assert_non_null(f);
+    assert_non_null(strstr(json_string_value(json_object_get(f, "summary")),
+                           "the name does not exist"));
+    assert_non_null(strstr(json_string_value(json_object_get(f, "fix")), "v=spf1 -all"));
+    json_decref(doc);
+    test_out_free(&out);
+    doc = lint("parked.spf-tests.example", &out, NULL);
+    f = test_finding(doc, "spf.missing");
+    assert_non_null(f);
+    assert_null(strstr(json_string_value(json_object_get(f, "summary")), "does not exist"));
+    json_decref(doc);
+    test_out_free(&out);
+    run(&out, text);
+    assert_int_equal(out.status, 1);
+    assert_non_null(strstr(out.out, "spf.missing"));
+    assert_non_null(strstr(out.out, "does not exist"));
+    test_out_free(&out);
 }
 
 static void lint_flatten_and_fix(void **state)
@@ -350,6 +442,8 @@ int main(void)
         cmocka_unit_test(check_table),
         cmocka_unit_test(check_text_and_usage),
         cmocka_unit_test(lint_findings),
+        cmocka_unit_test(lint_nxdomain),
+        cmocka_unit_test(receiver_and_no_flatten),
         cmocka_unit_test(lint_flatten_and_fix),
         cmocka_unit_test(flatten_keeps_the_result),
         cmocka_unit_test(flatten_chains_long_runs),

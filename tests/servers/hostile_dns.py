@@ -38,6 +38,8 @@ OPTs (key=value) change the answer:
     qtype=TYPE            question section asks TYPE instead
     rcode=NAME            NOERROR, FORMERR, SERVFAIL, NXDOMAIN, NOTIMP, REFUSED
     tc=1                  set TC and drop all records
+    keep=N                with tc=1: keep the first N records instead (what a
+                          server that fills the datagram with what fits sends)
     ad=1                  set the AD bit
     norr=1                send no records (NODATA with NOERROR)
     txt-fill=N            add a TXT record of N bytes at {qname} in 255-byte
@@ -116,11 +118,13 @@ def build(data, opts, case):
         return corrupt_message(query, opts["corrupt"])
     qname = str(query.q.qname)
     reply = query.reply()          # copies ID and question, QR+AA
-    if opts.get("norr") != "1" and opts.get("tc") != "1":
+    keep = int(opts.get("keep", "0")) if opts.get("tc") == "1" else None
+    if opts.get("norr") != "1" and keep != 0:
         for text in case["rr"]:
             for rr in RR.fromZone(text.replace("{qname}", qname)):
-                reply.add_answer(rr)
-        if "txt-fill" in opts:
+                if keep is None or len(reply.rr) < keep:
+                    reply.add_answer(rr)
+        if "txt-fill" in opts and keep is None:
             n = int(opts["txt-fill"])
             strings = [b"x" * min(255, n - i) for i in range(0, n, 255)]
             reply.add_answer(RR(qname, QTYPE.TXT, ttl=300, rdata=TXT(strings)))

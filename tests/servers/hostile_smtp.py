@@ -1,8 +1,10 @@
 #!/usr/bin/python3
-"""hostile_smtp.py BEHAVIOUR - a scripted SMTP server that misbehaves one way.
+"""hostile_smtp.py BEHAVIOUR [LOG] - a scripted SMTP server that misbehaves one way.
 
 Listens on 127.0.0.1 at a free port, prints the port on stdout, serves one
-connection, then exits.  Behaviours:
+connection, then exits.  With LOG, every command line received is appended
+to that file as it arrives (what the server saw, for tests to check that
+nothing was sent in clear text).  Behaviours:
   long-line       a 1 MiB banner line without end
   endless         a multi-line banner that never ends
   stall-data      normal until the end of DATA, then silence
@@ -15,6 +17,9 @@ connection, then exits.  Behaviours:
   garbage         a banner that is not SMTP
   stall           accepts, then says nothing at all
   drop-tls        offers STARTTLS, says 220, reads the ClientHello, closes
+  no-starttls     EHLO offers AUTH PLAIN LOGIN but not STARTTLS; takes AUTH
+                  and the mail in clear text
+  helo-only       refuses EHLO (502), accepts HELO, then as no-starttls
 """
 import socket
 import sys
@@ -23,6 +28,9 @@ import time
 EHLO = (b"250-hostile.test\r\n250-PIPELINING\r\n250-STARTTLS\r\n"
         b"250 ENHANCEDSTATUSCODES\r\n")
 EHLO_PLAIN = b"250-hostile.test\r\n250-PIPELINING\r\n250 ENHANCEDSTATUSCODES\r\n"
+EHLO_AUTH = (b"250-hostile.test\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN\r\n"
+             b"250 ENHANCEDSTATUSCODES\r\n")
+LOG = None
 
 
 def lines(conn):
@@ -34,6 +42,9 @@ def lines(conn):
         buf += data
         while b"\n" in buf:
             line, buf = buf.split(b"\n", 1)
+            if LOG:
+                with open(LOG, "ab") as fp:
+                    fp.write(line.rstrip(b"\r") + b"\n")
             yield line.rstrip(b"\r")
 
 
@@ -83,7 +94,9 @@ def serve(conn, how):
                 conn.sendall(b"250 2.0.0 Ok: queued as HOSTILE1\r\n")
             continue
         cmd = line.split(b" ")[0].upper()
-        if cmd in (b"EHLO", b"HELO"):
+        if cmd == b"EHLO" and how == "helo-only":
+            conn.sendall(b"502 5.5.1 no EHLO here\r\n")
+        elif cmd in (b"EHLO", b"HELO"):
             if step == "ehlo":
                 conn.sendall(b"421 4.3.0 closing\r\n")
                 return
@@ -91,7 +104,10 @@ def serve(conn, how):
                 conn.sendall(b"250-hostile.test\r\n250-PIPELI")
                 return
             wants_tls = how in ("bad-tls", "inject", "421-starttls", "offer-tls", "drop-tls")
-            conn.sendall(EHLO if wants_tls else EHLO_PLAIN)
+            if how in ("no-starttls", "helo-only"):
+                conn.sendall(EHLO_AUTH if cmd == b"EHLO" else b"250 hostile.test\r\n")
+            else:
+                conn.sendall(EHLO if wants_tls else EHLO_PLAIN)
         elif cmd == b"STARTTLS":
             if step == "starttls":
                 conn.sendall(b"421 4.3.0 closing\r\n")
@@ -106,6 +122,8 @@ def serve(conn, how):
             if how == "bad-tls":
                 conn.sendall(b"\x15\x03\x01\x00\x02garbage, not a TLS record" * 4)
                 return wait_closed(conn, 10)
+        elif cmd == b"AUTH":
+            conn.sendall(b"235 2.7.0 Authentication successful\r\n")
         elif cmd == b"MAIL":
             conn.sendall(b"421 4.3.0 closing\r\n" if step == "mail" else b"250 2.1.0 Ok\r\n")
             if step == "mail":
@@ -128,7 +146,9 @@ def serve(conn, how):
 
 
 def main():
+    global LOG
     how = sys.argv[1]
+    LOG = sys.argv[2] if len(sys.argv) > 2 else None
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", 0))

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -481,4 +482,20 @@ void test_server_kill(int pid)
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
     }
+}
+
+int test_server_wait(int pid, int timeout_s)
+{
+    struct pollfd p = { .fd = pidfd_open((pid_t)pid, 0), .events = POLLIN };
+    int rc = 0;
+
+    if (p.fd < 0)
+        return -1;
+    if (poll(&p, 1, timeout_s * 1000) != 1)
+        rc = -1;
+    close(p.fd);
+    if (rc)
+        kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return rc;
 }

@@ -106,5 +106,9 @@ int test_wait_greeting(int port, const char *prefix, int timeout_s);
 int test_server_spawn(char *const argv[], int *pid, int *port);
 /* SIGKILL and reap. */
 void test_server_kill(int pid);
+/* Wait up to timeout_s for a server that stops by itself (one that serves a
+ * single connection) to exit, and reap it: after this, whatever it wrote is
+ * complete.  0 when it exited; -1 on timeout (then it is killed). */
+int test_server_wait(int pid, int timeout_s);
 
 #endif

@@ -76,6 +76,36 @@ static void full_record(void **state)
     dmarc_record_free(r);
 }
 
+/* pct 0..100 and ri 0..2^32-1: each end is taken as written, one past it
+ * (or a sign) is an error on that tag with the default applied. */
+static void numeric_tag_boundaries(void **state)
+{
+    static const struct { const char *rec; const char *tag; bool valid; int pct;
+                          unsigned long ri; } c[] = {
+        { "v=DMARC1; p=reject; pct=0", "pct", true, 0, 86400 },
+        { "v=DMARC1; p=reject; pct=100", "pct", true, 100, 86400 },
+        { "v=DMARC1; p=reject; pct=101", "pct", false, 100, 86400 },
+        { "v=DMARC1; p=reject; pct=-1", "pct", false, 100, 86400 },
+        { "v=DMARC1; p=reject; pct=+5", "pct", false, 100, 86400 },
+        { "v=DMARC1; p=reject; ri=0", "ri", true, 100, 0 },
+        { "v=DMARC1; p=reject; ri=4294967295", "ri", true, 100, 4294967295UL },
+        { "v=DMARC1; p=reject; ri=4294967296", "ri", false, 100, 86400 },
+        { "v=DMARC1; p=reject; ri=99999999999", "ri", false, 100, 86400 },
+    };
+
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        struct dmarc_record *r = parse(c[i].rec);
+        const struct dmarc_tag *t = tag(r, c[i].tag);
+
+        assert_non_null(t);
+        if (t->valid != c[i].valid || r->pct != c[i].pct || r->ri != c[i].ri)
+            fail_msg("'%s': valid %d pct %d ri %lu, want %d %d %lu", c[i].rec, t->valid,
+                     r->pct, (unsigned long)r->ri, c[i].valid, c[i].pct, c[i].ri);
+        assert_int_equal(count_level(r, DMARC_PROB_ERROR), c[i].valid ? 0 : 1);
+        dmarc_record_free(r);
+    }
+}
+
 static void version_rules(void **state)
 {
     struct dmarc_record *r;
@@ -229,6 +259,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(full_record),
         cmocka_unit_test(version_rules),
+        cmocka_unit_test(numeric_tag_boundaries),
         cmocka_unit_test(invalid_values_each_reported),
         cmocka_unit_test(invalid_p_with_rua_acts_as_none),
         cmocka_unit_test(case_and_spacing),

@@ -71,6 +71,35 @@ static void dual_cidr(void **state)
     spf_record_free(r);
 }
 
+/* Prefix lengths at both ends: 0 and the maximum (/32, /128) parse to
+ * exactly that value in every mechanism that takes one; one more does not
+ * parse. */
+static void cidr_boundaries(void **state)
+{
+    static const struct { const char *text; int cidr4, cidr6; } good[] = {
+        { "v=spf1 ip4:192.0.2.1/32", 32, -1 }, { "v=spf1 ip4:0.0.0.0/0", 0, -1 },
+        { "v=spf1 ip6:2001:db8::1/128", -1, 128 }, { "v=spf1 ip6:::/0", -1, 0 },
+        { "v=spf1 a/32//128", 32, 128 }, { "v=spf1 mx:m.example/32//128", 32, 128 },
+        { "v=spf1 a:x.example//128", -1, 128 }, { "v=spf1 mx/32", 32, -1 },
+    };
+    static const char *const bad_ones[] = {
+        "v=spf1 ip4:192.0.2.1/33", "v=spf1 ip6:2001:db8::1/129", "v=spf1 a/33",
+        "v=spf1 a//129", "v=spf1 mx:m.example/33//128", "v=spf1 mx:m.example/32//129",
+        "v=spf1 ip4:192.0.2.1/320", "v=spf1 ip6:::1/1280", "v=spf1 ip4:192.0.2.1/",
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        struct spf_record *r = ok(good[i].text);
+        const struct spf_term *t = spf_record_term(r, 0);
+        if (t->cidr4 != good[i].cidr4 || t->cidr6 != good[i].cidr6)
+            fail_msg("'%s': cidr %d//%d, want %d//%d", good[i].text, t->cidr4, t->cidr6,
+                     good[i].cidr4, good[i].cidr6);
+        spf_record_free(r);
+    }
+    for (size_t i = 0; i < sizeof bad_ones / sizeof bad_ones[0]; i++)
+        bad(bad_ones[i]);
+}
+
 static void modifiers(void **state)
 {
     struct spf_record *r = ok("v=spf1 -all exp=e.%{d} redirect=r.example moo.cow-far_out=man:dog/cat");
@@ -167,6 +196,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(terms_and_qualifiers),
         cmocka_unit_test(dual_cidr),
+        cmocka_unit_test(cidr_boundaries),
         cmocka_unit_test(modifiers),
         cmocka_unit_test(syntax_errors),
         cmocka_unit_test(error_positions),

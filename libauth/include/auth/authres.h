@@ -17,6 +17,7 @@
 #ifndef AUTH_AUTHRES_H
 #define AUTH_AUTHRES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "auth/status.h"
@@ -50,8 +51,11 @@ struct authres {
     struct authres_result *results;
 };
 
+/* Whether id can be an authserv-id: an RFC 8601 token or a domain name
+ * (so that a caller can reject a bad one as bad input, not as a failure). */
+bool authres_id_valid(const char *id);
 /* New empty field for authserv_id (copied; must be a valid value: token or
- * domain).  NULL on allocation failure or a bad id. */
+ * domain, see authres_id_valid).  NULL on allocation failure or a bad id. */
 struct authres *authres_new(const char *authserv_id);
 /* Append a method result; reason and comment may be NULL (copied).
  * Returns the result to add properties to, or NULL (ENOMEM or the bound). */
@@ -60,17 +64,20 @@ struct authres_result *authres_add(struct authres *ar, const char *method,
                                    const char *comment);
 /* Append ptype.property=value to a result (copied).  AUTH_OK, AUTH_ENOMEM,
  * AUTH_ELIMIT. */
+AUTH_MUST_USE
 enum auth_status authres_add_prop(struct authres_result *res, const char *ptype,
                                   const char *property, const char *value);
 /* The whole field "Authentication-Results: id; m=r ...; ..." (with_name) or
  * just its value, folded with CRLF+TAB when fold, else on one line.  The
  * caller frees *out.  AUTH_OK, AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status authres_format(const struct authres *ar, int with_name, int fold,
                                 char **out);
 
 /* Parse a field value (without "Authentication-Results:"; a leading field
  * name is tolerated).  AUTH_OK, AUTH_EPARSE (err says where), AUTH_ENOMEM,
  * AUTH_ELIMIT.  Free *out with authres_free(). */
+AUTH_MUST_USE
 enum auth_status authres_parse(const char *value, size_t len, struct authres **out,
                                char *err, size_t errlen);
 

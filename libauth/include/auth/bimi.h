@@ -23,6 +23,7 @@ struct bimi_record {
 bool bimi_is_record(const char *txt, size_t len);
 /* AUTH_OK; AUTH_EPARSE with err (no l=, a logo URL that is not https or
  * not .svg, an evidence URL that is not https); AUTH_ELIMIT. */
+AUTH_MUST_USE
 enum auth_status bimi_record_parse(const char *txt, size_t len, struct bimi_record *out,
                                    char *err, size_t errlen);
 

@@ -58,6 +58,7 @@ struct dkim_tags {
  * are skipped.  AUTH_OK; AUTH_EPARSE with err naming the problem (bad name,
  * missing '=', bad character, duplicate tag); AUTH_ELIMIT over
  * DKIM_MAX_TAGS tags.  No allocation; out points into s. */
+AUTH_MUST_USE
 enum auth_status dkim_tags_parse(const char *s, size_t len, struct dkim_tags *out,
                                  char *err, size_t errlen);
 /* The tag named name (case-sensitive, as RFC 6376 says), or NULL. */
@@ -77,6 +78,7 @@ int dkim_alg_parse(const char *s, size_t len);
 const char *dkim_canon_name(enum dkim_canon c);
 /* Parse "H" or "H/B" (B defaults to simple, RFC 6376 3.5 c=).  AUTH_OK or
  * AUTH_EPARSE. */
+AUTH_MUST_USE
 enum auth_status dkim_canon_parse(const char *s, size_t len, enum dkim_canon *hc,
                                   enum dkim_canon *bc);
 
@@ -89,12 +91,15 @@ size_t dkim_canon_header(enum dkim_canon c, const char *raw, size_t raw_len,
 /* Streaming body canonicaliser + hash.  limit: stop after this many
  * canonical octets (l=); (uint64_t)-1 for none. */
 struct dkim_bodyhash;
+AUTH_MUST_USE
 enum auth_status dkim_bodyhash_new(enum dkim_canon c, enum dkim_alg a, uint64_t limit,
                                    struct dkim_bodyhash **out);
 /* Feed body octets; any chunking gives the same result. */
+AUTH_MUST_USE
 enum auth_status dkim_bodyhash_update(struct dkim_bodyhash *bh, const void *data, size_t len);
 /* Finish: digest into md (32 or 20 octets, *mdlen set); *canon_len is the
  * total canonical body length (before the limit).  AUTH_OK or AUTH_ECRYPTO. */
+AUTH_MUST_USE
 enum auth_status dkim_bodyhash_final(struct dkim_bodyhash *bh, unsigned char *md,
                                      size_t *mdlen, uint64_t *canon_len);
 void dkim_bodyhash_free(struct dkim_bodyhash *bh);
@@ -118,6 +123,7 @@ struct dkim_key;   /* opaque: a parsed key record with its public key */
  * v=, unknown k=, p= not base64 or not a key of type k=, ...);
  * AUTH_ELIMIT when longer than DKIM_MAX_KEY_RECORD.  A revoked key (empty
  * p=) parses: dkim_key_revoked() is then true. */
+AUTH_MUST_USE
 enum auth_status dkim_key_parse(const char *txt, size_t len, struct dkim_key **out,
                                 char *err, size_t errlen);
 void dkim_key_free(struct dkim_key *k);
@@ -138,6 +144,7 @@ struct evp_pkey_st *dkim_key_pkey(const struct dkim_key *k);
  * (ids of checks.md: dkim.key-syntax, dkim.key-revoked, dkim.key-weak,
  * dkim.key-testing, dkim.key-hash).  AUTH_OK or AUTH_ENOMEM/AUTH_ELIMIT
  * from the list. */
+AUTH_MUST_USE
 enum auth_status dkim_key_lint(const char *selector, const char *domain,
                                const char *txt, size_t len, struct finding_list *out);
 
@@ -146,20 +153,32 @@ enum auth_status dkim_key_lint(const char *selector, const char *domain,
 struct dkim_keystore;
 
 /* AUTH_OK or AUTH_ENOMEM.  Free with dkim_keystore_free. */
+AUTH_MUST_USE
 enum auth_status dkim_keystore_new(struct dkim_keystore **out);
 void dkim_keystore_free(struct dkim_keystore *ks);
 /* Look keys up in DNS through eng (borrowed; must outlive ks). */
 void dkim_keystore_use_dns(struct dkim_keystore *ks, struct dns_engine *eng);
 /* Give the TXT record for selector._domainkey.domain directly (copied);
  * txt NULL records "no such key".  AUTH_OK, AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status dkim_keystore_add(struct dkim_keystore *ks, const char *selector,
                                    const char *domain, const char *txt, size_t len);
+
+/* Whether the key published at selector._domainkey.domain (fetched through
+ * ks) is the public half of key, so that what is signed with key will
+ * verify.  AUTH_OK when it is; AUTH_EINVAL another key (or revoked);
+ * AUTH_ENOTFOUND no record; AUTH_EPARSE not a key record; AUTH_ETIMEOUT /
+ * AUTH_ETEMP the lookup failed; err says which. */
+enum auth_status dkim_keystore_match(struct dkim_keystore *ks, const char *selector,
+                                     const char *domain, struct evp_pkey_st *key,
+                                     char *err, size_t errlen);
 
 /* ---- signing ----------------------------------------------------------- */
 
 /* Load a private key (PKCS#8 or traditional PEM, RSA or Ed25519).
  * AUTH_OK with *out (free with EVP_PKEY_free); AUTH_EIO when unreadable;
  * AUTH_EPARSE when it is not a private key (err never quotes the file). */
+AUTH_MUST_USE
 enum auth_status dkim_privkey_load(const char *path, struct evp_pkey_st **out,
                                    char *err, size_t errlen);
 
@@ -181,16 +200,26 @@ struct dkim_sign_params {
 };
 
 struct dkim_sign;
+/* Whether p->key can sign with p->algorithm (the checks dkim_sign_new makes
+ * on the key), so that a caller can blame the key before any message.
+ * AUTH_OK or AUTH_EINVAL with err saying why. */
+AUTH_MUST_USE
+enum auth_status dkim_sign_check_key(const struct dkim_sign_params *p, char *err,
+                                     size_t errlen);
 /* Start signing a message whose header block is hdrs (borrowed until
  * dkim_sign_final).  AUTH_OK; AUTH_EINVAL (missing domain/selector/key,
- * key type not matching the algorithm, rsa-sha1, RSA key under 1024 bits);
- * AUTH_ENOMEM. */
+ * key type not matching the algorithm, rsa-sha1, RSA key under 1024 bits,
+ * no From field in the message, a bad name in p->headers, which may
+ * separate names with ':' or ','); AUTH_ELIMIT; AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status dkim_sign_new(const struct dkim_sign_params *p,
                                const struct msg_headers *hdrs,
                                struct dkim_sign **out, char *err, size_t errlen);
+AUTH_MUST_USE
 enum auth_status dkim_sign_body(struct dkim_sign *s, const void *data, size_t len);
 /* Produce the complete "DKIM-Signature: ...\r\n" field to prepend (malloc,
  * caller frees).  AUTH_OK, AUTH_ECRYPTO, AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status dkim_sign_final(struct dkim_sign *s, char **header,
                                  char *err, size_t errlen);
 void dkim_sign_free(struct dkim_sign *s);
@@ -240,6 +269,10 @@ struct dkim_sig_result {
     bool testing;             /* key has t=y */
     unsigned key_bits;
     long long timestamp, expiry;   /* t=, x= or -1 */
+    bool has_length;          /* the signature has l= */
+    /* With l=: canonical body octets after the signed length, which the
+     * signature does not cover (anyone may have added them); 0 otherwise. */
+    uint64_t unsigned_body_bytes;
 };
 
 struct dkim_verify_params {
@@ -251,12 +284,15 @@ struct dkim_verify;
 /* Start verifying a message with header block hdrs (borrowed until
  * dkim_verify_final).  Every DKIM-Signature field is parsed here; syntax
  * problems become per-signature results.  AUTH_OK or AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status dkim_verify_new(const struct dkim_verify_params *p,
                                  const struct msg_headers *hdrs,
                                  struct dkim_verify **out);
+AUTH_MUST_USE
 enum auth_status dkim_verify_body(struct dkim_verify *v, const void *data, size_t len);
 /* Fetch the keys (one DNS batch for all signatures) and check every
  * signature.  AUTH_OK (see the results), AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status dkim_verify_final(struct dkim_verify *v, struct dkim_keystore *ks);
 size_t dkim_verify_count(const struct dkim_verify *v);
 /* Borrowed, valid until dkim_verify_free. */
@@ -270,6 +306,7 @@ void dkim_verify_free(struct dkim_verify *v);
 
 /* Generate a key pair: RSA of bits (1024..4096) or Ed25519 (bits ignored).
  * AUTH_OK with *out (EVP_PKEY_free); AUTH_EINVAL bad bits; AUTH_ECRYPTO. */
+AUTH_MUST_USE
 enum auth_status dkim_keygen(enum dkim_keytype type, unsigned bits,
                              struct evp_pkey_st **out, char *err, size_t errlen);
 
@@ -278,17 +315,20 @@ enum auth_status dkim_keygen(enum dkim_keytype type, unsigned bits,
  * Without force an existing path is AUTH_EEXIST.  AUTH_OK, AUTH_EINVAL (a
  * symlink or special file is there), AUTH_EIO (err names the path and
  * errno text), AUTH_ECRYPTO. */
+AUTH_MUST_USE
 enum auth_status dkim_privkey_write(struct evp_pkey_st *key, const char *path, bool force,
                                     char *err, size_t errlen);
 /* The same, staged only: *out is to be committed (auth_file_commit) or
  * dropped (auth_file_free) by the caller, who may write other files first. */
 struct auth_file;
+AUTH_MUST_USE
 enum auth_status dkim_privkey_stage(struct evp_pkey_st *key, const char *path, bool force,
                                     struct auth_file **out, char *err, size_t errlen);
 
 /* The key record to publish for a (private or public) key:
  * "v=DKIM1; k=rsa; p=BASE64" (malloc, caller frees).  AUTH_OK, AUTH_EINVAL
  * (unsupported key type), AUTH_ENOMEM, AUTH_ECRYPTO. */
+AUTH_MUST_USE
 enum auth_status dkim_record_for_key(struct evp_pkey_st *key, char **record,
                                      char *err, size_t errlen);
 /* The record in zone-file form, as opendkim-genkey's SELECTOR.txt:

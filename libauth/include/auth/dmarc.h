@@ -122,6 +122,7 @@ bool dmarc_is_record(const char *text, size_t len);
  * memory runs out (AUTH_ENOMEM): invalid values, unknown tags and a missing
  * v=DMARC1 are problems inside the record, never a failed call.  The caller
  * frees *out with dmarc_record_free(). */
+AUTH_MUST_USE
 enum auth_status dmarc_record_parse(const char *text, size_t len,
                                     struct dmarc_record **out,
                                     char *err, size_t errlen);
@@ -134,11 +135,13 @@ void dmarc_record_free(struct dmarc_record *r);
  * Writes the lower-cased org domain into out.  A name that is itself a
  * public suffix is its own org domain (*is_suffix set when non-NULL).
  * AUTH_OK, AUTH_EINVAL (bad or too long name), AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status dmarc_psl_org_domain(const char *name, char *out, size_t outlen,
                                       bool *is_suffix);
 
 /* Convert a domain (U-labels or A-labels, any case, optional trailing dot)
  * to lower-case A-label form (9989 5.3.1).  AUTH_OK or AUTH_EINVAL. */
+AUTH_MUST_USE
 enum auth_status dmarc_domain_normalize(const char *name, char *out, size_t outlen);
 
 /* Alignment of an authenticated identifier with the author domain, given
@@ -198,6 +201,7 @@ struct dmarc_policy_info {
  * to tell sp from np (9989 3.2.13: NXDOMAIN means non-existent).
  * AUTH_OK (inspect ->found), AUTH_EINVAL (not a domain name, err says why),
  * AUTH_ENOMEM, AUTH_EIO.  Free *out with dmarc_policy_info_free(). */
+AUTH_MUST_USE
 enum auth_status dmarc_discover(struct dns_engine *eng, const char *domain,
                                 enum dmarc_discovery method,
                                 struct dmarc_policy_info **out,
@@ -209,6 +213,7 @@ void dmarc_policy_info_free(struct dmarc_policy_info *pi);
  * below psd=y, else the record with the fewest labels, else the name
  * itself).  out receives the lower-cased name.  AUTH_OK, AUTH_ETEMP when a
  * walk query failed (alignment cannot be decided), AUTH_EINVAL, AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status dmarc_org_domain(struct dns_engine *eng, enum dmarc_discovery method,
                                   const char *name, char *out, size_t outlen);
 
@@ -226,8 +231,10 @@ struct dmarc_eval_params {
     bool spf_pass;
     const struct dmarc_dkim_input *dkim;
     size_t ndkim;
-    int pct_roll;                  /* 0..99: sample for pct (pass a random
-                                      value); negative: rand() */
+    int pct_roll;                  /* 0..99: sample for pct (callers derive
+                                      it deterministically, e.g. from a seed
+                                      and the Message-ID); negative: taken
+                                      as 0, never a random draw */
 };
 
 struct dmarc_eval {
@@ -248,6 +255,7 @@ struct dmarc_eval {
  * tree walk per distinct identifier, cached by the engine).  AUTH_OK (the
  * verdict is in *out, a walk failure makes it temperror), AUTH_ENOMEM.
  * Free *out with dmarc_eval_free(). */
+AUTH_MUST_USE
 enum auth_status dmarc_evaluate(struct dns_engine *eng, const struct dmarc_policy_info *pi,
                                 const struct dmarc_eval_params *params,
                                 struct dmarc_eval **out);
@@ -267,6 +275,7 @@ enum dmarc_policy dmarc_disposition(enum dmarc_policy policy, int pct, bool test
  * _report._dmarc authorisation (RFC 7489 7.1: rua-unauthorized) and whether
  * its domain can receive mail (rua-undeliverable), queried in one batch.
  * AUTH_OK, AUTH_ENOMEM, AUTH_ELIMIT (list full). */
+AUTH_MUST_USE
 enum auth_status dmarc_lint(struct dns_engine *eng, const struct dmarc_policy_info *pi,
                             struct finding_list *out);
 

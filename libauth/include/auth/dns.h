@@ -164,6 +164,7 @@ struct dns_tape;
 /* Create an engine.  AUTH_OK; AUTH_EINVAL with err naming the bad server
  * spec; AUTH_ENOTFOUND when no server is configured anywhere; AUTH_ENOMEM;
  * AUTH_EIO.  The caller frees *out with dns_engine_free(). */
+AUTH_MUST_USE
 enum auth_status dns_engine_new(const struct dns_engine_params *params,
                                 struct dns_engine **out,
                                 char *err, size_t errlen);
@@ -172,17 +173,20 @@ void dns_engine_free(struct dns_engine *eng);
 /* Parse one "HOST[:PORT]" spec (default port 53) into a sockaddr storage.
  * AUTH_OK or AUTH_EINVAL with err saying what is wrong. */
 struct sockaddr_storage;
+AUTH_MUST_USE
 enum auth_status dns_server_parse(const char *spec, struct sockaddr_storage *ss,
                                   char *err, size_t errlen);
 
 /* Check a domain name as typed by a user: at most 253 octets, labels 1..63,
  * no empty label (a single trailing dot is allowed).  AUTH_OK or AUTH_EINVAL
  * with err naming the problem ("label 'xxx…' is 70 octets, over 63"). */
+AUTH_MUST_USE
 enum auth_status dns_name_check(const char *name, char *err, size_t errlen);
 /* The same, and every label LDH (letters, digits, inner hyphens: RFC 1123),
  * at least min_labels of them: a domain to publish or sign for, a DKIM
  * selector.  what names the thing in err ("--selector 'a;b': label ...").
  * *nlabels (may be NULL) gets the count.  AUTH_OK or AUTH_EINVAL. */
+AUTH_MUST_USE
 enum auth_status dns_ldh_name_check(const char *what, const char *name, size_t min_labels,
                                     size_t *nlabels, char *err, size_t errlen);
 
@@ -202,14 +206,16 @@ enum auth_status dns_ldh_name_check(const char *what, const char *name, size_t m
 enum dns_tape_mode { DNS_TAPE_RECORD, DNS_TAPE_REPLAY };
 
 /* Record: the file is written by dns_tape_close() (atomically, auth/file.h);
- * it may replace an existing tape, but any other existing file, a symlink
+ * it may replace an existing tape or empty file, but any other file, a symlink
  * or a special file is refused now (AUTH_EEXIST, AUTH_EINVAL).  Replay: the
  * file is read now.  AUTH_OK; AUTH_EIO (cannot read), AUTH_EPARSE (line N
  * is bad), AUTH_ELIMIT, AUTH_ENOMEM; err says which. */
+AUTH_MUST_USE
 enum auth_status dns_tape_open(const char *path, enum dns_tape_mode mode,
                                struct dns_tape **out, char *err, size_t errlen);
 /* Record: write the file atomically (temp file and rename).  Frees the tape
  * either way; no engine may use it afterwards.  AUTH_OK or AUTH_EIO. */
+AUTH_MUST_USE
 enum auth_status dns_tape_close(struct dns_tape *t, char *err, size_t errlen);
 
 /* Statistics of an engine since creation (for benchmarks and -v). */
@@ -235,6 +241,7 @@ struct dns_batch *dns_batch_new(struct dns_engine *eng);
 size_t dns_batch_add(struct dns_batch *b, const char *name, uint16_t type);
 /* Send everything queued and wait until every question has a result.
  * AUTH_OK (results may still be timeouts etc.); AUTH_ENOMEM; AUTH_EIO. */
+AUTH_MUST_USE
 enum auth_status dns_batch_wait(struct dns_batch *b);
 /* The result of question i after dns_batch_wait(); owned by the engine. */
 const struct dns_result *dns_batch_result(const struct dns_batch *b, size_t i);
@@ -243,6 +250,7 @@ void dns_batch_free(struct dns_batch *b);
 
 /* One question, synchronously.  *out is owned by the engine.
  * AUTH_OK (inspect dns_result_status), AUTH_ENOMEM, AUTH_EIO. */
+AUTH_MUST_USE
 enum auth_status dns_query(struct dns_engine *eng, const char *name,
                            uint16_t type, const struct dns_result **out);
 

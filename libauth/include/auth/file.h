@@ -38,18 +38,22 @@ struct auth_file;
 
 /* Whether path may be written with these flags (the refusals above), and
  * whether it exists now.  AUTH_OK, AUTH_EINVAL, AUTH_EEXIST, AUTH_EIO. */
+AUTH_MUST_USE
 enum auth_status auth_file_check(const char *path, unsigned flags, bool *exists,
                                  char *err, size_t errlen);
 
 /* Open a temporary file next to path for its new content. */
+AUTH_MUST_USE
 enum auth_status auth_file_stage(const char *path, mode_t mode, unsigned flags,
                                  struct auth_file **out, char *err, size_t errlen);
 /* Append len bytes (all of them, or AUTH_EIO). */
+AUTH_MUST_USE
 enum auth_status auth_file_put(struct auth_file *f, const void *data, size_t len,
                                char *err, size_t errlen);
 /* fsync and close the temporary file and move it to path (rename with
  * AUTH_FILE_REPLACE, else link, which fails if path appeared meanwhile:
  * AUTH_EEXIST), then sync the directory. */
+AUTH_MUST_USE
 enum auth_status auth_file_commit(struct auth_file *f, char *err, size_t errlen);
 /* After a commit: remove path again if this commit created it (a later
  * step of the same operation failed).  A replaced file is not restored. */
@@ -58,6 +62,7 @@ void auth_file_revert(struct auth_file *f);
 void auth_file_free(struct auth_file *f);
 
 /* Stage, put, commit and free in one call. */
+AUTH_MUST_USE
 enum auth_status auth_file_write(const char *path, const void *data, size_t len,
                                  mode_t mode, unsigned flags, char *err, size_t errlen);
 

@@ -45,17 +45,20 @@ struct finding_list {
 
 /* Append a finding (strings copied; detail/fix/reference/evidence may be
  * NULL).  AUTH_OK, AUTH_ENOMEM, AUTH_ELIMIT when the list is full. */
+AUTH_MUST_USE
 enum auth_status finding_add(struct finding_list *l, const char *id,
                              enum finding_severity sev, const char *summary,
                              const char *detail, const char *fix,
                              const char *reference);
 /* The same with printf-style detail. */
+AUTH_MUST_USE
 enum auth_status finding_addf(struct finding_list *l, const char *id,
                               enum finding_severity sev, const char *summary,
                               const char *fix, const char *reference,
                               const char *detail_fmt, ...)
     __attribute__((format(printf, 7, 8)));
 /* Attach evidence text to the last finding added (copied). */
+AUTH_MUST_USE
 enum auth_status finding_set_evidence(struct finding_list *l, const char *evidence);
 
 /* Text for people in their language: when set, finding_add() passes the

@@ -98,6 +98,7 @@ struct imap_response {
  * unterminated quoted string or list, unbalanced parenthesis) with err
  * saying why; AUTH_ENOMEM.  A pure function: no I/O, no state.
  * Free out with imap_response_clear(). */
+AUTH_MUST_USE
 enum auth_status imap_response_parse(const char *buf, size_t len, size_t literal_max,
                                      struct imap_response *out, size_t *used,
                                      char *err, size_t errlen);
@@ -158,6 +159,7 @@ struct imap_client;
 
 /* AUTH_OK; AUTH_EINVAL (no host); AUTH_ENOMEM; the TLS context's errors
  * (bad CA file).  Free with imap_client_free(). */
+AUTH_MUST_USE
 enum auth_status imap_client_new(const struct imap_params *p, struct imap_client **out,
                                  char *err, size_t errlen);
 /* Closes the connection if open (no LOGOUT).  NULL is fine. */
@@ -167,42 +169,79 @@ void imap_client_free(struct imap_client *c);
  * says, CAPABILITY again.  AUTH_OK: ready for imap_login().  Otherwise
  * AUTH_ENET (connect), AUTH_ETIMEOUT, AUTH_ETLS, AUTH_EPARSE/AUTH_ELIMIT
  * (protocol), AUTH_EPERM (BYE greeting); details from the getters. */
+AUTH_MUST_USE
 enum auth_status imap_open(struct imap_client *c);
 
 /* Log in with params.user/password: AUTHENTICATE PLAIN when offered, else
  * LOGIN (not when LOGINDISABLED).  Refused locally (AUTH_EPERM, failure
  * LOCAL) without TLS unless allow_plaintext_auth.  AUTH_EPERM with failure
  * AUTH when the server says NO. */
+AUTH_MUST_USE
 enum auth_status imap_login(struct imap_client *c);
 
 /* The folder flagged \Junk (RFC 6154) when the server lists one, else the
  * first of Junk, Spam, "Junk E-mail", "Junk Email", "Bulk Mail" that exists
  * (case-insensitive, also under INBOX.).  AUTH_OK with the name copied to
  * buf; AUTH_ENOTFOUND when none; other failures as above. */
+AUTH_MUST_USE
 enum auth_status imap_find_junk(struct imap_client *c, char *buf, size_t len);
 
 /* EXAMINE (read only: nothing is marked seen) mailbox.  *exists (may be
  * NULL) gets the message count.  AUTH_ENOTFOUND when the server says NO. */
+AUTH_MUST_USE
 enum auth_status imap_examine(struct imap_client *c, const char *mailbox,
                               unsigned long *exists);
 
 /* UID SEARCH HEADER field value in the selected mailbox.  *uids (malloc,
  * caller frees; NULL when none) and *n: at most IMAP_SEARCH_MAX UIDs.
  * field: a header name (printable, no space or ':'); value: printable. */
+AUTH_MUST_USE
 enum auth_status imap_uid_search_header(struct imap_client *c, const char *field,
                                         const char *value, uint32_t **uids, size_t *n);
 
 /* UID FETCH uid (BODY.PEEK[HEADER]): the header block only, never the
  * body, and without setting \Seen.  *hdr (malloc, NUL-terminated, caller
  * frees) and *len.  AUTH_ENOTFOUND when the server returned no header. */
+AUTH_MUST_USE
 enum auth_status imap_uid_fetch_header(struct imap_client *c, uint32_t uid,
                                        char **hdr, size_t *len);
 
+/* ---- taking messages out of a mailbox (report import) ---- */
+
+/* SELECT (read-write) mailbox.  *exists (may be NULL) gets the message
+ * count.  AUTH_ENOTFOUND when the server says NO. */
+enum auth_status imap_select(struct imap_client *c, const char *mailbox, unsigned long *exists);
+
+/* UID SEARCH UNSEEN in the selected mailbox: *uids (malloc, caller frees;
+ * NULL when none) and *n, at most IMAP_SEARCH_MAX. */
+enum auth_status imap_uid_search_unseen(struct imap_client *c, uint32_t **uids, size_t *n);
+
+/* UID FETCH uid (RFC822.SIZE): the message's size.  AUTH_ENOTFOUND when
+ * the server returned none. */
+enum auth_status imap_uid_fetch_size(struct imap_client *c, uint32_t uid, uint64_t *size);
+
+/* UID FETCH uid (BODY.PEEK[]): the whole message without setting \Seen
+ * (at most params.literal_max bytes).  *msg (malloc, NUL-terminated, caller
+ * frees) and *len.  AUTH_ENOTFOUND when the server returned none. */
+enum auth_status imap_uid_fetch_message(struct imap_client *c, uint32_t uid, char **msg,
+                                        size_t *len);
+
+/* UID STORE uids +FLAGS.SILENT (\Seen), in commands of at most 500 UIDs. */
+enum auth_status imap_uid_mark_seen(struct imap_client *c, const uint32_t *uids, size_t n);
+
+/* IDLE (RFC 2177) in the selected mailbox until the server reports new
+ * messages (EXISTS) or wait_ms passes, then DONE.  *changed says which.
+ * AUTH_EPERM (failure LOCAL) when the server does not offer IDLE; other
+ * failures as for any command. */
+enum auth_status imap_idle(struct imap_client *c, unsigned wait_ms, bool *changed);
+
 /* NOOP (lets the server report new messages). */
+AUTH_MUST_USE
 enum auth_status imap_noop(struct imap_client *c);
 
 /* LOGOUT when the connection is usable; always closes.  AUTH_OK when the
  * server answered OK. */
+AUTH_MUST_USE
 enum auth_status imap_logout(struct imap_client *c);
 
 enum imap_failure imap_client_failure(const struct imap_client *c);

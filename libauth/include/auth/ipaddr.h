@@ -24,6 +24,7 @@ struct auth_ip {
 
 /* Parse a literal IPv4 or IPv6 address (no brackets, no port, no scope).
  * AUTH_OK or AUTH_EINVAL. */
+AUTH_MUST_USE
 enum auth_status auth_ip_parse(const char *text, struct auth_ip *out);
 
 /* Text form into buf (at least AUTH_IP_STRLEN bytes).  Returns buf. */

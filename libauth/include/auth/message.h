@@ -49,6 +49,7 @@ struct msg_headers;       /* opaque list of fields, in message order */
  * *body_off the offset of the first body octet (after the blank line).
  * AUTH_ENOTFOUND: no blank line in buf yet (read more, or at end of input
  * the whole buffer is the header block and there is no body). */
+AUTH_MUST_USE
 enum auth_status msg_header_end(const char *buf, size_t len, size_t *hdr_len,
                                 size_t *body_off);
 
@@ -57,6 +58,7 @@ enum auth_status msg_header_end(const char *buf, size_t len, size_t *hdr_len,
  * AUTH_OK with *out set (free with msg_headers_free); AUTH_EPARSE when a
  * line is neither a field nor a continuation (err says which line);
  * AUTH_ELIMIT when a bound is exceeded; AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status msg_headers_parse(const char *buf, size_t len,
                                    const struct msg_parse_params *params,
                                    struct msg_headers **out,

@@ -34,6 +34,7 @@ bool mtasts_is_record(const char *txt, size_t len);
 
 /* Parse one record.  AUTH_OK; AUTH_EPARSE with err saying what is wrong;
  * AUTH_ELIMIT over MTASTS_MAX_RECORD. */
+AUTH_MUST_USE
 enum auth_status mtasts_record_parse(const char *txt, size_t len, struct mtasts_record *out,
                                      char *err, size_t errlen);
 
@@ -52,6 +53,7 @@ struct mtasts_policy {
  * max_age are required, and mx unless mode is none; unknown keys are
  * ignored as the RFC says.  AUTH_OK; AUTH_EPARSE with err naming the line;
  * AUTH_ELIMIT over MTASTS_MAX_POLICY bytes or MTASTS_MAX_MX patterns. */
+AUTH_MUST_USE
 enum auth_status mtasts_policy_parse(const char *text, size_t len, struct mtasts_policy *out,
                                      char *err, size_t errlen);
 
@@ -91,6 +93,7 @@ struct mtasts_fetch_result {
  * addresses without allow_private), AUTH_ELIMIT (body over the cap),
  * AUTH_ETLS (handshake or verification), AUTH_ENET (connect), AUTH_ETIMEOUT,
  * AUTH_EINVAL (bad domain), AUTH_ENOMEM.  Free with mtasts_fetch_clear(). */
+AUTH_MUST_USE
 enum auth_status mtasts_policy_fetch(struct dns_engine *eng, const struct mtasts_fetch_params *p,
                                      struct mtasts_fetch_result *out, char *err, size_t errlen);
 void mtasts_fetch_clear(struct mtasts_fetch_result *r);
@@ -104,6 +107,7 @@ struct tlsrpt_record {
 bool tlsrpt_is_record(const char *txt, size_t len);
 /* AUTH_OK; AUTH_EPARSE with err (missing rua, a URI that is neither
  * mailto: nor https:, bad syntax); AUTH_ELIMIT. */
+AUTH_MUST_USE
 enum auth_status tlsrpt_record_parse(const char *txt, size_t len, struct tlsrpt_record *out,
                                      char *err, size_t errlen);
 

@@ -66,19 +66,24 @@ struct mx_report {
     bool implicit;                /* no MX: the domain's own addresses */
     size_t nhosts;
     struct mx_host *hosts;        /* by preference, then name */
-    bool truncated;               /* more hosts than MX_MAX_HOSTS */
+    bool truncated;               /* more hosts than MX_MAX_HOSTS: the most
+                                     preferred MX_MAX_HOSTS are kept */
+    size_t nrecords;              /* MX hosts in the answer (null MX aside),
+                                     nhosts of them kept */
     char *error;                  /* why the MX query failed, or NULL */
 };
 
 /* Resolve everything for domain.  AUTH_OK (the report may still carry DNS
  * failures per host; check mx_status), AUTH_EINVAL (bad name, err says why),
  * AUTH_ENOMEM, AUTH_EIO.  The caller frees *out with mx_report_free(). */
+AUTH_MUST_USE
 enum auth_status mx_lookup(struct dns_engine *eng, const char *domain,
                            struct mx_report **out, char *err, size_t errlen);
 void mx_report_free(struct mx_report *r);
 
 /* PTR names of one address and their forward confirmation.  AUTH_OK,
  * AUTH_ENOMEM, AUTH_EIO.  Free with ptr_report_free(). */
+AUTH_MUST_USE
 enum auth_status ptr_lookup(struct dns_engine *eng, const struct auth_ip *ip,
                             struct ptr_report **out);
 void ptr_report_free(struct ptr_report *r);
@@ -86,12 +91,14 @@ void ptr_report_free(struct ptr_report *r);
 /* Fill the PTR names and forward confirmation of n address reports (their
  * addr/address fields set) in two parallel stages.  Used by mx_lookup,
  * ptr_lookup and the audit's sending-IP checks. */
+AUTH_MUST_USE
 enum auth_status fcrdns_resolve(struct dns_engine *eng, struct ptr_report *const *reps,
                                 size_t n);
 /* The same, but a PTR name that is one of known's MX hosts is confirmed
  * from the addresses known already resolved (no query): mx_lookup's last
  * stage costs nothing when every MX address's PTR names its MX host. */
 struct mx_report;
+AUTH_MUST_USE
 enum auth_status fcrdns_resolve_known(struct dns_engine *eng, struct ptr_report *const *reps,
                                       size_t n, const struct mx_report *known);
 

@@ -25,6 +25,7 @@
  * "xn--" label must decode.  The root (".") and the empty name are
  * invalid.  AUTH_OK; AUTH_EINVAL with err saying why (it never quotes the
  * name: the caller names it, escaped); AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status auth_name_to_alabel(const char *name, char *out, size_t outlen,
                                      char *err, size_t errlen)
     __attribute__((warn_unused_result));
@@ -33,6 +34,7 @@ enum auth_status auth_name_to_alabel(const char *name, char *out, size_t outlen,
  * allowed, looked up as A-labels): as auth_name_to_alabel, but letters,
  * digits and hyphens only, and short enough that SELECTOR._domainkey.D can
  * exist (at most 253 - 12 octets).  AUTH_OK; AUTH_EINVAL with err. */
+AUTH_MUST_USE
 enum auth_status auth_selector_to_alabel(const char *selector, char *out, size_t outlen,
                                          char *err, size_t errlen)
     __attribute__((warn_unused_result));

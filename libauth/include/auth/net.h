@@ -52,6 +52,7 @@ struct net_conn;
  * (NXDOMAIN, NODATA) or the lookup failed (timeout, SERVFAIL...), err
  * saying which ("cannot resolve H: nxdomain"); AUTH_EINVAL (a name with no
  * engine, or a bad name); AUTH_ENOMEM, AUTH_EIO. */
+AUTH_MUST_USE
 enum auth_status net_resolve(struct dns_engine *eng, const char *host, struct net_addrs *out,
                              char *err, size_t errlen);
 
@@ -60,12 +61,14 @@ enum auth_status net_resolve(struct dns_engine *eng, const char *host, struct ne
  * messages.  AUTH_OK with *out set; AUTH_ENET (refused, unreachable) or
  * AUTH_ETIMEOUT with *why saying which and err the reason; AUTH_EINVAL (no
  * address or one that does not parse); AUTH_ENOMEM.  why may be NULL. */
+AUTH_MUST_USE
 enum auth_status net_connect_addrs(const struct net_addrs *a, const char *host, uint16_t port,
                                    uint64_t deadline_ms, struct net_conn **out,
                                    enum net_connect_error *why, char *err, size_t errlen);
 
 /* net_resolve() then net_connect_addrs(): *why is NET_CONN_RESOLVE when the
  * host has no address. */
+AUTH_MUST_USE
 enum auth_status net_connect(struct dns_engine *eng, const char *host, uint16_t port,
                              uint64_t deadline_ms, struct net_conn **out,
                              enum net_connect_error *why, char *err, size_t errlen);
@@ -73,6 +76,7 @@ enum auth_status net_connect(struct dns_engine *eng, const char *host, uint16_t 
 /* Start TLS on the connection: peer_name is verified (and sent as SNI) as
  * tls_session_start() does; facts (may be NULL) are filled.  Returns what
  * tls_session_start() returns. */
+AUTH_MUST_USE
 enum auth_status net_start_tls(struct net_conn *c, struct tls_ctx *ctx, const char *peer_name,
                                uint64_t deadline_ms, struct tls_facts *facts,
                                char *err, size_t errlen);
@@ -80,11 +84,13 @@ enum auth_status net_start_tls(struct net_conn *c, struct tls_ctx *ctx, const ch
 /* Read up to len bytes (at least one) before the deadline.  AUTH_OK with
  * *got > 0; AUTH_ENET when the peer closed (or reset); AUTH_ETIMEOUT;
  * AUTH_ETLS. */
+AUTH_MUST_USE
 enum auth_status net_read(struct net_conn *c, void *buf, size_t len, size_t *got,
                           uint64_t deadline_ms, char *err, size_t errlen);
 
 /* Write all of buf before the deadline.  AUTH_OK, AUTH_ETIMEOUT, AUTH_ENET,
  * AUTH_ETLS. */
+AUTH_MUST_USE
 enum auth_status net_write(struct net_conn *c, const void *buf, size_t len,
                            uint64_t deadline_ms, char *err, size_t errlen);
 

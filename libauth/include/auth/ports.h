@@ -77,6 +77,7 @@ struct ports_report {
  * filled (each probe says its own outcome); AUTH_EINVAL (no host, or a
  * name and no engine); AUTH_ENET when the host does not resolve (err says
  * so); AUTH_ENOMEM / AUTH_EIO (threads).  Free with ports_report_clear(). */
+AUTH_MUST_USE
 enum auth_status ports_probe(const struct ports_params *p, struct ports_report *out,
                              char *err, size_t errlen);
 void ports_report_clear(struct ports_report *r);
@@ -92,6 +93,7 @@ int ports_parse_map(const char *spec, struct ports_params *p);
  * ports.filtered, ports.no-greeting (a silent port), ports.mailbox-tls-closed,
  * ports.smtp-open,
  * ports.submission-open.  AUTH_OK, AUTH_ENOMEM, AUTH_ELIMIT. */
+AUTH_MUST_USE
 enum auth_status ports_findings(const struct ports_report *r, struct finding_list *l);
 
 /* Outbound check: connect to host (resolved through eng unless an IP
@@ -99,12 +101,14 @@ enum auth_status ports_findings(const struct ports_report *r, struct finding_lis
  * out->state says open / closed (refused: reachable, egress not blocked) /
  * filtered (no answer: egress to 25 is probably blocked here).  AUTH_OK
  * with out filled; AUTH_ENET when host does not resolve. */
+AUTH_MUST_USE
 enum auth_status ports_outbound(struct dns_engine *eng, const char *host, uint16_t port,
                                 unsigned timeout_ms,
                                 struct port_probe *out, char *err, size_t errlen);
 
 /* Findings for the outbound check: ports.outbound-25-open,
  * ports.outbound-25-blocked, ports.outbound-25-refused. */
+AUTH_MUST_USE
 enum auth_status ports_outbound_findings(const struct port_probe *o, struct finding_list *l);
 
 #endif

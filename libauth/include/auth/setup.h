@@ -67,6 +67,7 @@ struct setup_record {
  * and only one address per family; the selector is one or more LDH labels;
  * the report address is a plain ASCII address.  AUTH_OK or AUTH_EINVAL
  * with err naming the argument ("--ip '300.1.2.3': not an IP address"). */
+AUTH_MUST_USE
 enum auth_status setup_params_check(const struct setup_params *p, char *err, size_t errlen);
 
 struct setup_plan;
@@ -74,6 +75,7 @@ struct setup_plan;
 /* Build the plan.  AUTH_OK with *out (free with setup_plan_free);
  * AUTH_EINVAL as setup_params_check, or a missing dkim_record/mta_sts_id;
  * AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status setup_plan_new(const struct setup_params *p, struct setup_plan **out,
                                 char *err, size_t errlen);
 void setup_plan_free(struct setup_plan *plan);

@@ -67,6 +67,7 @@ struct smtp_reply {
  * than SMTP_REPLY_MAX_LINES lines or SMTP_REPLY_MAX bytes) with err saying
  * why, also detected before the reply is complete.  AUTH_ENOMEM.
  * A pure function: no I/O, no state.  Free out with smtp_reply_clear(). */
+AUTH_MUST_USE
 enum auth_status smtp_reply_parse(const char *buf, size_t len, struct smtp_reply *out,
                                   size_t *used, char *err, size_t errlen);
 void smtp_reply_clear(struct smtp_reply *r);
@@ -82,6 +83,7 @@ bool smtp_reply_queue_id(const struct smtp_reply *r, char *buf, size_t len);
  * most SMTP_DOMAIN_MAX, at most SMTP_PATH_MAX - 2 in all; non-ASCII only
  * when utf8_ok (SMTPUTF8 wanted).  "" (the null reverse path) is allowed
  * when allow_empty.  AUTH_OK or AUTH_EINVAL with err naming the problem. */
+AUTH_MUST_USE
 enum auth_status smtp_address_check(const char *addr, bool allow_empty, bool utf8_ok,
                                     char *err, size_t errlen);
 
@@ -92,6 +94,7 @@ bool smtp_has_8bit(const char *s, size_t len);
  * '.' doubled (RFC 5321 4.5.2), a final CRLF added when missing, then the
  * ".\r\n" terminator.  AUTH_OK with *out malloc'd (caller frees) and
  * *outlen; AUTH_ELIMIT over SMTP_MESSAGE_MAX; AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status smtp_dot_stuff(const char *msg, size_t len, char **out, size_t *outlen);
 
 enum smtp_tls_mode {
@@ -180,6 +183,7 @@ struct smtp_client;
 
 /* AUTH_OK; AUTH_EINVAL (no host, user without password); AUTH_ENOMEM;
  * the TLS context's errors (bad CA file).  Free with smtp_client_free(). */
+AUTH_MUST_USE
 enum auth_status smtp_client_new(const struct smtp_params *p, struct smtp_client **out,
                                  char *err, size_t errlen);
 /* Closes the connection if still open (no QUIT). NULL is fine. */
@@ -190,18 +194,21 @@ void smtp_client_free(struct smtp_client *c);
  * AUTH_OK: ready for smtp_send().  Otherwise: AUTH_ENET (connect), AUTH_ETLS,
  * AUTH_EPARSE / AUTH_ELIMIT (protocol), AUTH_ETIMEOUT, AUTH_ETEMP (4xx),
  * AUTH_EPERM (5xx or local refusal), AUTH_ENOMEM; details from the getters. */
+AUTH_MUST_USE
 enum auth_status smtp_open(struct smtp_client *c);
 
 /* MAIL FROM (with SIZE=, BODY=8BITMIME, SMTPUTF8 as offered and needed),
  * RCPT TO for each recipient (pipelined when offered), DATA, the
  * dot-stuffed message, and the final reply.  Every recipient must be
  * accepted or nothing is sent.  Same returns as smtp_open(). */
+AUTH_MUST_USE
 enum auth_status smtp_send(struct smtp_client *c, const char *from,
                            const char *const *rcpts, size_t nrcpts,
                            const char *msg, size_t msglen);
 
 /* QUIT and close, when the connection is still usable; always closes.
  * Returns AUTH_OK when a 221 came back. */
+AUTH_MUST_USE
 enum auth_status smtp_quit(struct smtp_client *c);
 
 enum smtp_failure smtp_client_failure(const struct smtp_client *c);

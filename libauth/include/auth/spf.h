@@ -102,6 +102,7 @@ bool spf_is_record(const unsigned char *txt, size_t len);
  * "column N, 'term': problem" and *errpos (may be NULL) the byte offset.
  * AUTH_OK, AUTH_EPARSE, AUTH_ELIMIT (over SPF_MAX_RECORD), AUTH_ENOMEM.
  * The caller frees *out with spf_record_free(). */
+AUTH_MUST_USE
 enum auth_status spf_record_parse(const char *text, size_t len,
                                   struct spf_record **out, size_t *errpos,
                                   char *err, size_t errlen);
@@ -118,6 +119,7 @@ const struct spf_term *spf_record_all(const struct spf_record *rec);
 
 /* Check a domain-spec (RFC 7208 7.1: macro syntax, then a toplabel or a
  * macro at the end).  AUTH_OK or AUTH_EPARSE with err saying why. */
+AUTH_MUST_USE
 enum auth_status spf_domain_spec_check(const char *spec, size_t len,
                                        char *err, size_t errlen);
 
@@ -141,12 +143,14 @@ struct spf_macro_env {
 
 /* Check macro syntax only.  explanation: the explanation-string grammar
  * (spaces and the c, r, t letters allowed).  AUTH_OK or AUTH_EPARSE. */
+AUTH_MUST_USE
 enum auth_status spf_macro_check(const char *spec, size_t len, bool explanation,
                                  char *err, size_t errlen);
 
 /* Expand spec into out (size outlen > 0, always NUL-terminated) in one
  * pass; *outn receives the length.  AUTH_OK; AUTH_EPARSE on bad syntax;
  * AUTH_ELIMIT when the expansion does not fit (out holds a prefix). */
+AUTH_MUST_USE
 enum auth_status spf_macro_expand(const char *spec, size_t len,
                                   const struct spf_macro_env *env, bool explanation,
                                   char *out, size_t outlen, size_t *outn,
@@ -155,6 +159,7 @@ enum auth_status spf_macro_expand(const char *spec, size_t len,
 /* Expand a domain-spec for use as a DNS name: expansion, then RFC 7208 7.3
  * truncation (leftmost labels dropped until at most 253 octets) and the
  * trailing dot removed.  out needs SPF_MAX_MACRO_OUT bytes. */
+AUTH_MUST_USE
 enum auth_status spf_macro_expand_domain(const char *spec,
                                          const struct spf_macro_env *env,
                                          char *out, size_t outlen,
@@ -208,6 +213,7 @@ struct spf_eval;
  * temperror and permerror, is in the eval object: a DNS failure is not a
  * function failure.  AUTH_OK; AUTH_EINVAL (no identity at all); AUTH_ENOMEM.
  * The caller frees *out with spf_eval_free(). */
+AUTH_MUST_USE
 enum auth_status spf_check_host(struct dns_engine *eng, const struct spf_request *req,
                                 struct spf_eval **out, char *err, size_t errlen);
 void spf_eval_free(struct spf_eval *ev);
@@ -259,6 +265,7 @@ const char *spf_node_status_name(enum spf_node_status s);
  * the MX/A/AAAA questions lint needs for that level's a and mx terms).
  * AUTH_OK (node errors are in the nodes); AUTH_EINVAL (bad domain);
  * AUTH_ENOMEM; AUTH_EIO.  Free with spf_tree_free(). */
+AUTH_MUST_USE
 enum auth_status spf_tree_build(struct dns_engine *eng, const char *domain,
                                 struct spf_tree **out, char *err, size_t errlen);
 void spf_tree_free(struct spf_tree *t);
@@ -306,6 +313,7 @@ struct spf_lint_params {
  * detail and, where derivable, fix.  params may be NULL.  When tree_out is
  * not NULL it receives the tree (caller frees).  AUTH_OK (problems are
  * findings); AUTH_EINVAL; AUTH_ENOMEM; AUTH_EIO. */
+AUTH_MUST_USE
 enum auth_status spf_lint(struct dns_engine *eng, const char *domain,
                           const struct spf_lint_params *params,
                           struct finding_list *out, struct spf_tree **tree_out,

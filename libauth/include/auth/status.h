@@ -13,6 +13,12 @@
 
 #include <stddef.h>
 
+/* Every function returning enum auth_status carries this: a status nobody
+ * looks at is how an internal error turns into a wrong verdict.  gcc does
+ * not accept a (void) cast as a use, so a deliberate ignore goes through
+ * auth_status_ignore() with a comment saying why. */
+#define AUTH_MUST_USE __attribute__((warn_unused_result))
+
 enum auth_status {
     AUTH_OK = 0,
     AUTH_ENOMEM = 1,     /* allocation failed */
@@ -33,7 +39,14 @@ enum auth_status {
 /* Short fixed English name of a status, e.g. "timeout".  Never NULL. */
 const char *auth_strerror(enum auth_status st);
 
+/* Deliberately drop a status (say why at the call). */
+static inline void auth_status_ignore(enum auth_status st)
+{
+    (void)st;
+}
+
 /* Format a reason into err (bounded, always terminated) and return st. */
+AUTH_MUST_USE
 enum auth_status auth_fail(char *err, size_t errlen, enum auth_status st,
                            const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

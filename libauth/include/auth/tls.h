@@ -69,6 +69,7 @@ struct tls_session;
 /* Build a client context.  AUTH_OK; AUTH_EIO when ca_file cannot be read or
  * holds no certificate (err names the file); AUTH_ECRYPTO; AUTH_ENOMEM.
  * The caller frees *out with tls_ctx_free(). */
+AUTH_MUST_USE
 enum auth_status tls_ctx_new(const struct tls_params *params, struct tls_ctx **out,
                              char *err, size_t errlen);
 void tls_ctx_free(struct tls_ctx *ctx);
@@ -79,6 +80,7 @@ uint64_t tls_now_ms(void);
 /* Wait with poll() until fd is ready for events (POLLIN/POLLOUT; an error
  * or hang-up also ends the wait) or the deadline passes.  AUTH_OK,
  * AUTH_ETIMEOUT, AUTH_EIO.  Shared by the plain-socket code of callers. */
+AUTH_MUST_USE
 enum auth_status tls_wait_fd(int fd, short events, uint64_t deadline_ms);
 
 /* Run a client handshake on the connected non-blocking socket fd.
@@ -90,6 +92,7 @@ enum auth_status tls_wait_fd(int fd, short events, uint64_t deadline_ms);
  * verification failure, err saying why ("certificate verify failed:
  * hostname mismatch"); AUTH_ENET when the peer closed; AUTH_ENOMEM.
  * The caller frees *out with tls_session_free() (the fd stays open). */
+AUTH_MUST_USE
 enum auth_status tls_session_start(struct tls_ctx *ctx, int fd, const char *peer_name,
                                    uint64_t deadline_ms, struct tls_session **out,
                                    struct tls_facts *facts, char *err, size_t errlen);
@@ -97,12 +100,14 @@ enum auth_status tls_session_start(struct tls_ctx *ctx, int fd, const char *peer
 /* Read up to len bytes (at least one) before the deadline.  AUTH_OK with
  * *got > 0; AUTH_ENET with *got == 0 when the peer closed; AUTH_ETIMEOUT;
  * AUTH_ETLS on a TLS error. */
+AUTH_MUST_USE
 enum auth_status tls_session_read(struct tls_session *s, void *buf, size_t len,
                                   size_t *got, uint64_t deadline_ms,
                                   char *err, size_t errlen);
 
 /* Write all len bytes before the deadline.  AUTH_OK, AUTH_ETIMEOUT,
  * AUTH_ENET (peer closed), AUTH_ETLS. */
+AUTH_MUST_USE
 enum auth_status tls_session_write(struct tls_session *s, const void *buf, size_t len,
                                    uint64_t deadline_ms, char *err, size_t errlen);
 
