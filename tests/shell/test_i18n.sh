@@ -41,7 +41,7 @@ check "C locale stays English" has "unknown command" "$T_TMP/err"
 LANG=zh_CN.UTF-8 audit -v > "$T_TMP/text"
 check "report headings in Chinese" has " MX 与地址" "$T_TMP/text"
 check "finding summary in Chinese" has "MX 查询失败" "$T_TMP/text"
-check "finding detail format in Chinese" has "34 个选择器查询中有 34 个失败" "$T_TMP/text"
+check "finding detail format in Chinese" has "34/34 个选择器查询失败" "$T_TMP/text"
 check "finding ids unchanged" has "[ERR ] mx.present " "$T_TMP/text"
 check "report summary in Chinese" has "无法判定：0 通过" "$T_TMP/text"
 # Evidence lines continue under the label's display width (证据： is 6 columns).
