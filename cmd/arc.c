@@ -13,7 +13,11 @@ static void usage(FILE *fp)
         "       mailctl arc seal [FILE] --domain D --selector S --key FILE\n"
         "                        [--authserv-id ID] --ip IP --mail-from ADDR --helo NAME\n"
         "                        [--algorithm rsa-sha256|ed25519-sha256] [--headers LIST]\n"
-        "                        [--use-ar] [--timestamp T]\n");
+        "                        [--use-ar] [--timestamp T]\n"
+        "\nexamples:\n"
+        "  mailctl arc verify forwarded.eml\n"
+        "  mailctl arc seal msg.eml --domain lists.example.org --selector arc --key arc.private \\\n"
+        "      --ip 192.0.2.25 --mail-from bounce@example.com --helo mx.example.com\n");
 }
 
 int cmd_arc(int argc, char **argv)

@@ -25,6 +25,7 @@ static char g_list_path[64];   /* "check-dns", "dkim sign": whose values to list
 static const struct value_set {
     const char *command, *option, *values;
 } value_sets[] = {
+    {"arc seal", "algorithm", "rsa-sha256|ed25519-sha256"},
     {"auth", "dmarc-discovery", "treewalk|psl"},
     {"check-dns", "dmarc-discovery", "treewalk|psl"},
     {"check-dns", "fail-on", "warn|fail"},
@@ -32,6 +33,7 @@ static const struct value_set {
     {"dkim keygen", "algorithm", "rsa|ed25519"},
     {"dkim sign", "algorithm", "rsa-sha256|ed25519-sha256"},
     {"dmarc", "dmarc-discovery", "treewalk|psl|both"},
+    {"report summary", "format", "text|json|csv|html"},
     {"send-test", "auth-mech", "plain|login"},
     {"send-test", "tls", "starttls|implicit|opportunistic|none"},
     {"setup", "algorithm", "rsa|ed25519"},

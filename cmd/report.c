@@ -22,7 +22,11 @@ static void usage(FILE *fp)
         "                              [--format text|json|csv|html] [--out FILE] [--fail-on RULE]\n\n"
         "DMARC aggregate reports (RFC 7489, RFC 9990), failure reports (RFC 6591) and\n"
         "SMTP TLS reports (RFC 8460), as received: XML, JSON, .gz, .zip, a message or an mbox.\n"
-        "`mailctl report SUBCOMMAND --help` describes each.\n");
+        "`mailctl report SUBCOMMAND --help` describes each.\n"
+        "\nexamples:\n"
+        "  mailctl report parse google.com!example.com!1700000000!1700086400.xml.gz\n"
+        "  mailctl report import --maildir ~/Maildir/.dmarc\n"
+        "  mailctl report summary --domain example.com --since 30d --format html --out report.html\n");
 }
 
 static int parse_main(int argc, char **argv)
