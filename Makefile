@@ -16,6 +16,9 @@
 
 CC       ?= cc
 PREFIX   ?= /usr/local
+LIBDIR   ?= $(PREFIX)/lib
+BASH_COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSH_COMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 BUILD    ?= build
 PKGS     := ldns libssl libcrypto jansson libpsl libidn2 libcurl expat zlib libarchive sqlite3
 VERSION  := 0.1.0
@@ -29,6 +32,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS += -Ilibauth/include -DMAILCTL_VERSION='"$(VERSION)"' \
             -DTEST_DATADIR='"$(CURDIR)/testdata"' -DTEST_BUILD_DIR='"$(CURDIR)/$(BUILD)"'
+CPPFLAGS += -DLOCALEDIR='"$(PREFIX)/share/locale"'
 CFLAGS   := $(CSTD) $(OPT) $(WARN) $(SAN) -fPIC $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS  += $(SAN)
 LDLIBS   := $(PKG_LIBS) -lm
@@ -50,6 +54,8 @@ CMD_OBJ    := $(call obj,$(CMD_SRC))
 CHECK_OBJ  := $(call obj,$(CHECK_SRC))
 SUPPORT_OBJ:= $(call obj,$(SUPPORT_SRC))
 TESTS      := $(patsubst tests/%.c,$(BUILD)/tests/%,$(UNIT_SRC) $(INTEG_SRC))
+# Shell tests of the installed face (help, man pages, completion): scripts, not built.
+TESTS      += $(sort $(wildcard tests/shell/test_*.sh))
 BENCHES    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 TOOLS      := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 
@@ -63,6 +69,7 @@ PROGRAMS := $(BUILD)/mailctl $(if $(KEYGEN_SRC),$(BUILD)/dkimkeygen)
 
 .SECONDARY:
 .PHONY: all deps check check-asan test demo bench compare fuzz conformance lint install clean tests
+.PHONY: deb deb-test
 all: $(BUILD)/libauth.a $(BUILD)/libauth.so $(PROGRAMS) $(BUILD)/libauth.pc
 
 $(BUILD)/obj/%.o: %.c
@@ -80,10 +87,8 @@ $(LIB_OBJ): CFLAGS += -fvisibility=hidden
 $(LIB_OBJ): CPPFLAGS += -Ilibauth
 $(call obj,$(KEYGEN_SRC)): CPPFLAGS += -Icmd
 $(BUILD)/obj/tests/%.o $(BUILD)/obj/bench/%.o: CPPFLAGS += -Ilibauth -Itests/support
-# tests of the command layer's own helpers (escaping, bulk output, shards)
-$(BUILD)/obj/tests/unit/test_out_escape.o $(BUILD)/obj/tests/unit/test_bulk.o \
-$(BUILD)/obj/tests/integration/test_check_dns_bulk.o \
-$(BUILD)/obj/tests/integration/test_slurm.o: CPPFLAGS += -Icmd
+# tests may test any layer, the command layer's helpers too (escaping, widths, bulk output)
+$(BUILD)/obj/tests/%.o: CPPFLAGS += -Icmd
 
 $(BUILD)/libauth.a: $(LIB_OBJ)
 	@rm -f $@
@@ -114,9 +119,29 @@ $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(SUPPORT_OBJ) $(BUILD)/libauth.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Translations: po/LANG.po -> $(BUILD)/locale/LANG/LC_MESSAGES/mailctl.mo (what
+# MAILCTL_LOCALEDIR=$(BUILD)/locale finds); `make pot` re-extracts the marked
+# strings (scripts/po.sh), `make po-update` merges them into every po/*.po.
+PO_FILES := $(wildcard po/*.po)
+MO_FILES := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/mailctl.mo,$(PO_FILES))
+all: $(MO_FILES)
+tests: $(MO_FILES) $(BUILD)/libauth.so $(BUILD)/libauth.pc   # tests/shell/test_man.sh links against them
+
+$(BUILD)/locale/%/LC_MESSAGES/mailctl.mo: po/%.po
+	@mkdir -p $(dir $@)
+	$(Q)msgfmt -c -o $@ $<
+
+.PHONY: pot po-update
+pot:
+	@mkdir -p $(BUILD)
+	scripts/po.sh $(BUILD)/mailctl.pot
+
+po-update: pot
+	for po in $(PO_FILES); do msgmerge -q --no-fuzzy-matching --update --backup=none $$po $(BUILD)/mailctl.pot; done
+
 $(BUILD)/libauth.pc: Makefile
 	@mkdir -p $(BUILD)
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: libauth\nDescription: DNS and sender authentication (SPF, DKIM, DMARC) for mail\nVersion: %s\nRequires.private: %s\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lauth\n' \
+	printf 'prefix=%s\nlibdir=$(LIBDIR)\nincludedir=$${prefix}/include\n\nName: libauth\nDescription: DNS and sender authentication (SPF, DKIM, DMARC) for mail\nVersion: %s\nRequires.private: %s\nCflags: -I$${includedir}\nLibs: -L$${libdir} -lauth\n' \
 	  '$(PREFIX)' '$(VERSION)' '$(PKGS)' > $@
 
 tests: $(TESTS) $(TOOLS) $(PROGRAMS)
@@ -164,13 +189,33 @@ lint:
 	@scripts/lint.sh
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/auth
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include/auth
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 $(BUILD)/libauth.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 0755 $(BUILD)/libauth.so $(DESTDIR)$(PREFIX)/lib/libauth.so.0
-	ln -sf libauth.so.0 $(DESTDIR)$(PREFIX)/lib/libauth.so
+	install -m 0644 $(BUILD)/libauth.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 $(BUILD)/libauth.so $(DESTDIR)$(LIBDIR)/libauth.so.0
+	ln -sf libauth.so.0 $(DESTDIR)$(LIBDIR)/libauth.so
 	install -m 0644 libauth/include/auth/*.h $(DESTDIR)$(PREFIX)/include/auth/
-	install -m 0644 $(BUILD)/libauth.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	install -m 0644 $(BUILD)/libauth.pc $(DESTDIR)$(LIBDIR)/pkgconfig/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 0644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/*.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -d $(DESTDIR)$(BASH_COMPDIR) $(DESTDIR)$(ZSH_COMPDIR)
+	install -m 0644 completion/mailctl.bash $(DESTDIR)$(BASH_COMPDIR)/mailctl
+	ln -sf mailctl $(DESTDIR)$(BASH_COMPDIR)/dkimkeygen
+	install -m 0644 completion/_mailctl $(DESTDIR)$(ZSH_COMPDIR)/_mailctl
+	for mo in $(MO_FILES); do lang=$${mo#$(BUILD)/locale/}; lang=$${lang%%/*}; \
+	  install -d $(DESTDIR)$(PREFIX)/share/locale/$$lang/LC_MESSAGES; \
+	  install -m 0644 $$mo $(DESTDIR)$(PREFIX)/share/locale/$$lang/LC_MESSAGES/mailctl.mo; done
+
+# Debian packages built from a fresh clone of what is committed (scripts/deb.sh),
+# lintian-checked, into $(BUILD)/deb; deb-test installs them with apt, runs
+# mailctl --version and man -w mailctl, and removes them.  Not part of check:
+# it builds everything again.
+deb: deps
+	scripts/deb.sh $(BUILD)/deb
+
+deb-test: deb
+	scripts/deb-test.sh $(BUILD)/deb
 
 clean:
 	rm -rf build build-asan build-fuzz

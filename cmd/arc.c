@@ -13,22 +13,27 @@ static void usage(FILE *fp)
         "       mailctl arc seal [FILE] --domain D --selector S --key FILE\n"
         "                        [--authserv-id ID] --ip IP --mail-from ADDR --helo NAME\n"
         "                        [--algorithm rsa-sha256|ed25519-sha256] [--headers LIST]\n"
-        "                        [--use-ar] [--timestamp T]\n");
+        "                        [--use-ar] [--timestamp T]\n"
+        "\nexamples:\n"
+        "  mailctl arc verify forwarded.eml\n"
+        "  mailctl arc seal msg.eml --domain lists.example.org --selector arc --key arc.private \\\n"
+        "      --ip 192.0.2.25 --mail-from bounce@example.com --helo mx.example.com\n");
 }
 
 int cmd_arc(int argc, char **argv)
 {
-    if (argc < 2) {
+    static const struct cmd_sub subs[] = {
+        {"seal", arc_seal_main},
+        {"verify", arc_verify_main},
+    };
+
+    if (argc < 2 && !cmd_list_mode()) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         usage(stdout);
         return EXIT_OK;
     }
-    if (!strcmp(argv[1], "verify"))
-        return arc_verify_main(argc - 1, argv + 1);
-    if (!strcmp(argv[1], "seal"))
-        return arc_seal_main(argc - 1, argv + 1);
-    return cmd_usage_error("arc", "unknown arc subcommand '%s'", argv[1]);
+    return cmd_run_sub("arc", subs, sizeof subs / sizeof subs[0], argc, argv);
 }

@@ -52,7 +52,7 @@ struct verdict {
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl auth [FILE] --ip IP --mail-from ADDR --helo NAME [--authserv-id ID]\n"
         "                    [--dmarc-discovery treewalk|psl] [--seed N] [--json]\n"
         "                    [--trust-arc DOMAIN[,DOMAIN...]]...\n\n"
@@ -67,7 +67,10 @@ static void usage(FILE *fp)
         "reported separately (JSON \"trusted_arc\"); dmarc= never changes.\n"
         "exit: 0 DMARC pass; 1 fail, none (no policy) or permerror: the message is not\n"
         "proven to come from its From domain; 2 bad input; 3 temperror (a DNS lookup\n"
-        "the verdict needs failed).\n");
+        "the verdict needs failed).\n"
+        "\nexamples:\n"
+        "  mailctl auth msg.eml --ip 192.0.2.25 --mail-from bounce@example.com --helo mx.example.com\n"
+        "  mailctl auth --ip 2001:db8::25 --mail-from '' --helo mx.example.com --json < msg.eml\n"));
 }
 
 static void feed(void *ctx, const char *p, size_t n)
@@ -341,7 +344,7 @@ static void print_text(const struct verdict *v, const char *header)
         return;
     printf("\n%sDMARC %s%s", c, dmarc_result_name(d), out_reset());
     if (v->ev)
-        printf("  %s; disposition %s; aligned: spf %s, dkim %s\n", out_esc(v->ev->reason),
+        printf(_("  %s; disposition %s; aligned: spf %s, dkim %s\n"), out_esc(v->ev->reason),
                dmarc_policy_name(v->ev->disposition), v->ev->spf_aligned ? "yes" : "no",
                v->ev->dkim_aligned ? "yes" : "no");
     else

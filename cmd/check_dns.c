@@ -27,7 +27,7 @@ enum { OPT_SELECTOR = OPT_GLOBAL_LAST + 1, OPT_IP, OPT_NO_SMTP, OPT_FAIL_ON, OPT
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl check-dns DOMAIN... [--selector S]... [--ip IP]... [--no-smtp]\n"
         "         [--fail-on warn|fail] [--file LIST|-]... [--jobs N] [--expect FILE]\n"
         "         [--format text|json|csv|junit|expect] [--smtp-port N] [--https-port N]\n"
@@ -54,7 +54,11 @@ static void usage(FILE *fp)
         "takes K and N from a Slurm array job or a Kubernetes Indexed Job\n"
         "(JOB_COMPLETION_INDEX with MAILCTL_SHARDS).\n"
         "--output FILE writes the lines there, each whole or not at all; --resume\n"
-        "continues a killed run: domains with a line in FILE are not audited again.\n");
+        "continues a killed run: domains with a line in FILE are not audited again.\n"
+        "\nexamples:\n"
+        "  mailctl check-dns example.com --selector mail\n"
+        "  mailctl check-dns example.com --profile gmail-bulk --fail-on warn\n"
+        "  mailctl check-dns --file domains.txt --jobs 8 --format junit > audit.xml\n"));
 }
 
 static int parse_int(const char *arg, long lo, long hi, long *out)
@@ -290,6 +294,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
         c->fmt = FORMAT_JSON;
     c->list.args = c->domains;
     c->list.nargs = c->ndomains;
+    g_opts.machine = c->fmt != FORMAT_TEXT;   /* JUnit, expect: findings in English */
     return EXIT_OK;
 }
 

@@ -28,10 +28,10 @@ static size_t area_len(const char *id)
 }
 
 static const struct { const char *area, *title; } areas[] = {
-    {"mx", "MX and addresses"}, {"ptr", "Reverse DNS"}, {"smtp", "SMTP and TLS"},
-    {"spf", "SPF"}, {"dkim", "DKIM"}, {"dmarc", "DMARC"}, {"mtasts", "MTA-STS"},
-    {"tlsrpt", "TLS reporting"}, {"dnssec", "DNSSEC"}, {"dane", "DANE"},
-    {"bimi", "BIMI"}, {"dnsbl", "Blocklists"}, {"profile", "Sender requirements"},
+    {"mx", N_("MX and addresses")}, {"ptr", N_("Reverse DNS")}, {"smtp", N_("SMTP and TLS")},
+    {"spf", N_("SPF")}, {"dkim", N_("DKIM")}, {"dmarc", N_("DMARC")}, {"mtasts", N_("MTA-STS")},
+    {"tlsrpt", N_("TLS reporting")}, {"dnssec", N_("DNSSEC")}, {"dane", N_("DANE")},
+    {"bimi", N_("BIMI")}, {"dnsbl", N_("Blocklists")}, {"profile", N_("Sender requirements")},
 };
 #define NAREAS (sizeof areas / sizeof areas[0])
 
@@ -87,7 +87,7 @@ void report_text(const struct audit_result *r, enum finding_severity gate)
         if (new_area) {
             const char *t = area_title(f->id, alen);
             if (t)
-                printf("\n %s%s%s\n", out_bold(), t, out_reset());
+                printf("\n %s%s%s\n", out_bold(), _(t), out_reset());
             else
                 printf("\n %s%.*s%s\n", out_bold(), (int)alen, f->id, out_reset());
         }
@@ -95,9 +95,9 @@ void report_text(const struct audit_result *r, enum finding_severity gate)
         if ((unsigned)f->severity <= SEV_SKIPPED)
             n[f->severity]++;
     }
-    printf("\n %s%s%s: %zu pass, %zu info, %zu warn, %zu fail, %zu error  (%lu ms, %lu queries)\n",
+    printf(_("\n %s%s%s: %zu pass, %zu info, %zu warn, %zu fail, %zu error  (%lu ms, %lu queries)\n"),
            rc == EXIT_OK ? out_green() : out_red(),
-           rc == EXIT_OK ? "OK" : rc == EXIT_PROBLEM ? "PROBLEMS" : "INCONCLUSIVE",
+           rc == EXIT_OK ? _("OK") : rc == EXIT_PROBLEM ? _("PROBLEMS") : _("INCONCLUSIVE"),
            out_reset(), n[SEV_PASS], n[SEV_INFO], n[SEV_WARN], n[SEV_FAIL], n[SEV_ERROR],
            r->timing_ms, r->queries);
     free(order);

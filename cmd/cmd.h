@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include <jansson.h>
+#include <libintl.h>
 
 #include "auth/dns.h"
 
@@ -36,6 +37,7 @@ struct cmd_globals {
     size_t nresolvers;
     unsigned timeout_ms;   /* 0: engine default or MAILCTL_DNS_TIMEOUT */
     bool json;
+    bool machine;          /* output is for programs (JUnit, expect...): English */
     int color;             /* -1 auto (TTY), 0 never, 1 always */
     int verbose;           /* -1 quiet, 0 normal, 1+ verbose */
     const char *ca_file;
@@ -43,6 +45,20 @@ struct cmd_globals {
     const char *dns_replay;   /* --dns-replay FILE: answer DNS from it */
 };
 extern struct cmd_globals g_opts;
+
+/* Messages in the user's language (cmd/i18n.c).  _() marks and translates
+ * a literal; N_() only marks one translated later. */
+#define _(s) gettext(s)
+#define N_(s) (s)
+/* setlocale and the "mailctl" catalog; first thing in main(). */
+void cmd_i18n_init(void);
+/* Findings made from now on are in the user's language, unless the output
+ * is for programs (--json, g_opts.machine).  Call once options are known. */
+void cmd_findings_for_people(void);
+/* Display columns of UTF-8 text (CJK: two per character). */
+size_t cmd_text_width(const char *s);
+/* s, then spaces up to width display columns. */
+void cmd_print_padded(FILE *fp, const char *s, size_t width);
 
 /* Long options every command accepts too, so `mailctl mx D --json` works.
  * Values >= 1000 so they never collide with a command's short options. */
@@ -154,6 +170,29 @@ int line_reader_open_stream(struct line_reader *r, const char *what, const char 
                             FILE *fp, size_t max_line, size_t max_bytes);
 int line_reader_next(struct line_reader *r);
 void line_reader_close(struct line_reader *r);
+
+/* CLI self-description (cmd/cli_meta.c).  Every command parses its options
+ * with cmd_getopt, so a command's struct option table is the one list of
+ * its options: `mailctl --list-options COMMAND` sets list mode, and the
+ * command's first cmd_getopt call prints that table and exits (for the man
+ * page test and shell completion); a rejected option's error names the
+ * nearest one in it. */
+void cmd_list_options_if_asked(const char *shortopts, const struct option *longopts);
+const char *cmd_nearest_option(const char *name, const struct option *longopts);
+/* argv: the command words after --list-options ("dkim", "sign"). */
+void cmd_set_list_mode(int argc, char **argv);
+bool cmd_list_mode(void);
+/* The candidate nearest to word (a typo or unique prefix), or NULL. */
+const char *cmd_nearest(const char *word, const char *const *cands, size_t n);
+/* A command made of subcommands (`dkim sign`): run the one argv[1] names
+ * with argv shifted by one; an unknown name gets a hint.  In list mode
+ * without a subcommand, print the subcommand names and exit. */
+struct cmd_sub {
+    const char *name;
+    int (*run)(int argc, char **argv);
+};
+int cmd_run_sub(const char *command, const struct cmd_sub *subs, size_t n,
+                int argc, char **argv);
 
 /* Output directories (cmd/outdir.c).  Create DIR and its missing parents
  * (mode 0700); something that is not a directory in the way is bad input.

@@ -96,7 +96,7 @@ int cmd_error(int code, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    error_line(fmt, ap);
+    error_line(_(fmt), ap);
     va_end(ap);
     fputc('\n', stderr);
     return code;
@@ -107,9 +107,10 @@ int cmd_usage_error(const char *command, const char *fmt, ...)
     va_list ap;
 
     va_start(ap, fmt);
-    error_line(fmt, ap);
+    error_line(_(fmt), ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'mailctl %s%s--help'.\n", command ? command : "",
+    fputc('\n', stderr);
+    fprintf(stderr, _("Try 'mailctl %s%s--help'.\n"), command ? command : "",
             command ? " " : "");
     return EXIT_USAGE;
 }
@@ -247,6 +248,7 @@ int cmd_dns_engine(struct dns_engine **out)
     int rc = resolvers_from_env();
     long fds;
 
+    cmd_findings_for_people();   /* options are known by now */
     if (rc != EXIT_OK)
         return rc;
     if (!g_opts.timeout_ms && getenv("MAILCTL_DNS_TIMEOUT")) {

@@ -26,12 +26,15 @@ struct keygen_opts {
 
 static void usage(FILE *fp, const char *prog)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: %s --domain D --selector S [--algorithm rsa|ed25519] [--bits 1024..4096]\n"
         "       [--out DIR] [--force] [--json]\n"
         "       %s --from-key FILE --selector S [--domain D] [--json]\n"
-        "Writes DIR/S.private (PKCS#8 PEM, mode 0600) and DIR/S.txt, prints the record.\n",
-        prog, prog);
+        "Writes DIR/S.private (PKCS#8 PEM, mode 0600) and DIR/S.txt, prints the record.\n"
+        "\nexamples:\n"
+        "  %s --domain example.com --selector mail --out /etc/dkim\n"
+        "  %s --from-key /etc/dkim/mail.private --selector mail --domain example.com\n"),
+        prog, prog, prog, prog);
 }
 
 /* The selector names a file and a DNS label, the domain a DNS name: both

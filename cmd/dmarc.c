@@ -17,12 +17,15 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl dmarc check DOMAIN [--dmarc-discovery treewalk|psl|both] [--json]\n\n"
         "Fetch, parse and lint DOMAIN's DMARC policy.  Discovery is the RFC 9989\n"
         "DNS tree walk by default; psl is the RFC 7489 organizational domain from\n"
         "the Public Suffix List; both runs the two and reports where they differ.\n"
-        "exit: 0 policy fine, 1 problem found, 2 bad input, 3 DNS failure\n");
+        "exit: 0 policy fine, 1 problem found, 2 bad input, 3 DNS failure\n"
+        "\nexamples:\n"
+        "  mailctl dmarc check example.com\n"
+        "  mailctl dmarc check mail.example.co.uk --dmarc-discovery both --json\n"));
 }
 
 /* One discovery + lint; *code gets the exit code it implies. */

@@ -125,39 +125,49 @@ static const char *sev_colour(enum finding_severity s)
          : s == SEV_PASS ? out_green() : out_dim();
 }
 
+/* "  policy      " with the value column at 14 display columns. */
+static void label(const char *text)
+{
+    fputs("  ", stdout);
+    cmd_print_padded(stdout, text, 12);
+}
+
 void dmarc_print_policy(const struct dmarc_policy_info *pi, const struct finding_list *fl)
 {
     const struct dmarc_record *r = pi->record ? pi->record : pi->invalid;
 
-    printf("%s%s%s  (%s discovery)\n", out_bold(), out_esc(pi->domain), out_reset(),
-           pi->method == DMARC_DISCOVERY_PSL ? "RFC 7489 PSL" : "RFC 9989 tree walk");
+    printf(_("%s%s%s  (%s discovery)\n"), out_bold(), out_esc(pi->domain), out_reset(),
+           pi->method == DMARC_DISCOVERY_PSL ? _("RFC 7489 PSL") : _("RFC 9989 tree walk"));
+    label(_("policy"));
     if (pi->found == DMARC_FOUND)
-        printf("  policy      %s%s%s (%s) from _dmarc.%s%s\n", out_bold(),
+        printf(_("%s%s%s (%s) from _dmarc.%s%s\n"), out_bold(),
                dmarc_policy_name(pi->policy), out_reset(), out_esc(pi->policy_tag),
                out_esc(pi->policy_domain),
-               pi->inherited ? (pi->psd_policy ? "  [public suffix policy]"
-                                               : "  [inherited]") : "");
+               pi->inherited ? (pi->psd_policy ? _("  [public suffix policy]")
+                                               : _("  [inherited]")) : "");
     else
-        printf("  policy      %s%s%s%s%s\n", pi->found == DMARC_FOUND_NONE ? out_red()
-               : out_yellow(), pi->found == DMARC_FOUND_NONE ? "none found"
+        printf("%s%s%s%s%s\n", pi->found == DMARC_FOUND_NONE ? out_red()
+               : out_yellow(), pi->found == DMARC_FOUND_NONE ? _("none found")
                : dmarc_found_name(pi->found), pi->error ? ": " : "",
                out_esc(pi->error), out_reset());
-    printf("  org domain  %s\n", pi->org_domain ? out_esc(pi->org_domain) : "-");
+    label(_("org domain"));
+    printf("%s\n", pi->org_domain ? out_esc(pi->org_domain) : "-");
     if (r) {
-        printf("  record      %s\n", out_esc(r->text));
+        label(_("record"));
+        printf("%s\n", out_esc(r->text));
         for (size_t i = 0; i < r->ntags; i++)
             printf("    %-6s %-24s %s%s%s\n", out_esc(r->tags[i].name), out_esc(r->tags[i].value),
                    dmarc_standard_name(r->tags[i].standard),
-                   r->tags[i].valid ? "" : "  INVALID",
-                   r->tags[i].duplicate ? " (duplicate)" : "");
+                   r->tags[i].valid ? "" : _("  INVALID"),
+                   r->tags[i].duplicate ? _(" (duplicate)") : "");
     }
-    printf("  queries\n");
+    printf("  %s\n", _("queries"));
     for (size_t i = 0; i < pi->nsteps; i++)
         printf("    %-40s TXT %-9s %s\n", out_esc(pi->steps[i].name),
                dns_status_name(pi->steps[i].status),
                out_esc(pi->steps[i].note));
     if (fl && fl->count) {
-        printf("  findings\n");
+        printf("  %s\n", _("findings"));
         for (size_t i = 0; i < fl->count; i++) {
             const struct finding *f = &fl->items[i];
             printf("    %s%-5s%s %-24s %s\n", sev_colour(f->severity),
@@ -165,7 +175,7 @@ void dmarc_print_policy(const struct dmarc_policy_info *pi, const struct finding
             if (f->detail && g_opts.verbose >= 0)
                 printf("          %s\n", out_esc(f->detail));
             if (f->fix)
-                printf("          fix: %s\n", out_esc(f->fix));
+                printf(_("          fix: %s\n"), out_esc(f->fix));
         }
     }
 }
@@ -176,11 +186,11 @@ void dmarc_print_disagreements(json_t *diffs)
     json_t *d;
 
     if (json_array_size(diffs) == 0) {
-        printf("\n%sthe RFC 9989 tree walk and the RFC 7489 PSL method agree%s\n",
+        printf(_("\n%sthe RFC 9989 tree walk and the RFC 7489 PSL method agree%s\n"),
                out_green(), out_reset());
         return;
     }
-    printf("\n%sthe two methods disagree:%s\n", out_yellow(), out_reset());
+    printf(_("\n%sthe two methods disagree:%s\n"), out_yellow(), out_reset());
     json_array_foreach(diffs, i, d) {
         const char *a = json_string_value(json_object_get(d, "treewalk"));
         const char *b = json_string_value(json_object_get(d, "psl"));

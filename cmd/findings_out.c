@@ -78,7 +78,7 @@ static void print_indented(const char *label, const char *text, const char *inde
         if (*p == '\n')
             p++;
         if (*p)
-            printf("%s%*s", indent, (int)strlen(label), "");
+            printf("%s%*s", indent, (int)cmd_text_width(label), "");
     }
 }
 
@@ -89,13 +89,13 @@ void print_finding(const struct finding *f, int verbose)
     if (f->detail && *f->detail)
         print_indented("", f->detail, "         ");
     if (f->fix && *f->fix) {
-        printf("         %sfix:%s\n", out_bold(), out_reset());
+        printf("         %s%s%s\n", out_bold(), _("fix:"), out_reset());
         print_indented("", f->fix, "           ");
     }
     if (verbose > 0 && f->reference)
-        printf("         %ssee %s%s\n", out_dim(), out_esc(f->reference), out_reset());
+        printf(_("         %ssee %s%s\n"), out_dim(), out_esc(f->reference), out_reset());
     if (verbose > 0 && f->evidence)
-        print_indented("evidence: ", f->evidence, "         ");
+        print_indented(_("evidence: "), f->evidence, "         ");
 }
 
 void print_findings(const struct finding_list *l, int verbose)

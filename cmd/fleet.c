@@ -35,7 +35,11 @@ static void usage(FILE *fp)
         "--format html writes one self-contained page (inline SVG charts, no scripts,\n"
         "no network fetches).\n"
         "exit: 0; 1 with --baseline when a problem is new; 2 a file or line that\n"
-        "could not be read (the rest is still reported)\n");
+        "could not be read (the rest is still reported)\n"
+        "\nexamples:\n"
+        "  mailctl fleet results-*.jsonl\n"
+        "  mailctl fleet tonight.jsonl --baseline yesterday.jsonl --top 20\n"
+        "  mailctl fleet shard-*.jsonl --format html > fleet.html\n");
 }
 
 struct fleet_cli {

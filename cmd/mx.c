@@ -14,12 +14,15 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl mx DOMAIN [--json]\n\n"
         "List DOMAIN's mail exchangers by preference, each with its addresses,\n"
         "their PTR names and whether each name resolves back (FCrDNS).  No MX\n"
         "means the implicit MX of RFC 5321 5.1; \"0 .\" is a null MX (RFC 7505).\n"
-        "exit: 0 receives mail, 1 does not, 2 bad input, 3 DNS failure\n");
+        "exit: 0 receives mail, 1 does not, 2 bad input, 3 DNS failure\n"
+        "\nexamples:\n"
+        "  mailctl mx example.com\n"
+        "  mailctl mx example.com --json --resolver 192.0.2.53\n"));
 }
 
 static json_t *json_host(const struct mx_host *h)
@@ -53,7 +56,7 @@ static void print_host(const struct mx_host *h)
 {
     printf("  %s%5u  %s%s", out_bold(), h->preference, out_esc(h->host), out_reset());
     if (h->cname)
-        printf("  %s(alias of %s)%s", out_yellow(), out_esc(h->cname), out_reset());
+        printf(_("  %s(alias of %s)%s"), out_yellow(), out_esc(h->cname), out_reset());
     printf("\n");
     if (h->error)
         printf("         %s%s%s\n", out_red(), out_esc(h->error), out_reset());
@@ -68,21 +71,21 @@ static void print_report(const struct mx_report *r)
     printf("%s%s%s", out_bold(),
            out_esc(cmd_name_for_people(r->domain, shown, sizeof shown)), out_reset());
     if (r->error)
-        printf("  %sMX lookup failed: %s%s\n", out_red(), out_esc(r->error), out_reset());
+        printf(_("  %sMX lookup failed: %s%s\n"), out_red(), out_esc(r->error), out_reset());
     else if (r->null_mx && !r->nhosts)
-        printf("  null MX (RFC 7505): this domain accepts no mail\n");
+        fputs(_("  null MX (RFC 7505): this domain accepts no mail\n"), stdout);
     else if (r->implicit)
-        printf("  no MX records: implicit MX on the domain's own address (RFC 5321 5.1)\n");
+        fputs(_("  no MX records: implicit MX on the domain's own address (RFC 5321 5.1)\n"), stdout);
     else if (!r->nhosts)
-        printf("  %sno MX records and no address: mail cannot be delivered%s (%s)\n",
+        printf(_("  %sno MX records and no address: mail cannot be delivered%s (%s)\n"),
                out_red(), out_reset(), dns_status_name(r->mx_status));
     else if (r->truncated)
         printf("  %zu MX hosts; %sonly the %zu most preferred are shown%s\n", r->nrecords,
                out_yellow(), r->nhosts, out_reset());
     else
-        printf("  %zu MX host%s\n", r->nhosts, r->nhosts == 1 ? "" : "s");
+        printf(_("  %zu MX host%s\n"), r->nhosts, r->nhosts == 1 ? "" : "s");
     if (r->null_mixed)
-        printf("  %sa null MX is mixed with other MX records (RFC 7505 3)%s\n",
+        printf(_("  %sa null MX is mixed with other MX records (RFC 7505 3)%s\n"),
                out_red(), out_reset());
     for (size_t i = 0; i < r->nhosts; i++)
         print_host(&r->hosts[i]);

@@ -45,19 +45,26 @@ static void describe(int argc, char **argv, const char *shortopts, const struct 
     if (el && !strncmp(el, "--", 2) && el[2]) {
         int n = (int)long_name_len(el);
         const char *name = optopt ? name_of_val(lo, optopt) : NULL;
-        if (!name || strncmp(name, el + 2, (size_t)n) || name[n])
-            snprintf(g_problem, sizeof g_problem, "unknown option '--%.*s'", n > 60 ? 60 : n,
-                     el + 2);
-        else if (el[2 + n] == '=')
-            snprintf(g_problem, sizeof g_problem, "option '--%s' takes no value", name);
+        if (!name || strncmp(name, el + 2, (size_t)n) || name[n]) {
+            char typed[64];
+            const char *hint;
+            snprintf(typed, sizeof typed, "%.*s", n > 60 ? 60 : n, el + 2);
+            hint = cmd_nearest_option(typed, lo);
+            if (hint)
+                snprintf(g_problem, sizeof g_problem,
+                         _("unknown option '--%s'; did you mean --%s?"), typed, hint);
+            else
+                snprintf(g_problem, sizeof g_problem, _("unknown option '--%s'"), typed);
+        } else if (el[2 + n] == '=')
+            snprintf(g_problem, sizeof g_problem, _("option '--%s' takes no value"), name);
         else
-            snprintf(g_problem, sizeof g_problem, "option '--%s' needs a value", name);
+            snprintf(g_problem, sizeof g_problem, _("option '--%s' needs a value"), name);
     } else if (optopt > ' ' && optopt < 0x7f && optopt != ':' && strchr(shortopts, optopt)) {
-        snprintf(g_problem, sizeof g_problem, "option '-%c' needs a value", optopt);
+        snprintf(g_problem, sizeof g_problem, _("option '-%c' needs a value"), optopt);
     } else if (optopt > ' ' && optopt < 0x7f) {
-        snprintf(g_problem, sizeof g_problem, "unknown option '-%c'", optopt);
+        snprintf(g_problem, sizeof g_problem, _("unknown option '-%c'"), optopt);
     } else {
-        snprintf(g_problem, sizeof g_problem, "unknown option");
+        snprintf(g_problem, sizeof g_problem, "%s", _("unknown option"));
     }
 }
 
@@ -65,6 +72,7 @@ int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option
 {
     int idx = -1, opt;
 
+    cmd_list_options_if_asked(shortopts, longopts);   /* --list-options: prints, exits */
     opterr = 0;
     optopt = 0;
     opt = getopt_long(argc, argv, shortopts, longopts, &idx);
@@ -80,7 +88,7 @@ int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option
         size_t n = strncmp(el, "--", 2) ? 0 : long_name_len(el);
         if (!n || strlen(longopts[idx].name) != n || strncmp(el + 2, longopts[idx].name, n)) {
             snprintf(g_problem, sizeof g_problem,
-                     "unknown option '--%.*s' (write options in full: did you mean '--%s'?)",
+                     _("unknown option '--%.*s' (write options in full: did you mean '--%s'?)"),
                      (int)(n > 60 ? 60 : n), el + 2, longopts[idx].name);
             return OPT_BAD;
         }

@@ -23,7 +23,7 @@ enum { O_OUTBOUND = OPT_GLOBAL_LAST + 1, O_SIEVE, O_PORTMAP };
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl ports HOST [--sieve] [--port-map PORT=TO,...] [--ca-file F]\n"
         "                          [--timeout SEC] [--json]\n"
         "       mailctl ports HOST --outbound [--port-map 25=TO]\n\n"
@@ -34,7 +34,11 @@ static void usage(FILE *fp)
         "--outbound: can this machine reach port 25 of HOST (is egress blocked?).\n"
         "--port-map: probe the service of PORT at TO instead (labs, tests).\n"
         "--timeout SEC bounds each probe step (default 10).\n"
-        "exit: 0 no failure, 1 a check failed, 2 bad input, 3 host does not resolve\n");
+        "exit: 0 no failure, 1 a check failed, 2 bad input, 3 host does not resolve\n"
+        "\nexamples:\n"
+        "  mailctl ports mx.example.com\n"
+        "  mailctl ports mx.example.com --sieve --json\n"
+        "  mailctl ports mx.example.com --outbound\n"));
 }
 
 static json_t *json_probe(const struct port_probe *p)
@@ -72,7 +76,7 @@ static void print_probe(const struct port_probe *p)
     else if (p->state == PORT_OPEN && !p->implicit_tls && !p->starttls_offered)
         printf(" no TLS");
     if (p->auth_before_tls)
-        printf(" %sauth before TLS%s", out_red(), out_reset());
+        printf(_(" %sauth before TLS%s"), out_red(), out_reset());
     if (p->banner[0])
         printf("  %s%.70s%s", out_dim(), out_esc(p->banner), out_reset());
     putchar('\n');
@@ -144,6 +148,7 @@ static int run(const char *host, bool outbound, struct ports_params *p)
     struct auth_ip ip;
     int rc;
 
+    cmd_findings_for_people();
     /* a name is resolved by mailctl's DNS engine (--resolver), not the system's */
     if (auth_ip_parse(host, &ip) != AUTH_OK && (rc = cmd_dns_engine(&p->eng)) != EXIT_OK)
         return rc;

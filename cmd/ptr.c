@@ -12,11 +12,14 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl ptr IP [--json]\n\n"
         "Look up the PTR names of IP and check that each resolves back to IP\n"
         "(forward-confirmed reverse DNS, which receivers require of senders).\n"
-        "exit: 0 confirmed, 1 no PTR or not confirmed, 2 bad input, 3 DNS failure\n");
+        "exit: 0 confirmed, 1 no PTR or not confirmed, 2 bad input, 3 DNS failure\n"
+        "\nexamples:\n"
+        "  mailctl ptr 192.0.2.25\n"
+        "  mailctl ptr 2001:db8::25 --json\n"));
 }
 
 json_t *json_ptr_names(const struct ptr_report *p)
@@ -34,12 +37,12 @@ json_t *json_ptr_names(const struct ptr_report *p)
 void print_ptr_names(const struct ptr_report *p, const char *indent)
 {
     if (p->error) {
-        printf("%s%-16s %sPTR lookup failed: %s%s\n", indent, p->address, out_red(),
+        printf(_("%s%-16s %sPTR lookup failed: %s%s\n"), indent, p->address, out_red(),
                out_esc(p->error), out_reset());
         return;
     }
     if (!p->nnames) {
-        printf("%s%-16s %sno PTR record%s (%s)\n", indent, p->address, out_yellow(),
+        printf(_("%s%-16s %sno PTR record%s (%s)\n"), indent, p->address, out_yellow(),
                out_reset(), dns_status_name(p->status));
         return;
     }

@@ -22,29 +22,36 @@ static void usage(FILE *fp)
         "                              [--format text|json|csv|html] [--out FILE] [--fail-on RULE]\n\n"
         "DMARC aggregate reports (RFC 7489, RFC 9990), failure reports (RFC 6591) and\n"
         "SMTP TLS reports (RFC 8460), as received: XML, JSON, .gz, .zip, a message or an mbox.\n"
-        "`mailctl report SUBCOMMAND --help` describes each.\n");
+        "`mailctl report SUBCOMMAND --help` describes each.\n"
+        "\nexamples:\n"
+        "  mailctl report parse google.com!example.com!1700000000!1700086400.xml.gz\n"
+        "  mailctl report import --maildir ~/Maildir/.dmarc\n"
+        "  mailctl report summary --domain example.com --since 30d --format html --out report.html\n");
+}
+
+static int parse_main(int argc, char **argv)
+{
+    cmd_set_command("report parse");
+    return rpt_cmd_parse(argc, argv);
 }
 
 int cmd_report(int argc, char **argv)
 {
-    if (argc < 2) {
+    static const struct cmd_sub subs[] = {
+        {"import", rpt_cmd_import},
+        {"parse", parse_main},
+        {"summary", rpt_cmd_summary},
+    };
+
+    if (argc < 2 && !cmd_list_mode()) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return EXIT_OK;
     }
-    if (strcmp(argv[1], "parse") == 0) {
-        cmd_set_command("report parse");
-        return rpt_cmd_parse(argc - 1, argv + 1);
-    }
-    if (strcmp(argv[1], "import") == 0)
-        return rpt_cmd_import(argc - 1, argv + 1);
-    if (strcmp(argv[1], "summary") == 0)
-        return rpt_cmd_summary(argc - 1, argv + 1);
-    return cmd_usage_error("report", "unknown subcommand '%s' (parse, import, summary)",
-                           rpt_safe(argv[1]));
+    return cmd_run_sub("report", subs, sizeof subs / sizeof subs[0], argc, argv);
 }
 
 int rpt_read_file(const char *path, size_t max, char **buf, size_t *len)

@@ -51,13 +51,15 @@ enum { O_FROM = OPT_GLOBAL_LAST + 1, O_TO, O_SERVER, O_TLS, O_USER, O_PASSFILE, 
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl send-test --from ADDR --to ADDR [--to ADDR]... [--server HOST[:PORT]]\n"
         "         [--tls starttls|implicit|opportunistic|none] [--user U --password-file F]\n"
         "         [--auth-mech plain|login]\n"
         "         [--dkim-key K --selector S] [--subject S] [--body-file F] [--helo NAME]\n"
         "         [--port N] [--allow-plaintext-auth] [--smtputf8] [--ca-file F] [--json]\n"
-        ST_IMAP_USAGE "\n"
+        ));
+    fputs(ST_IMAP_USAGE "\n", fp);
+    fputs(_(
         "Send a test message with a unique token and show the SMTP transcript.\n"
         "--server: submit through that relay (port 587, or 465 with --tls implicit);\n"
         "without it the message goes to the recipients' domain's MX hosts on port 25\n"
@@ -71,7 +73,11 @@ static void usage(FILE *fp)
         "MAILCTL_IMAP_PASSWORD.  Reports folder, time, the receiver's verdict.\n"
         "exit: 0 delivered, 1 rejected, 2 bad input, 3 could not connect or talk;\n"
         "with --check-imap: 0 arrived with dmarc=pass, 1 arrived failing or in junk,\n"
-        "3 not arrived in time\n");
+        "3 not arrived in time\n"
+        "\nexamples:\n"
+        "  mailctl send-test --from me@example.com --to check@example.net\n"
+        "  mailctl send-test --server smtp.example.com --user me --password-file ~/.smtp-pass \\\n"
+        "      --from me@example.com --to you@example.org --dkim-key mail.private --selector mail\n"), fp);
 }
 
 /* ---------- transcript ---------- */

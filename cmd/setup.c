@@ -32,7 +32,7 @@ enum { O_MAILHOST = OPT_GLOBAL_LAST + 1, O_IP, O_IPV6, O_SELECTOR, O_OUT, O_RUA,
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl setup DOMAIN --mail-host HOST --ip IP [--ipv6 IP] [--selector S]\n"
         "         [--out DIR] [--dmarc-rua ADDR] [--spf ip|mx] [--algorithm rsa|ed25519]\n"
         "         [--bits N] [--force] [--json]\n\n"
@@ -44,7 +44,11 @@ static void usage(FILE *fp)
         "provider for, and a checklist of what DNS cannot do.  The text output is a\n"
         "zone-file snippet (everything else is a comment); --json gives the records\n"
         "with TXT values unsplit.\n"
-        "exit: 0 done, 2 bad input or the key exists (--force replaces it), 3 I/O error\n");
+        "exit: 0 done, 2 bad input or the key exists (--force replaces it), 3 I/O error\n"
+        "\nexamples:\n"
+        "  mailctl setup example.com --mail-host mx.example.com --ip 192.0.2.25\n"
+        "  mailctl setup example.com --mail-host mx.example.com --ip 192.0.2.25 --ipv6 2001:db8::25 \\\n"
+        "      --algorithm ed25519 --out /etc/dkim\n"));
 }
 
 static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)

@@ -12,7 +12,7 @@
 
 static void spf_usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl spf check --ip IP --mail-from ADDR [--helo NAME] [--receiver NAME]\n"
         "       mailctl spf lint DOMAIN [--ip IP]... [--no-flatten]\n"
         "       mailctl spf tree DOMAIN\n"
@@ -23,7 +23,11 @@ static void spf_usage(FILE *fp)
         "  tree   the include/redirect tree with lookup counts per node\n"
         "common: --json --resolver HOST[:PORT] --timeout SEC --no-color -v -q\n"
         "exit: check 0 pass, 1 any other result, 3 temperror; lint/tree 0 clean,\n"
-        "      1 problems found; 2 bad input\n");
+        "      1 problems found; 2 bad input\n"
+        "\nexamples:\n"
+        "  mailctl spf check --ip 192.0.2.25 --mail-from user@example.com\n"
+        "  mailctl spf lint example.com --ip 192.0.2.25\n"
+        "  mailctl spf tree example.com\n"));
 }
 
 int spf_result_exit(enum spf_result r)
@@ -111,7 +115,7 @@ static void print_trace(const struct spf_trace *t)
         printf("%*scheck_host(%s)\n", ind, "", out_esc(t->domain));
         break;
     case SPF_TR_RECORD:
-        printf("%*s  record: %s\n", ind, "", out_esc(t->text));
+        printf(_("%*s  record: %s\n"), ind, "", out_esc(t->text));
         break;
     case SPF_TR_TERM:
         printf("%*s  %-40s %s\n", ind, "", out_esc(t->text), out_esc(t->outcome));
@@ -126,7 +130,7 @@ static void print_trace(const struct spf_trace *t)
         printf("%s%s%s\n", out_dim(), t->text && t->status != DNS_DATA ? "" : "", out_reset());
         break;
     case SPF_TR_NOTE:
-        printf("%*s  note: %s\n", ind, "", out_esc(t->text));
+        printf(_("%*s  note: %s\n"), ind, "", out_esc(t->text));
         break;
     case SPF_TR_RESULT:
         printf("%*s=> %s\n", ind, "", out_esc(t->outcome));
@@ -134,24 +138,39 @@ static void print_trace(const struct spf_trace *t)
     }
 }
 
+/* "  mechanism:   " with the value column at 15 display columns. */
+static void label(const char *text)
+{
+    fputs("  ", stdout);
+    cmd_print_padded(stdout, text, 13);
+}
+
 static void print_eval(const struct spf_eval *ev)
 {
     enum spf_result r = spf_eval_result(ev);
 
-    printf("SPF %s%s%s for %s identity %s\n", spf_result_color(r), spf_result_name(r),
+    printf(_("SPF %s%s%s for %s identity %s\n"), spf_result_color(r), spf_result_name(r),
            out_reset(), spf_eval_identity(ev), out_esc(spf_eval_domain(ev)));
-    if (spf_eval_mechanism(ev))
-        printf("  mechanism:   %s (in %s)\n", out_esc(spf_eval_mechanism(ev)),
+    /* labels padded by display width: translations differ in length */
+    if (spf_eval_mechanism(ev)) {
+        label(_("mechanism:"));
+        printf(_("%s (in %s)\n"), out_esc(spf_eval_mechanism(ev)),
                out_esc(spf_eval_mechanism_domain(ev)));
-    if (spf_eval_explanation(ev))
-        printf("  explanation: %s\n", out_esc(spf_eval_explanation(ev)));
-    if (spf_eval_reason(ev))
-        printf("  reason:      %s\n", out_esc(spf_eval_reason(ev)));
-    printf("  lookups:     %u of 10, void lookups %u of 2\n", spf_eval_lookups(ev),
+    }
+    if (spf_eval_explanation(ev)) {
+        label(_("explanation:"));
+        printf("%s\n", out_esc(spf_eval_explanation(ev)));
+    }
+    if (spf_eval_reason(ev)) {
+        label(_("reason:"));
+        printf("%s\n", out_esc(spf_eval_reason(ev)));
+    }
+    label(_("lookups:"));
+    printf(_("%u of 10, void lookups %u of 2\n"), spf_eval_lookups(ev),
            spf_eval_void_lookups(ev));
     if (g_opts.verbose < 0)
         return;
-    printf("trace:\n");
+    printf("%s\n", _("trace:"));
     for (size_t i = 0; i < spf_eval_trace_count(ev); i++)
         print_trace(spf_eval_trace(ev, i));
 }
@@ -230,19 +249,19 @@ static int spf_check(int argc, char **argv)
 
 int cmd_spf(int argc, char **argv)
 {
+    static const struct cmd_sub subs[] = {
+        {"check", spf_check},
+        {"lint", spf_lint_cmd},
+        {"tree", spf_tree_cmd},
+    };
     const char *sub = argc > 1 ? argv[1] : NULL;
 
+    if (cmd_list_mode() && !sub)
+        return cmd_run_sub("spf", subs, sizeof subs / sizeof subs[0], argc, argv);
     if (!sub || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0 ||
         strcmp(sub, "help") == 0) {
         spf_usage(sub ? stdout : stderr);
         return sub ? EXIT_OK : EXIT_USAGE;
     }
-    optind = 0;
-    if (strcmp(sub, "check") == 0)
-        return spf_check(argc - 1, argv + 1);
-    if (strcmp(sub, "lint") == 0)
-        return spf_lint_cmd(argc - 1, argv + 1);
-    if (strcmp(sub, "tree") == 0)
-        return spf_tree_cmd(argc - 1, argv + 1);
-    return cmd_usage_error("spf", "unknown spf subcommand '%s' (check, lint, tree)", sub);
+    return cmd_run_sub("spf", subs, sizeof subs / sizeof subs[0], argc, argv);
 }

@@ -145,9 +145,10 @@ int spf_lint_cmd(int argc, char **argv)
         if (out_json(o) != EXIT_OK)
             rc = EXIT_RUNTIME;
     } else {
-        printf("SPF lint of %s: %s%u%s lookups%s\n", out_esc(spf_node_domain(spf_tree_root(tree))),
-               spf_tree_lookups_at_least(tree) ? "at least " : "", spf_tree_lookups(tree),
-               "", spf_node_record(spf_tree_root(tree)) ? "" : " (no record)");
+        printf(_("SPF lint of %s: %s%u%s lookups%s\n"),
+               out_esc(spf_node_domain(spf_tree_root(tree))),
+               spf_tree_lookups_at_least(tree) ? _("at least ") : "", spf_tree_lookups(tree),
+               "", spf_node_record(spf_tree_root(tree)) ? "" : _(" (no record)"));
         for (size_t i = 0; i < l.count; i++) {
             const struct finding *f = &l.items[i];
             if (f->severity == SEV_PASS && g_opts.verbose < 0)
@@ -196,7 +197,7 @@ static void print_node(const struct spf_node *n, char *prefix, size_t plen, bool
         printf("%s%s %s -> %s%s%s", prefix, last ? "`--" : "|--", out_esc(spf_node_via(n)), out_bold(),
                out_esc(spf_node_domain(n)), out_reset());
     if (st == SPF_NODE_OK)
-        printf("  %s[%u lookups, subtree %u, running total %u]%s\n", out_dim(),
+        printf(_("  %s[%u lookups, subtree %u, running total %u]%s\n"), out_dim(),
                spf_node_lookups(n), spf_node_subtree_lookups(n), spf_node_running_total(n),
                out_reset());
     else
@@ -256,9 +257,9 @@ int spf_tree_cmd(int argc, char **argv)
             rc = EXIT_RUNTIME;
     } else {
         print_node(spf_tree_root(tree), prefix, sizeof prefix, true, true);
-        printf("total: %s%u of 10 DNS lookups%s\n",
-               spf_tree_lookups_at_least(tree) ? "at least " : "", spf_tree_lookups(tree),
-               spf_tree_lookups(tree) > SPF_MAX_LOOKUPS ? " (over the limit: permerror)" : "");
+        printf(_("total: %s%u of 10 DNS lookups%s\n"),
+               spf_tree_lookups_at_least(tree) ? _("at least ") : "", spf_tree_lookups(tree),
+               spf_tree_lookups(tree) > SPF_MAX_LOOKUPS ? _(" (over the limit: permerror)") : "");
     }
     spf_tree_free(tree);
     dns_engine_free(eng);

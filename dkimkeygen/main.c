@@ -9,6 +9,7 @@
 
 int main(int argc, char **argv)
 {
+    cmd_i18n_init();
     cmd_process_init();
     optind = 0;
     return cmd_finish(dkim_keygen_main(argc, argv, "dkimkeygen"));

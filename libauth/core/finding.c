@@ -25,6 +25,18 @@ int finding_severity_parse(const char *name)
     return -1;
 }
 
+static finding_translator g_tr;
+
+void finding_set_translator(finding_translator tr)
+{
+    g_tr = tr;
+}
+
+static const char *tr(const char *s)
+{
+    return g_tr && s ? g_tr(s) : s;
+}
+
 static char *dup_or_null(const char *s, int *oom)
 {
     char *d;
@@ -47,10 +59,9 @@ static void finding_free(struct finding *f)
     free(f->evidence);
 }
 
-enum auth_status finding_add(struct finding_list *l, const char *id,
-                             enum finding_severity sev, const char *summary,
-                             const char *detail, const char *fix,
-                             const char *reference)
+static enum auth_status add(struct finding_list *l, const char *id,
+                            enum finding_severity sev, const char *summary,
+                            const char *detail, const char *fix, const char *reference)
 {
     size_t max = l->max ? l->max : 10000;
     struct finding f = { .severity = sev };
@@ -79,6 +90,14 @@ enum auth_status finding_add(struct finding_list *l, const char *id,
     return AUTH_OK;
 }
 
+enum auth_status finding_add(struct finding_list *l, const char *id,
+                             enum finding_severity sev, const char *summary,
+                             const char *detail, const char *fix,
+                             const char *reference)
+{
+    return add(l, id, sev, tr(summary), tr(detail), tr(fix), reference);
+}
+
 enum auth_status finding_addf(struct finding_list *l, const char *id,
                               enum finding_severity sev, const char *summary,
                               const char *fix, const char *reference,
@@ -90,11 +109,11 @@ enum auth_status finding_addf(struct finding_list *l, const char *id,
     int n;
 
     va_start(ap, detail_fmt);
-    n = vasprintf(&detail, detail_fmt, ap);
+    n = vasprintf(&detail, tr(detail_fmt), ap);
     va_end(ap);
     if (n < 0)
         return AUTH_ENOMEM;
-    st = finding_add(l, id, sev, summary, detail, fix, reference);
+    st = add(l, id, sev, tr(summary), detail, tr(fix), reference);
     free(detail);
     return st;
 }

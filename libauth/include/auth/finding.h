@@ -64,6 +64,15 @@ enum auth_status finding_addf(struct finding_list *l, const char *id,
 AUTH_MUST_USE
 enum auth_status finding_set_evidence(struct finding_list *l, const char *evidence);
 
+/* Text for people in their language: when set, finding_add() passes the
+ * summary, detail and fix through tr, and finding_addf() its summary, fix
+ * and detail format (before formatting, so the format is what a catalog
+ * holds).  NULL, the default, keeps the English as written, which JSON and
+ * the other machine formats need.  Set it before any finding is made; tr
+ * must return its argument when it has no translation. */
+typedef const char *(*finding_translator)(const char *text) __attribute__((format_arg(1)));
+void finding_set_translator(finding_translator tr);
+
 /* Number of findings at or above sev (PASS..FAIL scale; ERROR/SKIPPED are
  * counted only when sev is that exact value). */
 size_t finding_count(const struct finding_list *l, enum finding_severity sev);
