@@ -137,7 +137,7 @@ pot:
 	scripts/po.sh $(BUILD)/mailctl.pot
 
 po-update: pot
-	for po in $(PO_FILES); do msgmerge -q --no-fuzzy-matching --update --backup=none $$po $(BUILD)/mailctl.pot; done
+	for po in $(PO_FILES); do msgmerge -q --no-fuzzy-matching --no-location --update --backup=none $$po $(BUILD)/mailctl.pot; done
 
 $(BUILD)/libauth.pc: Makefile
 	@mkdir -p $(BUILD)
