@@ -88,7 +88,12 @@ int msg_input_read(FILE *fp, struct msg_input *in)
 
 int msg_input_read_fd(int fd, struct msg_input *in)
 {
+    char *buf = in->buf;
+    size_t cap = in->cap;
+
     memset(in, 0, sizeof *in);
+    in->buf = buf;
+    in->cap = cap;
     in->fd = fd;
     return read_headers(in);
 }
@@ -116,6 +121,14 @@ int msg_input_body(struct msg_input *in, void (*fn)(void *ctx, const char *p, si
         fn(ctx, chunk ? chunk : in->buf + in->body_off, n);
     free(chunk);
     return bad ? -1 : 0;
+}
+
+void msg_input_release(struct msg_input *in)
+{
+    msg_headers_free(in->hdrs);
+    in->hdrs = NULL;
+    in->len = in->hdr_len = in->body_off = 0;
+    in->fd = -1;
 }
 
 void msg_input_free(struct msg_input *in)

@@ -29,6 +29,7 @@ static void feed(void *ctx, const char *p, size_t n)
     auth_status_ignore(dkim_verify_body(ctx, p, n));
 }
 
+/* One signature; dkim_verify_line.c writes the same as a JSON line. */
 static json_t *sig_json(const struct dkim_sig_result *r)
 {
     json_t *o = json_object();
@@ -126,10 +127,11 @@ static void print_text(const char *file, const struct dkim_verify *v)
 }
 
 /* Read and verify one message (any thread): fills j->kind and what goes
- * with it; in JSON mode also the rendering (the verifier is then freed). */
-void dkim_vjob_run(struct dkim_vjob *j, const struct dkim_vrun *run)
+ * with it; in JSON mode also the rendering (the verifier is then freed).
+ * keep: the read buffer of this thread's previous message, used again. */
+void dkim_vjob_run(struct dkim_vjob *j, const struct dkim_vrun *run, struct msg_input *keep)
 {
-    struct msg_input in;
+    struct msg_input one = { .fd = -1 }, *in = keep ? keep : &one;
     struct dkim_verify_params vp = { .hash_thread_after = run->hash_thread_after };
     int fd = -1;
     int rd;
@@ -143,30 +145,35 @@ void dkim_vjob_run(struct dkim_vjob *j, const struct dkim_vrun *run)
             j->open_errno = errno;
             return;
         }
-        rd = msg_input_read_fd(fd, &in);
+        rd = msg_input_read_fd(fd, in);
     } else {
-        rd = msg_input_read(stdin, &in);
+        rd = msg_input_read(stdin, in);
     }
     if (rd != 0) {
         j->kind = VJOB_INPUT;
-        snprintf(j->err, sizeof j->err, "%s", in.err);
-        if (g_opts.json && !(j->out = input_error_json(j->file, run->lines, in.err)))
+        snprintf(j->err, sizeof j->err, "%s", in->err);
+        if (g_opts.json && !(j->out = run->lines ? dkim_verify_error_line(j->file, in->err)
+                                                 : input_error_json(j->file, false, in->err)))
             j->kind = VJOB_RUNTIME;
-    } else if (dkim_verify_new(&vp, in.hdrs, &j->v) != AUTH_OK ||
-               msg_input_body(&in, feed, j->v) != 0 || dkim_verify_final(j->v, run->ks) != AUTH_OK) {
+    } else if (dkim_verify_new(&vp, in->hdrs, &j->v) != AUTH_OK ||
+               msg_input_body(in, feed, j->v) != 0 || dkim_verify_final(j->v, run->ks) != AUTH_OK) {
         j->kind = VJOB_RUNTIME;
     } else {
         enum dkim_result all = dkim_verify_overall(j->v);
         j->kind = VJOB_DONE;
         j->rc = all == DKIM_PASS ? EXIT_OK : all == DKIM_TEMPERROR ? EXIT_RUNTIME : EXIT_PROBLEM;
-        if (g_opts.json && !(j->out = result_json(j->file, run->lines, j->v)))
+        if (g_opts.json && !(j->out = run->lines ? dkim_verify_line(j->file, j->v)
+                                                 : result_json(j->file, false, j->v)))
             j->kind = VJOB_RUNTIME;
     }
     if (j->kind != VJOB_DONE || g_opts.json) {
         dkim_verify_free(j->v);
         j->v = NULL;
     }
-    msg_input_free(&in);
+    if (keep && j->file)
+        msg_input_release(in);
+    else
+        msg_input_free(in);
     if (fd >= 0)
         close(fd);
 }
@@ -225,7 +232,7 @@ int dkim_verify_main(int argc, char **argv)
     dkim_keystore_use_dns(run.ks, eng);
     if (optind >= argc) {
         struct dkim_vjob j = { 0 };
-        dkim_vjob_run(&j, &run);
+        dkim_vjob_run(&j, &run, NULL);
         rc = dkim_vjob_emit(&j, &run);
     } else {
         run.lines = argc - optind > 1;

@@ -38,11 +38,19 @@ struct dkim_vjob {
     char *out;
 };
 
-/* Read and verify j->file (any thread; prints nothing). */
-void dkim_vjob_run(struct dkim_vjob *j, const struct dkim_vrun *run);
+struct msg_input;
+/* Read and verify j->file (any thread; prints nothing).  keep (may be
+ * NULL): this thread's msg_input, zeroed at first, whose buffer is used
+ * again from message to message; msg_input_free it at the end. */
+void dkim_vjob_run(struct dkim_vjob *j, const struct dkim_vrun *run, struct msg_input *keep);
 /* Print the job's outcome, free it, return its exit code (one thread, in
  * argument order). */
 int dkim_vjob_emit(struct dkim_vjob *j, const struct dkim_vrun *run);
+/* The JSON line (compact, with its newline) of a verified file, or of one
+ * that is not a message we can read (dkim_verify_line.c); malloc'd, NULL
+ * when out of memory.  file NULL: no "file" key. */
+char *dkim_verify_line(const char *file, const struct dkim_verify *v);
+char *dkim_verify_error_line(const char *file, const char *err);
 /* Verify files[0..n) and print them in order; the combined exit code. */
 int dkim_verify_files(const char *const *files, size_t n, const struct dkim_vrun *run);
 

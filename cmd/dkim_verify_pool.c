@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "dkim_cmd.h"
 #include "dkim_verify_int.h"
 
 #define POOL_MAX 8
@@ -60,6 +61,7 @@ static void print_ready(struct pool *p)
 static void *worker(void *arg)
 {
     struct pool *p = arg;
+    struct msg_input keep = { .fd = -1 };
 
     pthread_mutex_lock(&p->lock);
     for (;;) {
@@ -74,13 +76,14 @@ static void *worker(void *arg)
         i = p->next++;
         pthread_mutex_unlock(&p->lock);
         p->slot[i % WINDOW].file = p->files[i];
-        dkim_vjob_run(&p->slot[i % WINDOW], &p->run);
+        dkim_vjob_run(&p->slot[i % WINDOW], &p->run, &keep);
         pthread_mutex_lock(&p->lock);
         p->done[i % WINDOW] = true;
         print_ready(p);
     }
     print_ready(p);
     pthread_mutex_unlock(&p->lock);
+    msg_input_free(&keep);
     return NULL;
 }
 
@@ -96,13 +99,15 @@ static size_t cores(void)
 
 static int one_by_one(const char *const *files, size_t n, const struct dkim_vrun *run)
 {
+    struct msg_input keep = { .fd = -1 };
     int rc = EXIT_OK;
 
     for (size_t i = 0; i < n; i++) {
         struct dkim_vjob j = { .file = files[i] };
-        dkim_vjob_run(&j, run);
+        dkim_vjob_run(&j, run, &keep);
         rc = cmd_exit_worse(rc, dkim_vjob_emit(&j, run));
     }
+    msg_input_free(&keep);
     return rc;
 }
 

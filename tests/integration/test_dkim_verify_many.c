@@ -3,7 +3,8 @@
  * files (verified on worker threads) prints what verifying each file alone
  * prints, in argument order, each line with its "file" key; errors go to
  * stderr in argument order; the exit code is the worst of them.  The JSON
- * carries "identity" (i=).  Against the test NSD (testdata/zones), messages
+ * carries "identity" (i=).  Each line is byte for byte what jansson makes
+ * of the object (a file name needing escapes among them).  Against the test NSD (testdata/zones), messages
  * signed for org.dmarctest with testdata/keys/dmarc.
  */
 #include <setjmp.h>
@@ -105,7 +106,8 @@ static void copy_key(void)
 
 /* The kinds of file, cycled through the argument list. */
 static const char *const kinds[] = { "pass.eml", "tampered.eml", "nokey.eml", "nosig.eml",
-                                     "bad.eml", "adir", "missing.eml", "auid.eml" };
+                                     "bad.eml", "adir", "missing.eml", "auid.eml",
+                                     "q\"uo\\te\001\t\xc3\xbc.eml" };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
 static json_t *alone[NKINDS];     /* verify --json of each kind alone (NULL: no JSON) */
@@ -121,6 +123,7 @@ static void make_files(void)
     make_signed("tampered.eml", "s1", NULL, "Hello Bob", "Hello Eve");
     make_signed("nokey.eml", "nokey", NULL, NULL, NULL);
     make_signed("auid.eml", "s1", "alice@org.dmarctest", NULL, NULL);
+    make_signed(kinds[8], "s1", NULL, NULL, NULL);
     snprintf(path, sizeof path, "%s/nosig.eml", dir);
     spit(path, message);
     snprintf(path, sizeof path, "%s/bad.eml", dir);
@@ -135,6 +138,23 @@ static void make_files(void)
         alone_err[k] = strdup(o.err);
         test_out_free(&o);
     }
+}
+
+/* line is jansson's compact dump of {"file": path} followed by alone's keys. */
+static void expect_bytes(const char *line, const char *path, json_t *alone_doc)
+{
+    json_t *o = json_object(), *v;
+    const char *k;
+    char *text;
+
+    json_object_set_new(o, "file", json_string(path));
+    json_object_foreach(alone_doc, k, v)
+        json_object_set(o, k, v);
+    text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_non_null(text);
+    assert_string_equal(line, text);
+    free(text);
+    json_decref(o);
 }
 
 static void many_files_print_what_each_alone_prints(void **state)
@@ -165,6 +185,7 @@ static void many_files_print_what_each_alone_prints(void **state)
         assert_string_equal(json_string_value(json_object_get(doc, "file")), paths[i]);
         assert_int_equal(json_object_del(doc, "file"), 0);
         want = alone[i % NKINDS];
+        expect_bytes(line, paths[i], want);
         if (!json_equal(doc, want))
             fail_msg("file %zu (%s): %s\nalone: %s", i, kinds[i % NKINDS], line,
                      want ? json_dumps(want, JSON_COMPACT) : "(none)");
