@@ -114,6 +114,11 @@ int cmd_global_opts_only(int argc, char **argv, const char *command, void (*usag
 
 /* Print "mailctl: MESSAGE" to stderr (one line).  Returns code. */
 int cmd_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same line without an exit code (a warning, a skipped item). */
+void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The program named in those lines and in "Try 'PROG COMMAND --help'."
+ * ("mailctl" unless set: the dkimkeygen program sets its own). */
+void cmd_set_program(const char *name);
 /* Unknown option / missing argument: one line plus a hint; returns EXIT_USAGE. */
 int cmd_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
