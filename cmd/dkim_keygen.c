@@ -271,7 +271,7 @@ int dkim_keygen_main(int argc, char **argv, const char *prog)
     if (rc == EXIT_OK)
         rc = dkim_keyfiles_commit(&kf);
     if (rc == EXIT_OK && !g_opts.json && g_opts.verbose >= 0)
-        fprintf(stderr, "private key written to %s (keep it secret)\n", kf.key_file);
+        fprintf(stderr, _("private key written to %s (keep it secret)\n"), kf.key_file);
     dkim_keyfiles_clear(&kf);
     return rc;
 }

@@ -194,8 +194,11 @@ void dmarc_print_disagreements(json_t *diffs)
     json_array_foreach(diffs, i, d) {
         const char *a = json_string_value(json_object_get(d, "treewalk"));
         const char *b = json_string_value(json_object_get(d, "psl"));
-        printf("  %-14s tree walk: %s\n  %-14s PSL:       %s\n",
-               json_string_value(json_object_get(d, "field")), a ? out_esc(a) : "-", "",
-               b ? out_esc(b) : "-");
+        fputs("  ", stdout);
+        cmd_print_padded(stdout, json_string_value(json_object_get(d, "field")), 15);
+        cmd_print_padded(stdout, _("tree walk:"), 11);
+        printf("%s\n%17s", a ? out_esc(a) : "-", "");
+        cmd_print_padded(stdout, _("PSL:"), 11);
+        printf("%s\n", b ? out_esc(b) : "-");
     }
 }
