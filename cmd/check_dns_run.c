@@ -198,7 +198,7 @@ static int emit(struct stream *st, struct slot *s)
     }
     st->emitted++;
     if (run->progress)
-        fprintf(stderr, "\r%zu domains audited", st->emitted);
+        fprintf(stderr, _("\r%zu domains audited"), st->emitted);
     return code;
 }
 
@@ -241,7 +241,7 @@ static int drain(struct stream *st)
         rc = cmd_exit_worse(rc, code);
     }
     if (st->run->progress)
-        fprintf(stderr, "\r%zu domains audited\n", st->emitted);
+        fprintf(stderr, _("\r%zu domains audited\n"), st->emitted);
     return st->src_rc ? st->src_rc : rc;   /* the list broke off: its error says why */
 }
 
