@@ -23,6 +23,7 @@ static const char *dmarc_gap(const struct dmarc_policy_info *pi)
     if (r->p != DMARC_POLICY_QUARANTINE && r->p != DMARC_POLICY_REJECT)
         return TR("the DMARC policy is not quarantine or reject");
     if (r->pct < 100)
+        /* xgettext:no-c-format */
         return TR("the DMARC policy applies to less than 100% of mail (pct)");
     if (r->sp == DMARC_POLICY_NONE)
         return TR("the DMARC subdomain policy is none (sp=none)");
