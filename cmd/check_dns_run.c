@@ -201,8 +201,10 @@ static int emit(struct stream *st, struct slot *s)
         s->r = NULL;
     }
     st->emitted++;
-    if (run->progress)
-        fprintf(stderr, "\r%zu domains audited", st->emitted);
+    if (run->progress) {
+        fputc('\r', stderr);           /* a progress line rewritten in place */
+        fprintf(stderr, _("%zu domains audited"), st->emitted);
+    }
     return code;
 }
 
@@ -244,8 +246,11 @@ static int drain(struct stream *st)
         }
         rc = cmd_exit_worse(rc, code);
     }
-    if (st->run->progress)
-        fprintf(stderr, "\r%zu domains audited\n", st->emitted);
+    if (st->run->progress) {
+        fputc('\r', stderr);
+        fprintf(stderr, _("%zu domains audited"), st->emitted);
+        fputc('\n', stderr);
+    }
     return st->src_rc ? st->src_rc : rc;   /* the list broke off: its error says why */
 }
 
