@@ -1,0 +1,24 @@
+/*
+ * problems.h - the findings of the library linters' typed problems: each
+ * problem kind of auth/spf.h, auth/dmarc.h, auth/dkim.h and auth/ports.h
+ * mapped to its finding id (../shared/checks.md), severity, summary,
+ * detail, fix and reference.  The one place those findings are made, so
+ * the audit families and the commands (`spf lint`, `dmarc check`,
+ * `dkim record`, `ports`) render the same problems the same way.
+ *
+ * Each appends to out: AUTH_OK, AUTH_ENOMEM (AUTH_ELIMIT, the list's bound,
+ * is not an error: the findings that fit are kept).
+ */
+#ifndef MAILCTL_PROBLEMS_H
+#define MAILCTL_PROBLEMS_H
+
+#include "auth/dkim.h"
+#include "auth/dmarc.h"
+#include "auth/finding.h"
+#include "auth/ports.h"
+#include "auth/spf.h"
+
+/* spf.* (spf_problems.c). */
+enum auth_status findings_from_spf(const struct spf_problems *pl, struct finding_list *out);
+
+#endif
