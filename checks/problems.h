@@ -21,4 +21,9 @@
 /* spf.* (spf_problems.c). */
 enum auth_status findings_from_spf(const struct spf_problems *pl, struct finding_list *out);
 
+/* dmarc.* of a discovered policy (dmarc_problems.c). */
+enum auth_status findings_from_dmarc(const struct dmarc_policy_info *pi,
+                                     const struct dmarc_lint_problems *pl,
+                                     struct finding_list *out);
+
 #endif
