@@ -26,4 +26,12 @@ enum auth_status findings_from_dmarc(const struct dmarc_policy_info *pi,
                                      const struct dmarc_lint_problems *pl,
                                      struct finding_list *out);
 
+/* dkim.key-* of one key record published at selector._domainkey.domain
+ * (dkim_problems.c): from the linter's problems, or linting txt first. */
+enum auth_status findings_from_dkim_key(const char *selector, const char *domain,
+                                        const struct dkim_key_problems *pl,
+                                        struct finding_list *out);
+enum auth_status findings_dkim_key(const char *selector, const char *domain, const char *txt,
+                                   size_t len, struct finding_list *out);
+
 #endif

@@ -13,6 +13,7 @@
 #include "auth/name.h"
 #include "cmd.h"
 #include "dkim_cmd.h"
+#include "../checks/problems.h"
 
 static const char *sev_color(enum finding_severity s)
 {
@@ -47,7 +48,8 @@ static enum auth_status lint(const char *domain, const char *selector,
         st = finding_addf(fl, "dkim.not-found", SEV_ERROR, "key lookup failed", NULL,
                      "RFC 6376 3.6.2.1", "%s", dns_result_why(r));
     else
-        st = dkim_key_lint(selector, domain, (const char *)rr->u.txt.data, rr->u.txt.len, fl);
+        st = findings_dkim_key(selector, domain, (const char *)rr->u.txt.data, rr->u.txt.len,
+                               fl);
     if (st == AUTH_OK && wild && dns_result_status(wild) == DNS_DATA && key_txt(wild))
         st = finding_addf(fl, "dkim.wildcard", SEV_WARN, "a wildcard answers every selector", NULL,
                      "RFC 6376 3.6.2.1", "a random selector under _domainkey.%s has a key",
