@@ -34,4 +34,9 @@ enum auth_status findings_from_dkim_key(const char *selector, const char *domain
 enum auth_status findings_dkim_key(const char *selector, const char *domain, const char *txt,
                                    size_t len, struct finding_list *out);
 
+/* ports.* of one probe report (ports_problems.c), and of the outbound
+ * port-25 check by its state. */
+enum auth_status findings_from_ports(const struct ports_report *r, struct finding_list *l);
+enum auth_status findings_ports_outbound(const struct port_probe *o, struct finding_list *l);
+
 #endif
