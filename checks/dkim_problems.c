@@ -1,8 +1,10 @@
 /*
  * dkim_problems.c - dkim.* findings from the DKIM key linter's problems,
- * each detail naming the record (selector._domainkey.domain).
+ * each detail naming the record (selector._domainkey.domain); and the
+ * findings of `mailctl dkim record` about one selector's answer.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "problems.h"
 
@@ -77,5 +79,40 @@ enum auth_status findings_dkim_key(const char *selector, const char *domain, con
     if (st == AUTH_OK)
         st = findings_from_dkim_key(selector, domain, &pl, out);
     dkim_key_problems_clear(&pl);
+    return st;
+}
+
+const struct dns_rr *checks_dkim_key_rr(const struct dns_result *r)
+{
+    for (size_t i = 0; r && i < dns_result_count(r); i++) {
+        const struct dns_rr *rr = dns_result_rr(r, i);
+        if (memmem(rr->u.txt.data, rr->u.txt.len, "p=", 2))
+            return rr;
+    }
+    return r && dns_result_count(r) ? dns_result_rr(r, 0) : NULL;
+}
+
+enum auth_status findings_dkim_record(const char *domain, const char *selector,
+                                      const struct dns_result *r,
+                                      const struct dns_result *wild, struct finding_list *fl)
+{
+    enum dns_status ds = dns_result_status(r);
+    const struct dns_rr *rr = ds == DNS_DATA ? checks_dkim_key_rr(r) : NULL;
+    enum auth_status st;
+
+    if (ds == DNS_NXDOMAIN || ds == DNS_NODATA || (ds == DNS_DATA && !rr))
+        st = finding_addf(fl, "dkim.not-found", SEV_FAIL, "no DKIM key at the selector",
+                          "mailctl dkim keygen --domain D --selector S", "RFC 6376 3.6.2.1",
+                          "%s._domainkey.%s: %s", selector, domain, dns_status_name(ds));
+    else if (ds != DNS_DATA)
+        st = finding_addf(fl, "dkim.not-found", SEV_ERROR, "key lookup failed", NULL,
+                          "RFC 6376 3.6.2.1", "%s", dns_result_why(r));
+    else
+        st = findings_dkim_key(selector, domain, (const char *)rr->u.txt.data, rr->u.txt.len,
+                               fl);
+    if (st == AUTH_OK && wild && dns_result_status(wild) == DNS_DATA && checks_dkim_key_rr(wild))
+        st = finding_addf(fl, "dkim.wildcard", SEV_WARN, "a wildcard answers every selector",
+                          NULL, "RFC 6376 3.6.2.1", "a random selector under _domainkey.%s "
+                          "has a key", domain);
     return st;
 }

@@ -33,6 +33,14 @@ enum auth_status findings_from_dkim_key(const char *selector, const char *domain
                                         struct finding_list *out);
 enum auth_status findings_dkim_key(const char *selector, const char *domain, const char *txt,
                                    size_t len, struct finding_list *out);
+/* `mailctl dkim record`: the answer r at selector._domainkey.domain (no key:
+ * dkim.not-found; else its dkim.key-*) and, when wild (a random selector's
+ * answer) holds a key, dkim.wildcard.  checks_dkim_key_rr(): the record of
+ * an answer that looks like a key (else its first), NULL when none. */
+enum auth_status findings_dkim_record(const char *domain, const char *selector,
+                                      const struct dns_result *r,
+                                      const struct dns_result *wild, struct finding_list *fl);
+const struct dns_rr *checks_dkim_key_rr(const struct dns_result *r);
 
 /* ports.* of one probe report (ports_problems.c), and of the outbound
  * port-25 check by its state. */
