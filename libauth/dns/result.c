@@ -188,3 +188,8 @@ unsigned dns_result_ms(const struct dns_result *r)
 {
     return r->ms;
 }
+
+bool dns_result_deferred(const struct dns_result *r)
+{
+    return r->deferred;
+}
