@@ -17,8 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <ldns/ldns.h>
-
 #include "dns/dns_internal.h"
 
 #define AC_ENTRIES_DEFAULT  100000
@@ -294,37 +292,73 @@ static uint32_t min32(uint32_t a, uint32_t b)
     return a < b ? a : b;
 }
 
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Offset past the (possibly compressed) name at off, or 0 when it runs off
+ * the message.  Only skipped, never followed: the engine's parser already
+ * checked the message; this is the cache's quick look at TTLs. */
+static size_t skip_name(const uint8_t *w, size_t len, size_t off)
+{
+    for (unsigned labels = 0; off < len && labels < 128; labels++) {
+        uint8_t c = w[off];
+        if (c == 0)
+            return off + 1;
+        if ((c & 0xc0) == 0xc0)
+            return off + 2 <= len ? off + 2 : 0;
+        if (c & 0xc0)
+            return 0;
+        off += 1u + c;
+    }
+    return 0;
+}
+
+/* A walk over the wire (no allocation: it runs for every answer a bulk run
+ * hears), after a header check: NOERROR or NXDOMAIN, TC clear, a reply. */
 uint32_t dns_answer_ttl(const uint8_t *wire, size_t len, uint32_t max_ttl,
                         uint32_t max_negative_ttl)
 {
-    ldns_pkt *pkt = NULL;
-    ldns_rr_list *ans, *auth;
+    size_t off = 12, qd, an, ns;
     uint32_t ttl = UINT32_MAX;
     bool soa = false;
-    size_t nans;
 
-    if (ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK)
+    if (len < 12 || !(wire[2] & 0x80) || (wire[2] & 0x02) ||
+        ((wire[3] & 0x0f) != 0 && (wire[3] & 0x0f) != 3))
         return 0;
-    if ((ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NOERROR &&
-         ldns_pkt_get_rcode(pkt) != LDNS_RCODE_NXDOMAIN) || ldns_pkt_tc(pkt)) {
-        ldns_pkt_free(pkt);
-        return 0;
+    qd = (size_t)wire[4] << 8 | wire[5];
+    an = (size_t)wire[6] << 8 | wire[7];
+    ns = (size_t)wire[8] << 8 | wire[9];
+    for (size_t i = 0; i < qd; i++) {
+        if (!(off = skip_name(wire, len, off)) || (off += 4) > len)
+            return 0;
     }
-    ans = ldns_pkt_answer(pkt);
-    auth = ldns_pkt_authority(pkt);
-    nans = ldns_rr_list_rr_count(ans);
-    for (size_t i = 0; i < nans; i++)
-        ttl = min32(ttl, ldns_rr_ttl(ldns_rr_list_rr(ans, i)));
-    for (size_t i = 0; i < ldns_rr_list_rr_count(auth); i++) {
-        ldns_rr *rr = ldns_rr_list_rr(auth, i);
-        if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA || ldns_rr_rd_count(rr) < 7)
-            continue;
-        /* RFC 2308 5: the smaller of the SOA's own TTL and its MINIMUM */
-        ttl = min32(ttl, min32(ldns_rr_ttl(rr), ldns_rdf2native_int32(ldns_rr_rdf(rr, 6))));
-        soa = true;
+    for (size_t i = 0; i < an + ns; i++) {
+        size_t rdlen;
+        uint16_t type;
+        uint32_t rrttl;
+        if (!(off = skip_name(wire, len, off)) || off + 10 > len)
+            return 0;
+        type = (uint16_t)(wire[off] << 8 | wire[off + 1]);
+        rrttl = be32(wire + off + 4);
+        rdlen = (size_t)wire[off + 8] << 8 | wire[off + 9];
+        off += 10;
+        if (off + rdlen > len)
+            return 0;
+        if (rrttl > 0x7fffffffu)             /* RFC 2181 8: read as zero */
+            rrttl = 0;
+        if (i < an) {
+            ttl = min32(ttl, rrttl);
+        } else if (type == DNS_T_SOA && rdlen >= 22) {
+            /* RFC 2308 5: the smaller of the SOA's own TTL and its MINIMUM,
+             * the last 4 octets of its rdata */
+            ttl = min32(ttl, min32(rrttl, be32(wire + off + rdlen - 4)));
+            soa = true;
+        }
+        off += rdlen;
     }
-    ldns_pkt_free(pkt);
-    if (!nans && !soa)
+    if (!an && !soa)
         return 0;                   /* negative without an SOA: not kept (RFC 2308 5) */
-    return min32(ttl, nans ? max_ttl : max_negative_ttl);
+    return min32(ttl, an ? max_ttl : max_negative_ttl);
 }
