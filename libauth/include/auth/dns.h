@@ -3,7 +3,8 @@
  *
  * Many queries in flight on non-blocking UDP sockets (random IDs and source
  * ports, answers matched on ID and question, stray answers ignored), a
- * per-query timeout with retries across the configured servers, TCP when an
+ * per-query timeout with retries across the configured servers (after a
+ * timeout or SERVFAIL, with a jittered exponential backoff), TCP when an
  * answer has TC=1, EDNS0 (1232-byte buffer), a per-engine cache so a
  * (name, type) is asked once per run, CNAME chains followed with a bound.
  *
@@ -149,7 +150,8 @@ struct dns_engine_params {
     size_t nservers;
     const char *resolv_conf;     /* NULL: /etc/resolv.conf */
     unsigned timeout_ms;         /* per try; 0: 2000 */
-    unsigned attempts;           /* tries per query, rotating servers; 0: 3 */
+    unsigned attempts;           /* tries per query (a timeout or SERVFAIL
+                                    spends one), rotating servers; 0: 3 */
     unsigned max_inflight;       /* 0: 256 */
     unsigned max_cname;          /* 0: DNS_MAX_CNAME */
     bool no_cache;               /* ask every time (benchmarks) */
