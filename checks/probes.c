@@ -99,9 +99,8 @@ static void run_ports(struct audit_probe *pr)
                                  sizeof pr->u.ports.err);
 }
 
-/* The policy host is resolved by an engine of the probe's own (the audit's
- * engine belongs to the judging thread); its questions are asked nowhere
- * else in the audit. */
+/* The policy host's addresses come from the asking audit's snapshot (its
+ * engine, its resolver, its tape): the probe asks no DNS question. */
 static void run_mtasts(struct audit_probe *pr)
 {
     const struct audit_options *opt = pr->opt;
@@ -110,12 +109,9 @@ static void run_mtasts(struct audit_probe *pr)
         .domain = pr->host, .port = (uint16_t)pr->port, .ca_file = opt->ca_file,
         .timeout_ms = timeout_of(opt), .allow_private = opt->allow_private,
     };
-    struct dns_engine *eng = NULL;
 
-    r->st = dns_engine_new(opt->dns, &eng, r->why, sizeof r->why);
-    if (r->st == AUTH_OK)
-        r->st = mtasts_policy_fetch(eng, &fp, &r->fetch, r->why, sizeof r->why);
-    dns_engine_free(eng);
+    r->st = mtasts_policy_fetch_resolved(&fp, r->a, r->aaaa, &r->fetch, r->why, sizeof r->why);
+    r->a = r->aaaa = NULL;              /* the asker's; not kept past its wait */
 }
 
 static void run_probe(struct audit_probe *pr)
@@ -204,10 +200,11 @@ static bool wait_add(struct audit_wait *w, struct audit_probe *pr)
     return true;
 }
 
-const struct audit_probe *audit_probe_want(struct audit_probes *p, struct audit_wait *w,
-                                           const struct audit_options *opt,
-                                           enum audit_probe_kind kind, const char *host,
-                                           const char *address, unsigned port)
+static const struct audit_probe *want(struct audit_probes *p, struct audit_wait *w,
+                                      const struct audit_options *opt,
+                                      enum audit_probe_kind kind, const char *host,
+                                      const char *address, unsigned port,
+                                      const struct dns_result *a, const struct dns_result *aaaa)
 {
     struct audit_probe *pr;
 
@@ -227,6 +224,10 @@ const struct audit_probe *audit_probe_want(struct audit_probes *p, struct audit_
         pr->state = P_QUEUED;
         snprintf(pr->host, sizeof pr->host, "%s", host);
         snprintf(pr->address, sizeof pr->address, "%s", address ? address : "");
+        if (kind == PROBE_MTASTS) {
+            pr->u.mtasts.a = a;
+            pr->u.mtasts.aaaa = aaaa;
+        }
         pr->next = p->all;
         p->all = pr;
         grow(p);
@@ -236,6 +237,23 @@ const struct audit_probe *audit_probe_want(struct audit_probes *p, struct audit_
         w->nomem = true;
     pthread_mutex_unlock(&p->lock);
     return NULL;
+}
+
+const struct audit_probe *audit_probe_want(struct audit_probes *p, struct audit_wait *w,
+                                           const struct audit_options *opt,
+                                           enum audit_probe_kind kind, const char *host,
+                                           const char *address, unsigned port)
+{
+    return want(p, w, opt, kind, host, address, port, NULL, NULL);
+}
+
+const struct audit_probe *audit_probe_want_mtasts(struct audit_probes *p, struct audit_wait *w,
+                                                  const struct audit_options *opt,
+                                                  const char *domain, unsigned port,
+                                                  const struct dns_result *a,
+                                                  const struct dns_result *aaaa)
+{
+    return want(p, w, opt, PROBE_MTASTS, domain, NULL, port, a, aaaa);
 }
 
 void audit_probes_wait(struct audit_probes *p, struct audit_wait *w)

@@ -54,6 +54,9 @@ struct audit_ports_result {
 };
 
 struct audit_mtasts_result {
+    /* The asker's answers for mta-sts.DOMAIN (A, AAAA) from its snapshot:
+     * the probe resolves nothing itself.  Valid while the asker waits. */
+    const struct dns_result *a, *aaaa;
     enum auth_status st;             /* AUTH_OK: a 200 with a body */
     struct mtasts_fetch_result fetch;
     char why[320];
@@ -96,6 +99,14 @@ const struct audit_probe *audit_probe_want(struct audit_probes *p, struct audit_
                                            const struct audit_options *opt,
                                            enum audit_probe_kind kind, const char *host,
                                            const char *address, unsigned port);
+/* The MTA-STS policy probe of domain, fetched from the addresses in a and
+ * aaaa (the asker's snapshot answers for mta-sts.DOMAIN; not deferred
+ * placeholders); otherwise as audit_probe_want(). */
+const struct audit_probe *audit_probe_want_mtasts(struct audit_probes *p, struct audit_wait *w,
+                                                  const struct audit_options *opt,
+                                                  const char *domain, unsigned port,
+                                                  const struct dns_result *a,
+                                                  const struct dns_result *aaaa);
 /* Block until every probe of w is done, then empty w. */
 void audit_probes_wait(struct audit_probes *p, struct audit_wait *w);
 void audit_wait_free(struct audit_wait *w);
