@@ -196,12 +196,6 @@ static int write_main_cf(const struct test_postfix *pf, const struct passwd *pw,
         pf->dir, pf->domain, (unsigned)pw->pw_uid, (unsigned)pw->pw_gid,
         o && o->cert_file ? o->cert_file : pf->ca.cert_file,
         o && o->key_file ? o->key_file : pf->ca.key_file);
-    if (pf->extra_addresses) {
-        fprintf(fp, "inet_interfaces = 127.0.0.1");
-        for (int k = 2; k < 2 + pf->extra_addresses; k++)
-            fprintf(fp, ", 127.0.0.%d", k);
-        fprintf(fp, "\n");
-    }
     if (o && o->main_cf_extra)
         fprintf(fp, "%s\n", o->main_cf_extra);
     return fclose(fp) == 0 ? 0 : -1;
