@@ -428,3 +428,18 @@ int cmd_check_dns(int argc, char **argv)
     expect_free(c.expect);
     return rc < 0 ? EXIT_OK : rc;
 }
+
+/* The values of --checks (the audit's registry) and --profile, for
+ * `mailctl --list-options check-dns` (cmd_set_value_lister). */
+void check_dns_list_values(const char *command, const char *option)
+{
+    if (strcmp(command, "check-dns") != 0)
+        return;
+    if (strcmp(option, "checks") == 0)
+        for (size_t i = 0; i < audit_ncheck; i++)
+            printf("%s%s", i ? "|" : "", audit_checks[i].family);
+    if (strcmp(option, "profile") == 0)
+        for (const char *p = audit_profile_names(); *p; p++)
+            if (*p != ' ')
+                putchar(*p == ',' ? '|' : *p);
+}

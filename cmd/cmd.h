@@ -191,15 +191,13 @@ struct cmd_sub {
     const char *name;
     int (*run)(int argc, char **argv);
 };
+/* Who prints the fixed value sets of options that only the command layer
+ * knows, in list mode (cmd/cli_meta.c); mailctl's main sets it. */
+void cmd_set_value_lister(void (*lister)(const char *command, const char *option));
+/* check-dns's lister (cmd/check_dns.c). */
+void check_dns_list_values(const char *command, const char *option);
 int cmd_run_sub(const char *command, const struct cmd_sub *subs, size_t n,
                 int argc, char **argv);
-
-/* Output directories (cmd/outdir.c).  Create DIR and its missing parents
- * (mode 0700); something that is not a directory in the way is bad input.
- * Returns EXIT_OK or prints and returns the exit code. */
-int cmd_outdir_prepare(const char *dir);
-/* DIR/NAME into buf without doubled slashes; EXIT_USAGE when too long. */
-int cmd_path_join(char *buf, size_t size, const char *dir, const char *name);
 
 /* Names at the boundary (cmd/names.c): argv and list entries converted to
  * A-labels once, here.  Each returns EXIT_OK, or prints one line naming
