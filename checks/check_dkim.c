@@ -19,6 +19,7 @@
 #include "audit.h"
 #include "auth/dkim.h"
 #include "dkim_providers.h"
+#include "problems.h"
 
 static const char *const common_selectors[] = {
     "selector1", "selector2",                 /* Microsoft 365 */
@@ -236,7 +237,7 @@ static enum auth_status one_selector(struct audit_ctx *ctx, const char *sel,
     snprintf(key, sizeof key, "dkim.%s", sel);
     if (audit_add_record(ctx, key, txt) != AUTH_OK)
         return AUTH_ENOMEM;
-    return dkim_key_lint(sel, ctx->domain, txt, len, out);
+    return findings_dkim_key(sel, ctx->domain, txt, len, out);
 }
 
 enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out)
@@ -289,8 +290,9 @@ enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out)
                                     ctx->domain);
     else if (st == AUTH_OK && ks.found)
         st = finding_addf(out, "dkim.not-found", SEV_PASS, "DKIM key published", NULL, NULL,
-                          "%zu selector%s with a key%s%s", ks.found, ks.found == 1 ? "" : "s",
-                          ks.temp ? "; queries that failed: " : "", ks.failed);
+                          ks.found == 1 ? N_("%zu selector with a key%s%s")
+                          : N_("%zu selectors with a key%s%s"), ks.found,
+                          ks.temp ? TR("; queries that failed: ") : "", ks.failed);
     dns_batch_free(b);
     return st;
 }
