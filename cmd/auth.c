@@ -80,7 +80,7 @@ static void feed(void *ctx, const char *p, size_t n)
     /* A failed hash update is kept by each verifier: the signatures and
      * seals using that hash come out temperror at the end. */
     auth_status_ignore(dkim_verify_body(v->dkim, p, n));
-    arc_verify_body(v->arc, p, n);
+    auth_status_ignore(arc_verify_body(v->arc, p, n));
 }
 
 /* The From field(s) of the message into v->from (or v->from_err). */

@@ -101,7 +101,11 @@ static int read_next(struct stream *st, struct slot *s)
             return 0;
         }
         bool ok = cmd_domain_check(raw, alabel, sizeof alabel, why, sizeof why) == EXIT_OK;
-        name = ok ? alabel : bulk_safe_text(raw, shown, sizeof shown);
+        /* an invalid name is shown as escaped text (out_esc), kept in shown:
+         * it is also the key the run's set of seen domains holds */
+        if (!ok)
+            snprintf(shown, sizeof shown, "%s", out_esc(raw));
+        name = ok ? alabel : shown;
         domain_key_of(name, &key);
         if (!shard_holds(&run->shard, &key))
             continue;
