@@ -55,8 +55,9 @@ extern struct cmd_globals g_opts;
  * literal then serves JSON in English (finding_text, after
  * cmd_findings_for_people()). */
 #define T_(s) finding_text(s)
-/* The same for a text with a count: the catalog's plural form for n when
- * the output is for people, else one (n == 1) or many, in English. */
+/* A text with a count: the catalog's plural form for n when the output is
+ * for people (not --json, not g_opts.machine), else one (n == 1) or many,
+ * in English. */
 #define NP_(one, many, n) cmd_plural(one, many, n)
 const char *cmd_plural(const char *one, const char *many, unsigned long long n)
     __attribute__((format_arg(1), format_arg(2)));

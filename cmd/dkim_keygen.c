@@ -103,7 +103,7 @@ static int parse_args(int argc, char **argv, const char *prog, struct keygen_opt
             break;
         case OPT_HELP: usage(stdout, prog); return -1;
         default:
-            fprintf(stderr, "Try '%s --help'.\n", prog);
+            fprintf(stderr, _("Try '%s --help'.\n"), prog);
             return EXIT_USAGE;
         }
     }

@@ -41,19 +41,15 @@ static const char *translate(const char *s)
     return s && *s ? gettext(s) : s;
 }
 
-static bool g_for_people;
-
 void cmd_findings_for_people(void)
 {
-    if (!g_opts.json && !g_opts.machine) {
+    if (!g_opts.json && !g_opts.machine)
         finding_set_translator(translate);
-        g_for_people = true;
-    }
 }
 
 const char *cmd_plural(const char *one, const char *many, unsigned long long n)
 {
-    if (g_for_people)
+    if (!g_opts.json && !g_opts.machine)
         return ngettext(one, many, (unsigned long)(n > ULONG_MAX ? ULONG_MAX : n));
     return n == 1 ? one : many;
 }

@@ -20,7 +20,7 @@ enum { O_DB = OPT_GLOBAL_LAST + 1, O_MAILDIR, O_WATCH };
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl report import [--db FILE] FILE...\n"
         "       mailctl report import [--db FILE] --maildir DIR\n"
         "       mailctl report import [--db FILE] --imap imaps://USER@HOST[:PORT]/[MAILBOX]\n"
@@ -33,7 +33,11 @@ static void usage(FILE *fp)
         "comes from --imap-password-file or MAILCTL_IMAP_PASSWORD.  --watch keeps importing:\n"
         "IMAP IDLE waits for new mail, which is imported as it comes (until stopped).\n"
         "exit: 0 stored, 2 a report was unreadable (stored with its reason) or bad usage,\n"
-        "3 the database, a file or the mailbox failed\n");
+        "3 the database, a file or the mailbox failed\n"
+        "\nexamples:\n"
+        "  mailctl report import --db reports.db *.xml.gz\n"
+        "  mailctl report import --imap imaps://dmarc%%40example.com@imap.example.com/ \\\n"
+        "      --imap-password-file pw.txt --watch\n"));
 }
 
 void imp_count(struct imp *im, const struct report *r, bool dup)

@@ -64,8 +64,9 @@ same_col() {   # A B: the same number, both found
     [ -n "$1" ] && [ "$1" = "$2" ] || { echo "  columns end at '$1' and '$2'"; return 1; }
 }
 
-"$MAILCTL" report import --db "$T_TMP/r.db" "$SRC_DIR"/testdata/reports/*.eml \
-    "$SRC_DIR"/testdata/reports/*.xml "$SRC_DIR"/testdata/reports/*.gz > /dev/null 2>&1
+LANG=zh_CN.UTF-8 "$MAILCTL" report import --db "$T_TMP/r.db" "$SRC_DIR"/testdata/reports/*.eml \
+    "$SRC_DIR"/testdata/reports/*.xml "$SRC_DIR"/testdata/reports/*.gz > "$T_TMP/imp" 2>&1
+check "report import counts in Chinese" has "已存储 7 份报告，0 份已存在" "$T_TMP/imp"
 sqlite3 "$T_TMP/r.db" "INSERT OR REPLACE INTO ptr_cache VALUES
     ('198.51.100.20', 'a-very-long-reverse-name-of-a-sending-host.bulk-mail.provider.example',
      1, strftime('%s', 'now')), ('192.0.2.10', 'mx.good.example', 1, strftime('%s', 'now'))"

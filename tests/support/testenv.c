@@ -160,19 +160,15 @@ static void dump_log(const struct test_nsd *nsd)
     fclose(fp);
 }
 
-int test_nsd_start(struct test_nsd *nsd, const char *zones_dir)
+/* One try on a fresh free port: 0 when it answers, 1 when it exited at
+ * once (its port was taken between test_free_port() and its bind: another
+ * process's outgoing socket may land there), -1 otherwise. */
+static int nsd_launch(struct test_nsd *nsd, const char *zones_dir, bool last)
 {
-    char zd[512], conf[512];
+    char conf[512];
     pid_t parent = getpid();
 
-    memset(nsd, 0, sizeof *nsd);
-    if (!zones_dir) {
-        snprintf(zd, sizeof zd, "%s/zones", test_datadir());
-        zones_dir = zd;
-    }
-    snprintf(nsd->dir, sizeof nsd->dir, "/tmp/mailctl-nsd-XXXXXX");
-    if (!mkdtemp(nsd->dir) || (nsd->port = test_free_port()) < 0 ||
-        write_conf(nsd, zones_dir) < 0) {
+    if ((nsd->port = test_free_port()) < 0 || write_conf(nsd, zones_dir) < 0) {
         fprintf(stderr, "test_nsd_start: set-up failed: %s\n", strerror(errno));
         return -1;
     }
@@ -200,9 +196,11 @@ int test_nsd_start(struct test_nsd *nsd, const char *zones_dir)
     for (int i = 0; i < 200; i++) {
         int wst;
         if (waitpid(nsd->pid, &wst, WNOHANG) == nsd->pid) {
+            nsd->pid = 0;
+            if (!last)
+                return 1;
             fprintf(stderr, "test_nsd_start: nsd exited (status %d)\n", wst);
             dump_log(nsd);
-            nsd->pid = 0;
             return -1;
         }
         if (nsd_answers(nsd->port))
@@ -212,6 +210,26 @@ int test_nsd_start(struct test_nsd *nsd, const char *zones_dir)
     dump_log(nsd);
     test_nsd_stop(nsd);
     return -1;
+}
+
+int test_nsd_start(struct test_nsd *nsd, const char *zones_dir)
+{
+    char zd[512];
+    int rc = 1;
+
+    memset(nsd, 0, sizeof *nsd);
+    if (!zones_dir) {
+        snprintf(zd, sizeof zd, "%s/zones", test_datadir());
+        zones_dir = zd;
+    }
+    snprintf(nsd->dir, sizeof nsd->dir, "/tmp/mailctl-nsd-XXXXXX");
+    if (!mkdtemp(nsd->dir)) {
+        fprintf(stderr, "test_nsd_start: set-up failed: %s\n", strerror(errno));
+        return -1;
+    }
+    for (int tries = 0; rc == 1 && tries < 5; tries++)
+        rc = nsd_launch(nsd, zones_dir, tries == 4);
+    return rc;
 }
 
 void test_nsd_stop(struct test_nsd *nsd)
