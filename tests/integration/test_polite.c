@@ -12,7 +12,6 @@
  * Zones are generated per test run and served by the test NSD.
  */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -86,11 +85,6 @@ static int make_zones(void)
     return fclose(z) | fclose(c) | fclose(p) | fclose(l) | fclose(k) | fclose(q);
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    return remove(p);
-}
-
 static int start(void **state)
 {
     char tmpl[] = "/tmp/mailctl-polite-XXXXXX";
@@ -107,7 +101,7 @@ static int start(void **state)
 static int stop(void **state)
 {
     test_nsd_stop(&nsd);
-    return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return test_rmtree(dir);
 }
 
 /* Run mailctl --resolver NSD ARGS... (NULL-terminated). */

@@ -60,5 +60,7 @@ int test_free_port(void);
 char *test_slurp(const char *path, size_t *len);
 /* Write len bytes to path (created or truncated); 0 or -1. */
 int test_spit(const char *path, const void *data, size_t len);
+/* Remove dir and everything below it (symlinks not followed); 0 or -1. */
+int test_rmtree(const char *dir);
 
 #endif
