@@ -38,7 +38,13 @@ LDFLAGS  += $(SAN)
 LDLIBS   := $(PKG_LIBS) -lm
 
 LIB_SRC    := $(shell find libauth -name '*.c' | sort)
-CMD_SRC    := $(filter-out cmd/main.c,$(wildcard cmd/*.c))
+# The program scaffolding both programs share (options, global options,
+# errors and the exit ranking, escaping, names at the boundary, i18n) and
+# the key generation front end, which dkimkeygen and `mailctl dkim keygen`
+# both are: libcli.a.  mailctl's commands are libcmd.a, which dkimkeygen
+# does not link.
+CLI_SRC    := $(addprefix cmd/,options.c common.c output.c names.c i18n.c secret.c cli_meta.c dkim_keygen.c)
+CMD_SRC    := $(filter-out cmd/main.c $(CLI_SRC),$(wildcard cmd/*.c))
 CHECK_SRC  := $(wildcard checks/*.c)
 KEYGEN_SRC := $(wildcard dkimkeygen/*.c)
 SUPPORT_SRC:= $(wildcard tests/support/*.c)
@@ -50,6 +56,7 @@ TOOL_SRC   := $(wildcard tests/tools/*.c)
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_OBJ    := $(call obj,$(LIB_SRC))
+CLI_OBJ    := $(call obj,$(CLI_SRC))
 CMD_OBJ    := $(call obj,$(CMD_SRC))
 CHECK_OBJ  := $(call obj,$(CHECK_SRC))
 SUPPORT_OBJ:= $(call obj,$(SUPPORT_SRC))
@@ -101,17 +108,21 @@ $(BUILD)/libcmd.a: $(CMD_OBJ) $(CHECK_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/mailctl: $(call obj,cmd/main.c) $(BUILD)/libcmd.a $(BUILD)/libauth.a
+$(BUILD)/libcli.a: $(CLI_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/mailctl: $(call obj,cmd/main.c) $(BUILD)/libcmd.a $(BUILD)/libcli.a $(BUILD)/libauth.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/dkimkeygen: $(call obj,$(KEYGEN_SRC)) $(BUILD)/libcmd.a $(BUILD)/libauth.a
+$(BUILD)/dkimkeygen: $(call obj,$(KEYGEN_SRC)) $(BUILD)/libcli.a $(BUILD)/libauth.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJ) $(BUILD)/libcmd.a $(BUILD)/libauth.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJ) $(BUILD)/libcmd.a $(BUILD)/libcli.a $(BUILD)/libauth.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(SUPPORT_OBJ) $(BUILD)/libcmd.a $(BUILD)/libauth.a
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(SUPPORT_OBJ) $(BUILD)/libcmd.a $(BUILD)/libcli.a $(BUILD)/libauth.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

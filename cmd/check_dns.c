@@ -342,8 +342,8 @@ static long fit_to_descriptors(void *ctx, size_t ndomains)
     if (inflight < 256)
         c->dns.max_inflight = inflight;
     if (jobs < c->jobs && (size_t)jobs < ndomains)
-        fprintf(stderr, "mailctl: --jobs %ld lowered to %ld: the descriptor limit (ulimit -n) "
-                "leaves room for %ld sockets\n", c->jobs, jobs, budget > 0 ? budget : 0);
+        cmd_warn("--jobs %ld lowered to %ld: the descriptor limit (ulimit -n) leaves room for "
+                 "%ld sockets", c->jobs, jobs, budget > 0 ? budget : 0);
     return jobs > 0 ? jobs : 1;
 }
 
@@ -405,4 +405,19 @@ int cmd_check_dns(int argc, char **argv)
     free(c.domains);
     expect_free(c.expect);
     return rc < 0 ? EXIT_OK : rc;
+}
+
+/* The values of --checks (the audit's registry) and --profile, for
+ * `mailctl --list-options check-dns` (cmd_set_value_lister). */
+void check_dns_list_values(const char *command, const char *option)
+{
+    if (strcmp(command, "check-dns") != 0)
+        return;
+    if (strcmp(option, "checks") == 0)
+        for (size_t i = 0; i < audit_ncheck; i++)
+            printf("%s%s", i ? "|" : "", audit_checks[i].family);
+    if (strcmp(option, "profile") == 0)
+        for (const char *p = audit_profile_names(); *p; p++)
+            if (*p != ' ')
+                putchar(*p == ',' ? '|' : *p);
 }

@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../checks/audit.h"
 #include "cmd.h"
 
 static bool g_list_mode;
@@ -119,22 +118,20 @@ const char *cmd_nearest_option(const char *name, const struct option *longopts)
     return cmd_nearest(name, names, n);
 }
 
-/* The values of check-dns --checks (the audit's registry) and --profile. */
-static void print_registry_values(const char *option)
+/* Value sets only the command layer knows (check-dns --checks and
+ * --profile come from the audit's registry): it registers a lister, so this
+ * file, shared with dkimkeygen, does not pull the audit in. */
+static void (*g_value_lister)(const char *command, const char *option);
+
+void cmd_set_value_lister(void (*lister)(const char *command, const char *option))
 {
-    if (strcmp(option, "checks") == 0)
-        for (size_t i = 0; i < audit_ncheck; i++)
-            printf("%s%s", i ? "|" : "", audit_checks[i].family);
-    if (strcmp(option, "profile") == 0)
-        for (const char *p = audit_profile_names(); *p; p++)
-            if (*p != ' ')
-                putchar(*p == ',' ? '|' : *p);
+    g_value_lister = lister;
 }
 
 static void print_values(const char *option)
 {
-    if (strcmp(g_list_path, "check-dns") == 0)
-        print_registry_values(option);
+    if (g_value_lister)
+        g_value_lister(g_list_path, option);
     for (size_t i = 0; i < sizeof value_sets / sizeof value_sets[0]; i++)
         if (strcmp(value_sets[i].option, option) == 0 &&
             strcmp(value_sets[i].command, g_list_path) == 0)
@@ -178,6 +175,10 @@ int cmd_run_sub(const char *command, const struct cmd_sub *subs, size_t n,
     if (argc >= 2)
         for (size_t i = 0; i < n; i++)
             if (strcmp(argv[1], subs[i].name) == 0) {
+                /* "dkim keygen": what a bad option's hint names */
+                static char full[64];
+                snprintf(full, sizeof full, "%s %s", command, subs[i].name);
+                cmd_set_command(full);
                 optind = 0;
                 return subs[i].run(argc - 1, argv + 1);
             }

@@ -12,29 +12,8 @@
 
 /* `dkim keygen` / dkimkeygen: prog is the name used in messages. */
 int dkim_keygen_main(int argc, char **argv, const char *prog);
-/* A key made as `dkim keygen` makes it (shared with `mailctl setup`):
- * DIR/SELECTOR.private (PKCS#8 PEM, 0600, atomic) and DIR/SELECTOR.txt (the
- * record in zone form, 0644, atomic); neither replaced without force. */
-struct dkim_keyfiles {
-    const char *domain, *selector, *outdir;   /* in (domain may be NULL) */
-    enum dkim_keytype type;                   /* in */
-    unsigned bits;                            /* in: 0 for 2048 */
-    bool force;                               /* in */
-    char key_file[4096], txt_file[4096];      /* out: the paths written */
-    char *record;                             /* out: "v=DKIM1; k=...; p=..." */
-    char *zone;                               /* out: the .txt content */
-    EVP_PKEY *key;                  /* out: the key pair */
-    struct auth_file *key_stage, *txt_stage;  /* out: staged, not yet in place */
-};
-/* Generate and stage both files (nothing is in place yet).  Returns an exit
- * code, the error already printed (EXIT_USAGE when a file exists or is a
- * symlink or special file).  On EXIT_OK commit with dkim_keyfiles_commit()
- * (or not: dkim_keyfiles_clear() then removes what was staged), and free
- * with dkim_keyfiles_clear(). */
-int dkim_keyfiles_make(struct dkim_keyfiles *kf);
-/* Put both files in place, or neither.  An exit code, error printed. */
-int dkim_keyfiles_commit(struct dkim_keyfiles *kf);
-void dkim_keyfiles_clear(struct dkim_keyfiles *kf);
+/* The key pair and its files: dkim_keyfiles_stage() in auth/dkim.h, shared
+ * with `mailctl setup`. */
 
 int dkim_sign_main(int argc, char **argv);
 int dkim_verify_main(int argc, char **argv);

@@ -139,75 +139,6 @@ static int record_texts(EVP_PKEY *key, const char *selector, const char *domain,
     return EXIT_OK;
 }
 
-/* Nothing is in place until dkim_keyfiles_commit(): both files are staged
- * first, so a failure of either (a full disk, a file-size limit) leaves
- * neither, and a caller can show the record before the key exists. */
-int dkim_keyfiles_make(struct dkim_keyfiles *kf)
-{
-    char err[300], name[300];
-    EVP_PKEY *key = NULL;
-    enum auth_status st;
-    unsigned flags = kf->force ? AUTH_FILE_REPLACE : 0;
-    bool exists;
-    int rc;
-
-    kf->record = kf->zone = NULL;
-    kf->key = NULL;
-    kf->key_stage = kf->txt_stage = NULL;
-    kf->bits = kf->bits ? kf->bits : 2048;
-    snprintf(name, sizeof name, "%s.private", kf->selector);
-    if ((rc = cmd_path_join(kf->key_file, sizeof kf->key_file, kf->outdir, name)) != EXIT_OK)
-        return rc;
-    snprintf(name, sizeof name, "%s.txt", kf->selector);
-    if ((rc = cmd_path_join(kf->txt_file, sizeof kf->txt_file, kf->outdir, name)) != EXIT_OK)
-        return rc;
-    if ((rc = cmd_outdir_prepare(kf->outdir)) != EXIT_OK)
-        return rc;
-    if ((st = auth_file_check(kf->key_file, flags, &exists, err, sizeof err)) != AUTH_OK ||
-        (st = auth_file_check(kf->txt_file, flags, &exists, err, sizeof err)) != AUTH_OK)
-        return cmd_file_error(st, err);
-    if (dkim_keygen(kf->type, kf->bits, &key, err, sizeof err) != AUTH_OK)
-        return cmd_error(EXIT_RUNTIME, "%s", err);
-    kf->key = key;
-    st = dkim_privkey_stage(key, kf->key_file, kf->force, &kf->key_stage, err, sizeof err);
-    if (st != AUTH_OK) {
-        dkim_keyfiles_clear(kf);
-        return cmd_file_error(st, err);
-    }
-    rc = record_texts(key, kf->selector, kf->domain, &kf->record, &kf->zone);
-    if (rc == EXIT_OK &&
-        ((st = auth_file_stage(kf->txt_file, 0644, flags, &kf->txt_stage, err,
-                               sizeof err)) != AUTH_OK ||
-         (st = auth_file_put(kf->txt_stage, kf->zone, strlen(kf->zone), err,
-                             sizeof err)) != AUTH_OK))
-        rc = cmd_file_error(st, err);
-    if (rc != EXIT_OK)
-        dkim_keyfiles_clear(kf);
-    return rc;
-}
-
-int dkim_keyfiles_commit(struct dkim_keyfiles *kf)
-{
-    char err[300];
-    enum auth_status st = auth_file_commit(kf->key_stage, err, sizeof err);
-
-    if (st == AUTH_OK && (st = auth_file_commit(kf->txt_stage, err, sizeof err)) != AUTH_OK)
-        auth_file_revert(kf->key_stage);       /* all or nothing */
-    return st == AUTH_OK ? EXIT_OK : cmd_file_error(st, err);
-}
-
-void dkim_keyfiles_clear(struct dkim_keyfiles *kf)
-{
-    free(kf->record);
-    free(kf->zone);
-    EVP_PKEY_free(kf->key);
-    auth_file_free(kf->key_stage);
-    auth_file_free(kf->txt_stage);
-    kf->record = kf->zone = NULL;
-    kf->key = NULL;
-    kf->key_stage = kf->txt_stage = NULL;
-}
-
 /* Print the record (zone text, or JSON with the files' names). */
 static int print_record(const struct keygen_opts *o, EVP_PKEY *key, const char *key_file,
                         const char *txt_file, const char *record, const char *zone)
@@ -242,7 +173,7 @@ static int print_record(const struct keygen_opts *o, EVP_PKEY *key, const char *
 int dkim_keygen_main(int argc, char **argv, const char *prog)
 {
     struct keygen_opts o = { .outdir = ".", .bits = 2048, .type = DKIM_KEY_RSA };
-    struct dkim_keyfiles kf;
+    struct dkim_keyfiles *kf;
     char *record = NULL, *zone = NULL;
     EVP_PKEY *key = NULL;
     int rc = parse_args(argc, argv, prog, &o);
@@ -260,18 +191,25 @@ int dkim_keygen_main(int argc, char **argv, const char *prog)
         EVP_PKEY_free(key);
         return rc;
     }
-    kf = (struct dkim_keyfiles){ .domain = o.domain, .selector = o.selector,
-                                 .outdir = o.outdir, .type = o.type, .bits = o.bits,
-                                 .force = o.force };
-    if ((rc = dkim_keyfiles_make(&kf)) != EXIT_OK)
-        return rc;
-    rc = print_record(&o, kf.key, kf.key_file, kf.txt_file, kf.record, kf.zone);
+    const struct dkim_keyfiles_params kp = {
+        .domain = o.domain, .selector = o.selector, .outdir = o.outdir,
+        .type = o.type, .bits = o.bits, .force = o.force,
+    };
+    char err[512];
+    enum auth_status st = dkim_keyfiles_stage(&kp, &kf, err, sizeof err);
+
+    if (st != AUTH_OK)
+        return cmd_file_error(st, err);
+    rc = print_record(&o, dkim_keyfiles_key(kf), dkim_keyfiles_key_path(kf),
+                      dkim_keyfiles_record_path(kf), dkim_keyfiles_record(kf),
+                      dkim_keyfiles_zone(kf));
     if (rc == EXIT_OK)
         rc = cmd_stdout_check();           /* the record shown, or no key */
-    if (rc == EXIT_OK)
-        rc = dkim_keyfiles_commit(&kf);
+    if (rc == EXIT_OK && (st = dkim_keyfiles_commit(kf, err, sizeof err)) != AUTH_OK)
+        rc = cmd_file_error(st, err);
     if (rc == EXIT_OK && !g_opts.json && g_opts.verbose >= 0)
-        fprintf(stderr, "private key written to %s (keep it secret)\n", kf.key_file);
-    dkim_keyfiles_clear(&kf);
+        fprintf(stderr, _("private key written to %s (keep it secret)\n"),
+                dkim_keyfiles_key_path(kf));
+    dkim_keyfiles_free(kf);
     return rc;
 }

@@ -77,6 +77,7 @@ static int list_meta(int argc, char **argv, const struct option *globals)
             printf("%s\t%s\n", commands[i].name, commands[i].summary);
         return EXIT_OK;
     }
+    cmd_set_value_lister(check_dns_list_values);
     cmd_set_list_mode(argc - 2, argv + 2);
     if (argc < 3) {
         optind = 0;

@@ -167,11 +167,11 @@ static int print_zone(const struct setup_plan *plan, const struct dkim_keyfiles 
 {
     bool outside_seen = false;
 
-    printf("; mailctl setup: the records of %s (mail host %s)\n", setup_plan_domain(plan),
+    printf(_("; mailctl setup: the records of %s (mail host %s)\n"), setup_plan_domain(plan),
            setup_plan_mail_host(plan));
-    printf("; DKIM private key: %s (mode 0600: keep it secret, give it to the signer)\n",
-           kf->key_file);
-    printf(";\n; --- publish in the %s zone ---\n", setup_plan_domain(plan));
+    printf(_("; DKIM private key: %s (mode 0600: keep it secret, give it to the signer)\n"),
+           dkim_keyfiles_key_path(kf));
+    printf(_(";\n; --- publish in the %s zone ---\n"), setup_plan_domain(plan));
     for (size_t i = 0; i < setup_plan_nrecords(plan); i++) {
         const struct setup_record *r = setup_plan_record(plan, i);
         char *line = setup_record_zone_text(r);
@@ -179,22 +179,23 @@ static int print_zone(const struct setup_plan *plan, const struct dkim_keyfiles 
         if (!line)
             return cmd_error(EXIT_RUNTIME, "out of memory");
         if (r->outside_zone && !outside_seen) {
-            printf(";\n; --- outside the %s zone: ask whoever runs these zones ---\n",
+            printf(_(";\n; --- outside the %s zone: ask whoever runs these zones ---\n"),
                    setup_plan_domain(plan));
             outside_seen = true;
         }
         printf("; %s\n%s%s", r->note, r->outside_zone ? "; " : "", line);
         free(line);
     }
-    printf(";\n; --- MTA-STS policy file, to serve at %s ---\n", setup_plan_mta_sts_url(plan));
+    printf(_(";\n; --- MTA-STS policy file, to serve at %s ---\n"), setup_plan_mta_sts_url(plan));
     print_comment_block(setup_plan_mta_sts_policy(plan), "   ");
-    printf(";\n; --- checklist: what DNS cannot do ---\n");
+    fputs(_(";\n; --- checklist: what DNS cannot do ---\n"), stdout);
     for (size_t i = 0; i < setup_plan_nchecklist(plan); i++)
         printf("; [ ] %s\n", setup_plan_checklist(plan, i));
     return EXIT_OK;
 }
 
-static int print_json(const struct setup_plan *plan, const struct dkim_keyfiles *kf)
+static int print_json(const struct setup_plan *plan, const struct dkim_keyfiles *kf,
+                      const char *selector)
 {
     json_t *recs = json_array(), *check = json_array();
 
@@ -210,8 +211,9 @@ static int print_json(const struct setup_plan *plan, const struct dkim_keyfiles 
     return out_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:o}",
                               "domain", setup_plan_domain(plan),
                               "mail_host", setup_plan_mail_host(plan),
-                              "selector", kf->selector, "key_file", kf->key_file,
-                              "record_file", kf->txt_file, "records", recs,
+                              "selector", selector,
+                              "key_file", dkim_keyfiles_key_path(kf),
+                              "record_file", dkim_keyfiles_record_path(kf), "records", recs,
                               "mta_sts_policy", setup_plan_mta_sts_policy(plan),
                               "mta_sts_url", setup_plan_mta_sts_url(plan),
                               "checklist", check));
@@ -220,9 +222,9 @@ static int print_json(const struct setup_plan *plan, const struct dkim_keyfiles 
 int cmd_setup(int argc, char **argv)
 {
     struct opts o = { .outdir = ".", .p.selector = "mail", .type = DKIM_KEY_RSA };
-    struct dkim_keyfiles kf;
+    struct dkim_keyfiles *kf = NULL;
     struct setup_plan *plan = NULL;
-    char err[300], sts_id[32];
+    char err[512], sts_id[32];
     time_t now = time(NULL);
     struct tm tm;
     int rc = parse_args(argc, argv, &o);
@@ -233,29 +235,33 @@ int cmd_setup(int argc, char **argv)
         return rc;
     if (setup_params_check(&o.p, err, sizeof err) != AUTH_OK)
         return cmd_error(EXIT_USAGE, "setup: %s", err);
-    kf = (struct dkim_keyfiles){ .domain = o.p.domain, .selector = o.p.selector,
-                                 .outdir = o.outdir, .type = o.type, .bits = o.bits,
-                                 .force = o.force };
-    if ((rc = dkim_keyfiles_make(&kf)) != EXIT_OK)
-        return rc;
+    const struct dkim_keyfiles_params kp = {
+        .domain = o.p.domain, .selector = o.p.selector, .outdir = o.outdir,
+        .type = o.type, .bits = o.bits, .force = o.force,
+    };
+    enum auth_status st = dkim_keyfiles_stage(&kp, &kf, err, sizeof err);
+    if (st != AUTH_OK)
+        return cmd_file_error(st, err);
     /* The MTA-STS id only has to change when the policy does: the time will do. */
     strftime(sts_id, sizeof sts_id, "%Y%m%d%H%M%S", gmtime_r(&now, &tm));
-    o.p.dkim_record = kf.record;
-    o.p.key_file = kf.key_file;
+    o.p.dkim_record = dkim_keyfiles_record(kf);
+    o.p.key_file = dkim_keyfiles_key_path(kf);
     o.p.mta_sts_id = sts_id;
+    cmd_findings_for_people();          /* notes and checklist: text in the user's language */
     if (setup_plan_new(&o.p, &plan, err, sizeof err) != AUTH_OK)
         rc = cmd_error(EXIT_RUNTIME, "setup: %s", err);
     else
-        rc = g_opts.json ? print_json(plan, &kf) : print_zone(plan, &kf);
+        rc = g_opts.json ? print_json(plan, kf, o.p.selector) : print_zone(plan, kf);
     /* The key goes in place only once its records were shown: a key
      * nobody saw the records of would only be in the way of a rerun. */
     if (rc == EXIT_OK)
         rc = cmd_stdout_check();
-    if (rc == EXIT_OK)
-        rc = dkim_keyfiles_commit(&kf);
+    if (rc == EXIT_OK && (st = dkim_keyfiles_commit(kf, err, sizeof err)) != AUTH_OK)
+        rc = cmd_file_error(st, err);
     if (rc == EXIT_OK && g_opts.verbose >= 0)
-        fprintf(stderr, "private key written to %s (keep it secret)\n", kf.key_file);
+        fprintf(stderr, _("private key written to %s (keep it secret)\n"),
+                dkim_keyfiles_key_path(kf));
     setup_plan_free(plan);
-    dkim_keyfiles_clear(&kf);
+    dkim_keyfiles_free(kf);
     return rc;
 }

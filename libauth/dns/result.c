@@ -106,6 +106,7 @@ struct dns_rr *dns_result_add_rr(struct dns_result *r)
 void dns_result_reset_answer(struct dns_result *r)
 {
     r->nrr = 0;
+    r->nhint = 0;
     r->ad = false;
     r->rcode = -1;
 }
@@ -187,4 +188,21 @@ const char *dns_result_why(const struct dns_result *r)
 unsigned dns_result_ms(const struct dns_result *r)
 {
     return r->ms;
+}
+
+bool dns_result_deferred(const struct dns_result *r)
+{
+    return r->status == DNS_ERROR &&
+           strncmp(r->why, DNS_DEFERRED_WHY, sizeof DNS_DEFERRED_WHY - 1) == 0;
+}
+
+size_t dns_result_hint_addrs(const struct dns_result *r, const char *name,
+                             struct auth_ip *out, size_t max)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < r->nhint && n < max; i++)
+        if (strcasecmp(r->hints[i].name, name) == 0)
+            out[n++] = r->hints[i].addr;
+    return n;
 }

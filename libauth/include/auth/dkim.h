@@ -175,8 +175,9 @@ enum auth_status dkim_keystore_add(struct dkim_keystore *ks, const char *selecto
  * verify.  AUTH_OK when it is; AUTH_EINVAL another key (or revoked);
  * AUTH_ENOTFOUND no record; AUTH_EPARSE not a key record; AUTH_ETIMEOUT /
  * AUTH_ETEMP the lookup failed; err says which. */
+AUTH_MUST_USE
 enum auth_status dkim_keystore_match(struct dkim_keystore *ks, const char *selector,
-                                     const char *domain, struct evp_pkey_st *key,
+                                     const char *domain, EVP_PKEY *key,
                                      char *err, size_t errlen);
 
 /* ---- signing ----------------------------------------------------------- */
@@ -348,6 +349,42 @@ char *dkim_record_zone_text(const char *selector, const char *domain, const char
 
 /* Type and size of a key (RSA bits, or 256 for Ed25519).  -1 when neither. */
 int dkim_pkey_type(EVP_PKEY *key, unsigned *bits);
+
+/* ---- a key pair as files: what dkimkeygen, `mailctl dkim keygen` and
+ * `mailctl setup` write ------------------------------------------------- */
+
+/* OUTDIR/SELECTOR.private (PKCS#8 PEM, 0600) and OUTDIR/SELECTOR.txt (the
+ * record in zone form, 0644), both atomic, neither replaced without force. */
+struct dkim_keyfiles_params {
+    const char *domain;          /* may be NULL: then only the selector names it */
+    const char *selector;        /* A-label; names the files and the record */
+    const char *outdir;          /* created when missing (auth_dir_make) */
+    enum dkim_keytype type;
+    unsigned bits;               /* RSA; 0: 2048 */
+    bool force;                  /* replace existing files */
+};
+struct dkim_keyfiles;
+
+/* Generate the key and stage both files: nothing is in place until
+ * dkim_keyfiles_commit(), so a caller can first show the record, and a
+ * failure (a full disk, a file-size limit) leaves neither file.
+ * AUTH_OK with *out; AUTH_EEXIST (a file exists, no force); AUTH_EINVAL (a
+ * symlink or special file is there, a bad directory); AUTH_EIO; AUTH_ECRYPTO;
+ * AUTH_ENOMEM.  err names the path; key material is never in it. */
+AUTH_MUST_USE
+enum auth_status dkim_keyfiles_stage(const struct dkim_keyfiles_params *p,
+                                     struct dkim_keyfiles **out, char *err, size_t errlen);
+/* Borrowed, valid until dkim_keyfiles_free(). */
+const char *dkim_keyfiles_key_path(const struct dkim_keyfiles *kf);
+const char *dkim_keyfiles_record_path(const struct dkim_keyfiles *kf);
+const char *dkim_keyfiles_record(const struct dkim_keyfiles *kf);   /* "v=DKIM1; ..." */
+const char *dkim_keyfiles_zone(const struct dkim_keyfiles *kf);     /* the .txt content */
+EVP_PKEY *dkim_keyfiles_key(const struct dkim_keyfiles *kf);
+/* Put both files in place, or neither.  AUTH_OK, AUTH_EEXIST, AUTH_EIO. */
+AUTH_MUST_USE
+enum auth_status dkim_keyfiles_commit(struct dkim_keyfiles *kf, char *err, size_t errlen);
+/* Free; staged files not committed are removed. */
+void dkim_keyfiles_free(struct dkim_keyfiles *kf);
 
 AUTH_API_END
 

@@ -69,6 +69,19 @@ AUTH_MUST_USE
 enum auth_status auth_file_write(const char *path, const void *data, size_t len,
                                  mode_t mode, unsigned flags, char *err, size_t errlen);
 
+/* A directory for files to be written into (keys among them): created
+ * when missing, parents too, each new one mode 0700; an existing directory
+ * is used as it is.  AUTH_OK; AUTH_EINVAL when dir is empty, too long, or a
+ * path component is not a directory; AUTH_EIO with the system's reason. */
+AUTH_MUST_USE
+enum auth_status auth_dir_make(const char *dir, char *err, size_t errlen);
+/* dir + "/" + name into buf, runs of slashes in dir collapsed (so "out/"
+ * and "out" give the same path).  AUTH_OK or AUTH_EINVAL (empty dir, or
+ * the path does not fit). */
+AUTH_MUST_USE
+enum auth_status auth_path_join(char *buf, size_t size, const char *dir, const char *name,
+                                char *err, size_t errlen);
+
 AUTH_API_END
 
 #endif

@@ -1,13 +1,13 @@
 /*
- * outdir.c - the output directory of commands that write files (dkim keygen,
- * dkimkeygen, setup): created when missing, as the user's README examples
- * expect, and joined to file names without doubled slashes.
+ * dir.c - the directory files are written into, and paths within it (see
+ * auth/file.h): users name it as they like ("out", "out/", "a//b"), and
+ * expect it to be created, as the examples in the README do.
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cmd.h"
+#include "auth/file.h"
 
 /* Length of dir without trailing slashes, but "/" stays "/". */
 static size_t trimmed_len(const char *dir)
@@ -19,12 +19,13 @@ static size_t trimmed_len(const char *dir)
     return n;
 }
 
-int cmd_path_join(char *buf, size_t size, const char *dir, const char *name)
+enum auth_status auth_path_join(char *buf, size_t size, const char *dir, const char *name,
+                                char *err, size_t errlen)
 {
     size_t n = trimmed_len(dir), o = 0;
 
-    if (n == 0)
-        return cmd_error(EXIT_USAGE, "bad output directory '%s'", dir);
+    if (n == 0 || size == 0)
+        return auth_fail(err, errlen, AUTH_EINVAL, "bad output directory '%s'", dir);
     /* dir with runs of slashes collapsed, then one slash and the name */
     for (size_t i = 0; i < n && o + 1 < size; i++)
         if (dir[i] != '/' || o == 0 || buf[o - 1] != '/')
@@ -32,9 +33,9 @@ int cmd_path_join(char *buf, size_t size, const char *dir, const char *name)
     if (o + 1 < size && (o == 0 || buf[o - 1] != '/'))
         buf[o++] = '/';
     if (o + strlen(name) + 1 > size)
-        return cmd_error(EXIT_USAGE, "path too long: %s/%s", dir, name);
+        return auth_fail(err, errlen, AUTH_EINVAL, "path too long: %s/%s", dir, name);
     memcpy(buf + o, name, strlen(name) + 1);
-    return EXIT_OK;
+    return AUTH_OK;
 }
 
 /* mkdir one level; an existing directory is fine, anything else at that
@@ -50,14 +51,20 @@ static int make_one(const char *path)
     return errno == EEXIST ? ENOTDIR : errno;
 }
 
-int cmd_outdir_prepare(const char *dir)
+static enum auth_status dir_fail(int e, const char *path, int len, char *err, size_t errlen)
+{
+    return auth_fail(err, errlen, e == ENOTDIR ? AUTH_EINVAL : AUTH_EIO,
+                     "cannot create directory %.*s: %s", len, path, strerror(e));
+}
+
+enum auth_status auth_dir_make(const char *dir, char *err, size_t errlen)
 {
     char path[4096];
     size_t n = trimmed_len(dir);
     int e;
 
     if (n == 0 || n >= sizeof path)
-        return cmd_error(EXIT_USAGE, "bad output directory '%s'", dir);
+        return auth_fail(err, errlen, AUTH_EINVAL, "bad output directory '%s'", dir);
     memcpy(path, dir, n);
     path[n] = '\0';
     /* parents first, each created 0700: keys live below them */
@@ -68,12 +75,8 @@ int cmd_outdir_prepare(const char *dir)
         e = make_one(path);
         path[i] = '/';
         if (e)
-            return cmd_error(e == ENOTDIR ? EXIT_USAGE : EXIT_RUNTIME,
-                             "cannot create directory %.*s: %s", (int)i, path, strerror(e));
+            return dir_fail(e, path, (int)i, err, errlen);
     }
     e = make_one(path);
-    if (e)
-        return cmd_error(e == ENOTDIR ? EXIT_USAGE : EXIT_RUNTIME,
-                         "cannot create directory %s: %s", path, strerror(e));
-    return EXIT_OK;
+    return e ? dir_fail(e, path, (int)n, err, errlen) : AUTH_OK;
 }
