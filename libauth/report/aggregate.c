@@ -6,10 +6,13 @@
  * with no network or file access code at all, protection against entity
  * amplification built in, and we refuse entity declarations outright on
  * top of that; it is also what Python's xml.etree runs on, so the bench
- * compares what we do with the parse, not two parsers.
+ * compares what we do with the parse, not two parsers.  Measured (make
+ * bench): libxml2's reader delivering names and text is no faster than
+ * expat here (docs/reports.md).
  *
- * The document is matched by local names along the path from the root,
- * whatever the namespace (reporters use none, the draft's URL, or 2.0).
+ * The document is matched by local names, whatever the namespace
+ * (reporters use none, the draft's URL, or 2.0), against a table of the
+ * elements read (nodes[]), each identified once at its start tag.
  * Leaf text is bounded (REPORT_MAX_TEXT), depth too (REPORT_MAX_XML_DEPTH).
  */
 #include <stdio.h>
