@@ -15,6 +15,7 @@
 
 #include "audit.h"
 #include "auth/dkim.h"
+#include "problems.h"
 
 static const char *const common_selectors[] = {
     "selector1", "selector2",                 /* Microsoft 365 */
@@ -115,7 +116,7 @@ static enum auth_status one_selector(struct audit_ctx *ctx, const char *sel,
     snprintf(key, sizeof key, "dkim.%s", sel);
     if (audit_add_record(ctx, key, txt) != AUTH_OK)
         return AUTH_ENOMEM;
-    return dkim_key_lint(sel, ctx->domain, txt, len, out);
+    return findings_dkim_key(sel, ctx->domain, txt, len, out);
 }
 
 enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out)

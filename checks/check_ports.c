@@ -17,6 +17,7 @@
 #include "auth/mx.h"
 #include "auth/ports.h"
 #include "probes.h"
+#include "problems.h"
 
 #define MAX_PORT_TARGETS 16     /* addresses probed per domain */
 
@@ -60,7 +61,7 @@ static enum auth_status probe_address(struct audit_ctx *ctx, const char *host,
         return pr->u.ports.st == AUTH_ENOMEM ? AUTH_ENOMEM
                : finding_addf(out, "ports.not-probed", SEV_ERROR, "ports not probed", NULL,
                               NULL, "%s [%s]: %s", host, addr, pr->u.ports.err);
-    st = ports_findings(&pr->u.ports.rep, &l);
+    st = findings_from_ports(&pr->u.ports.rep, &l);
     if (st == AUTH_OK)
         st = copy_findings(&l, host, addr, out);
     finding_list_clear(&l);

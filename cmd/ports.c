@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "auth/finding.h"
+#include "../checks/problems.h"
 #include "auth/ipaddr.h"
 #include "auth/ports.h"
 #include "cmd.h"
@@ -142,14 +143,14 @@ static int probe_and_render(const char *host, bool outbound, struct ports_params
                 port = p->map[i].to;
         if (ports_outbound(p->eng, host, port, p->timeout_ms, &ob, err, sizeof err) != AUTH_OK)
             return cmd_error(EXIT_RUNTIME, "%s", err);
-        if (ports_outbound_findings(&ob, &l) != AUTH_OK)
+        if (findings_ports_outbound(&ob, &l) != AUTH_OK)
             rc = cmd_error(EXIT_RUNTIME, "out of memory");
         else
             rc = render(host, &ob, 1, &l, true);
     } else {
         if (ports_probe(p, &rep, err, sizeof err) != AUTH_OK)
             return cmd_error(EXIT_RUNTIME, "%s", err);
-        if (ports_findings(&rep, &l) != AUTH_OK)
+        if (findings_from_ports(&rep, &l) != AUTH_OK)
             rc = cmd_error(EXIT_RUNTIME, "out of memory");
         else
             rc = render(host, rep.probes, rep.n, &l, false);

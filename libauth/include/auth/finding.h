@@ -1,10 +1,11 @@
 /*
  * auth/finding.h - one audit finding and a growable list of them.
  *
- * Shared by every linter in libauth (spf lint, dkim record, dmarc check) and
- * by the checks/ of `mailctl check-dns`, so one renderer serves them all.
- * Ids are stable strings from ../shared/checks.md ("spf.lookup-limit").
- * The list owns copies of every string it is given.
+ * The findings are made by the checks/ of mailctl (the library's linters
+ * return typed problems, which checks/ maps to findings), and rendered the
+ * same way by the audit and the commands.  Ids are stable strings from
+ * ../shared/checks.md ("spf.lookup-limit").  The list owns copies of every
+ * string it is given.
  */
 #ifndef AUTH_FINDING_H
 #define AUTH_FINDING_H
