@@ -44,7 +44,7 @@ static const char css[] =
     "border-left:4px solid #2f6fdb;margin:10px 0}.spoof{color:#b3261e;font-weight:600}"
     "table{border-collapse:collapse;width:100%;margin:6px 0}th,td{text-align:left;padding:4px 8px;"
     "border-bottom:1px solid #e4e9ef;vertical-align:top}th{background:#f4f6f8;font-weight:600}"
-    "td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums}td.k{white-space:nowrap}"
     ".st{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;color:#fff}"
     ".aligned{background:#2e7d32}.partly-aligned,.unaligned,.own-unauthenticated{background:#b26a00}"
     ".suspected-spoofing{background:#b3261e}ul.notes{margin:2px 0 0 16px;padding:0;color:#3d4b59}"
@@ -181,7 +181,7 @@ static void tls_policies_table(FILE *fp, const struct reportdb_domain *x)
         const struct reportdb_tls_policy *p = &x->tls_policies[i];
         fprintf(fp, "<tr class=\"tls-policy\" data-type=\"");
         esc(fp, p->type);
-        fprintf(fp, "\" data-success=\"%llu\" data-failure=\"%llu\"><td>",
+        fprintf(fp, "\" data-success=\"%llu\" data-failure=\"%llu\"><td class=\"k\">",
                 (unsigned long long)p->success, (unsigned long long)p->failure);
         esc(fp, p->type);
         fprintf(fp, "</td><td>");
@@ -214,7 +214,7 @@ static void tls_section(FILE *fp, const struct reportdb_domain *x)
         esc(fp, f->policy_type);
         fprintf(fp, "\" data-count=\"%llu\"><td>", (unsigned long long)f->count);
         esc(fp, f->mx);
-        fprintf(fp, "</td><td>");
+        fprintf(fp, "</td><td class=\"k\">");
         esc(fp, f->policy_type[0] ? f->policy_type : "?");
         fprintf(fp, "</td><td>");
         esc(fp, f->result_type);
