@@ -70,6 +70,9 @@ struct audit_options {
     struct audit_probes *probes;                 /* the run's probe pool and cache;
                                                     NULL: audit_run makes its own */
     time_t now;                                  /* the audit's clock; 0: time(NULL) */
+    bool dkim_all_selectors;                     /* --dkim-discovery common: the whole
+                                                    common list at once, not the
+                                                    provider's selectors first */
 };
 
 /* What the families of one judging pass share (audit_shared.c): results

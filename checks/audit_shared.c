@@ -48,7 +48,7 @@ static void mtasts_resolve(struct audit_ctx *ctx, struct audit_mtasts *m)
 {
     char name[DNS_MAX_NAME + 16], err[256];
     const struct dns_rr *recs[2];
-    const struct dns_result *res = NULL;
+    const struct dns_result *res = NULL, *a = NULL, *aaaa = NULL;
     const struct audit_probe *pr;
     struct mtasts_record rec;
     size_t n;
@@ -65,7 +65,19 @@ static void mtasts_resolve(struct audit_ctx *ctx, struct audit_mtasts *m)
         return;
     }
     m->record = MTASTS_REC_OK;
-    pr = audit_want_probe(ctx, PROBE_MTASTS, ctx->domain, NULL, (unsigned)ctx->opt->https_port);
+    /* the policy host's addresses from the snapshot, then the fetch */
+    snprintf(name, sizeof name, "mta-sts.%s", ctx->domain);
+    if (dns_query(ctx->eng, name, DNS_T_A, &a) != AUTH_OK ||
+        dns_query(ctx->eng, name, DNS_T_AAAA, &aaaa) != AUTH_OK) {
+        m->fetched = true;
+        m->fetch_status = AUTH_ENOMEM;
+        snprintf(m->why, sizeof m->why, "out of memory");
+        return;
+    }
+    if (dns_result_deferred(a) || dns_result_deferred(aaaa))
+        return;                                  /* judged again once answered */
+    pr = audit_probe_want_mtasts(ctx->probes, ctx->wait, ctx->opt, ctx->domain,
+                                 (unsigned)ctx->opt->https_port, a, aaaa);
     if (!pr)
         return;                                  /* judged again once fetched */
     m->fetched = true;

@@ -28,6 +28,8 @@ struct probe {
     const struct ptr_report *addr;
     unsigned port;
     const struct audit_smtp_result *r;   /* NULL while the probe is made */
+    bool verified;                       /* the certificate names this host */
+    char verify_error[160];              /* why not */
 };
 
 /* The TLSA answers of every host, in one stage. */
@@ -124,18 +126,18 @@ static enum auth_status report_tls(const struct probe *p, bool enforce,
                       old ? "outdated TLS version" : N_("TLS version"), old ? "enable TLS 1.2 and "
                       "1.3 on the MX (Postfix: smtpd_tls_protocols = >=TLSv1.2)" : NULL,
                       "RFC 8996", "%s [%s]: %s, %s", h, a, f->version, f->cipher);
-    if (st == AUTH_OK && f->verified)
+    if (st == AUTH_OK && p->verified)
         st = finding_addf(out, "smtp.cert-invalid", SEV_PASS, "certificate verifies", NULL,
                           "RFC 7817", "%s [%s]: chain and name verify (%s)", h, a, f->subject);
     else if (st == AUTH_OK && dh->usable && dh->matched && !enforce)
         st = finding_addf(out, "smtp.cert-invalid", SEV_INFO, "certificate does not verify "
                           "(DANE authenticates it)", NULL, "RFC 7672 3.1", "%s [%s]: %s", h, a,
-                          f->verify_error);
+                          p->verify_error);
     else if (st == AUTH_OK)
         st = finding_addf(out, "smtp.cert-invalid", cert_severity(enforce, dh),
                           "certificate does not verify", "install a certificate from a public "
                           "CA whose subjectAltName holds the MX host name", "RFC 7817",
-                          "%s [%s]: %s%s", h, a, f->verify_error,
+                          "%s [%s]: %s%s", h, a, p->verify_error,
                           enforce ? TR(" (the MTA-STS policy is enforce)")
                           : dh->usable ? TR(" (the host publishes TLSA)") : "");
     if (st != AUTH_OK || !f->not_after)
@@ -311,6 +313,11 @@ static enum auth_status report_all(struct audit_ctx *ctx, const struct mx_report
                                                         pr[i].addr->address, pr[i].port);
         pr[i].r = ap ? &ap->u.smtp : NULL;
         pending |= !ap;
+        /* the probe is the address's: the name is judged for this host */
+        if (ap && ap->u.smtp.facts)
+            pr[i].verified = audit_smtp_verified(ctx->probes, ap, pr[i].host->host,
+                                                 pr[i].verify_error,
+                                                 sizeof pr[i].verify_error);
     }
     st = tlsa_stage(ctx->eng, mx, dh);
     m = audit_mtasts_state(ctx);

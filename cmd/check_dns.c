@@ -19,11 +19,13 @@
 #include "../checks/probes.h"
 
 #define MAX_JOBS    CHECK_DNS_MAX_JOBS
+#define MAX_SMTP_PER_IP 64
 
 enum { OPT_SELECTOR = OPT_GLOBAL_LAST + 1, OPT_IP, OPT_NO_SMTP, OPT_FAIL_ON, OPT_FILE,
        OPT_JOBS, OPT_EXPECT, OPT_FORMAT, OPT_SMTP_PORT, OPT_HTTPS_PORT, OPT_ALLOW_PRIVATE,
        OPT_DMARC_DISCOVERY, OPT_CHECKS, OPT_PROFILE, OPT_DNSBL, OPT_PORTS, OPT_PORT_MAP,
-       OPT_SHARD, OPT_OUTPUT, OPT_RESUME };
+       OPT_SHARD, OPT_OUTPUT, OPT_RESUME, OPT_QPS, OPT_DNS_CACHE, OPT_SMTP_PER_IP,
+       OPT_DKIM_DISCOVERY };
 
 static void usage(FILE *fp)
 {
@@ -34,7 +36,8 @@ static void usage(FILE *fp)
         "         [--allow-private] [--dmarc-discovery treewalk|psl] [--checks FAMILY,...]\n"
         "         [--dnsbl ZONE]... [--profile gmail-bulk|yahoo-bulk|outlook-bulk|parked]\n"
         "         [--ports [--port-map PORT=TO,...]] [--shard K/N|auto]\n"
-        "         [--output FILE [--resume]]\n\n"
+        "         [--output FILE [--resume]] [--qps N] [--dns-cache N] [--smtp-per-ip N]\n"
+        "         [--dkim-discovery provider|common]\n\n"
         "Audit everything in DNS that decides whether a domain's mail is delivered:\n"
         "MX, reverse DNS, SPF, DKIM, DMARC and more; every finding has a stable id\n"
         "and, where one can be derived, the record to publish as its fix.\n"
@@ -55,6 +58,15 @@ static void usage(FILE *fp)
         "(JOB_COMPLETION_INDEX with MAILCTL_SHARDS).\n"
         "--output FILE writes the lines there, each whole or not at all; --resume\n"
         "continues a killed run: domains with a line in FILE are not audited again.\n"
+        "--qps N sends at most N DNS queries a second for the whole run (retries\n"
+        "included); SERVFAIL and timeouts are retried twice, backing off, before a\n"
+        "lookup counts as failed.  The domains of a run share one DNS answer cache\n"
+        "(TTLs respected); --dns-cache N bounds it to N answers (0: none shared).\n"
+        "--smtp-per-ip N: at most N SMTP connections to one address at a time for\n"
+        "the whole run (default 2); each MX address is probed once per run.\n"
+        "--dkim-discovery provider (default) asks the selectors of the mail provider\n"
+        "recognised from MX and SPF first, the common list only when they find no\n"
+        "key; common asks the whole common list at once.\n"
         "\nexamples:\n"
         "  mailctl check-dns example.com --selector mail\n"
         "  mailctl check-dns example.com --profile gmail-bulk --fail-on warn\n"
@@ -88,6 +100,9 @@ struct cli {
     struct shard shard;
     const char *output;
     bool resume;
+    double qps;                                  /* --qps, 0: no cap */
+    long dns_cache;                              /* --dns-cache entries, 0: none */
+    long smtp_per_ip;
 };
 
 /* --checks mx,spf: every name must be a family of the registry. */
@@ -157,6 +172,17 @@ static int take_option(struct cli *c, int opt, const char *arg)
     case OPT_SHARD: return shard_parse(arg, getenv, &c->shard);
     case OPT_OUTPUT: c->output = arg; return EXIT_OK;
     case OPT_RESUME: c->resume = true; return EXIT_OK;
+    case OPT_SMTP_PER_IP:
+        if (parse_int(arg, 1, MAX_SMTP_PER_IP, &c->smtp_per_ip) < 0)
+            return cmd_error(EXIT_USAGE, "--smtp-per-ip takes 1 to %d, not '%s'",
+                             MAX_SMTP_PER_IP, arg);
+        return EXIT_OK;
+    case OPT_DKIM_DISCOVERY:
+        if (strcmp(arg, "provider") && strcmp(arg, "common"))
+            return cmd_error(EXIT_USAGE, "--dkim-discovery takes provider or common, not '%s'",
+                             arg);
+        c->opt.dkim_all_selectors = !strcmp(arg, "common");
+        return EXIT_OK;
     case OPT_JOBS:
         if (parse_int(arg, 1, MAX_JOBS, &c->jobs) < 0)
             return cmd_error(EXIT_USAGE, "--jobs takes 1 to %d", MAX_JOBS);
@@ -197,6 +223,17 @@ static int take_option(struct cli *c, int opt, const char *arg)
         c->opt.dnsbl[c->opt.ndnsbl++] = arg;
         return EXIT_OK;
     }
+    case OPT_QPS:
+        if (parse_int(arg, 1, 10000000, &v) < 0)
+            return cmd_error(EXIT_USAGE, "--qps takes 1 to 10000000 queries a second, not '%s'",
+                             arg);
+        c->qps = (double)v;
+        return EXIT_OK;
+    case OPT_DNS_CACHE:
+        if (parse_int(arg, 0, 100000000, &c->dns_cache) < 0)
+            return cmd_error(EXIT_USAGE, "--dns-cache takes 0 to 100000000 answers, not '%s'",
+                             arg);
+        return EXIT_OK;
     case OPT_PORTS: c->opt.ports = true; return EXIT_OK;
     case OPT_PORT_MAP:
         if (ports_parse_map(arg, &c->opt.port_map) < 0)
@@ -241,6 +278,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
         {"shard", required_argument, NULL, OPT_SHARD},
         {"output", required_argument, NULL, OPT_OUTPUT},
         {"resume", no_argument, NULL, OPT_RESUME},
+        {"qps", required_argument, NULL, OPT_QPS},
+        {"dns-cache", required_argument, NULL, OPT_DNS_CACHE},
+        {"smtp-per-ip", required_argument, NULL, OPT_SMTP_PER_IP},
+        {"dkim-discovery", required_argument, NULL, OPT_DKIM_DISCOVERY},
         {NULL, 0, NULL, 0},
     };
     int opt, rc;
@@ -347,6 +388,40 @@ static long fit_to_descriptors(void *ctx, size_t ndomains)
     return jobs > 0 ? jobs : 1;
 }
 
+/* The run's shared DNS answer cache and --qps bucket, in the engines'
+ * parameters (every engine of every job shares them). */
+static int shared_dns_open(struct cli *c)
+{
+    struct dns_answer_cache_params cp = { .max_entries = (size_t)c->dns_cache };
+
+    if (c->dns_cache && dns_answer_cache_new(&cp, &c->dns.cache) != AUTH_OK)
+        return cmd_error(EXIT_RUNTIME, "out of memory");
+    if (c->qps && !(c->dns.rate = dns_rate_new(c->qps, NULL, NULL)))
+        return cmd_error(EXIT_RUNTIME, "out of memory");
+    return EXIT_OK;
+}
+
+static void shared_dns_close(struct cli *c)
+{
+    if (c->dns.cache && g_opts.verbose > 0) {
+        struct dns_answer_cache_stats st;
+        dns_answer_cache_stats(c->dns.cache, &st);
+        fprintf(stderr, _("mailctl: DNS answer cache: %lu hits, %lu misses, %lu evictions, "
+                          "%lu expired, %lu waits, %zu answers kept (%zu bytes)\n"),
+                st.hits, st.misses, st.evictions, st.expired, st.waits, st.entries, st.bytes);
+    }
+    if (c->dns.rate && g_opts.verbose > 0) {
+        unsigned long granted, refused;
+        dns_rate_counts(c->dns.rate, &granted, &refused);
+        fprintf(stderr, _("mailctl: --qps: %lu queries sent, %lu waits for a token\n"),
+                granted, refused);
+    }
+    dns_answer_cache_free(c->dns.cache);
+    dns_rate_free(c->dns.rate);
+    c->dns.cache = NULL;
+    c->dns.rate = NULL;
+}
+
 /* Run the stream with the output the format asks for; rc of the run. */
 static int run(struct cli *c)
 {
@@ -362,7 +437,8 @@ static int run(struct cli *c)
         .keep = c->fmt == FORMAT_JUNIT || c->expect, .fit = fit_to_descriptors, .fit_ctx = c,
     };
 
-    c->opt.probes = audit_probes_new(0, 0);      /* one probe cache for every domain */
+    /* one probe cache for every domain, at most --smtp-per-ip per address */
+    c->opt.probes = audit_probes_new(0, (unsigned)c->smtp_per_ip);
     if (!c->opt.probes)
         return cmd_error(EXIT_RUNTIME, "out of memory");
     if (lines)
@@ -391,13 +467,16 @@ static int run(struct cli *c)
 
 int cmd_check_dns(int argc, char **argv)
 {
-    struct cli c = { .gate = SEV_FAIL, .jobs = 8 };
+    struct cli c = { .gate = SEV_FAIL, .jobs = 8, .dns_cache = 100000, .smtp_per_ip = 2 };
     int rc = parse_args(&c, argc, argv);
 
     if (rc == EXIT_OK)
         rc = engine_params(&c);
     if (rc == EXIT_OK)
+        rc = shared_dns_open(&c);
+    if (rc == EXIT_OK)
         rc = run(&c);
+    shared_dns_close(&c);
     for (size_t i = 0; i < c.ndomains; i++)
         free(c.domains[i]);
     for (size_t k = 0; k < c.opt.nselectors; k++)

@@ -26,6 +26,7 @@ static const struct value_set {
 } value_sets[] = {
     {"arc seal", "algorithm", "rsa-sha256|ed25519-sha256"},
     {"auth", "dmarc-discovery", "treewalk|psl"},
+    {"check-dns", "dkim-discovery", "provider|common"},
     {"check-dns", "dmarc-discovery", "treewalk|psl"},
     {"check-dns", "fail-on", "warn|fail"},
     {"check-dns", "format", "text|json|junit|expect"},

@@ -38,6 +38,7 @@ struct dns_result {
     const char *cnames[DNS_CNAME_HARD_MAX];
     size_t ncname;
     bool ad, tcp;
+    bool deferred;                  /* a placeholder of deferred mode */
     int rcode;
     unsigned ms;
     char server[DNS_SERVER_STRLEN];
@@ -141,25 +142,59 @@ socklen_t dns_sockaddr_len(const struct sockaddr_storage *ss);
 bool dns_sockaddr_equal(const struct sockaddr_storage *a,
                         const struct sockaddr_storage *b);
 
-/* tape.c: the engine's side of a DNS tape. */
-struct dns_tape_answer {
+/* layer.c: what sits between the engine and the network.  A question
+ * goes down the engine's layers in order (a tape, then the shared answer
+ * cache) before the network; a layer may answer it, pass it down, or ask
+ * it to wait (another engine is asking the same).  Whatever answered, the
+ * layers above it hear the answer (a recording tape keeps it, the cache
+ * keeps it for its TTL).  Keys: the RR type, | DNS_KEY_CD when asked with
+ * CD=1 (a validating resolver answers those differently). */
+#define DNS_KEY_CD 0x10000u
+#define DNS_TAPE_CD DNS_KEY_CD
+#define DNS_MAX_LAYERS 2
+
+enum dns_layer_verdict {
+    DNS_LAYER_PASS,        /* not here: ask below */
+    DNS_LAYER_CLAIM,       /* not here, and this asker is the one to fetch it:
+                              the layer must hear how it ended */
+    DNS_LAYER_ANSWER,      /* *out holds the answer */
+    DNS_LAYER_WAIT,        /* someone else is fetching it: ask again shortly */
+};
+
+struct dns_layer_answer {
     enum dns_status status;        /* DNS_DATA: wire holds the message */
-    const uint8_t *wire;
+    uint8_t *wire;                 /* malloc'd copy, the asker frees it */
     size_t len;
     bool tcp;
-    const char *why;
+    char why[DNS_WHY_LEN];
 };
+
+struct dns_layer_ops {
+    enum dns_layer_verdict (*ask)(void *self, const char *name, uint32_t key,
+                                  struct dns_layer_answer *out);
+    /* The answer for (name, key) from below: a wire message (status
+     * DNS_DATA; it may be a CNAME step) or a final status with its reason. */
+    void (*heard)(void *self, const char *name, uint32_t key, enum dns_status st,
+                  const uint8_t *wire, size_t len, bool tcp, const char *why);
+};
+
+struct dns_layer {
+    const struct dns_layer_ops *ops;
+    void *self;
+};
+
+/* tape.c: the tape as a layer (replay answers, record hears). */
+struct dns_layer dns_tape_layer(struct dns_tape *t);
 bool dns_tape_recording(const struct dns_tape *t);
 bool dns_tape_replaying(const struct dns_tape *t);
-/* Record the final answer for (name, type): a wire message (status
- * DNS_DATA) or a status with its reason.  Out of memory drops the entry. */
-#define DNS_TAPE_CD 0x10000u   /* in a tape key: the query had CD=1 */
-void dns_tape_put(struct dns_tape *t, const char *name, uint32_t type,
-                  enum dns_status status, const uint8_t *wire, size_t len, bool tcp,
-                  const char *why);
-/* The replay answer for (name, type), or NULL.  Read-only after load. */
-const struct dns_tape_answer *dns_tape_get(struct dns_tape *t, const char *name,
-                                           uint32_t type, struct dns_tape_answer *out);
+
+/* acache.c: the shared answer cache as a layer. */
+struct dns_layer dns_answer_cache_layer(struct dns_answer_cache *c);
+/* The TTL (seconds) to keep message wire for, 0: do not keep (pure). */
+uint32_t dns_answer_ttl(const uint8_t *wire, size_t len, uint32_t max_ttl,
+                        uint32_t max_negative_ttl);
+/* random.c: a number in [0, n) from the same CSPRNG pool (0 if none). */
+uint32_t dns_random_below(uint32_t n);
 
 /* engine.c / transport.c: the engine and one question in flight. */
 struct dns_server {
@@ -173,6 +208,10 @@ struct dns_engine {
     unsigned timeout_ms, attempts, max_inflight, max_cname;
     bool no_cache, no_edns, checking_disabled;
     struct dns_tape *tape;            /* record or replay, or NULL */
+    struct dns_layer layers[DNS_MAX_LAYERS];   /* tape, shared cache; then the network */
+    size_t nlayers;
+    struct dns_rate *rate;            /* shared --qps bucket, or NULL */
+    unsigned backoff_ms;
     struct dns_cache *cache;
     struct dns_result *owned;         /* every result, freed with the engine */
     struct dns_stats stats;
@@ -189,6 +228,9 @@ enum dns_qstate {
     Q_TCP_READ_LEN,     /* reading the 2-byte length */
     Q_TCP_READ,         /* reading the message */
     Q_WAIT_FD,          /* out of file descriptors: try again shortly */
+    Q_WAIT_RATE,        /* no --qps token yet */
+    Q_WAIT_PEER,        /* another engine is asking it: look again shortly */
+    Q_BACKOFF,          /* before a retry after SERVFAIL or a timeout */
     Q_DONE,
 };
 
@@ -213,7 +255,10 @@ struct dns_q {
     enum dns_status fail_status;      /* SERVFAIL/REFUSED seen, else DNS_DATA */
     char fail_why[DNS_WHY_LEN];
     unsigned servers_used;            /* bitmask of servers tried */
-    bool taped;                       /* its final message went on the tape */
+    bool taped;                       /* its final message was heard by the layers */
+    size_t source;                    /* layer that answered this try (nlayers: network) */
+    size_t claimed;                   /* layers + 1 that gave us the fetch (0: none) */
+    unsigned peer_waits;              /* Q_WAIT_PEER rounds so far */
 };
 
 /* Run n questions to completion, at most eng->max_inflight at once.

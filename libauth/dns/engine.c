@@ -62,6 +62,12 @@ enum auth_status dns_engine_new(const struct dns_engine_params *params,
         eng->max_cname = DNS_CNAME_HARD_MAX;
     eng->no_cache = p->no_cache;
     eng->tape = p->tape;
+    if (p->tape)                        /* the tape above the cache: it hears cache hits */
+        eng->layers[eng->nlayers++] = dns_tape_layer(p->tape);
+    if (p->cache)
+        eng->layers[eng->nlayers++] = dns_answer_cache_layer(p->cache);
+    eng->rate = p->rate;
+    eng->backoff_ms = p->retry_backoff_ms ? p->retry_backoff_ms : 100;
     if (dns_tape_replaying(eng->tape) && !p->nservers)
         snprintf(eng->servers[0].text, sizeof eng->servers[0].text, "replay");
     eng->no_edns = p->no_edns;
@@ -225,6 +231,7 @@ static bool defer(struct dns_engine *eng, struct dns_result *r)
     }
     eng->deferred[eng->ndeferred++] = r;
     r->status = DNS_ERROR;
+    r->deferred = true;
     dns_result_set_why(r, DNS_DEFERRED_WHY "%s %s not asked yet", r->qname, dns_type_name(r->qtype));
     return true;
 }
@@ -244,6 +251,7 @@ enum auth_status dns_engine_fetch_deferred(struct dns_engine *eng)
     for (size_t i = 0; i < n; i++) {
         struct dns_result *r = eng->deferred[i];
         r->status = DNS_DATA;
+        r->deferred = false;
         r->why[0] = '\0';
         dns_result_reset_answer(r);
         qs[i].res = r;

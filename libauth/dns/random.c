@@ -35,3 +35,12 @@ bool dns_random_id(uint16_t *id)
     *id = pool[--left];
     return true;
 }
+
+uint32_t dns_random_below(uint32_t n)
+{
+    uint16_t a, b;
+
+    if (n == 0 || !dns_random_id(&a) || !dns_random_id(&b))
+        return 0;
+    return (((uint32_t)a << 16) | b) % n;     /* jitter: the bias does not matter */
+}

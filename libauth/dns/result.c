@@ -192,8 +192,7 @@ unsigned dns_result_ms(const struct dns_result *r)
 
 bool dns_result_deferred(const struct dns_result *r)
 {
-    return r->status == DNS_ERROR &&
-           strncmp(r->why, DNS_DEFERRED_WHY, sizeof DNS_DEFERRED_WHY - 1) == 0;
+    return r->deferred;
 }
 
 size_t dns_result_hint_addrs(const struct dns_result *r, const char *name,

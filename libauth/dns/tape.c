@@ -288,9 +288,11 @@ bool dns_tape_replaying(const struct dns_tape *t)
     return t && t->mode == DNS_TAPE_REPLAY;
 }
 
-void dns_tape_put(struct dns_tape *t, const char *name, uint32_t type,
-                  enum dns_status status, const uint8_t *wire, size_t len, bool tcp,
-                  const char *why)
+/* Record the final answer for (name, type): a wire message (status
+ * DNS_DATA) or a status with its reason.  Out of memory drops the entry. */
+static void tape_put(struct dns_tape *t, const char *name, uint32_t type,
+                     enum dns_status status, const uint8_t *wire, size_t len, bool tcp,
+                     const char *why)
 {
     struct tape_entry *e;
 
@@ -312,20 +314,47 @@ void dns_tape_put(struct dns_tape *t, const char *name, uint32_t type,
     pthread_mutex_unlock(&t->lock);
 }
 
-const struct dns_tape_answer *dns_tape_get(struct dns_tape *t, const char *name,
-                                           uint32_t type, struct dns_tape_answer *out)
+/* The layer: a replaying tape answers every question (those it lacks with
+ * an error), a recording one passes them down and keeps what it hears. */
+static enum dns_layer_verdict tape_ask(void *self, const char *name, uint32_t key,
+                                       struct dns_layer_answer *out)
 {
-    struct tape_entry key = { .name = (char *)name, .type = type }, *e;
+    struct dns_tape *t = self;
+    struct tape_entry k = { .name = (char *)name, .type = key }, *e;
 
-    if (!t->n)
-        return NULL;
-    e = bsearch(&key, t->e, t->n, sizeof t->e[0], entry_cmp);   /* sorted at load */
-    if (!e)
-        return NULL;
-    out->status = e->status;
-    out->wire = e->wire;
+    if (t->mode != DNS_TAPE_REPLAY)
+        return DNS_LAYER_PASS;
+    e = t->n ? bsearch(&k, t->e, t->n, sizeof t->e[0], entry_cmp) : NULL;  /* sorted at load */
+    if (!e) {
+        out->status = DNS_ERROR;
+        snprintf(out->why, sizeof out->why, "%s %s is not in the replay file", name,
+                 dns_type_name((uint16_t)key));
+        return DNS_LAYER_ANSWER;
+    }
+    if (e->status != DNS_DATA || e->len < 12 || !(out->wire = malloc(e->len))) {
+        out->status = e->status == DNS_DATA ? DNS_MALFORMED : e->status;
+        snprintf(out->why, sizeof out->why, "%s", e->why ? e->why : "replayed without a message");
+        return DNS_LAYER_ANSWER;
+    }
+    memcpy(out->wire, e->wire, e->len);
     out->len = e->len;
     out->tcp = e->tcp;
-    out->why = e->why;
-    return out;
+    out->status = DNS_DATA;
+    return DNS_LAYER_ANSWER;
+}
+
+static void tape_heard(void *self, const char *name, uint32_t key, enum dns_status st,
+                       const uint8_t *wire, size_t len, bool tcp, const char *why)
+{
+    struct dns_tape *t = self;
+
+    if (t->mode == DNS_TAPE_RECORD)
+        tape_put(t, name, key, st, wire, len, tcp, why);
+}
+
+struct dns_layer dns_tape_layer(struct dns_tape *t)
+{
+    static const struct dns_layer_ops ops = { tape_ask, tape_heard };
+
+    return (struct dns_layer){ &ops, t };
 }

@@ -59,11 +59,23 @@ static void servers_tried(const struct dns_engine *eng, const struct dns_q *q,
     }
 }
 
-/* The tape key of a question: its type, marked when asked with CD=1 (a
+/* The layer key of a question: its type, marked when asked with CD=1 (a
  * validating resolver answers those differently). */
-static uint32_t tape_key(const struct dns_engine *eng, uint16_t type)
+static uint32_t layer_key(const struct dns_engine *eng, uint16_t type)
 {
-    return type | (eng->checking_disabled ? DNS_TAPE_CD : 0);
+    return type | (eng->checking_disabled ? DNS_KEY_CD : 0);
+}
+
+/* The layers above the one that answered this try hear the answer (a
+ * recording tape keeps it, the shared cache keeps it for its TTL); a claim
+ * to fetch q->cur ends with it. */
+static void hear(struct dns_engine *eng, struct dns_q *q, enum dns_status st,
+                 const uint8_t *wire, size_t len, bool tcp, const char *why)
+{
+    for (size_t i = 0; i < q->source && i < eng->nlayers; i++)
+        eng->layers[i].ops->heard(eng->layers[i].self, q->cur, layer_key(eng, q->res->qtype),
+                                  st, wire, len, tcp, why);
+    q->claimed = 0;
 }
 
 /* The question is answered: set the final reason, release the socket. */
@@ -94,41 +106,79 @@ static void finish(struct dns_engine *eng, struct dns_q *q, uint64_t now)
         dns_result_set_why(r, "%s: %.160s, from %s", dns_status_name(r->status),
                            detail, r->server[0] ? r->server : servers);
     }
-    if (dns_tape_recording(eng->tape) && !q->taped)
-        dns_tape_put(eng->tape, q->cur, tape_key(eng, r->qtype), r->status, NULL, 0, false, r->why);
+    if (!q->taped)
+        hear(eng, q, r->status, NULL, 0, false, r->why);
 }
 
-/* Replay: answer this try from the tape instead of the network. */
+/* Done with the status and reason a layer gave (a replayed failure keeps
+ * its recorded words). */
+static void done_as_is(struct dns_engine *eng, struct dns_q *q)
+{
+    q->state = Q_DONE;
+    hear(eng, q, q->res->status, NULL, 0, false, q->res->why);
+}
+
 static bool on_message(struct dns_engine *eng, struct dns_q *q, const uint8_t *msg,
                        size_t len, bool tcp, uint64_t now);
 
-static void replay_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
+/* Layer i answered this try (a replay tape, the shared cache): a message
+ * goes through the same checks as one from the network. */
+static void layer_answer(struct dns_engine *eng, struct dns_q *q, size_t i,
+                         struct dns_layer_answer *a, uint64_t now)
 {
-    struct dns_tape_answer a;
-    uint8_t *buf;
-
-    if (!dns_tape_get(eng->tape, q->cur, tape_key(eng, q->res->qtype), &a)) {
-        q->res->status = DNS_ERROR;
-        dns_result_set_why(q->res, "%s %s is not in the replay file", q->cur,
-                           dns_type_name(q->res->qtype));
-        q->state = Q_DONE;
+    q->source = i;
+    if (a->status != DNS_DATA) {
+        q->res->status = a->status;
+        dns_result_set_why(q->res, "%s", a->why);
+        done_as_is(eng, q);
         return;
     }
-    if (a.status != DNS_DATA || a.len < 12 || !(buf = malloc(a.len))) {
-        q->res->status = a.status == DNS_DATA ? DNS_MALFORMED : a.status;
-        dns_result_set_why(q->res, "%s", a.why ? a.why : "replayed without a message");
-        q->state = Q_DONE;
-        return;
-    }
-    memcpy(buf, a.wire, a.len);
-    buf[0] = (uint8_t)(q->id >> 8);          /* the recorded reply, for this query */
-    buf[1] = (uint8_t)q->id;
-    if (!on_message(eng, q, buf, a.len, a.tcp, now) && q->state != Q_DONE) {
+    if (eng->layers[i].ops == dns_answer_cache_layer(NULL).ops)
+        eng->stats.shared_hits++;
+    a->wire[0] = (uint8_t)(q->id >> 8);       /* the kept reply, for this query */
+    a->wire[1] = (uint8_t)q->id;
+    if (!on_message(eng, q, a->wire, a->len, a->tcp, now) && q->state != Q_DONE) {
         q->res->status = DNS_MALFORMED;
-        dns_result_set_why(q->res, "the replayed message for %s does not answer it", q->cur);
-        q->state = Q_DONE;
+        dns_result_set_why(q->res, "the %s message for %s does not answer it",
+                           dns_tape_replaying(eng->tape) ? "replayed" : "cached", q->cur);
+        done_as_is(eng, q);
     }
-    free(buf);
+    free(a->wire);
+}
+
+/* Ask the layers before the network.  true when one answered or asked us
+ * to wait (q->state says which); false: send it. */
+static bool ask_layers(struct dns_engine *eng, struct dns_q *q, uint64_t now)
+{
+    uint32_t key = layer_key(eng, q->res->qtype);
+
+    q->source = eng->nlayers;
+    if (q->claimed)                    /* a retry of our own fetch */
+        return false;
+    for (size_t i = 0; i < eng->nlayers; i++) {
+        struct dns_layer_answer a = { .status = DNS_DATA };
+        switch (eng->layers[i].ops->ask(eng->layers[i].self, q->cur, key, &a)) {
+        case DNS_LAYER_PASS:
+            break;
+        case DNS_LAYER_CLAIM:
+            q->claimed = i + 1;
+            break;
+        case DNS_LAYER_WAIT:
+            /* another engine is fetching it; past our own time budget we
+             * stop waiting and ask ourselves */
+            if (now - q->start_ms < (uint64_t)eng->timeout_ms * eng->attempts) {
+                q->state = Q_WAIT_PEER;
+                q->deadline_ms = now + (q->peer_waits < 4 ? 1u << q->peer_waits : 16);
+                q->peer_waits++;
+                return true;
+            }
+            break;
+        case DNS_LAYER_ANSWER:
+            layer_answer(eng, q, i, &a, now);
+            return true;
+        }
+    }
+    return false;
 }
 
 /* A local failure that no retry will fix. */
@@ -148,8 +198,18 @@ static void next_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
     close_fd(q);
     q->tries++;
     if (q->tries < eng->attempts) {
+        /* back off before asking again: base << (tries - 1), at most 2 s,
+         * plus up to half of that at random (retrying clients do not
+         * arrive in step) */
+        unsigned shift = q->tries - 1 < 5 ? q->tries - 1 : 5;
+        uint64_t delay = (uint64_t)eng->backoff_ms << shift;
+        if (delay > 2000)
+            delay = 2000;
+        delay += dns_random_below((uint32_t)delay / 2 + 1);
         q->server = (q->server + 1) % (unsigned)eng->nservers;
-        send_try(eng, q, now);
+        eng->stats.retries++;
+        q->state = Q_BACKOFF;
+        q->deadline_ms = now + delay;
         return;
     }
     if (q->fail_status != DNS_DATA) {
@@ -188,9 +248,16 @@ static void send_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
         fail_local(eng, q, now, "getrandom");
         return;
     }
-    if (dns_tape_replaying(eng->tape)) {
-        replay_try(eng, q, now);
+    if (ask_layers(eng, q, now))
         return;
+    if (eng->rate) {
+        uint64_t wait_us = dns_rate_take(eng->rate);
+        if (wait_us) {                 /* no --qps token yet */
+            eng->stats.rate_waits++;
+            q->state = Q_WAIT_RATE;
+            q->deadline_ms = now + (wait_us + 999) / 1000;
+            return;
+        }
     }
     st = dns_query_wire(q->cur, q->res->qtype, q->id, q->edns, eng->checking_disabled, &wire, &len);
     if (st != AUTH_OK || !(q->wire = malloc(len + 2))) {
@@ -279,8 +346,7 @@ static bool on_message(struct dns_engine *eng, struct dns_q *q, const uint8_t *m
         return true;
     case DNS_WIRE_FOLLOW:
         eng->stats.answers++;
-        if (dns_tape_recording(eng->tape))
-            dns_tape_put(eng->tape, q->cur, tape_key(eng, r->qtype), DNS_DATA, msg, len, tcp, NULL);
+        hear(eng, q, DNS_DATA, msg, len, tcp, NULL);
         snprintf(q->cur, sizeof q->cur, "%s", follow);
         q->tries = q->rcode_fails = 0;
         q->garbage = false;
@@ -294,8 +360,11 @@ static bool on_message(struct dns_engine *eng, struct dns_q *q, const uint8_t *m
     eng->stats.answers++;
     r->tcp = tcp;
     memcpy(r->server, server_of(eng, q)->text, sizeof r->server);
-    if ((r->status == DNS_SERVFAIL || r->status == DNS_REFUSED) &&
-        ++q->rcode_fails < eng->nservers && q->tries + 1 < eng->attempts) {
+    /* SERVFAIL: retried (after a backoff) while tries remain; REFUSED: only
+     * at another server */
+    if (q->tries + 1 < eng->attempts &&
+        (r->status == DNS_SERVFAIL ||
+         (r->status == DNS_REFUSED && ++q->rcode_fails < eng->nservers))) {
         q->fail_status = r->status;
         memcpy(q->fail_why, r->why, sizeof q->fail_why);
         r->server[0] = '\0';
@@ -309,10 +378,8 @@ static bool on_message(struct dns_engine *eng, struct dns_q *q, const uint8_t *m
         send_try(eng, q, now);
         return true;
     }
-    if (dns_tape_recording(eng->tape)) {
-        dns_tape_put(eng->tape, q->cur, tape_key(eng, r->qtype), DNS_DATA, msg, len, tcp, NULL);
-        q->taped = true;
-    }
+    hear(eng, q, DNS_DATA, msg, len, tcp, NULL);
+    q->taped = true;
     finish(eng, q, now);
     return true;
 }
@@ -422,6 +489,8 @@ static void start(struct dns_engine *eng, struct dns_q *q, uint64_t now)
     q->start_ms = now;
     q->edns = !eng->no_edns;
     q->fail_status = DNS_DATA;
+    q->source = eng->nlayers;
+    q->claimed = 0;
     snprintf(q->cur, sizeof q->cur, "%s", q->res->qname);
     send_try(eng, q, now);
 }
@@ -455,7 +524,8 @@ enum auth_status dns_engine_run(struct dns_engine *eng, struct dns_q **qs, size_
                 continue;
             if (q->deadline_ms < first)
                 first = q->deadline_ms;
-            if (q->state == Q_WAIT_FD || q->fd < 0)
+            if (q->state == Q_WAIT_FD || q->state == Q_WAIT_RATE || q->state == Q_WAIT_PEER ||
+                q->state == Q_BACKOFF || q->fd < 0)
                 continue;
             pfd[np].fd = q->fd;
             pfd[np].events = wanted_events(q);
@@ -478,7 +548,9 @@ enum auth_status dns_engine_run(struct dns_engine *eng, struct dns_q **qs, size_
         }
         for (size_t i = 0; i < nact; i++) {
             struct dns_q *q = act[i];
-            if (q->state == Q_WAIT_FD && now >= q->deadline_ms) {
+            bool waiting = q->state == Q_WAIT_FD || q->state == Q_WAIT_RATE ||
+                           q->state == Q_WAIT_PEER || q->state == Q_BACKOFF;
+            if (waiting && now >= q->deadline_ms) {
                 send_try(eng, q, now);
             } else if (q->state != Q_DONE && now >= q->deadline_ms) {
                 eng->stats.timeouts++;

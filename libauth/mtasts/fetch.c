@@ -52,29 +52,19 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg)
 }
 
 /* The curl --resolve entry "HOST:PORT:ADDR[,ADDR]..." from the addresses of
- * host that may be used.  Returns how many addresses went in. */
-static size_t resolve_entry(struct dns_engine *eng, const char *host, unsigned port,
+ * host (its A answer ra and AAAA answer r6) that may be used.  Returns how
+ * many addresses went in. */
+static size_t resolve_entry(const struct dns_result *ra, const struct dns_result *r6,
+                            const char *host, unsigned port,
                             bool allow_private, bool *not_probed, char *entry, size_t len,
                             enum auth_status *st, char *err, size_t errlen)
 {
-    struct dns_batch *b = dns_batch_new(eng);
-    size_t ia, i6, used = 0, nprivate = 0;
+    size_t used = 0, nprivate = 0;
     int n = snprintf(entry, len, "%s:%u:", host, port);
 
     *st = AUTH_OK;
-    if (!b) {
-        *st = AUTH_ENOMEM;
-        return 0;
-    }
-    ia = dns_batch_add(b, host, DNS_T_A);
-    i6 = dns_batch_add(b, host, DNS_T_AAAA);
-    if (dns_batch_wait(b) != AUTH_OK) {
-        dns_batch_free(b);
-        *st = auth_fail(err, errlen, AUTH_EIO, "lookup of %s failed", host);
-        return 0;
-    }
     for (int k = 0; k < 2; k++) {
-        const struct dns_result *r = dns_batch_result(b, k ? i6 : ia);
+        const struct dns_result *r = k ? r6 : ra;
         for (size_t j = 0; j < dns_result_count(r) && used < FETCH_MAX_ADDRS; j++) {
             const struct auth_ip *ip = &dns_result_rr(r, j)->u.addr;
             char a[AUTH_IP_STRLEN];
@@ -91,7 +81,6 @@ static size_t resolve_entry(struct dns_engine *eng, const char *host, unsigned p
         }
     }
     if (!used) {
-        const struct dns_result *ra = dns_batch_result(b, ia), *r6 = dns_batch_result(b, i6);
         enum dns_status sa = dns_result_status(ra), s6 = dns_result_status(r6);
         *not_probed = nprivate > 0;
         if (nprivate)
@@ -103,7 +92,6 @@ static size_t resolve_entry(struct dns_engine *eng, const char *host, unsigned p
             *st = auth_fail(err, errlen, AUTH_ENOTFOUND, "%s has no address (A %s, AAAA %s)",
                             host, dns_status_name(sa), dns_status_name(s6));
     }
-    dns_batch_free(b);
     return (size_t)n < len ? used : 0;
 }
 
@@ -190,6 +178,34 @@ static enum auth_status judge_answer(CURL *h, struct mtasts_fetch_result *out,
 enum auth_status mtasts_policy_fetch(struct dns_engine *eng, const struct mtasts_fetch_params *p,
                                      struct mtasts_fetch_result *out, char *err, size_t errlen)
 {
+    char host[DNS_MAX_NAME + 16];
+    struct dns_batch *b;
+    enum auth_status st;
+    size_t ia, i6;
+
+    memset(out, 0, sizeof *out);
+    if (!p->domain || strlen(p->domain) > DNS_MAX_NAME - 8)
+        return auth_fail(err, errlen, AUTH_EINVAL, "bad policy domain");
+    snprintf(host, sizeof host, "mta-sts.%s", p->domain);
+    if (!(b = dns_batch_new(eng)))
+        return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
+    ia = dns_batch_add(b, host, DNS_T_A);
+    i6 = dns_batch_add(b, host, DNS_T_AAAA);
+    if (dns_batch_wait(b) != AUTH_OK)
+        st = auth_fail(err, errlen, AUTH_EIO, "lookup of %s failed", host);
+    else
+        st = mtasts_policy_fetch_resolved(p, dns_batch_result(b, ia), dns_batch_result(b, i6),
+                                          out, err, errlen);
+    dns_batch_free(b);
+    return st;
+}
+
+enum auth_status mtasts_policy_fetch_resolved(const struct mtasts_fetch_params *p,
+                                              const struct dns_result *a,
+                                              const struct dns_result *aaaa,
+                                              struct mtasts_fetch_result *out,
+                                              char *err, size_t errlen)
+{
     char host[DNS_MAX_NAME + 16], url[DNS_MAX_NAME + 64], entry[1024], ebuf[CURL_ERROR_SIZE];
     unsigned port = p->port ? p->port : 443;
     struct body_buf body = {0};
@@ -204,7 +220,9 @@ enum auth_status mtasts_policy_fetch(struct dns_engine *eng, const struct mtasts
         return auth_fail(err, errlen, AUTH_EINVAL, "bad policy domain");
     snprintf(host, sizeof host, "mta-sts.%s", p->domain);
     snprintf(url, sizeof url, "https://%s:%u/.well-known/mta-sts.txt", host, port);
-    if (!resolve_entry(eng, host, port, p->allow_private, &out->not_probed, entry, sizeof entry, &st, err, errlen))
+    if (!a || !aaaa)
+        return auth_fail(err, errlen, AUTH_EINVAL, "no address answers for %s", host);
+    if (!resolve_entry(a, aaaa, host, port, p->allow_private, &out->not_probed, entry, sizeof entry, &st, err, errlen))
         return st != AUTH_OK ? st : auth_fail(err, errlen, AUTH_ENOTFOUND, "%s has no address",
                                                host);
     pthread_once(&curl_once, curl_init);

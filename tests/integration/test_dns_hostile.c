@@ -232,6 +232,49 @@ static void test_servfail_next_server(void **state)
     assert_int_equal(stats.queries_sent, 2);
 }
 
+/* An engine with the default 3 tries and a short backoff. */
+static struct dns_engine *engine_retrying(unsigned attempts)
+{
+    const char *servers[] = { srv.spec };
+    struct dns_engine_params p = { .servers = servers, .nservers = 1, .timeout_ms = 300,
+                                   .attempts = attempts, .retry_backoff_ms = 5 };
+    struct dns_engine *e = NULL;
+    char err[256];
+
+    assert_int_equal(dns_engine_new(&p, &e, err, sizeof err), AUTH_OK);
+    return e;
+}
+
+static void test_servfail_once_retried(void **state)
+{
+    const struct dns_result *r;
+
+    dns_engine_free(eng);
+    eng = engine_retrying(0);     /* one server: the retry goes to it again */
+    r = ask("servfail-once", DNS_T_A);
+    assert_one_a(r, "192.0.2.5");
+    assert_int_equal(stats.queries_sent, 2);
+    assert_int_equal(stats.retries, 1);
+}
+
+static void test_servfail_three_tries_counted(void **state)
+{
+    const struct dns_result *r = NULL;
+    struct dns_engine *once;
+
+    dns_engine_free(eng);
+    eng = engine_retrying(0);
+    r = ask("servfail-counted", DNS_T_A);
+    assert_int_equal(dns_result_status(r), DNS_SERVFAIL);
+    assert_int_equal(stats.queries_sent, 3);
+    assert_int_equal(stats.retries, 2);
+    /* the server's own count: its 4th query is the one that answers */
+    once = engine_retrying(1);
+    assert_int_equal(dns_query(once, "servfail-counted.hostile.test", DNS_T_A, &r), AUTH_OK);
+    assert_one_a(r, "192.0.2.4");
+    dns_engine_free(once);
+}
+
 static void test_silent(void **state)
 {
     const struct dns_result *r = ask("silent", DNS_T_A);
@@ -321,7 +364,8 @@ int main(void)
         T(test_label_64), T(test_garbage_then_good), T(test_tc_then_tcp),
         T(test_tc_partial_then_tcp), T(test_tc_partial_tcp_dead),
         T(test_txt_64k_over_tcp), T(test_servfail), T(test_refused),
-        T(test_servfail_next_server), T(test_silent), T(test_other_source_port),
+        T(test_servfail_next_server), T(test_servfail_once_retried),
+        T(test_servfail_three_tries_counted), T(test_silent), T(test_other_source_port),
         T(test_formerr_drops_edns), T(test_lost_first_datagram), T(test_ad_bit),
         T(test_names_lower_cased), T(test_cname_loop), T(test_all_at_once),
     };

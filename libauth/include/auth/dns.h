@@ -3,7 +3,8 @@
  *
  * Many queries in flight on non-blocking UDP sockets (random IDs and source
  * ports, answers matched on ID and question, stray answers ignored), a
- * per-query timeout with retries across the configured servers, TCP when an
+ * per-query timeout with retries across the configured servers (after a
+ * timeout or SERVFAIL, with a jittered exponential backoff), TCP when an
  * answer has TC=1, EDNS0 (1232-byte buffer), a per-engine cache so a
  * (name, type) is asked once per run, CNAME chains followed with a bound.
  *
@@ -14,7 +15,9 @@
  *
  * Ownership: the engine owns every result it returns (they live in its
  * cache); a result pointer stays valid until dns_engine_free().  Nothing here
- * prints.  An engine is not thread-safe: use one per thread.
+ * prints.  An engine is not thread-safe: use one per thread.  Engines of
+ * many threads may share one answer cache (struct dns_answer_cache) and one
+ * rate limit (struct dns_rate): those lock themselves.
  *
  * Use:
  *     struct dns_batch *b = dns_batch_new(eng);
@@ -137,9 +140,6 @@ bool dns_result_tcp(const struct dns_result *r);
 const char *dns_result_why(const struct dns_result *r);
 /* Milliseconds from first send to the final answer (0 from cache). */
 unsigned dns_result_ms(const struct dns_result *r);
-/* A placeholder for a question a deferring engine has not asked yet
- * (dns_engine_defer). */
-bool dns_result_deferred(const struct dns_result *r);
 /* Addresses of name that an MX answer's additional section carried (RFC
  * 1035 3.3.9), at most max into out; the count.  Hints only: a server may
  * send stale or no glue, so they may prompt questions asked ahead (the
@@ -157,7 +157,8 @@ struct dns_engine_params {
     size_t nservers;
     const char *resolv_conf;     /* NULL: /etc/resolv.conf */
     unsigned timeout_ms;         /* per try; 0: 2000 */
-    unsigned attempts;           /* tries per query, rotating servers; 0: 3 */
+    unsigned attempts;           /* tries per query (a timeout or SERVFAIL
+                                    spends one), rotating servers; 0: 3 */
     unsigned max_inflight;       /* 0: 256 */
     unsigned max_cname;          /* 0: DNS_MAX_CNAME */
     bool no_cache;               /* ask every time (benchmarks) */
@@ -169,10 +170,22 @@ struct dns_engine_params {
                                     broken server.  Queries always carry AD=1
                                     so dns_result_ad() is meaningful. */
     struct dns_tape *tape;       /* record answers to, or replay from (below) */
+    struct dns_answer_cache *cache; /* shared answers of a run (below), or NULL */
+    struct dns_rate *rate;       /* shared cap on queries a second, or NULL */
+    unsigned retry_backoff_ms;   /* wait before a retry after SERVFAIL or a
+                                    timeout: this, doubled per retry (at most
+                                    2 s), plus up to half as much again at
+                                    random; 0: 100 */
 };
 
 struct dns_engine;
 struct dns_tape;
+struct dns_answer_cache;
+struct dns_rate;
+
+/* A monotonic clock in microseconds, for the answer cache and the rate
+ * limit; tests inject their own.  NULL in the params: CLOCK_MONOTONIC. */
+typedef uint64_t (*dns_clock_fn)(void *ctx);
 
 /* Create an engine.  AUTH_OK; AUTH_EINVAL with err naming the bad server
  * spec; AUTH_ENOTFOUND when no server is configured anywhere; AUTH_ENOMEM;
@@ -231,6 +244,57 @@ enum auth_status dns_tape_open(const char *path, enum dns_tape_mode mode,
 AUTH_MUST_USE
 enum auth_status dns_tape_close(struct dns_tape *t, char *err, size_t errlen);
 
+/* The answer cache of a run, shared by the engines of every thread: each
+ * answer the network gave (a wire message, NOERROR or NXDOMAIN) is kept
+ * under the (name, type, CD) asked, for its TTL: the smallest TTL of the
+ * answer section, capped at max_ttl; a negative answer (NXDOMAIN, NODATA)
+ * for the SOA's minimum (RFC 2308 5: the smaller of the SOA's TTL and its
+ * MINIMUM field), capped at max_negative_ttl, and not at all without an
+ * SOA.  SERVFAIL, REFUSED, timeouts and TTL 0 are never kept.  An expired
+ * answer is asked again.  Bounded by entries and bytes: past either bound
+ * the least recently used answers go first.  While one engine asks a
+ * question, another engine asking the same waits for that answer instead
+ * of asking too (bounded by its own timeout), so a run asks each question
+ * once per TTL.  Answers are copied in and out under a lock. */
+struct dns_answer_cache_params {
+    size_t max_entries;          /* 0: 100000 */
+    size_t max_bytes;            /* 0: 64 MiB (messages, names, bookkeeping) */
+    uint32_t max_ttl;            /* seconds; 0: 86400 */
+    uint32_t max_negative_ttl;   /* seconds; 0: 3600 */
+    dns_clock_fn clock;          /* NULL: CLOCK_MONOTONIC */
+    void *clock_ctx;
+};
+struct dns_answer_cache_stats {
+    unsigned long hits;          /* questions answered from the cache */
+    unsigned long misses;        /* questions passed to the network */
+    unsigned long evictions;     /* answers dropped for room (entries, bytes) */
+    unsigned long expired;       /* answers found past their TTL (asked again) */
+    unsigned long waits;         /* questions that waited for another engine's answer */
+    unsigned long not_kept;      /* answers not kept (SERVFAIL, TTL 0, no SOA...) */
+    size_t entries, bytes;       /* held now */
+};
+/* NULL params: the defaults.  AUTH_OK or AUTH_ENOMEM. */
+AUTH_MUST_USE
+enum auth_status dns_answer_cache_new(const struct dns_answer_cache_params *p,
+                                      struct dns_answer_cache **out);
+/* No engine may use it afterwards. */
+void dns_answer_cache_free(struct dns_answer_cache *c);
+void dns_answer_cache_stats(struct dns_answer_cache *c, struct dns_answer_cache_stats *out);
+
+/* A token bucket shared by the engines of a run: at most qps queries a
+ * second are sent (retries included; answers from a tape or the answer
+ * cache take none).  The bucket holds qps/50 tokens (at least 1), so over
+ * any second at most qps + qps/50 + 1 go out.  A query without a token
+ * waits (the engine keeps the others going).  qps must be > 0.
+ * NULL on ENOMEM. */
+struct dns_rate *dns_rate_new(double qps, dns_clock_fn clock, void *clock_ctx);
+void dns_rate_free(struct dns_rate *r);
+/* Take one token now: 0 when granted, else the microseconds until one will
+ * be there (nothing taken). */
+uint64_t dns_rate_take(struct dns_rate *r);
+/* Tokens granted, and refusals (each a wait), since creation. */
+void dns_rate_counts(struct dns_rate *r, unsigned long *granted, unsigned long *refused);
+
 /* Statistics of an engine since creation (for benchmarks and -v). */
 struct dns_stats {
     unsigned long queries_sent;   /* datagrams/TCP queries sent, retries included */
@@ -242,6 +306,9 @@ struct dns_stats {
     unsigned long questions;      /* distinct (name, type) sent to the wire (or
                                      the replay tape): with the cache on, no
                                      question is counted twice */
+    unsigned long shared_hits;    /* tries answered by the shared answer cache */
+    unsigned long retries;        /* tries after a SERVFAIL or a timeout */
+    unsigned long rate_waits;     /* times a query waited for a --qps token */
 };
 void dns_engine_stats(const struct dns_engine *eng, struct dns_stats *out);
 
@@ -255,6 +322,8 @@ void dns_engine_stats(const struct dns_engine *eng, struct dns_stats *out);
  * deferred: that pass read only answered questions.  Needs the cache (no
  * effect with no_cache). */
 void dns_engine_defer(struct dns_engine *eng, bool on);
+/* Whether r is such a placeholder (its question not asked yet). */
+bool dns_result_deferred(const struct dns_result *r);
 /* Questions waiting for the next fetch. */
 size_t dns_engine_deferred(const struct dns_engine *eng);
 /* Ask them.  AUTH_OK (answers may be timeouts...), AUTH_ENOMEM, AUTH_EIO. */

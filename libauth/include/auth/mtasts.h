@@ -104,6 +104,16 @@ struct mtasts_fetch_result {
 AUTH_MUST_USE
 enum auth_status mtasts_policy_fetch(struct dns_engine *eng, const struct mtasts_fetch_params *p,
                                      struct mtasts_fetch_result *out, char *err, size_t errlen);
+/* The same fetch, with the addresses of mta-sts.DOMAIN the caller already
+ * asked its own engine for (a: the A answer, aaaa: the AAAA answer; an
+ * audit's snapshot): no DNS question is asked here at all.  Same returns,
+ * and AUTH_EINVAL when a or aaaa is NULL. */
+AUTH_MUST_USE
+enum auth_status mtasts_policy_fetch_resolved(const struct mtasts_fetch_params *p,
+                                              const struct dns_result *a,
+                                              const struct dns_result *aaaa,
+                                              struct mtasts_fetch_result *out,
+                                              char *err, size_t errlen);
 void mtasts_fetch_clear(struct mtasts_fetch_result *r);
 
 /* "_smtp._tls.DOMAIN" TXT: v=TLSRPTv1; rua=URI[,URI]... (RFC 8460 3). */
