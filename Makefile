@@ -125,6 +125,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJ) $(BUILD)/libcmd.a $(BUIL
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(SUPPORT_OBJ) $(BUILD)/libcmd.a $(BUILD)/libcli.a $(BUILD)/libauth.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# bench/report measures libxml2's parsers beside expat (the parser choice, docs/reports.md)
+$(BUILD)/obj/bench/report.o: CFLAGS += $(shell pkg-config --cflags libxml-2.0)
+$(BUILD)/bench/report: LDLIBS += $(shell pkg-config --libs libxml-2.0)
 
 $(BUILD)/tools/%: $(BUILD)/obj/tests/tools/%.o $(SUPPORT_OBJ) $(BUILD)/libauth.a
 	@mkdir -p $(dir $@)

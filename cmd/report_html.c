@@ -44,7 +44,7 @@ static const char css[] =
     "border-left:4px solid #2f6fdb;margin:10px 0}.spoof{color:#b3261e;font-weight:600}"
     "table{border-collapse:collapse;width:100%;margin:6px 0}th,td{text-align:left;padding:4px 8px;"
     "border-bottom:1px solid #e4e9ef;vertical-align:top}th{background:#f4f6f8;font-weight:600}"
-    "td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    "td.n{text-align:right;font-variant-numeric:tabular-nums}td.k{white-space:nowrap}"
     ".st{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;color:#fff}"
     ".aligned{background:#2e7d32}.partly-aligned,.unaligned,.own-unauthenticated{background:#b26a00}"
     ".suspected-spoofing{background:#b3261e}ul.notes{margin:2px 0 0 16px;padding:0;color:#3d4b59}"
@@ -173,6 +173,27 @@ static void source_row(FILE *fp, const struct rs_source *s)
     fprintf(fp, "</td></tr>\n");
 }
 
+static void tls_policies_table(FILE *fp, const struct reportdb_domain *x)
+{
+    fprintf(fp, "<table><tr><th>policy</th><th>MX hosts</th><th>reports</th><th>succeeded</th>"
+            "<th>failed</th><th>meaning</th></tr>\n");
+    for (size_t i = 0; i < x->ntls_policies; i++) {
+        const struct reportdb_tls_policy *p = &x->tls_policies[i];
+        fprintf(fp, "<tr class=\"tls-policy\" data-type=\"");
+        esc(fp, p->type);
+        fprintf(fp, "\" data-success=\"%llu\" data-failure=\"%llu\"><td class=\"k\">",
+                (unsigned long long)p->success, (unsigned long long)p->failure);
+        esc(fp, p->type);
+        fprintf(fp, "</td><td>");
+        esc(fp, p->mx_hosts[0] ? p->mx_hosts : "-");
+        fprintf(fp, "</td><td class=\"n\">%llu</td><td class=\"n\">%llu</td><td class=\"n\">%llu"
+                "</td><td>%s</td></tr>\n", (unsigned long long)p->reports,
+                (unsigned long long)p->success, (unsigned long long)p->failure,
+                rs_tls_policy_meaning(p->type));
+    }
+    fprintf(fp, "</table>\n");
+}
+
 static void tls_section(FILE *fp, const struct reportdb_domain *x)
 {
     fprintf(fp, "<h3>TLS reports (RFC 8460)</h3><p class=\"tls\" data-reports=\"%llu\" "
@@ -181,17 +202,24 @@ static void tls_section(FILE *fp, const struct reportdb_domain *x)
             (unsigned long long)x->tls_success, (unsigned long long)x->tls_failure,
             (unsigned long long)x->tls_reports, (unsigned long long)x->tls_success,
             (unsigned long long)x->tls_failure);
+    if (x->ntls_policies)
+        tls_policies_table(fp, x);
     if (!x->ntls_failures)
         return;
-    fprintf(fp, "<table><tr><th>MX</th><th>result</th><th>sessions</th><th>meaning</th></tr>\n");
+    fprintf(fp, "<table><tr><th>MX</th><th>policy</th><th>result</th><th>sessions</th>"
+            "<th>meaning</th></tr>\n");
     for (size_t i = 0; i < x->ntls_failures; i++) {
-        fprintf(fp, "<tr class=\"tls-failure\"><td>");
-        esc(fp, x->tls_failures[i].mx);
+        const struct reportdb_tls_failure *f = &x->tls_failures[i];
+        fprintf(fp, "<tr class=\"tls-failure\" data-policy-type=\"");
+        esc(fp, f->policy_type);
+        fprintf(fp, "\" data-count=\"%llu\"><td>", (unsigned long long)f->count);
+        esc(fp, f->mx);
+        fprintf(fp, "</td><td class=\"k\">");
+        esc(fp, f->policy_type[0] ? f->policy_type : "?");
         fprintf(fp, "</td><td>");
-        esc(fp, x->tls_failures[i].result_type);
+        esc(fp, f->result_type);
         fprintf(fp, "</td><td class=\"n\">%llu</td><td>%s</td></tr>\n",
-                (unsigned long long)x->tls_failures[i].count,
-                rs_tls_meaning(x->tls_failures[i].result_type));
+                (unsigned long long)f->count, rs_tls_meaning(f->result_type));
     }
     fprintf(fp, "</table>\n");
 }

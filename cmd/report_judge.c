@@ -46,6 +46,17 @@ const char *rs_tls_meaning(const char *t)
     return N_("not a result type of RFC 8460");
 }
 
+const char *rs_tls_policy_meaning(const char *t)
+{
+    if (t && strcasecmp(t, "sts") == 0)
+        return N_("MTA-STS policy (RFC 8461): TLS with a valid certificate for a listed MX");
+    if (t && strcasecmp(t, "tlsa") == 0)
+        return N_("DANE (RFC 7672): TLS checked against the MX's DNSSEC-signed TLSA records");
+    if (t && strcasecmp(t, "no-policy-found") == 0)
+        return N_("no MTA-STS or DANE policy found: TLS was opportunistic, not required");
+    return N_("not a policy type of RFC 8460");
+}
+
 static void note(char buf[][400], size_t *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void note(char buf[][400], size_t *n, const char *fmt, ...)

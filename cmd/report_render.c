@@ -49,19 +49,52 @@ static json_t *source_json(const struct rs_source *x)
                      "fix", fix);
 }
 
+/* "a, b" (as the summary keeps it) as ["a", "b"]. */
+static json_t *mx_array(const char *list)
+{
+    json_t *a = json_array();
+
+    while (*list) {
+        const char *end = strstr(list, ", ");
+        size_t n = end ? (size_t)(end - list) : strlen(list);
+        json_array_append_new(a, json_stringn(list, n));
+        list += n + (end ? 2 : 0);
+    }
+    return a;
+}
+
+static json_t *tls_policies_json(const struct reportdb_domain *d)
+{
+    json_t *a = json_array();
+
+    for (size_t i = 0; i < d->ntls_policies; i++) {
+        const struct reportdb_tls_policy *x = &d->tls_policies[i];
+        json_array_append_new(a, json_pack("{s:s, s:o, s:I, s:I, s:I, s:s}", "type", x->type,
+                                           "mx_hosts", mx_array(x->mx_hosts),
+                                           "reports", (json_int_t)x->reports,
+                                           "success", (json_int_t)x->success,
+                                           "failure", (json_int_t)x->failure,
+                                           "meaning", rs_tls_policy_meaning(x->type)));
+    }
+    return a;
+}
+
 static json_t *tls_json(const struct reportdb_domain *d)
 {
     json_t *f = json_array();
 
     for (size_t i = 0; i < d->ntls_failures; i++) {
         const struct reportdb_tls_failure *x = &d->tls_failures[i];
-        json_array_append_new(f, json_pack("{s:s, s:s, s:I, s:s}", "mx", x->mx, "result_type",
-                                           x->result_type, "count", (json_int_t)x->count,
+        json_array_append_new(f, json_pack("{s:s, s:o, s:s, s:I, s:s}", "mx", x->mx,
+                                           "policy_type", json_str_or_null(x->policy_type[0] ?
+                                                                           x->policy_type : NULL),
+                                           "result_type", x->result_type,
+                                           "count", (json_int_t)x->count,
                                            "meaning", rs_tls_meaning(x->result_type)));
     }
-    return json_pack("{s:I, s:I, s:I, s:o}", "reports", (json_int_t)d->tls_reports,
+    return json_pack("{s:I, s:I, s:I, s:o, s:o}", "reports", (json_int_t)d->tls_reports,
                      "success", (json_int_t)d->tls_success, "failure", (json_int_t)d->tls_failure,
-                     "failures", f);
+                     "policies", tls_policies_json(d), "failures", f);
 }
 
 static json_t *domain_json(const struct rs_domain *d)
@@ -171,6 +204,72 @@ static void sources_heading(const struct cols *c)
     printf("  %s\n", _("status"));
 }
 
+/* Columns of the TLS tables, in display columns; the MX column as wide as
+ * the widest host list (at least COL_TLS_MX, cut at COL_NAME_MAX). */
+enum { COL_TLS_TYPE = 15, COL_TLS_MX = 28, COL_TLS_RESULT = 26, COL_TLS_COUNT = 9 };
+
+static size_t tls_mx_width(const struct reportdb_domain *x)
+{
+    size_t w = COL_TLS_MX, n;
+
+    for (size_t i = 0; i < x->ntls_policies; i++)
+        if ((n = cmd_text_width(rpt_safe(x->tls_policies[i].mx_hosts))) > w)
+            w = n;
+    for (size_t i = 0; i < x->ntls_failures; i++)
+        if ((n = cmd_text_width(rpt_safe(x->tls_failures[i].mx))) > w)
+            w = n;
+    return w > COL_NAME_MAX ? COL_NAME_MAX : w;
+}
+
+static void tls_policy_rows(const struct reportdb_domain *x, size_t mxw)
+{
+    char num[32];
+
+    fputs("    ", stdout);
+    cmd_print_cell(stdout, _("policy"), COL_TLS_TYPE);
+    putchar(' ');
+    cmd_print_cell(stdout, _("MX hosts"), mxw);
+    putchar(' ');
+    cmd_print_right(stdout, _("succeeded"), COL_TLS_COUNT);
+    putchar(' ');
+    cmd_print_right(stdout, _("failed"), COL_TLS_COUNT);
+    putchar('\n');
+    for (size_t i = 0; i < x->ntls_policies; i++) {
+        const struct reportdb_tls_policy *p = &x->tls_policies[i];
+        fputs("    ", stdout);
+        cmd_print_cell(stdout, rpt_safe(p->type), COL_TLS_TYPE);
+        putchar(' ');
+        cmd_print_cell(stdout, p->mx_hosts[0] ? rpt_safe(p->mx_hosts) : "-", mxw);
+        putchar(' ');
+        snprintf(num, sizeof num, "%llu", (unsigned long long)p->success);
+        cmd_print_right(stdout, num, COL_TLS_COUNT);
+        putchar(' ');
+        snprintf(num, sizeof num, "%llu", (unsigned long long)p->failure);
+        cmd_print_right(stdout, num, COL_TLS_COUNT);
+        printf("  %s\n", _(rs_tls_policy_meaning(p->type)));
+    }
+}
+
+static void tls_failure_rows(const struct reportdb_domain *x, size_t mxw)
+{
+    char num[32];
+
+    printf(_("    failures by MX and policy:\n"));
+    for (size_t i = 0; i < x->ntls_failures; i++) {
+        const struct reportdb_tls_failure *f = &x->tls_failures[i];
+        fputs("    ", stdout);
+        cmd_print_cell(stdout, rpt_safe(f->mx), mxw);
+        putchar(' ');
+        cmd_print_cell(stdout, f->policy_type[0] ? rpt_safe(f->policy_type) : "?", COL_TLS_TYPE);
+        putchar(' ');
+        cmd_print_cell(stdout, rpt_safe(f->result_type), COL_TLS_RESULT);
+        putchar(' ');
+        snprintf(num, sizeof num, "%llu", (unsigned long long)f->count);
+        cmd_print_right(stdout, num, 6);
+        printf("  %s\n", _(rs_tls_meaning(f->result_type)));
+    }
+}
+
 static void text_tls(const struct reportdb_domain *x)
 {
     printf(NP_("\n  TLS-RPT: %llu report, %llu sessions succeeded, %llu failed\n",
@@ -178,14 +277,22 @@ static void text_tls(const struct reportdb_domain *x)
                x->tls_reports),
            (unsigned long long)x->tls_reports, (unsigned long long)x->tls_success,
            (unsigned long long)x->tls_failure);
-    for (size_t i = 0; i < x->ntls_failures; i++) {
-        fputs("    ", stdout);
-        cmd_print_cell(stdout, rpt_safe(x->tls_failures[i].mx), 28);
-        putchar(' ');
-        cmd_print_cell(stdout, rpt_safe(x->tls_failures[i].result_type), 28);
-        printf(" %6llu  %s\n", (unsigned long long)x->tls_failures[i].count,
-               _(rs_tls_meaning(x->tls_failures[i].result_type)));
-    }
+    if (x->ntls_policies)
+        tls_policy_rows(x, tls_mx_width(x));
+    if (x->ntls_failures)
+        tls_failure_rows(x, tls_mx_width(x));
+}
+
+/* What follows the DMARC part: TLS reports, failure reports. */
+static void text_reports_only(const struct reportdb_domain *x)
+{
+    if (x->tls_reports)
+        text_tls(x);
+    if (x->failure_reports)
+        printf(NP_("\n  %llu failure report (RFC 6591) stored\n",
+                   "\n  %llu failure reports (RFC 6591) stored\n", x->failure_reports),
+               (unsigned long long)x->failure_reports);
+    printf("\n");
 }
 
 static void text_domain(const struct rs_domain *d)
@@ -194,6 +301,11 @@ static void text_domain(const struct rs_domain *d)
     char b[32], e[32];
 
     printf("%s%s%s  ", out_bold(), rpt_safe(x->domain), out_reset());
+    if (!x->reports) {   /* TLS or failure reports only: no DMARC figures to show */
+        fputs(_("no DMARC aggregate reports\n"), stdout);
+        text_reports_only(x);
+        return;
+    }
     printf(NP_("%llu aggregate report, %s .. %s, policy p=%s\n",
                "%llu aggregate reports, %s .. %s, policy p=%s\n", x->reports),
            (unsigned long long)x->reports, report_time_iso(x->first, b, sizeof b),
@@ -207,13 +319,7 @@ static void text_domain(const struct rs_domain *d)
     sources_heading(&c);
     for (size_t i = 0; i < d->nsources; i++)
         source_row(&d->sources[i], &c);
-    if (x->tls_reports)
-        text_tls(x);
-    if (x->failure_reports)
-        printf(NP_("\n  %llu failure report (RFC 6591) stored\n",
-                   "\n  %llu failure reports (RFC 6591) stored\n", x->failure_reports),
-               (unsigned long long)x->failure_reports);
-    printf("\n");
+    text_reports_only(x);
 }
 
 void rs_text(const struct rs_summary *s)

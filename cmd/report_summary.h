@@ -60,6 +60,8 @@ void rs_name_sources(struct rs_summary *s, struct report_db *db, struct dns_engi
 void rs_judge(struct rs_summary *s);
 /* Meaning of a TLS-RPT result type (RFC 8460 4.3). */
 const char *rs_tls_meaning(const char *result_type);
+/* What a TLS-RPT policy type (sts, tlsa, no-policy-found) means. */
+const char *rs_tls_policy_meaning(const char *policy_type);
 const char *rs_status_name(enum rs_status st);
 
 json_t *rs_json(const struct rs_summary *s);

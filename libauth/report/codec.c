@@ -120,6 +120,12 @@ bool report_utf8_valid(const char *buf, size_t len)
     const unsigned char *p = (const unsigned char *)buf;
 
     for (size_t i = 0; i < len;) {
+        uint64_t w;
+        /* reports are nearly all ASCII: eight bytes at a time while so */
+        if (len - i >= 8 && (memcpy(&w, p + i, 8), !(w & 0x8080808080808080u))) {
+            i += 8;
+            continue;
+        }
         if (p[i] < 0x80) {
             i++;
             continue;

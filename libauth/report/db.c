@@ -47,6 +47,12 @@ static const char *const migrations[REPORTDB_SCHEMA_VERSION] = {
     /* 1 -> 2: PTR names of sources, so a summary asks DNS once per address */
     "CREATE TABLE ptr_cache (ip TEXT PRIMARY KEY, names TEXT NOT NULL, fcrdns INTEGER NOT NULL,"
     " looked_up_at INTEGER NOT NULL);",
+    /* 2 -> 3: the policy type a TLS failure was under (sts, tlsa, no-policy-found);
+     * older rows take their policy's type when their report has one for the domain */
+    "ALTER TABLE tls_failures ADD COLUMN policy_type TEXT;"
+    "UPDATE tls_failures SET policy_type = (SELECT CASE WHEN COUNT(DISTINCT p.type) = 1"
+    " THEN MIN(p.type) END FROM tls_policies p WHERE p.report = tls_failures.report"
+    " AND p.domain IS tls_failures.policy_domain);",
 };
 
 enum auth_status rdb_fail(struct report_db *db, char *err, size_t errlen, const char *what)

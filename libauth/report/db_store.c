@@ -127,7 +127,7 @@ enum auth_status rdb_store_tls(struct report_db *db, sqlite3_int64 id, const str
             const struct report_tls_failure *f = &p->failures[k];
             sqlite3_stmt *fs = rdb_stmt(db, RDB_INSERT_TLS_FAILURE,
                 "INSERT INTO tls_failures (report, policy_domain, result_type, sending_mta_ip,"
-                " receiving_mx_hostname, count) VALUES (?,?,?,?,?,?)");
+                " receiving_mx_hostname, count, policy_type) VALUES (?,?,?,?,?,?,?)");
             if (!fs)
                 return rdb_fail(db, err, errlen, "preparing");
             sqlite3_bind_int64(fs, 1, id);
@@ -136,6 +136,7 @@ enum auth_status rdb_store_tls(struct report_db *db, sqlite3_int64 id, const str
             rdb_text(fs, 4, f->sending_mta_ip);
             rdb_text(fs, 5, f->receiving_mx_hostname);
             sqlite3_bind_int64(fs, 6, (sqlite3_int64)f->count);
+            rdb_text(fs, 7, p->type);
             if (step(db, fs, err, errlen, "storing a TLS failure") != AUTH_OK)
                 return AUTH_EIO;
         }

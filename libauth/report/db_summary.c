@@ -7,12 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "report/db_int.h"
 
 #define MAX_DOMAINS 10000
 #define MAX_SOURCES 500
 #define MAX_DAYS 400
 #define MAX_TLS_FAILURES 200
+#define MAX_TLS_POLICIES 50
 
 /* Filter shared by the queries: ?1 domain, ?2 since. */
 #define AGG_FILTER " r.kind = 'aggregate' AND r.domain = ?1 AND (?2 < 0 OR r.end_ts >= ?2) "
@@ -199,6 +202,46 @@ static void domain_days(struct q *q, struct reportdb_domain *d, int64_t since)
     }
 }
 
+/* The stored mx_hosts (a JSON array) as "a, b"; "" when none or unreadable. */
+static void mx_list(const char *stored, char *out, size_t len)
+{
+    json_t *a = stored[0] ? json_loads(stored, 0, NULL) : NULL, *v;
+    size_t i, n = 0;
+
+    out[0] = '\0';
+    json_array_foreach(a, i, v)
+        if (json_is_string(v) && n < len)
+            n += (size_t)snprintf(out + n, len - n, "%s%s", n ? ", " : "", json_string_value(v));
+    json_decref(a);
+}
+
+static void domain_tls_policies(struct q *q, struct reportdb_domain *d, int64_t since)
+{
+    char stored[2048];
+
+    if (!q_prepare(q, "SELECT COALESCE(t.type, ''), COALESCE(t.mx_hosts, ''),"
+                      " COUNT(DISTINCT r.id), TOTAL(t.success), TOTAL(t.failure)"
+                      " FROM tls_policies t JOIN reports r ON r.id = t.report WHERE"
+                      " t.domain = ?1 AND (?2 < 0 OR r.end_ts >= ?2)"
+                      " GROUP BY 1, 2 ORDER BY TOTAL(t.success) + TOTAL(t.failure) DESC, 1, 2 LIMIT 50", d->domain, since))
+        return;
+    if (!(d->tls_policies = calloc(MAX_TLS_POLICIES, sizeof *d->tls_policies))) {
+        q->status = AUTH_ENOMEM;
+        q_done(q);
+        return;
+    }
+    while (q_row(q) && d->ntls_policies < MAX_TLS_POLICIES) {
+        struct reportdb_tls_policy *p = &d->tls_policies[d->ntls_policies++];
+        col_str(q->st, 0, p->type, sizeof p->type);
+        col_str(q->st, 1, stored, sizeof stored);
+        mx_list(stored, p->mx_hosts, sizeof p->mx_hosts);
+        p->reports = col_u64(q->st, 2);
+        p->success = (uint64_t)sqlite3_column_double(q->st, 3);
+        p->failure = (uint64_t)sqlite3_column_double(q->st, 4);
+    }
+    q_done(q);
+}
+
 static void domain_tls(struct q *q, struct reportdb_domain *d, int64_t since)
 {
     if (q_prepare(q, "SELECT COUNT(DISTINCT r.id), TOTAL(t.success), TOTAL(t.failure)"
@@ -210,10 +253,12 @@ static void domain_tls(struct q *q, struct reportdb_domain *d, int64_t since)
         d->tls_failure = (uint64_t)sqlite3_column_double(q->st, 2);
         q_done(q);
     }
+    domain_tls_policies(q, d, since);
     if (!q_prepare(q, "SELECT COALESCE(f.receiving_mx_hostname, ''), COALESCE(f.result_type, ''),"
-                      " TOTAL(f.count) FROM tls_failures f JOIN reports r ON r.id = f.report"
+                      " TOTAL(f.count), COALESCE(f.policy_type, '') FROM tls_failures f"
+                      " JOIN reports r ON r.id = f.report"
                       " WHERE f.policy_domain = ?1 AND (?2 < 0 OR r.end_ts >= ?2)"
-                      " GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 200", d->domain, since))
+                      " GROUP BY 1, 4, 2 ORDER BY 3 DESC, 1, 4, 2 LIMIT 200", d->domain, since))
         return;
     if (!(d->tls_failures = calloc(MAX_TLS_FAILURES, sizeof *d->tls_failures))) {
         q->status = AUTH_ENOMEM;
@@ -226,6 +271,7 @@ static void domain_tls(struct q *q, struct reportdb_domain *d, int64_t since)
         col_str(q->st, 0, f->mx, sizeof f->mx);
         col_str(q->st, 1, f->result_type, sizeof f->result_type);
         f->count = (uint64_t)sqlite3_column_double(q->st, 2);
+        col_str(q->st, 3, f->policy_type, sizeof f->policy_type);
     }
     q_done(q);
 }
@@ -277,6 +323,7 @@ void reportdb_summary_free(struct reportdb_summary *s)
         free(s->domains[i].sources);
         free(s->domains[i].days);
         free(s->domains[i].tls_failures);
+        free(s->domains[i].tls_policies);
     }
     free(s->domains);
     free(s);

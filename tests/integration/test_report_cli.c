@@ -198,7 +198,7 @@ static void import_files_twice(void **state)
     assert_int_equal(db_count("SELECT COUNT(*) FROM reports WHERE kind = 'error' AND error LIKE "
                               "'not a report%' AND raw IS NOT NULL"), 1);
     assert_int_equal(db_count("SELECT SUM(count) FROM records"), 1867 + 987 + 693 + 78);
-    assert_int_equal(db_count("PRAGMA user_version"), 2);
+    assert_int_equal(db_count("PRAGMA user_version"), 3);
     assert_int_equal(db_count("SELECT COUNT(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
 }
 
@@ -355,6 +355,9 @@ static void html_in_chromium(void **state)
     }
     assert_int_equal(attr_after(out.out, "<p class=\"tls\"", "data-failure"),
                      json_integer_value(json_object_get(json_object_get(d, "tlsrpt"), "failure")));
+    assert_int_equal(attr_after(out.out, "<tr class=\"tls-policy\" data-type=\"sts\"", "data-failure"),
+                     json_integer_value(json_object_get(json_array_get(json_object_get(
+                         json_object_get(d, "tlsrpt"), "policies"), 0), "failure")));
     assert_null(strstr(out.out, "<script"));
     assert_null(strstr(out.out, "http://"));
     assert_null(strstr(out.out, "https://"));
@@ -391,6 +394,150 @@ static void default_db_under_home(void **state)
     assert_int_equal(stat(path, &st), 0);
 }
 
+/* A TLS report with a DANE policy and a no-policy-found one for the domain,
+ * beside Google's MTA-STS one: each policy type shown per MX with its
+ * meaning (text, JSON, HTML), and each failure under its policy. */
+static const char tls_two_policies[] =
+    "{\"organization-name\": \"Example Mail\", \"date-range\": {\"start-datetime\":"
+    " \"2026-11-23T00:00:00Z\", \"end-datetime\": \"2026-11-23T23:59:59Z\"},"
+    " \"report-id\": \"tls-two-policies\", \"policies\": ["
+    " {\"policy\": {\"policy-type\": \"tlsa\", \"policy-domain\": \"good.example\","
+    "  \"mx-host\": [\"mx.good.example\", \"mx9.good.example\"]},"
+    "  \"summary\": {\"total-successful-session-count\": 100, \"total-failure-session-count\": 3},"
+    "  \"failure-details\": [{\"result-type\": \"dane-required\", \"sending-mta-ip\": \"192.0.2.1\","
+    "  \"receiving-mx-hostname\": \"mx.good.example\", \"failed-session-count\": 3}]},"
+    " {\"policy\": {\"policy-type\": \"no-policy-found\", \"policy-domain\": \"good.example\"},"
+    "  \"summary\": {\"total-successful-session-count\": 50, \"total-failure-session-count\": 2},"
+    "  \"failure-details\": [{\"result-type\": \"starttls-not-supported\", \"sending-mta-ip\":"
+    "  \"192.0.2.1\", \"receiving-mx-hostname\": \"mx3.good.example\", \"failed-session-count\": 2}]}]}";
+
+static json_t *tls_of(const char *tdb)
+{
+    struct test_out out;
+    json_t *doc;
+
+    run(&out, NULL, "report", "summary", "--db", tdb, "--no-dns", "--json", NULL);
+    assert_int_equal(out.status, 0);
+    assert_non_null(doc = json_loads(out.out, 0, NULL));
+    test_out_free(&out);
+    return doc;
+}
+
+static json_t *by_key(json_t *arr, const char *k1, const char *v1, const char *k2, const char *v2)
+{
+    size_t i;
+    json_t *x;
+
+    json_array_foreach(arr, i, x) {
+        const char *a = json_string_value(json_object_get(x, k1));
+        const char *b = k2 ? json_string_value(json_object_get(x, k2)) : NULL;
+        if (a && strcmp(a, v1) == 0 && (!k2 || (b && strcmp(b, v2) == 0)))
+            return x;
+    }
+    fail_msg("no %s=%s in %s", k1, v1, json_dumps(arr, 0));
+    return NULL;
+}
+
+static void tls_policy_types(void **state)
+{
+    char tdb[400], json[400], html[400], *page;
+    struct test_out out;
+    json_t *doc, *t, *p;
+    size_t len;
+
+    snprintf(tdb, sizeof tdb, "%s/tls.db", work);
+    snprintf(json, sizeof json, "%s/tls-two.json", work);
+    snprintf(html, sizeof html, "%s/tls.html", work);
+    assert_int_equal(test_spit(json, tls_two_policies, strlen(tls_two_policies)), 0);
+    run(&out, NULL, "report", "import", "--db", tdb, json, sample_path("google-tlsrpt.json.gz"),
+        NULL);
+    assert_int_equal(out.status, 0);
+    test_out_free(&out);
+
+    run(&out, NULL, "report", "summary", "--db", tdb, "--no-dns", NULL);
+    assert_int_equal(out.status, 0);
+    assert_non_null(strstr(out.out, "good.example  no DMARC aggregate reports\n"));
+    assert_non_null(strstr(out.out, "    sts             mail.good.example                      1520"
+                                    "        14  MTA-STS policy (RFC 8461)"));
+    assert_non_null(strstr(out.out, "    tlsa            mx.good.example, mx9.good.example       100"
+                                    "         3  DANE (RFC 7672)"));
+    assert_non_null(strstr(out.out, "    no-policy-found -                                        50"
+                                    "         2  no MTA-STS or DANE policy found: TLS was opportunistic"));
+    assert_non_null(strstr(out.out, "    mx.good.example                   tlsa            dane-required"
+                                    "                   3  DANE was required but no usable TLSA"));
+    assert_non_null(strstr(out.out, "    mx3.good.example                  no-policy-found "
+                                    "starttls-not-supported          2  the MX did not offer STARTTLS"));
+    test_out_free(&out);
+
+    doc = tls_of(tdb);
+    t = json_object_get(json_array_get(json_object_get(doc, "domains"), 0), "tlsrpt");
+    assert_int_equal(json_array_size(json_object_get(t, "policies")), 3);
+    p = by_key(json_object_get(t, "policies"), "type", "tlsa", NULL, NULL);
+    assert_int_equal(json_integer_value(json_object_get(p, "success")), 100);
+    assert_int_equal(json_integer_value(json_object_get(p, "failure")), 3);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(p, "mx_hosts"), 1)),
+                        "mx9.good.example");
+    assert_non_null(strstr(json_string_value(json_object_get(p, "meaning")), "DANE"));
+    p = by_key(json_object_get(t, "failures"), "policy_type", "tlsa", "result_type", "dane-required");
+    assert_int_equal(json_integer_value(json_object_get(p, "count")), 3);
+    assert_string_equal(json_string_value(json_object_get(p, "mx")), "mx.good.example");
+    p = by_key(json_object_get(t, "failures"), "policy_type", "sts", "result_type",
+               "certificate-expired");
+    assert_int_equal(json_integer_value(json_object_get(p, "count")), 9);
+    json_decref(doc);
+
+    run(&out, NULL, "report", "summary", "--db", tdb, "--no-dns", "--format", "html", "--out",
+        html, NULL);
+    assert_int_equal(out.status, 0);
+    test_out_free(&out);
+    assert_non_null(page = test_slurp(html, &len));
+    assert_non_null(strstr(page, "<tr class=\"tls-policy\" data-type=\"tlsa\" data-success=\"100\""
+                                 " data-failure=\"3\">"));
+    assert_non_null(strstr(page, "<tr class=\"tls-failure\" data-policy-type=\"no-policy-found\""
+                                 " data-count=\"2\"><td>mx3.good.example</td>"));
+    free(page);
+
+    /* a database of schema 2 (failures without their policy type) is migrated:
+     * a failure takes its policy's type when its report has one policy for the
+     * domain (Google's), none when there were two (not guessed) */
+    assert_int_equal(test_sh(NULL, "sqlite3 %s 'ALTER TABLE tls_failures DROP COLUMN policy_type;"
+                             " PRAGMA user_version = 2;'", tdb), 0);
+    doc = tls_of(tdb);
+    t = json_object_get(json_array_get(json_object_get(doc, "domains"), 0), "tlsrpt");
+    p = by_key(json_object_get(t, "failures"), "policy_type", "sts", "result_type",
+               "starttls-not-supported");
+    assert_int_equal(json_integer_value(json_object_get(p, "count")), 5);
+    p = by_key(json_object_get(t, "failures"), "mx", "mx.good.example", NULL, NULL);
+    assert_true(json_is_null(json_object_get(p, "policy_type")));
+    json_decref(doc);
+}
+
+/* A PTR name longer than its column is cut with "...", and every row of the
+ * sources table keeps its columns (by display width) under the heading. */
+static void summary_long_ptr_aligned(void **state)
+{
+    char tdb[400], *envs[] = { "LANG=C", NULL };
+    const char *line, *head;
+    struct test_out out;
+
+    snprintf(tdb, sizeof tdb, "%s/ptr.db", work);
+    run(&out, NULL, "report", "import", "--db", tdb, sample_path("microsoft.eml"), NULL);
+    assert_int_equal(out.status, 0);
+    test_out_free(&out);
+    assert_int_equal(test_sh(NULL, "sqlite3 %s \"INSERT OR REPLACE INTO ptr_cache VALUES"
+                             " ('198.51.100.20', 'a-very-long-reverse-name-of-a-sending-host.bulk-mail."
+                             "provider.example', 1, strftime('%%s', 'now'))\"", tdb), 0);
+    run(&out, envs, "report", "summary", "--db", tdb, "--no-dns", NULL);
+    assert_int_equal(out.status, 0);
+    assert_non_null(head = strstr(out.out, "  source "));
+    assert_non_null(line = strstr(out.out, "  198.51.100.20 "));
+    assert_non_null(strstr(line, " a-very-long-reverse-name-of-a-sending-host.bulk-mail.prov... "));
+    /* the heading's "aligned" and the row's share end on the same column */
+    assert_int_equal(strstr(head, "aligned") + strlen("aligned") - head,
+                     strstr(line, "%") + 1 - line);
+    test_out_free(&out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -401,6 +548,8 @@ int main(void)
         cmocka_unit_test(import_maildir_marks_seen),
         cmocka_unit_test(summary_names_and_fixes),
         cmocka_unit_test(html_in_chromium),
+        cmocka_unit_test(tls_policy_types),
+        cmocka_unit_test(summary_long_ptr_aligned),
         cmocka_unit_test(default_db_under_home),
     };
     return cmocka_run_group_tests(tests, start, stop);

@@ -27,7 +27,7 @@
 
 AUTH_API_BEGIN
 
-#define REPORTDB_SCHEMA_VERSION 2
+#define REPORTDB_SCHEMA_VERSION 3
 #define REPORTDB_RAW_MAX (1024u * 1024)
 
 struct report_db;
@@ -81,6 +81,15 @@ struct reportdb_day {
 struct reportdb_tls_failure {
     char policy_domain[256], mx[256], result_type[64];
     uint64_t count;
+    char policy_type[32];       /* "sts", "tlsa", "no-policy-found"; "" when unknown */
+};
+
+/* The TLS policies reporters applied for the domain (RFC 8460 4.3), one per
+ * policy type and MX host list, summed over the reports. */
+struct reportdb_tls_policy {
+    char type[32];              /* "sts", "tlsa", "no-policy-found" (as reported) */
+    char mx_hosts[512];         /* the policy's mx-host list, ", "-separated ("" none) */
+    uint64_t reports, success, failure;
 };
 
 struct reportdb_domain {
@@ -93,8 +102,10 @@ struct reportdb_domain {
     struct reportdb_day *days;  /* by day */
     size_t ndays;
     uint64_t tls_reports, tls_success, tls_failure;
-    struct reportdb_tls_failure *tls_failures;
+    struct reportdb_tls_failure *tls_failures;   /* by MX, policy type and result type */
     size_t ntls_failures;
+    struct reportdb_tls_policy *tls_policies;
+    size_t ntls_policies;
     uint64_t failure_reports;   /* ARF reports for the domain */
 };
 
