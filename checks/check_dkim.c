@@ -161,8 +161,9 @@ enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out)
                                     ctx->domain);
     else if (st == AUTH_OK && ks.found)
         st = finding_addf(out, "dkim.not-found", SEV_PASS, "DKIM key published", NULL, NULL,
-                          "%zu selector%s with a key%s%s", ks.found, ks.found == 1 ? "" : "s",
-                          ks.temp ? "; queries that failed: " : "", ks.failed);
+                          ks.found == 1 ? N_("%zu selector with a key%s%s")
+                          : N_("%zu selectors with a key%s%s"), ks.found,
+                          ks.temp ? TR("; queries that failed: ") : "", ks.failed);
     dns_batch_free(b);
     return st;
 }

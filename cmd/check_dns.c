@@ -342,8 +342,8 @@ static long fit_to_descriptors(void *ctx, size_t ndomains)
     if (inflight < 256)
         c->dns.max_inflight = inflight;
     if (jobs < c->jobs && (size_t)jobs < ndomains)
-        fprintf(stderr, "mailctl: --jobs %ld lowered to %ld: the descriptor limit (ulimit -n) "
-                "leaves room for %ld sockets\n", c->jobs, jobs, budget > 0 ? budget : 0);
+        cmd_warn("--jobs %ld lowered to %ld: the descriptor limit (ulimit -n) leaves room for "
+                 "%ld sockets", c->jobs, jobs, budget > 0 ? budget : 0);
     return jobs > 0 ? jobs : 1;
 }
 

@@ -50,7 +50,7 @@ static int render(const char *domain, const char *selector, const struct dns_res
         return out_json(o);
     }
     printf("%s%s%s TXT %s%s%s\n", out_bold(), out_esc(name), out_reset(), rr ? "\"" : "",
-           rr ? out_escn((const char *)rr->u.txt.data, rr->u.txt.len) : "(none)",
+           rr ? out_escn((const char *)rr->u.txt.data, rr->u.txt.len) : _("(none)"),
            rr ? "\"" : "");
     for (size_t i = 0; i < fl->count; i++) {
         const struct finding *f = &fl->items[i];
@@ -84,7 +84,13 @@ int dkim_record_main(int argc, char **argv)
             continue;
         if (opt == 's') selector = optarg;
         else if (opt == OPT_HELP) {
-            printf("usage: mailctl dkim record DOMAIN --selector S [--json]\n");
+            fputs(_("usage: mailctl dkim record DOMAIN --selector S [--json]\n\n"
+                    "Look up the DKIM key record S._domainkey.DOMAIN and check it: key\n"
+                    "present, its size and tags, and whether a wildcard answers every\n"
+                    "selector.\n"
+                    "\nexamples:\n"
+                    "  mailctl dkim record example.com --selector mail\n"
+                    "  mailctl dkim record example.com --selector s2026 --json\n"), stdout);
             return EXIT_OK;
         } else
             return cmd_usage_error("dkim record", "bad option");

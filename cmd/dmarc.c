@@ -197,6 +197,9 @@ int cmd_dmarc(int argc, char **argv)
             if (mode < 0)
                 return cmd_usage_error("dmarc", "--dmarc-discovery takes treewalk, psl or "
                                        "both, not '%s'", optarg);
+        } else if (opt == 'h' || opt == OPT_HELP) {
+            usage(stdout);
+            return EXIT_OK;
         } else if (r == 0) {
             return cmd_usage_error("dmarc", "unknown option");
         }

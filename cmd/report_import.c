@@ -66,8 +66,8 @@ int imp_store_buffer(struct imp *im, const char *buf, size_t len, const char *or
         }
         imp_count(im, r, dup);
         if (r->kind == REPORT_NONE && !dup && !g_opts.json && g_opts.verbose >= 0)
-            fprintf(stderr, "mailctl: %s: unreadable, stored with its reason: %s\n",
-                    rpt_safe(origin), rpt_safe(r->error));
+            cmd_warn("%s: unreadable, stored with its reason: %s", rpt_safe(origin),
+                     rpt_safe(r->error));
     }
     report_list_free(l);
     return EXIT_OK;
@@ -137,10 +137,11 @@ static int print_result(const struct imp *im, const char *db)
                                   (json_int_t)im->stored, "duplicates", (json_int_t)im->duplicates,
                                   "unreadable", (json_int_t)im->unreadable));
     if (g_opts.verbose >= 0)
-        printf("%llu report%s stored, %llu already there, %llu unreadable (kept with the reason) "
-               "in %s\n", (unsigned long long)im->stored, im->stored == 1 ? "" : "s",
-               (unsigned long long)im->duplicates, (unsigned long long)im->unreadable,
-               rpt_safe(db));
+        printf(NP_("%llu report stored, %llu already there, %llu unreadable (kept with the "
+                   "reason) in %s\n", "%llu reports stored, %llu already there, %llu unreadable "
+                   "(kept with the reason) in %s\n", im->stored),
+               (unsigned long long)im->stored, (unsigned long long)im->duplicates,
+               (unsigned long long)im->unreadable, rpt_safe(db));
     return EXIT_OK;
 }
 

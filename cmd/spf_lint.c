@@ -133,7 +133,13 @@ int spf_lint_cmd(int argc, char **argv)
     int rc = parse_domain_args(argc, argv, "lint", &domain, ips, &p.nips, &p.no_flatten);
 
     if (rc < 0) {
-        printf("usage: mailctl spf lint DOMAIN [--ip IP]... [--no-flatten] [--json]\n");
+        fputs(_("usage: mailctl spf lint DOMAIN [--ip IP]... [--no-flatten] [--json]\n\n"
+                "Problems of DOMAIN's published SPF policy (ids spf.* of the check\n"
+                "catalog), each with the record to publish as its fix where one can be\n"
+                "derived; --ip checks that those addresses pass.\n"
+                "\nexamples:\n"
+                "  mailctl spf lint example.com\n"
+                "  mailctl spf lint example.com --ip 192.0.2.25 --json\n"), stdout);
         return EXIT_OK;
     }
     if (rc != EXIT_OK || (rc = cmd_dns_engine(&eng)) != EXIT_OK)
@@ -177,7 +183,7 @@ int spf_lint_cmd(int argc, char **argv)
             if (f->detail && f->severity != SEV_PASS)
                 print_indented("", f->detail);
             if (f->fix)
-                print_indented("fix: ", f->fix);
+                print_indented(_("fix: "), f->fix);
         }
     }
     finding_list_clear(&l);
@@ -254,7 +260,12 @@ int spf_tree_cmd(int argc, char **argv)
     int rc = parse_domain_args(argc, argv, "tree", &domain, NULL, NULL, NULL);
 
     if (rc < 0) {
-        printf("usage: mailctl spf tree DOMAIN [--json]\n");
+        fputs(_("usage: mailctl spf tree DOMAIN [--json]\n\n"
+                "DOMAIN's include/redirect tree with the DNS lookups of each node, of\n"
+                "its subtree and the running total against the limit of 10.\n"
+                "\nexamples:\n"
+                "  mailctl spf tree example.com\n"
+                "  mailctl spf tree example.com --json\n"), stdout);
         return EXIT_OK;
     }
     if (rc != EXIT_OK || (rc = cmd_dns_engine(&eng)) != EXIT_OK)

@@ -367,3 +367,39 @@ void test_out_free(struct test_out *out)
     free(out->err);
     memset(out, 0, sizeof *out);
 }
+
+char *test_slurp(const char *path, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    char *buf;
+    long n;
+
+    if (!fp)
+        return NULL;
+    if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0) {
+        fclose(fp);
+        return NULL;
+    }
+    rewind(fp);
+    buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf)
+        buf[n] = '\0';
+    fclose(fp);
+    *len = (size_t)n;
+    return buf;
+}
+
+int test_spit(const char *path, const void *data, size_t len)
+{
+    FILE *fp = fopen(path, "wb");
+    int ok;
+
+    if (!fp)
+        return -1;
+    ok = fwrite(data, 1, len, fp) == len;
+    return fclose(fp) == 0 && ok ? 0 : -1;
+}

@@ -200,8 +200,9 @@ enum auth_status dkim_keystore_add(struct dkim_keystore *ks, const char *selecto
  * verify.  AUTH_OK when it is; AUTH_EINVAL another key (or revoked);
  * AUTH_ENOTFOUND no record; AUTH_EPARSE not a key record; AUTH_ETIMEOUT /
  * AUTH_ETEMP the lookup failed; err says which. */
+AUTH_MUST_USE
 enum auth_status dkim_keystore_match(struct dkim_keystore *ks, const char *selector,
-                                     const char *domain, struct evp_pkey_st *key,
+                                     const char *domain, EVP_PKEY *key,
                                      char *err, size_t errlen);
 
 /* ---- signing ----------------------------------------------------------- */

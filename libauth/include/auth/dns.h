@@ -258,6 +258,7 @@ void dns_engine_defer(struct dns_engine *eng, bool on);
 /* Questions waiting for the next fetch. */
 size_t dns_engine_deferred(const struct dns_engine *eng);
 /* Ask them.  AUTH_OK (answers may be timeouts...), AUTH_ENOMEM, AUTH_EIO. */
+AUTH_MUST_USE
 enum auth_status dns_engine_fetch_deferred(struct dns_engine *eng);
 
 /* Forget every answer (the cache and every result handed out: borrowed

@@ -73,6 +73,10 @@ enum auth_status finding_set_evidence(struct finding_list *l, const char *eviden
  * must return its argument when it has no translation. */
 typedef const char *(*finding_translator)(const char *text) __attribute__((format_arg(1)));
 void finding_set_translator(finding_translator tr);
+/* text through that translator (itself when none is set): for the other
+ * text libauth makes for people, such as setup's record notes and
+ * checklist, whose formats are translated before they are filled in. */
+const char *finding_text(const char *text) __attribute__((format_arg(1)));
 
 /* Number of findings at or above sev (PASS..FAIL scale; ERROR/SKIPPED are
  * counted only when sev is that exact value). */
