@@ -11,6 +11,12 @@
 
 #define REF "RFC 7208"
 
+/* Evidence text for a format: an unset field prints as nothing. */
+static const char *str(const char *s)
+{
+    return s ? s : "";
+}
+
 /* Keep the first failure to add a finding; a full list (AUTH_ELIMIT) is
  * the list's bound doing its job, not a failure. */
 static void kept(enum auth_status *first, enum auth_status st)
@@ -100,7 +106,7 @@ static enum auth_status qualifiers(const struct spf_problem *p, struct finding_l
     switch (p->kind) {
     case SPF_PROB_ALL_PASS:
         snprintf(summary, sizeof summary, "%s: '%s' lets every host on the internet pass",
-                 p->domain, p->term);
+                 p->domain, str(p->term));
         return add_fix(out, p, "spf.all-pass", SEV_FAIL, summary,
                        "A pass-qualified all authorises any sender; end the record with ~all "
                        "or -all.", REF " 5.1");
@@ -112,7 +118,7 @@ static enum auth_status qualifiers(const struct spf_problem *p, struct finding_l
                        "'all' always matches.", REF " 6.1");
     default:                           /* SPF_PROB_AFTER_ALL */
         snprintf(summary, sizeof summary, "%s: '%s' comes after '%s' and is never "
-                 "evaluated", p->domain, p->term, p->other);
+                 "evaluated", p->domain, str(p->term), str(p->other));
         return add_fix(out, p, "spf.after-all", SEV_WARN, summary,
                        "Mechanisms are evaluated left to right and 'all' always matches.",
                        REF " 5.1");
@@ -126,19 +132,19 @@ static enum auth_status terms(const struct spf_problem *p, struct finding_list *
     switch (p->kind) {
     case SPF_PROB_PTR_USED:
         snprintf(summary, sizeof summary, "%s: '%s' uses the ptr mechanism", p->domain,
-                 p->term);
+                 str(p->term));
         return add_fix(out, p, "spf.ptr-used", SEV_WARN, summary,
                        "RFC 7208 5.5: ptr is slow, unreliable and SHOULD NOT be used; list "
                        "the sending addresses with ip4:/ip6: or a instead.", REF " 5.5");
     case SPF_PROB_MX_NAMES:
         snprintf(summary, sizeof summary, "%s: '%s' yields %u MX names (more than 10 is "
-                 "a permerror)", p->domain, p->term, p->number);
+                 "a permerror)", p->domain, str(p->term), p->number);
         return finding_add(out, "spf.mx-names-limit", SEV_FAIL, summary,
                            "Replace the mx term with ip4:/ip6: terms for the mail hosts.",
                            NULL, REF " 4.6.4");
     default:                           /* SPF_PROB_MACRO_COUNT */
         snprintf(summary, sizeof summary, "lookup count depends on macros ('%s' in %s): "
-                 "at least %u", p->term, p->domain, p->number);
+                 "at least %u", str(p->term), p->domain, p->number);
         return finding_add(out, "spf.macro-count", SEV_INFO, summary,
                            "Terms with macros are expanded per message; their targets cannot "
                            "be counted in advance, so the count is a lower bound.", NULL,
@@ -155,12 +161,12 @@ static enum auth_status record_errors(const struct spf_problem *p, struct findin
         snprintf(summary, sizeof summary, "%s: SPF record does not parse (permerror)",
                  p->domain);
         return finding_addf(out, "spf.syntax", SEV_FAIL, summary, NULL, REF " 4.6",
-                            "%s\nrecord: %s", p->text, p->published);
+                            "%s\nrecord: %s", str(p->text), str(p->published));
     default:                           /* SPF_PROB_MULTIPLE */
         snprintf(summary, sizeof summary, "%s: more than one SPF record (permerror)",
                  p->domain);
         return finding_addf(out, "spf.multiple", SEV_FAIL, summary, NULL, REF " 4.5",
-                            "%s; merge them into one TXT record.", p->text);
+                            "%s; merge them into one TXT record.", str(p->text));
     }
 }
 
@@ -171,17 +177,19 @@ static enum auth_status target_errors(const struct spf_problem *p, struct findin
     switch (p->kind) {
     case SPF_PROB_INCLUDE_NO_RECORD:
         snprintf(summary, sizeof summary, "'%s' in %s: target has no SPF record (permerror)",
-                 p->term, p->other);
+                 str(p->term), str(p->other));
         return finding_addf(out, "spf.include-no-record", SEV_FAIL, summary, NULL,
                             REF " 5.2", "%s: %s. Every evaluation reaching this term ends in "
-                            "permerror; remove it or fix the target.", p->domain, p->text);
+                            "permerror; remove it or fix the target.", p->domain,
+                            str(p->text));
     case SPF_PROB_INCLUDE_ERROR:
         snprintf(summary, sizeof summary, "%s: SPF record could not be fetched (temperror)",
                  p->domain);
         return finding_addf(out, "spf.include-error", SEV_ERROR, summary, NULL, REF " 4.4",
-                            "%s%s%s", p->text, p->other ? "; reached by " : "", p->term);
+                            "%s%s%s", str(p->text), p->other ? "; reached by " : "",
+                            str(p->term));
     default:                           /* SPF_PROB_LOOP */
-        snprintf(summary, sizeof summary, "'%s' in %s: include/redirect loop", p->term,
+        snprintf(summary, sizeof summary, "'%s' in %s: include/redirect loop", str(p->term),
                  p->other ? p->other : "");
         return finding_addf(out, "spf.loop", SEV_FAIL, summary, NULL, REF " 4.6.4",
                             "%s is already on the path from the root; evaluation would "
@@ -274,7 +282,7 @@ static enum auth_status address(const struct spf_problem *p, struct finding_list
     snprintf(summary, sizeof summary, "%s is not authorised: SPF %s", ip,
              spf_result_name(p->result));
     return finding_addf(out, "spf.ip-not-authorized", SEV_FAIL, summary, NULL, REF " 4.6",
-                        "check_host(%s, %s): %s%s%s", ip, p->other,
+                        "check_host(%s, %s): %s%s%s", ip, str(p->other),
                         spf_result_name(p->result), p->text ? ": " : "",
                         p->text ? p->text : "");
 }

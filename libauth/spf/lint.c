@@ -256,7 +256,7 @@ static void lint_node_status(struct lint *L, const struct spf_node *n)
     set(L, &p->text, n->error);
     if (kind == SPF_PROB_SYNTAX)
         set(L, &p->published, n->record ? n->record : "");
-    if (kind >= SPF_PROB_INCLUDE_NO_RECORD) {
+    if (kind != SPF_PROB_SYNTAX && kind != SPF_PROB_MULTIPLE) {   /* reached through a term */
         set(L, &p->term, n->via ? n->via : "");
         set(L, &p->other, n->parent ? n->parent->domain : NULL);
     }
