@@ -32,6 +32,15 @@
 #include "auth/mtasts.h"
 #include "auth/ports.h"
 
+/* Text for people in findings: N_() marks a literal for the catalog that
+ * finding_add() translates (a second branch of a ternary, a table); TR()
+ * translates a piece given to a detail format as an argument.  Both leave
+ * English when no translator is set (JSON and the machine formats). */
+#ifndef N_
+#define N_(s) (s)
+#endif
+#define TR(s) finding_text(s)
+
 #define AUDIT_MAX_SELECTORS 64
 #define AUDIT_MAX_IPS       64
 #define AUDIT_MAX_DNSBL     16
@@ -61,6 +70,9 @@ struct audit_options {
     struct audit_probes *probes;                 /* the run's probe pool and cache;
                                                     NULL: audit_run makes its own */
     time_t now;                                  /* the audit's clock; 0: time(NULL) */
+    bool dkim_all_selectors;                     /* --dkim-discovery common: the whole
+                                                    common list at once, not the
+                                                    provider's selectors first */
 };
 
 /* What the families of one judging pass share (audit_shared.c): results

@@ -19,13 +19,14 @@ static const char *dmarc_gap(const struct dmarc_policy_info *pi)
     const struct dmarc_record *r = pi->record;
 
     if (pi->found != DMARC_FOUND || !r)
-        return "there is no usable DMARC policy";
+        return TR("there is no usable DMARC policy");
     if (r->p != DMARC_POLICY_QUARANTINE && r->p != DMARC_POLICY_REJECT)
-        return "the DMARC policy is not quarantine or reject";
+        return TR("the DMARC policy is not quarantine or reject");
     if (r->pct < 100)
-        return "the DMARC policy applies to less than 100% of mail (pct)";
+        /* xgettext:no-c-format */
+        return TR("the DMARC policy applies to less than 100% of mail (pct)");
     if (r->sp == DMARC_POLICY_NONE)
-        return "the DMARC subdomain policy is none (sp=none)";
+        return TR("the DMARC subdomain policy is none (sp=none)");
     return NULL;
 }
 

@@ -2,19 +2,24 @@
  * check_dkim.c - DKIM keys of a domain (dkim.*).
  *
  * There is no way to list a domain's selectors, so the audit asks the ones
- * named with --selector, else the selectors the common providers use, all
- * in one parallel batch, together with a random selector: an answer there
- * means a wildcard answers every selector (its records are then not taken
- * for keys).  The "_domainkey has no children" NXDOMAIN shortcut is never
+ * named with --selector.  Otherwise it recognises the mail provider from
+ * the MX hosts and the SPF record already gathered (dkim_providers.c) and
+ * asks that provider's selectors first; only when they hold no key does it
+ * ask the long common list (--dkim-discovery common: the list at once).
+ * Each batch goes with a random selector: an answer there means a wildcard
+ * answers every selector (its records are then not taken for keys).  The "_domainkey has no children" NXDOMAIN shortcut is never
  * used: servers that do not follow RFC 8020 would hide real keys.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "audit.h"
 #include "auth/dkim.h"
+#include "dkim_providers.h"
+#include "problems.h"
 
 static const char *const common_selectors[] = {
     "selector1", "selector2",                 /* Microsoft 365 */
@@ -28,30 +33,147 @@ static const char *const common_selectors[] = {
 };
 
 #define MAX_ASKED 64
+#define MX_HOSTS_SEEN 16        /* MX hosts looked at to recognise a provider */
 
 struct asked {
     const char *sel[MAX_ASKED];
     char dated[8][16];          /* storage for dated selectors */
     size_t n;
+    char providers[160];        /* recognised from MX and SPF, for the detail */
 };
 
+static bool looks_like_key(const struct dns_result *r, const char **txt, size_t *len);
+
+static void add_selector(struct asked *a, const char *sel)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (!strcmp(a->sel[i], sel))
+            return;
+    if (a->n < MAX_ASKED)
+        a->sel[a->n++] = sel;
+}
+
 /* Common selectors plus dated ones for this and the two previous years
- * (of the audit's clock). */
+ * (of the audit's clock), after those already in a. */
 static void default_selectors(struct asked *a, time_t now)
 {
     struct tm tm;
     int year;
 
     for (size_t i = 0; i < sizeof common_selectors / sizeof common_selectors[0]; i++)
-        a->sel[a->n++] = common_selectors[i];
+        add_selector(a, common_selectors[i]);
     gmtime_r(&now, &tm);
     year = tm.tm_year + 1900;
     for (int k = 0; k < 3; k++) {
         snprintf(a->dated[2 * k], sizeof a->dated[0], "%d", year - k);
         snprintf(a->dated[2 * k + 1], sizeof a->dated[0], "s%d", year - k);
-        a->sel[a->n++] = a->dated[2 * k];
-        a->sel[a->n++] = a->dated[2 * k + 1];
+        add_selector(a, a->dated[2 * k]);
+        add_selector(a, a->dated[2 * k + 1]);
     }
+}
+
+/* A placeholder of the gather stage: the question is asked after this
+ * pass, which is then judged again (auth/dns.h, deferred mode). */
+static bool not_yet(const struct dns_result *r)
+{
+    return dns_result_status(r) == DNS_ERROR && !strncmp(dns_result_why(r), "deferred:", 9);
+}
+
+/* The v=spf1 record among TXT answers, or NULL. */
+static const char *spf_text(const struct dns_result *txt, char *buf, size_t len)
+{
+    for (size_t i = 0; i < dns_result_count(txt); i++) {
+        const struct dns_rr *rr = dns_result_rr(txt, i);
+        if (rr->u.txt.len >= 6 && !strncasecmp((const char *)rr->u.txt.data, "v=spf1", 6) &&
+            (rr->u.txt.len == 6 || rr->u.txt.data[6] == ' ')) {
+            snprintf(buf, len, "%.*s", (int)rr->u.txt.len, (const char *)rr->u.txt.data);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+/* The providers' selectors, from the MX and TXT answers of the snapshot.
+ * false while those are still to be gathered. */
+static bool provider_selectors(struct audit_ctx *ctx, struct asked *a)
+{
+    const struct dkim_provider *p[DKIM_PROVIDERS_MAX];
+    const char *hosts[MX_HOSTS_SEEN], *sel[MAX_ASKED];
+    struct dns_batch *b = dns_batch_new(ctx->eng);
+    const struct dns_result *mx, *txt;
+    char spf[2048];
+    size_t nh = 0, np, ns;
+    bool ready;
+
+    if (!b)
+        return true;                     /* no memory: the common list, as before */
+    dns_batch_add(b, ctx->domain, DNS_T_MX);
+    dns_batch_add(b, ctx->domain, DNS_T_TXT);
+    ready = dns_batch_wait(b) == AUTH_OK;
+    mx = dns_batch_result(b, 0);
+    txt = dns_batch_result(b, 1);
+    if (ready && (not_yet(mx) || not_yet(txt))) {
+        dns_batch_free(b);
+        return false;
+    }
+    for (size_t i = 0; ready && i < dns_result_count(mx) && nh < MX_HOSTS_SEEN; i++)
+        hosts[nh++] = dns_result_rr(mx, i)->u.mx.host;
+    np = ready ? dkim_providers_match(hosts, nh, spf_text(txt, spf, sizeof spf), p,
+                                      DKIM_PROVIDERS_MAX) : 0;
+    ns = dkim_providers_selectors(p, np, sel, MAX_ASKED);
+    for (size_t i = 0; i < ns; i++)
+        add_selector(a, sel[i]);
+    dkim_providers_names(p, np, a->providers, sizeof a->providers);
+    dns_batch_free(b);
+    return true;
+}
+
+/* Whether the selectors in a hold a key that is not the wildcard's.
+ * *ready is false while their answers are still to be gathered. */
+static bool any_key(struct audit_ctx *ctx, const struct asked *a, bool *ready)
+{
+    struct dns_batch *b = dns_batch_new(ctx->eng);
+    const char *txt, *wild = NULL;
+    size_t len, wild_len = 0;
+    char name[400];
+    bool found = false;
+
+    *ready = true;
+    if (!b)
+        return false;
+    for (size_t i = 0; i <= a->n; i++) {
+        snprintf(name, sizeof name, "%s._domainkey.%s", i < a->n ? a->sel[i] : ctx->wild_label,
+                 ctx->domain);
+        dns_batch_add(b, name, DNS_T_TXT);
+    }
+    if (dns_batch_wait(b) == AUTH_OK) {
+        for (size_t i = 0; i <= a->n; i++)
+            *ready &= !not_yet(dns_batch_result(b, i));
+        if (looks_like_key(dns_batch_result(b, a->n), &wild, &wild_len) && !*ready)
+            wild = NULL;
+        for (size_t i = 0; *ready && i < a->n && !found; i++)
+            found = looks_like_key(dns_batch_result(b, i), &txt, &len) &&
+                    !(wild && len == wild_len && !memcmp(txt, wild, len));
+    }
+    dns_batch_free(b);
+    return found;
+}
+
+/* What to ask without --selector: the providers' selectors when they hold
+ * a key, else those and the common list.  false while the answers this
+ * choice rests on are still to be gathered (the pass is judged again). */
+static bool choose_selectors(struct audit_ctx *ctx, struct asked *a)
+{
+    bool ready;
+
+    if (!ctx->opt->dkim_all_selectors) {
+        if (!provider_selectors(ctx, a))
+            return false;
+        if (a->n && (any_key(ctx, a, &ready) || !ready))
+            return ready;
+    }
+    default_selectors(a, ctx->now);
+    return true;
 }
 
 static bool looks_like_key(const struct dns_result *r, const char **txt, size_t *len)
@@ -115,7 +237,7 @@ static enum auth_status one_selector(struct audit_ctx *ctx, const char *sel,
     snprintf(key, sizeof key, "dkim.%s", sel);
     if (audit_add_record(ctx, key, txt) != AUTH_OK)
         return AUTH_ENOMEM;
-    return dkim_key_lint(sel, ctx->domain, txt, len, out);
+    return findings_dkim_key(sel, ctx->domain, txt, len, out);
 }
 
 enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out)
@@ -132,8 +254,10 @@ enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out)
     if (named)
         for (size_t i = 0; i < ctx->opt->nselectors && a.n < MAX_ASKED; i++)
             a.sel[a.n++] = ctx->opt->selectors[i];
-    else
-        default_selectors(&a, ctx->now);
+    else if (!choose_selectors(ctx, &a)) {
+        dns_batch_free(b);
+        return AUTH_OK;          /* MX, SPF or the provider's answers come next pass */
+    }
     for (size_t i = 0; i < a.n; i++) {
         snprintf(name, sizeof name, "%s._domainkey.%s", a.sel[i], ctx->domain);
         dns_batch_add(b, name, DNS_T_TXT);
@@ -153,6 +277,12 @@ enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out)
                                     "could not look up DKIM selectors", NULL, NULL,
                                     "%zu of %zu selector queries failed: %s", ks.temp, a.n,
                                     ks.failed)
+                     : a.providers[0]
+                     ? finding_addf(out, "dkim.not-found", SEV_WARN,
+                                    "no DKIM key at any common selector", NULL,
+                                    "RFC 6376 3.6.2", "asked %zu selectors under _domainkey.%s "
+                                    "(those of %s first); name yours with --selector", a.n,
+                                    ctx->domain, a.providers)
                      : finding_addf(out, "dkim.not-found", SEV_WARN,
                                     "no DKIM key at any common selector", NULL,
                                     "RFC 6376 3.6.2", "asked %zu common selectors under "
@@ -160,8 +290,9 @@ enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out)
                                     ctx->domain);
     else if (st == AUTH_OK && ks.found)
         st = finding_addf(out, "dkim.not-found", SEV_PASS, "DKIM key published", NULL, NULL,
-                          "%zu selector%s with a key%s%s", ks.found, ks.found == 1 ? "" : "s",
-                          ks.temp ? "; queries that failed: " : "", ks.failed);
+                          ks.found == 1 ? N_("%zu selector with a key%s%s")
+                          : N_("%zu selectors with a key%s%s"), ks.found,
+                          ks.temp ? TR("; queries that failed: ") : "", ks.failed);
     dns_batch_free(b);
     return st;
 }

@@ -41,7 +41,7 @@ static size_t gather(struct audit_ctx *ctx, struct target *t, struct finding_lis
     size_t n = 0;
 
     for (size_t i = 0; i < ctx->opt->nips && n < MAX_ADDRS; i++) {
-        t[n] = (struct target){ .ip = ctx->opt->ips[i], .what = "sending address" };
+        t[n] = (struct target){ .ip = ctx->opt->ips[i], .what = TR("sending address") };
         auth_ip_format(&t[n].ip, t[n].text, sizeof t[n].text);
         n++;
     }
@@ -53,7 +53,7 @@ static size_t gather(struct audit_ctx *ctx, struct target *t, struct finding_lis
     }
     for (size_t h = 0; h < mx->nhosts; h++)
         for (size_t k = 0; k < mx->hosts[h].naddrs && n < MAX_ADDRS; k++) {
-            t[n] = (struct target){ .ip = mx->hosts[h].addrs[k].addr, .what = "MX address" };
+            t[n] = (struct target){ .ip = mx->hosts[h].addrs[k].addr, .what = TR("MX address") };
             auth_ip_format(&t[n].ip, t[n].text, sizeof t[n].text);
             n++;
         }
@@ -89,12 +89,13 @@ static enum auth_status judge(const struct target *t, const char *zone,
     }
     if (refused || invalid)
         return finding_addf(out, "dnsbl.listed", SEV_ERROR, refused ? "the list refused the "
-                            "query" : "invalid answer from the list", NULL, "RFC 5782 2.1",
+                            "query" : N_("invalid answer from the list"), NULL, "RFC 5782 2.1",
                             "%s on %s answered %s: %s", t->text, zone, codes, refused ?
-                            "127.255.255.x means the list refuses queries from this resolver "
-                            "(public resolvers are often blocked); use your own resolver"
-                            : "only 127.0.0.0/8 answers are listings; the zone may be "
-                            "defunct or wildcarded");
+                            TR("127.255.255.x means the list refuses queries from this "
+                               "resolver (public resolvers are often blocked); use your own "
+                               "resolver")
+                            : TR("only 127.0.0.0/8 answers are listings; the zone may be "
+                                 "defunct or wildcarded"));
     return finding_addf(out, "dnsbl.listed", SEV_FAIL, "address is on a blocklist",
                         "find why (open relay, compromised account, spam), fix it, then "
                         "request delisting from the list's operator", "RFC 5782",

@@ -101,11 +101,11 @@ enum auth_status check_dnssec(struct audit_ctx *ctx, struct finding_list *out)
                                             "answers authenticated") : st;
     }
     return finding_addf(out, "dnssec.unsigned", SEV_INFO, dnskey ? "DNSSEC not validated"
-                        : "zone not signed", dnskey ? "publish the DS record at the parent "
-                        "(or check that the resolver validates)" : "sign the zone and "
-                        "publish its DS at the parent: DANE needs DNSSEC",
+                        : N_("zone not signed"), dnskey ? "publish the DS record at the parent "
+                        "(or check that the resolver validates)" : N_("sign the zone and "
+                        "publish its DS at the parent: DANE needs DNSSEC"),
                         "RFC 4033", dnskey ? "%s publishes DNSKEY but the answers are not "
                         "authenticated (no AD bit): no chain of trust, or the resolver does "
-                        "not validate" : "%s has no DNSKEY and its answers are not "
-                        "authenticated (no AD bit from the resolver)", ctx->domain);
+                        "not validate" : N_("%s has no DNSKEY and its answers are not "
+                        "authenticated (no AD bit from the resolver)"), ctx->domain);
 }

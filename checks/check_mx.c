@@ -25,7 +25,7 @@ static enum auth_status presence(const struct mx_report *r, struct finding_list 
         return finding_add(out, r->null_mixed ? "mx.null-mixed" : "mx.null",
                            r->null_mixed ? SEV_FAIL : SEV_INFO,
                            r->null_mixed ? "a null MX is mixed with other MX records"
-                                         : "null MX: this domain receives no mail",
+                                         : N_("null MX: this domain receives no mail"),
                            r->null_mixed ? "RFC 7505 section 3: a null MX must be the only "
                                            "MX record; senders may treat the domain as "
                                            "undeliverable" : NULL,
@@ -40,7 +40,7 @@ static enum auth_status presence(const struct mx_report *r, struct finding_list 
     if (!r->nhosts)
         return finding_add(out, "mx.present", SEV_FAIL,
                            r->mx_status == DNS_NXDOMAIN ? "the domain does not exist"
-                                                        : "no MX records and no address",
+                                                        : N_("no MX records and no address"),
                            "Mail to this domain cannot be delivered. If the domain sends "
                            "but never receives mail, publish a null MX (RFC 7505).",
                            (snprintf(fix, sizeof fix, "%s. 3600 IN MX 0 .", r->domain), fix),

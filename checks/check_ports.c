@@ -17,6 +17,7 @@
 #include "auth/mx.h"
 #include "auth/ports.h"
 #include "probes.h"
+#include "problems.h"
 
 #define MAX_PORT_TARGETS 16     /* addresses probed per domain */
 
@@ -60,7 +61,7 @@ static enum auth_status probe_address(struct audit_ctx *ctx, const char *host,
         return pr->u.ports.st == AUTH_ENOMEM ? AUTH_ENOMEM
                : finding_addf(out, "ports.not-probed", SEV_ERROR, "ports not probed", NULL,
                               NULL, "%s [%s]: %s", host, addr, pr->u.ports.err);
-    st = ports_findings(&pr->u.ports.rep, &l);
+    st = findings_from_ports(&pr->u.ports.rep, &l);
     if (st == AUTH_OK)
         st = copy_findings(&l, host, addr, out);
     finding_list_clear(&l);
@@ -87,8 +88,8 @@ static enum auth_status one_address(struct audit_ctx *ctx, const struct mx_host 
     if (doc || (priv && !ctx->opt->allow_private))
         return finding_addf(out, "ports.not-probed", SEV_SKIPPED, "MX address not probed",
                             NULL, NULL, "%s [%s] is a %s address%s", h->host, a->address,
-                            priv ? "private or loopback" : "documentation",
-                            priv ? " (--allow-private probes it)" : "");
+                            priv ? TR("private or loopback") : TR("documentation"),
+                            priv ? TR(" (--allow-private probes it)") : "");
     if ((*probed)++ >= MAX_PORT_TARGETS)
         return finding_addf(out, "ports.not-probed", SEV_SKIPPED, "MX address not probed",
                             NULL, NULL, "%s [%s]: more than %d addresses", h->host, a->address,
@@ -126,8 +127,8 @@ enum auth_status check_ports(struct audit_ctx *ctx, struct finding_list *out)
     if (dns_status_is_temporary(mx->mx_status) || mx->null_mx || !mx->nhosts)
         st = finding_addf(out, "ports.not-probed",
                           dns_status_is_temporary(mx->mx_status) ? SEV_ERROR : SEV_SKIPPED,
-                          "no MX to probe", NULL, NULL, "%s", mx->null_mx ? "null MX"
-                          : mx->error ? mx->error : "no MX host");
+                          "no MX to probe", NULL, NULL, "%s", mx->null_mx ? TR("null MX")
+                          : mx->error ? mx->error : TR("no MX host"));
     else
         st = probe_all(ctx, mx, out);
     mx_report_free(mx);

@@ -28,6 +28,8 @@ struct probe {
     const struct ptr_report *addr;
     unsigned port;
     const struct audit_smtp_result *r;   /* NULL while the probe is made */
+    bool verified;                       /* the certificate names this host */
+    char verify_error[160];              /* why not */
 };
 
 /* The TLSA answers of every host, in one stage. */
@@ -82,20 +84,20 @@ static enum auth_status report_unreachable(const struct probe *p, struct finding
 
     switch (p->r->failure) {
     case SMTP_FAIL_CONNECT:
-        what = p->r->conn == SMTP_CONN_TIMEOUT ? "connection timed out: outbound port 25 may be "
-               "blocked here (common on cloud hosts), or the host is down"
-             : p->r->conn == SMTP_CONN_REFUSED ? "connection refused: nothing listens, or a "
-               "firewall rejects port 25 from here"
-             : "cannot connect from here";
+        what = p->r->conn == SMTP_CONN_TIMEOUT ? TR("connection timed out: outbound port 25 "
+               "may be blocked here (common on cloud hosts), or the host is down")
+             : p->r->conn == SMTP_CONN_REFUSED ? TR("connection refused: nothing listens, or "
+               "a firewall rejects port 25 from here")
+             : TR("cannot connect from here");
         break;
-    case SMTP_FAIL_TIMEOUT: what = "the server stalled: no complete reply in time"; break;
-    case SMTP_FAIL_REPLY_TEMP: what = "the server answered 4xx (421: busy or closing)"; break;
-    case SMTP_FAIL_PROTOCOL: what = "the server does not speak SMTP correctly"; break;
+    case SMTP_FAIL_TIMEOUT: what = TR("the server stalled: no complete reply in time"); break;
+    case SMTP_FAIL_REPLY_TEMP: what = TR("the server answered 4xx (421: busy or closing)"); break;
+    case SMTP_FAIL_PROTOCOL: what = TR("the server does not speak SMTP correctly"); break;
     case SMTP_FAIL_REPLY_PERM:
-        what = "the server refuses connections with a 5xx";
+        what = TR("the server refuses connections with a 5xx");
         sev = SEV_FAIL;
         break;
-    default: what = "the probe could not complete"; break;
+    default: what = TR("the probe could not complete"); break;
     }
     return finding_addf(out, "smtp.unreachable", sev, "MX not reachable on the SMTP port",
                         sev == SEV_FAIL ? "let the MX accept connections from the Internet "
@@ -121,33 +123,35 @@ static enum auth_status report_tls(const struct probe *p, bool enforce,
     enum auth_status st;
 
     st = finding_addf(out, "smtp.tls-version", old ? SEV_WARN : SEV_PASS,
-                      old ? "outdated TLS version" : "TLS version", old ? "enable TLS 1.2 and "
+                      old ? "outdated TLS version" : N_("TLS version"), old ? "enable TLS 1.2 and "
                       "1.3 on the MX (Postfix: smtpd_tls_protocols = >=TLSv1.2)" : NULL,
                       "RFC 8996", "%s [%s]: %s, %s", h, a, f->version, f->cipher);
-    if (st == AUTH_OK && f->verified)
+    if (st == AUTH_OK && p->verified)
         st = finding_addf(out, "smtp.cert-invalid", SEV_PASS, "certificate verifies", NULL,
                           "RFC 7817", "%s [%s]: chain and name verify (%s)", h, a, f->subject);
     else if (st == AUTH_OK && dh->usable && dh->matched && !enforce)
         st = finding_addf(out, "smtp.cert-invalid", SEV_INFO, "certificate does not verify "
                           "(DANE authenticates it)", NULL, "RFC 7672 3.1", "%s [%s]: %s", h, a,
-                          f->verify_error);
+                          p->verify_error);
     else if (st == AUTH_OK)
         st = finding_addf(out, "smtp.cert-invalid", cert_severity(enforce, dh),
                           "certificate does not verify", "install a certificate from a public "
                           "CA whose subjectAltName holds the MX host name", "RFC 7817",
-                          "%s [%s]: %s%s", h, a, f->verify_error,
-                          enforce ? " (the MTA-STS policy is enforce)"
-                          : dh->usable ? " (the host publishes TLSA)" : "");
+                          "%s [%s]: %s%s", h, a, p->verify_error,
+                          enforce ? TR(" (the MTA-STS policy is enforce)")
+                          : dh->usable ? TR(" (the host publishes TLSA)") : "");
     if (st != AUTH_OK || !f->not_after)
         return st;
     return finding_addf(out, "smtp.cert-expiring",
                         f->expiry_days < 0 ? SEV_FAIL : f->expiry_days < 14 ? SEV_WARN : SEV_PASS,
                         f->expiry_days < 0 ? "certificate expired"
-                        : f->expiry_days < 14 ? "certificate expires soon" : "certificate valid",
+                        : f->expiry_days < 14 ? N_("certificate expires soon")
+                        : N_("certificate valid"),
                         f->expiry_days < 14 ? "renew the MX certificate" : NULL, "RFC 5280",
-                        "%s [%s]: %ld day%s %s", h, a, labs(f->expiry_days),
-                        labs(f->expiry_days) == 1 ? "" : "s",
-                        f->expiry_days < 0 ? "ago" : "left");
+                        f->expiry_days < 0 ? (labs(f->expiry_days) == 1 ? N_("%s [%s]: %ld day ago")
+                                              : N_("%s [%s]: %ld days ago"))
+                        : labs(f->expiry_days) == 1 ? N_("%s [%s]: %ld day left")
+                        : N_("%s [%s]: %ld days left"), h, a, labs(f->expiry_days));
 }
 
 static bool is_ptr_name(const struct ptr_report *r, const char *name)
@@ -167,9 +171,9 @@ static enum auth_status report_banner(const struct probe *p, struct finding_list
     if (!r->nnames)
         return AUTH_OK;
     if (p->r->banner[0] && !is_ptr_name(r, p->r->banner))
-        which = "banner", name = p->r->banner;
+        which = TR("banner"), name = p->r->banner;
     else if (p->r->ehlo[0] && !is_ptr_name(r, p->r->ehlo))
-        which = "EHLO reply", name = p->r->ehlo;
+        which = TR("EHLO reply"), name = p->r->ehlo;
     else
         return AUTH_OK;
     return finding_addf(out, "smtp.banner-mismatch", SEV_INFO, "banner or EHLO name differs "
@@ -206,8 +210,8 @@ static enum auth_status report_probe(const struct probe *p, bool enforce,
                     strstr(p->r->why, "closed") || p->r->failure == SMTP_FAIL_REPLY_TEMP;
         return finding_addf(out, "smtp.tls-handshake",
                             gone ? SEV_ERROR : SEV_FAIL, gone ? "TLS handshake interrupted"
-                            : "TLS handshake fails", gone ? NULL : "fix the MX's TLS "
-                            "configuration (certificate, key, protocols)", "RFC 3207",
+                            : N_("TLS handshake fails"), gone ? NULL : N_("fix the MX's TLS "
+                            "configuration (certificate, key, protocols)"), "RFC 3207",
                             "%s [%s]: %s", p->host->host, p->addr->address, p->r->why);
     }
     if (st == AUTH_OK)
@@ -281,8 +285,9 @@ static size_t plan(struct audit_ctx *ctx, const struct mx_report *mx, struct pro
                 /* losing this note to memory leaves the run's other findings */
                 auth_status_ignore(finding_addf(out, "smtp.unreachable", SEV_SKIPPED, "MX address not probed",
                              NULL, NULL, "%s [%s] is a %s address%s", mx->hosts[i].host,
-                             a->address, priv ? "private or loopback" : "documentation",
-                             priv ? " (see mx.target-private; --allow-private probes it)" : ""));
+                             a->address, priv ? TR("private or loopback") : TR("documentation"),
+                             priv ? TR(" (see mx.target-private; --allow-private probes it)")
+                                  : ""));
                 continue;
             }
             pr[n] = (struct probe){
@@ -308,6 +313,11 @@ static enum auth_status report_all(struct audit_ctx *ctx, const struct mx_report
                                                         pr[i].addr->address, pr[i].port);
         pr[i].r = ap ? &ap->u.smtp : NULL;
         pending |= !ap;
+        /* the probe is the address's: the name is judged for this host */
+        if (ap && ap->u.smtp.facts)
+            pr[i].verified = audit_smtp_verified(ctx->probes, ap, pr[i].host->host,
+                                                 pr[i].verify_error,
+                                                 sizeof pr[i].verify_error);
     }
     st = tlsa_stage(ctx->eng, mx, dh);
     m = audit_mtasts_state(ctx);
@@ -340,8 +350,8 @@ enum auth_status check_smtp(struct audit_ctx *ctx, struct finding_list *out)
     if (dns_status_is_temporary(mx->mx_status) || mx->null_mx || !mx->nhosts) {
         st = finding_addf(out, "smtp.unreachable",
                           dns_status_is_temporary(mx->mx_status) ? SEV_ERROR : SEV_SKIPPED,
-                          "no MX to probe", NULL, NULL, "%s", mx->null_mx ? "null MX"
-                          : mx->error ? mx->error : "no MX host");
+                          "no MX to probe", NULL, NULL, "%s", mx->null_mx ? TR("null MX")
+                          : mx->error ? mx->error : TR("no MX host"));
         mx_report_free(mx);
         return st;
     }

@@ -1,5 +1,5 @@
 /*
- * check_spf.c - the SPF policy (spf.*) through the SPF module's linter, and
+ * check_spf.c - the SPF policy (spf.*): the SPF module's linter's problems, and
  * reverse DNS of the single sending addresses the domain's own record
  * names (ip4:a.b.c.d, ip6:x::y without a shorter prefix), which receivers
  * hold to the same PTR rules as --ip addresses.
@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "auth/mx.h"
 #include "auth/spf.h"
+#include "problems.h"
 
 #define MAX_DERIVED 16
 
@@ -64,10 +65,14 @@ static enum auth_status check_derived(struct audit_ctx *ctx, const struct spf_tr
 enum auth_status check_spf(struct audit_ctx *ctx, struct finding_list *out)
 {
     struct spf_lint_params params = { .ips = ctx->opt->ips, .nips = ctx->opt->nips };
+    struct spf_problems pl = {0};
     struct spf_tree *tree = NULL;
     char err[256];
-    enum auth_status st = spf_lint(ctx->eng, ctx->domain, &params, out, &tree, err, sizeof err);
+    enum auth_status st = spf_lint(ctx->eng, ctx->domain, &params, &pl, &tree, err, sizeof err);
 
+    if (st == AUTH_OK)
+        st = findings_from_spf(&pl, out);
+    spf_problems_clear(&pl);
     if (st != AUTH_OK) {
         spf_tree_free(tree);
         return st;

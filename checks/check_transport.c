@@ -59,8 +59,8 @@ static enum auth_status mx_against_policy(struct audit_ctx *ctx, const struct mt
                           "the policy and change its id", "RFC 8461 4.1",
                           "%s matches no mx: pattern of the %s policy: senders that honour "
                           "it %s", host, mtasts_mode_name(pol->mode),
-                          pol->mode == MTASTS_ENFORCE ? "will not deliver to it"
-                                                      : "report failures for it");
+                          pol->mode == MTASTS_ENFORCE ? TR("will not deliver to it")
+                                                      : TR("report failures for it"));
     }
     if (st == AUTH_OK && !bad && n)
         st = finding_addf(out, "mtasts.mx-mismatch", SEV_PASS, "every MX host matches the "
@@ -88,10 +88,10 @@ static enum auth_status check_policy(struct audit_ctx *ctx, struct finding_list 
                             fetch_severity(m->fetch_status, m->fetch.http_status),
                             fetch_severity(m->fetch_status, m->fetch.http_status) == SEV_FAIL
                             ? "MTA-STS policy cannot be fetched"
-                            : "could not fetch the MTA-STS policy",
+                            : N_("could not fetch the MTA-STS policy"),
                             "serve the policy as text/plain at that URL over HTTPS with a "
                             "certificate valid for mta-sts.DOMAIN, without redirects",
-                            "RFC 8461 3.3", "%s%s%s: %s", url, m->fetch.address[0] ? " at " : "",
+                            "RFC 8461 3.3", "%s%s%s: %s", url, m->fetch.address[0] ? TR(" at ") : "",
                             m->fetch.address, m->why);
     if (m->parse_status != AUTH_OK) {
         st = finding_addf(out, "mtasts.policy", SEV_FAIL, "MTA-STS policy does not parse",
@@ -202,5 +202,5 @@ enum auth_status check_tlsrpt(struct audit_ctx *ctx, struct finding_list *out)
     }
     return finding_addf(out, "tlsrpt.missing", SEV_PASS, "TLS reporting record published",
                         NULL, "RFC 8460", "reports to %s%s", rec.rua[0],
-                        rec.nrua > 1 ? " and more" : "");
+                        rec.nrua > 1 ? TR(" and more") : "");
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "audit.h"
 #include "probes.h"
@@ -17,7 +18,7 @@
 enum { P_QUEUED, P_RUNNING, P_DONE };
 
 #define DEFAULT_THREADS     16
-#define DEFAULT_PER_ADDRESS 4
+#define DEFAULT_PER_ADDRESS 2        /* --smtp-per-ip default (../shared/cli.md) */
 #define MAX_THREADS         64
 
 struct audit_probes {
@@ -28,6 +29,9 @@ struct audit_probes {
     pthread_t threads[MAX_THREADS];
     unsigned nthreads, started, per_address;
     bool stop;
+    struct tls_ctx *anchors;         /* trust anchors for audit_smtp_verified() */
+    bool anchors_tried;
+    char anchors_err[200];
 };
 
 struct audit_probes *audit_probes_new(unsigned threads, unsigned per_address)
@@ -71,6 +75,7 @@ void audit_probes_free(struct audit_probes *p)
             result_clear(pr);
         free(pr);
     }
+    tls_ctx_free(p->anchors);
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->done);
     pthread_mutex_destroy(&p->lock);
@@ -200,6 +205,16 @@ static bool wait_add(struct audit_wait *w, struct audit_probe *pr)
     return true;
 }
 
+/* The cache key: an SMTP probe is the address's, whatever name led there
+ * (hosted domains name one MX address in many ways); the others are also
+ * the host's (the port checklist and MTA-STS verify names as they go). */
+static bool same_probe(const struct audit_probe *pr, enum audit_probe_kind kind,
+                       const char *host, const char *address, unsigned port)
+{
+    return pr->kind == kind && pr->port == port && !strcmp(pr->address, address) &&
+           (kind == PROBE_SMTP || !strcmp(pr->host, host));
+}
+
 static const struct audit_probe *want(struct audit_probes *p, struct audit_wait *w,
                                       const struct audit_options *opt,
                                       enum audit_probe_kind kind, const char *host,
@@ -210,8 +225,7 @@ static const struct audit_probe *want(struct audit_probes *p, struct audit_wait 
 
     pthread_mutex_lock(&p->lock);
     for (pr = p->all; pr; pr = pr->next)
-        if (pr->kind == kind && pr->port == port && !strcmp(pr->host, host) &&
-            !strcmp(pr->address, address ? address : ""))
+        if (same_probe(pr, kind, host, address ? address : "", port))
             break;
     if (pr && pr->state == P_DONE) {
         pthread_mutex_unlock(&p->lock);
@@ -273,4 +287,39 @@ void audit_wait_free(struct audit_wait *w)
 {
     free(w->items);
     memset(w, 0, sizeof *w);
+}
+
+/* The run's trust anchors, loaded on first use (the probes' CA file). */
+static struct tls_ctx *anchors(struct audit_probes *p, const char *ca_file)
+{
+    pthread_mutex_lock(&p->lock);
+    if (!p->anchors_tried) {
+        struct tls_params tp = { .ca_file = ca_file, .report_only = true };
+        p->anchors_tried = true;
+        if (tls_ctx_new(&tp, &p->anchors, p->anchors_err, sizeof p->anchors_err) != AUTH_OK)
+            p->anchors = NULL;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return p->anchors;
+}
+
+bool audit_smtp_verified(struct audit_probes *p, const struct audit_probe *pr,
+                         const char *host, char *why, size_t whylen)
+{
+    const struct tls_facts *f = pr->u.smtp.facts;
+    struct tls_ctx *ctx;
+
+    if (!f) {
+        snprintf(why, whylen, "no certificate seen");
+        return false;
+    }
+    if (!strcasecmp(host, pr->host)) {     /* the name the handshake checked */
+        snprintf(why, whylen, "%s", f->verify_error);
+        return f->verified;
+    }
+    if (!(ctx = anchors(p, pr->opt->ca_file))) {
+        snprintf(why, whylen, "%s", p->anchors_err);
+        return false;
+    }
+    return tls_facts_verify_name(ctx, f, host, why, whylen);
 }

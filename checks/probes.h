@@ -5,9 +5,13 @@
  *
  * The pool is the one place the audit starts threads: a fixed number of
  * workers, started on the first probe (a --no-smtp run starts none), and at
- * most per_address probes of one address at a time.  A probe is made once
- * per run: hosted domains that share MX hosts share their probes (in bulk,
- * 10,000 domains on three MX hosts are three SMTP probes).
+ * most per_address probes of one address at a time (--smtp-per-ip; each
+ * probe holds one connection to the SMTP port at a time).  A probe is made
+ * once per run: hosted domains that share MX hosts share their probes.  The
+ * SMTP probe is keyed by address and port alone, whatever MX name led to
+ * the address (in bulk, 10,000 domains whose MX names resolve to three
+ * addresses are three SMTP probes); what depends on the name (does the
+ * certificate name this MX?) is judged per name with audit_smtp_verified().
  *
  * The judges ask for a result with audit_probe_want(): a finished probe is
  * returned; otherwise the probe is queued (workers start on it at once),
@@ -80,7 +84,7 @@ struct audit_probe {
 
 struct audit_probes;
 
-/* threads: workers (0: 16); per_address: probes of one address at once (0: 4).
+/* threads: workers (0: 16); per_address: probes of one address at once (0: 2).
  * NULL on allocation failure. */
 struct audit_probes *audit_probes_new(unsigned threads, unsigned per_address);
 /* Stops the workers (after the probes in progress) and frees every result. */
@@ -110,6 +114,14 @@ const struct audit_probe *audit_probe_want_mtasts(struct audit_probes *p, struct
 /* Block until every probe of w is done, then empty w. */
 void audit_probes_wait(struct audit_probes *p, struct audit_wait *w);
 void audit_wait_free(struct audit_wait *w);
+
+/* Whether the certificate an SMTP probe saw verifies for host (chain and
+ * name, as a handshake naming host would have said): the probe's own
+ * result for the name it was made with, otherwise the chain verified again
+ * offline for host (the run's trust anchors, loaded once).  why gets the
+ * reason when not ("hostname mismatch"). */
+bool audit_smtp_verified(struct audit_probes *p, const struct audit_probe *pr,
+                         const char *host, char *why, size_t whylen);
 
 /* probe_smtp.c: the SMTP probe of one address (the only one mailctl has). */
 void audit_smtp_probe(const char *host, const char *address, unsigned port,

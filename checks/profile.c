@@ -35,42 +35,42 @@ struct profile {
 #define DKIM_IDS {"dkim.not-found", "dkim.key-syntax", "dkim.key-weak", "dkim.key-hash"}
 #define DMARC_IDS {"dmarc.missing", "dmarc.multiple", "dmarc.syntax"}
 #define PTR_IDS {"ptr.missing", "ptr.fcrdns"}
-#define NOT_DNS_SPAM "the spam rate is measured by the receiver (Postmaster Tools): DNS cannot show it"
-#define NOT_DNS_UNSUB "one-click unsubscribe (RFC 8058) is a header of each marketing message"
-#define NOT_DNS_ALIGN "alignment is a property of each message: check one with `mailctl auth`"
-#define NOT_DNS_TLS "outbound TLS is a property of the sending servers, not of DNS"
+#define NOT_DNS_SPAM N_("the spam rate is measured by the receiver (Postmaster Tools): DNS cannot show it")
+#define NOT_DNS_UNSUB N_("one-click unsubscribe (RFC 8058) is a header of each marketing message")
+#define NOT_DNS_ALIGN N_("alignment is a property of each message: check one with `mailctl auth`")
+#define NOT_DNS_TLS N_("outbound TLS is a property of the sending servers, not of DNS")
 
 static const struct profile profiles[] = {
     {"gmail-bulk", "Gmail bulk sender requirements (2024)", {
-        {"profile.spf", "SPF published and valid", SPF_IDS, NULL, false},
-        {"profile.dkim", "DKIM signing with a key of 1024 bits or more", DKIM_IDS, NULL, false},
-        {"profile.dmarc", "a DMARC policy (p=none at least)", DMARC_IDS, NULL, false},
-        {"profile.ptr", "sending IPs with forward-confirmed reverse DNS", PTR_IDS, NULL, true},
-        {"profile.alignment", "From domain aligned with SPF or DKIM", {NULL}, NOT_DNS_ALIGN, false},
-        {"profile.tls", "TLS for transmitting email", {NULL}, NOT_DNS_TLS, false},
-        {"profile.spam-rate", "spam rate below 0.3%", {NULL}, NOT_DNS_SPAM, false},
-        {"profile.unsubscribe", "one-click unsubscribe", {NULL}, NOT_DNS_UNSUB, false},
+        {"profile.spf", N_("SPF published and valid"), SPF_IDS, NULL, false},
+        {"profile.dkim", N_("DKIM signing with a key of 1024 bits or more"), DKIM_IDS, NULL, false},
+        {"profile.dmarc", N_("a DMARC policy (p=none at least)"), DMARC_IDS, NULL, false},
+        {"profile.ptr", N_("sending IPs with forward-confirmed reverse DNS"), PTR_IDS, NULL, true},
+        {"profile.alignment", N_("From domain aligned with SPF or DKIM"), {NULL}, NOT_DNS_ALIGN, false},
+        {"profile.tls", N_("TLS for transmitting email"), {NULL}, NOT_DNS_TLS, false},
+        {"profile.spam-rate", N_("spam rate below 0.3%"), {NULL}, NOT_DNS_SPAM, false},
+        {"profile.unsubscribe", N_("one-click unsubscribe"), {NULL}, NOT_DNS_UNSUB, false},
     }},
     {"yahoo-bulk", "Yahoo sender requirements (2024)", {
-        {"profile.spf", "SPF published and valid", SPF_IDS, NULL, false},
-        {"profile.dkim", "DKIM signing", DKIM_IDS, NULL, false},
-        {"profile.dmarc", "a DMARC policy (p=none at least)", DMARC_IDS, NULL, false},
-        {"profile.ptr", "sending IPs with valid reverse DNS", PTR_IDS, NULL, true},
-        {"profile.alignment", "From domain aligned with SPF or DKIM", {NULL}, NOT_DNS_ALIGN, false},
-        {"profile.spam-rate", "spam rate below 0.3%", {NULL}, NOT_DNS_SPAM, false},
-        {"profile.unsubscribe", "one-click unsubscribe", {NULL}, NOT_DNS_UNSUB, false},
+        {"profile.spf", N_("SPF published and valid"), SPF_IDS, NULL, false},
+        {"profile.dkim", N_("DKIM signing"), DKIM_IDS, NULL, false},
+        {"profile.dmarc", N_("a DMARC policy (p=none at least)"), DMARC_IDS, NULL, false},
+        {"profile.ptr", N_("sending IPs with valid reverse DNS"), PTR_IDS, NULL, true},
+        {"profile.alignment", N_("From domain aligned with SPF or DKIM"), {NULL}, NOT_DNS_ALIGN, false},
+        {"profile.spam-rate", N_("spam rate below 0.3%"), {NULL}, NOT_DNS_SPAM, false},
+        {"profile.unsubscribe", N_("one-click unsubscribe"), {NULL}, NOT_DNS_UNSUB, false},
     }},
     {"outlook-bulk", "Outlook.com high-volume sender requirements (2025)", {
-        {"profile.spf", "SPF published and passing", SPF_IDS, NULL, false},
-        {"profile.dkim", "DKIM signing", DKIM_IDS, NULL, false},
-        {"profile.dmarc", "a DMARC policy (p=none at least)", DMARC_IDS, NULL, false},
-        {"profile.alignment", "From domain aligned with SPF or DKIM", {NULL}, NOT_DNS_ALIGN, false},
-        {"profile.unsubscribe", "a working unsubscribe link", {NULL}, NOT_DNS_UNSUB, false},
+        {"profile.spf", N_("SPF published and passing"), SPF_IDS, NULL, false},
+        {"profile.dkim", N_("DKIM signing"), DKIM_IDS, NULL, false},
+        {"profile.dmarc", N_("a DMARC policy (p=none at least)"), DMARC_IDS, NULL, false},
+        {"profile.alignment", N_("From domain aligned with SPF or DKIM"), {NULL}, NOT_DNS_ALIGN, false},
+        {"profile.unsubscribe", N_("a working unsubscribe link"), {NULL}, NOT_DNS_UNSUB, false},
     }},
     {"parked", "a domain that sends and receives no mail", {
-        {"profile.null-mx", "a null MX (RFC 7505)", {"mx.null", "mx.present"}, NULL, false},
-        {"profile.spf", "SPF that authorises nobody: v=spf1 -all", {NULL}, NULL, false},
-        {"profile.dmarc", "DMARC p=reject", {"dmarc.missing", "dmarc.policy-none"}, NULL, false},
+        {"profile.null-mx", N_("a null MX (RFC 7505)"), {"mx.null", "mx.present"}, NULL, false},
+        {"profile.spf", N_("SPF that authorises nobody: v=spf1 -all"), {NULL}, NULL, false},
+        {"profile.dmarc", N_("DMARC p=reject"), {"dmarc.missing", "dmarc.policy-none"}, NULL, false},
     }},
 };
 

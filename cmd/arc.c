@@ -8,7 +8,7 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl arc verify [--json] [FILE]\n"
         "       mailctl arc seal [FILE] --domain D --selector S --key FILE\n"
         "                        [--authserv-id ID] --ip IP --mail-from ADDR --helo NAME\n"
@@ -17,7 +17,7 @@ static void usage(FILE *fp)
         "\nexamples:\n"
         "  mailctl arc verify forwarded.eml\n"
         "  mailctl arc seal msg.eml --domain lists.example.org --selector arc --key arc.private \\\n"
-        "      --ip 192.0.2.25 --mail-from bounce@example.com --helo mx.example.com\n");
+        "      --ip 192.0.2.25 --mail-from bounce@example.com --helo mx.example.com\n"));
 }
 
 int cmd_arc(int argc, char **argv)

@@ -43,7 +43,7 @@ struct seal_opts {
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl arc seal [FILE] --domain D --selector S --key FILE\n"
         "                        [--authserv-id ID] --ip IP --mail-from ADDR --helo NAME\n"
         "                        [--algorithm rsa-sha256|ed25519-sha256] [--headers LIST]\n"
@@ -54,7 +54,12 @@ static void usage(FILE *fp)
         "instead (--ip, --mail-from and --helo are then not needed).  --headers: the\n"
         "fields the ARC-Message-Signature signs, comma-separated.\n"
         "exit: 0 sealed, 1 not sealed (the chain had already failed: output unchanged),\n"
-        "      2 bad input or a key that does not match its record, 3 runtime failure\n");
+        "      2 bad input or a key that does not match its record, 3 runtime failure\n"
+        "\nexamples:\n"
+        "  mailctl arc seal msg.eml --domain lists.example.org --selector arc --key arc.private \\\n"
+        "      --ip 192.0.2.25 --mail-from bounce@example.com --helo mx.example.com\n"
+        "  mailctl arc seal msg.eml --domain lists.example.org --selector arc --key arc.private \\\n"
+        "      --use-ar --authserv-id mx.example.org\n"));
 }
 
 /* The whole input, bounded. */

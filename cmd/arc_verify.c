@@ -38,7 +38,7 @@ static void print_text(const struct arc_verify *v)
 
     printf("%sarc=%s%s%s", out_bold(), c, arc_result_name(r), out_reset());
     if (r == ARC_PASS)
-        printf(" (oldest-pass=%u)", arc_verify_oldest_pass(v));
+        printf(" (oldest-pass=%u)", arc_verify_oldest_pass(v));   /* RFC 8617 terms */
     if (arc_verify_reason(v))
         printf(" (%s)", arc_verify_reason(v));
     putchar('\n');
@@ -52,7 +52,9 @@ static void print_text(const struct arc_verify *v)
 
 static void feed(void *ctx, const char *p, size_t n)
 {
-    arc_verify_body(ctx, p, n);
+    /* A failed hash update is sticky in the body hash: the sets using it
+     * come out temperror at arc_verify_final. */
+    auth_status_ignore(arc_verify_body(ctx, p, n));
 }
 
 static int verify(FILE *fp, const char *name, struct dkim_keystore *ks)
@@ -103,9 +105,12 @@ int arc_verify_main(int argc, char **argv)
         if (r > 0)
             continue;
         if (opt == OPT_HELP) {
-            printf("usage: mailctl arc verify [--json] [FILE]\n\n"
-                   "Validate the ARC chain (RFC 8617 5.2) of a message (stdin when no FILE).\n"
-                   "exit: 0 pass or none, 1 fail, 2 bad input, 3 runtime failure\n");
+            fputs(_("usage: mailctl arc verify [--json] [FILE]\n\n"
+                    "Validate the ARC chain (RFC 8617 5.2) of a message (stdin when no FILE).\n"
+                    "exit: 0 pass or none, 1 fail, 2 bad input, 3 runtime failure\n"
+                    "\nexamples:\n"
+                    "  mailctl arc verify forwarded.eml\n"
+                    "  mailctl arc verify --json < forwarded.eml\n"), stdout);
             return EXIT_OK;
         }
         return cmd_usage_error("arc verify", "unknown option");

@@ -80,7 +80,7 @@ static void feed(void *ctx, const char *p, size_t n)
     /* A failed hash update is kept by each verifier: the signatures and
      * seals using that hash come out temperror at the end. */
     auth_status_ignore(dkim_verify_body(v->dkim, p, n));
-    arc_verify_body(v->arc, p, n);
+    auth_status_ignore(arc_verify_body(v->arc, p, n));
 }
 
 /* The From field(s) of the message into v->from (or v->from_err). */
@@ -286,9 +286,9 @@ static json_t *warnings(const struct verdict *v)
         const struct dkim_sig_result *r = dkim_verify_result(v->dkim, i);
         if (r->result != DKIM_PASS || !r->unsigned_body_bytes)
             continue;
-        snprintf(text, sizeof text, "DKIM signature d=%s s=%s covers only part of the body "
+        snprintf(text, sizeof text, T_("DKIM signature d=%s s=%s covers only part of the body "
                  "(l=): %llu octets after the signed length are unsigned and may have been "
-                 "added by anyone", r->domain, r->selector,
+                 "added by anyone"), r->domain, r->selector,
                  (unsigned long long)r->unsigned_body_bytes);
         json_array_append_new(w, json_string(text));
     }
@@ -338,15 +338,16 @@ static void print_text(const struct verdict *v, const char *header)
         p += n + (p[n] == '\n');
     }
     json_array_foreach(w, i, item)
-        printf("%swarning:%s %s\n", out_yellow(), out_reset(), out_esc(json_string_value(item)));
+        printf(_("%swarning:%s %s\n"), out_yellow(), out_reset(),
+               out_esc(json_string_value(item)));
     json_decref(w);
     if (g_opts.verbose < 0)
         return;
     printf("\n%sDMARC %s%s", c, dmarc_result_name(d), out_reset());
     if (v->ev)
         printf(_("  %s; disposition %s; aligned: spf %s, dkim %s\n"), out_esc(v->ev->reason),
-               dmarc_policy_name(v->ev->disposition), v->ev->spf_aligned ? "yes" : "no",
-               v->ev->dkim_aligned ? "yes" : "no");
+               dmarc_policy_name(v->ev->disposition), v->ev->spf_aligned ? _("yes") : _("no"),
+               v->ev->dkim_aligned ? _("yes") : _("no"));
     else
         printf("  %s\n", out_esc(v->from_err));
 }

@@ -66,10 +66,6 @@ struct domain_list {
 int domain_list_next(struct domain_list *l, const char **name);
 void domain_list_close(struct domain_list *l);
 
-/* Outside text for a JSON string or a CSV field: valid UTF-8 kept, control
- * octets, C1 controls and invalid octets as \xNN.  Returns out. */
-const char *bulk_safe_text(const char *in, char *out, size_t outlen);
-
 /* ---- the output (cmd/bulk_out.c) ---- */
 
 enum bulk_format { BULK_JSON, BULK_CSV };

@@ -87,8 +87,8 @@ static int cut_torn_line(struct bulk_out *o)
         }
         end -= (off_t)n;
     }
-    fprintf(stderr, "mailctl: '%s': dropped a torn last line (%lld octets)\n", o->path,
-            (long long)(o->size - end));
+    cmd_warn("'%s': dropped a torn last line (%lld octets)", o->path,
+             (long long)(o->size - end));
     if (ftruncate(o->fd, end) != 0)
         return cmd_error(EXIT_RUNTIME, "cannot truncate '%s': %s", o->path, strerror(errno));
     o->size = end;

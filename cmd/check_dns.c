@@ -19,11 +19,13 @@
 #include "../checks/probes.h"
 
 #define MAX_JOBS    CHECK_DNS_MAX_JOBS
+#define MAX_SMTP_PER_IP 64
 
 enum { OPT_SELECTOR = OPT_GLOBAL_LAST + 1, OPT_IP, OPT_NO_SMTP, OPT_FAIL_ON, OPT_FILE,
        OPT_JOBS, OPT_EXPECT, OPT_FORMAT, OPT_SMTP_PORT, OPT_HTTPS_PORT, OPT_ALLOW_PRIVATE,
        OPT_DMARC_DISCOVERY, OPT_CHECKS, OPT_PROFILE, OPT_DNSBL, OPT_PORTS, OPT_PORT_MAP,
-       OPT_SHARD, OPT_OUTPUT, OPT_RESUME, OPT_QPS, OPT_DNS_CACHE };
+       OPT_SHARD, OPT_OUTPUT, OPT_RESUME, OPT_QPS, OPT_DNS_CACHE, OPT_SMTP_PER_IP,
+       OPT_DKIM_DISCOVERY };
 
 static void usage(FILE *fp)
 {
@@ -34,7 +36,8 @@ static void usage(FILE *fp)
         "         [--allow-private] [--dmarc-discovery treewalk|psl] [--checks FAMILY,...]\n"
         "         [--dnsbl ZONE]... [--profile gmail-bulk|yahoo-bulk|outlook-bulk|parked]\n"
         "         [--ports [--port-map PORT=TO,...]] [--shard K/N|auto]\n"
-        "         [--output FILE [--resume]] [--qps N] [--dns-cache N]\n\n"
+        "         [--output FILE [--resume]] [--qps N] [--dns-cache N] [--smtp-per-ip N]\n"
+        "         [--dkim-discovery provider|common]\n\n"
         "Audit everything in DNS that decides whether a domain's mail is delivered:\n"
         "MX, reverse DNS, SPF, DKIM, DMARC and more; every finding has a stable id\n"
         "and, where one can be derived, the record to publish as its fix.\n"
@@ -59,6 +62,11 @@ static void usage(FILE *fp)
         "included); SERVFAIL and timeouts are retried twice, backing off, before a\n"
         "lookup counts as failed.  The domains of a run share one DNS answer cache\n"
         "(TTLs respected); --dns-cache N bounds it to N answers (0: none shared).\n"
+        "--smtp-per-ip N: at most N SMTP connections to one address at a time for\n"
+        "the whole run (default 2); each MX address is probed once per run.\n"
+        "--dkim-discovery provider (default) asks the selectors of the mail provider\n"
+        "recognised from MX and SPF first, the common list only when they find no\n"
+        "key; common asks the whole common list at once.\n"
         "\nexamples:\n"
         "  mailctl check-dns example.com --selector mail\n"
         "  mailctl check-dns example.com --profile gmail-bulk --fail-on warn\n"
@@ -94,6 +102,7 @@ struct cli {
     bool resume;
     double qps;                                  /* --qps, 0: no cap */
     long dns_cache;                              /* --dns-cache entries, 0: none */
+    long smtp_per_ip;
 };
 
 /* --checks mx,spf: every name must be a family of the registry. */
@@ -163,6 +172,17 @@ static int take_option(struct cli *c, int opt, const char *arg)
     case OPT_SHARD: return shard_parse(arg, getenv, &c->shard);
     case OPT_OUTPUT: c->output = arg; return EXIT_OK;
     case OPT_RESUME: c->resume = true; return EXIT_OK;
+    case OPT_SMTP_PER_IP:
+        if (parse_int(arg, 1, MAX_SMTP_PER_IP, &c->smtp_per_ip) < 0)
+            return cmd_error(EXIT_USAGE, "--smtp-per-ip takes 1 to %d, not '%s'",
+                             MAX_SMTP_PER_IP, arg);
+        return EXIT_OK;
+    case OPT_DKIM_DISCOVERY:
+        if (strcmp(arg, "provider") && strcmp(arg, "common"))
+            return cmd_error(EXIT_USAGE, "--dkim-discovery takes provider or common, not '%s'",
+                             arg);
+        c->opt.dkim_all_selectors = !strcmp(arg, "common");
+        return EXIT_OK;
     case OPT_JOBS:
         if (parse_int(arg, 1, MAX_JOBS, &c->jobs) < 0)
             return cmd_error(EXIT_USAGE, "--jobs takes 1 to %d", MAX_JOBS);
@@ -260,6 +280,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
         {"resume", no_argument, NULL, OPT_RESUME},
         {"qps", required_argument, NULL, OPT_QPS},
         {"dns-cache", required_argument, NULL, OPT_DNS_CACHE},
+        {"smtp-per-ip", required_argument, NULL, OPT_SMTP_PER_IP},
+        {"dkim-discovery", required_argument, NULL, OPT_DKIM_DISCOVERY},
         {NULL, 0, NULL, 0},
     };
     int opt, rc;
@@ -361,8 +383,8 @@ static long fit_to_descriptors(void *ctx, size_t ndomains)
     if (inflight < 256)
         c->dns.max_inflight = inflight;
     if (jobs < c->jobs && (size_t)jobs < ndomains)
-        fprintf(stderr, "mailctl: --jobs %ld lowered to %ld: the descriptor limit (ulimit -n) "
-                "leaves room for %ld sockets\n", c->jobs, jobs, budget > 0 ? budget : 0);
+        cmd_warn("--jobs %ld lowered to %ld: the descriptor limit (ulimit -n) leaves room for "
+                 "%ld sockets", c->jobs, jobs, budget > 0 ? budget : 0);
     return jobs > 0 ? jobs : 1;
 }
 
@@ -415,7 +437,8 @@ static int run(struct cli *c)
         .keep = c->fmt == FORMAT_JUNIT || c->expect, .fit = fit_to_descriptors, .fit_ctx = c,
     };
 
-    c->opt.probes = audit_probes_new(0, 0);      /* one probe cache for every domain */
+    /* one probe cache for every domain, at most --smtp-per-ip per address */
+    c->opt.probes = audit_probes_new(0, (unsigned)c->smtp_per_ip);
     if (!c->opt.probes)
         return cmd_error(EXIT_RUNTIME, "out of memory");
     if (lines)
@@ -444,7 +467,7 @@ static int run(struct cli *c)
 
 int cmd_check_dns(int argc, char **argv)
 {
-    struct cli c = { .gate = SEV_FAIL, .jobs = 8, .dns_cache = 100000 };
+    struct cli c = { .gate = SEV_FAIL, .jobs = 8, .dns_cache = 100000, .smtp_per_ip = 2 };
     int rc = parse_args(&c, argc, argv);
 
     if (rc == EXIT_OK)

@@ -114,16 +114,16 @@ int expect_compare(struct expect_pins *e, struct audit_result *const *results, s
                     !strcmp(pins[k].id, f->id) && !strcmp(pins[k].sev, sev))
                     found = pins[k].seen = true;
             if (!found) {
-                fprintf(stderr, "expect: new finding: %s %s %s (%s)\n", results[d]->domain,
-                        f->id, sev, f->summary);
+                fprintf(stderr, _("expect: new finding: %s %s %s (%s)\n"), results[d]->domain,
+                        f->id, sev, out_esc(f->summary));
                 rc = EXIT_PROBLEM;
             }
         }
     }
     for (size_t k = 0; k < npins; k++) {
         if (!pins[k].seen) {
-            fprintf(stderr, "expect: finding gone: %s %s %s\n", pins[k].domain, pins[k].id,
-                    pins[k].sev);
+            fprintf(stderr, _("expect: finding gone: %s %s %s\n"), out_esc(pins[k].domain),
+                    out_esc(pins[k].id), out_esc(pins[k].sev));
             rc = EXIT_PROBLEM;
         }
     }

@@ -101,7 +101,11 @@ static int read_next(struct stream *st, struct slot *s)
             return 0;
         }
         bool ok = cmd_domain_check(raw, alabel, sizeof alabel, why, sizeof why) == EXIT_OK;
-        name = ok ? alabel : bulk_safe_text(raw, shown, sizeof shown);
+        /* an invalid name is shown as escaped text (out_esc), kept in shown:
+         * it is also the key the run's set of seen domains holds */
+        if (!ok)
+            snprintf(shown, sizeof shown, "%s", out_esc(raw));
+        name = ok ? alabel : shown;
         domain_key_of(name, &key);
         if (!shard_holds(&run->shard, &key))
             continue;
@@ -197,8 +201,10 @@ static int emit(struct stream *st, struct slot *s)
         s->r = NULL;
     }
     st->emitted++;
-    if (run->progress)
-        fprintf(stderr, "\r%zu domains audited", st->emitted);
+    if (run->progress) {
+        fputc('\r', stderr);           /* a progress line rewritten in place */
+        fprintf(stderr, _("%zu domains audited"), st->emitted);
+    }
     return code;
 }
 
@@ -240,8 +246,11 @@ static int drain(struct stream *st)
         }
         rc = cmd_exit_worse(rc, code);
     }
-    if (st->run->progress)
-        fprintf(stderr, "\r%zu domains audited\n", st->emitted);
+    if (st->run->progress) {
+        fputc('\r', stderr);
+        fprintf(stderr, _("%zu domains audited"), st->emitted);
+        fputc('\n', stderr);
+    }
     return st->src_rc ? st->src_rc : rc;   /* the list broke off: its error says why */
 }
 

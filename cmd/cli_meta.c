@@ -26,6 +26,7 @@ static const struct value_set {
 } value_sets[] = {
     {"arc seal", "algorithm", "rsa-sha256|ed25519-sha256"},
     {"auth", "dmarc-discovery", "treewalk|psl"},
+    {"check-dns", "dkim-discovery", "provider|common"},
     {"check-dns", "dmarc-discovery", "treewalk|psl"},
     {"check-dns", "fail-on", "warn|fail"},
     {"check-dns", "format", "text|json|junit|expect"},
@@ -175,6 +176,10 @@ int cmd_run_sub(const char *command, const struct cmd_sub *subs, size_t n,
     if (argc >= 2)
         for (size_t i = 0; i < n; i++)
             if (strcmp(argv[1], subs[i].name) == 0) {
+                /* "dkim keygen": what a bad option's hint names */
+                static char full[64];
+                snprintf(full, sizeof full, "%s %s", command, subs[i].name);
+                cmd_set_command(full);
                 optind = 0;
                 return subs[i].run(argc - 1, argv + 1);
             }

@@ -16,6 +16,7 @@
 #include <libintl.h>
 
 #include "auth/dns.h"
+#include "auth/finding.h"
 
 /* Exit codes (../shared/cli.md). */
 enum {
@@ -50,6 +51,16 @@ extern struct cmd_globals g_opts;
  * a literal; N_() only marks one translated later. */
 #define _(s) gettext(s)
 #define N_(s) (s)
+/* T_() translates only when the output is for people (text): the same
+ * literal then serves JSON in English (finding_text, after
+ * cmd_findings_for_people()). */
+#define T_(s) finding_text(s)
+/* A text with a count: the catalog's plural form for n when the output is
+ * for people (not --json, not g_opts.machine), else one (n == 1) or many,
+ * in English. */
+#define NP_(one, many, n) cmd_plural(one, many, n)
+const char *cmd_plural(const char *one, const char *many, unsigned long long n)
+    __attribute__((format_arg(1), format_arg(2)));
 /* setlocale and the "mailctl" catalog; first thing in main(). */
 void cmd_i18n_init(void);
 /* Findings made from now on are in the user's language, unless the output
@@ -59,6 +70,11 @@ void cmd_findings_for_people(void);
 size_t cmd_text_width(const char *s);
 /* s, then spaces up to width display columns. */
 void cmd_print_padded(FILE *fp, const char *s, size_t width);
+/* A table cell of exactly width display columns: s padded, or cut at a
+ * character boundary and ended with "..." when wider (a long PTR name). */
+void cmd_print_cell(FILE *fp, const char *s, size_t width);
+/* Spaces, then s, ending at width display columns (numbers, their heads). */
+void cmd_print_right(FILE *fp, const char *s, size_t width);
 
 /* Long options every command accepts too, so `mailctl mx D --json` works.
  * Values >= 1000 so they never collide with a command's short options. */
@@ -114,6 +130,11 @@ int cmd_global_opts_only(int argc, char **argv, const char *command, void (*usag
 
 /* Print "mailctl: MESSAGE" to stderr (one line).  Returns code. */
 int cmd_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same line without an exit code (a warning, a skipped item). */
+void cmd_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The program named in those lines and in "Try 'PROG COMMAND --help'."
+ * ("mailctl" unless set: the dkimkeygen program sets its own). */
+void cmd_set_program(const char *name);
 /* Unknown option / missing argument: one line plus a hint; returns EXIT_USAGE. */
 int cmd_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

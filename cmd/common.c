@@ -81,6 +81,14 @@ int cmd_exit_worse(int a, int b)
     return rank[a] >= rank[b] ? a : b;
 }
 
+/* The program messages are from: "mailctl", or "dkimkeygen". */
+static const char *g_prog = "mailctl";
+
+void cmd_set_program(const char *name)
+{
+    g_prog = name;
+}
+
 /* Error lines carry names and replies from outside: escaped as a whole
  * (our own text has no control characters), one line however long. */
 static void error_line(const char *fmt, va_list ap)
@@ -88,7 +96,17 @@ static void error_line(const char *fmt, va_list ap)
     char buf[2048];
 
     vsnprintf(buf, sizeof buf, fmt, ap);
-    fprintf(stderr, "mailctl: %s", out_esc(buf));
+    fprintf(stderr, "%s: %s", g_prog, out_esc(buf));
+}
+
+void cmd_warn(const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    error_line(_(fmt), ap);
+    va_end(ap);
+    fputc('\n', stderr);
 }
 
 int cmd_error(int code, const char *fmt, ...)
@@ -110,8 +128,9 @@ int cmd_usage_error(const char *command, const char *fmt, ...)
     error_line(_(fmt), ap);
     va_end(ap);
     fputc('\n', stderr);
-    fprintf(stderr, _("Try 'mailctl %s%s--help'.\n"), command ? command : "",
-            command ? " " : "");
+    /* TRANSLATORS: %s is the program and command, e.g. "mailctl dkim sign". */
+    fprintf(stderr, _("Try '%s%s%s --help'.\n"), g_prog, command ? " " : "",
+            command ? command : "");
     return EXIT_USAGE;
 }
 

@@ -103,7 +103,7 @@ static int parse_args(int argc, char **argv, const char *prog, struct keygen_opt
             break;
         case OPT_HELP: usage(stdout, prog); return -1;
         default:
-            fprintf(stderr, "Try '%s --help'.\n", prog);
+            fprintf(stderr, _("Try '%s --help'.\n"), prog);
             return EXIT_USAGE;
         }
     }
@@ -208,7 +208,8 @@ int dkim_keygen_main(int argc, char **argv, const char *prog)
     if (rc == EXIT_OK && (st = dkim_keyfiles_commit(kf, err, sizeof err)) != AUTH_OK)
         rc = cmd_file_error(st, err);
     if (rc == EXIT_OK && !g_opts.json && g_opts.verbose >= 0)
-        fprintf(stderr, "private key written to %s (keep it secret)\n", dkim_keyfiles_key_path(kf));
+        fprintf(stderr, _("private key written to %s (keep it secret)\n"),
+                dkim_keyfiles_key_path(kf));
     dkim_keyfiles_free(kf);
     return rc;
 }

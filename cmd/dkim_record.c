@@ -13,6 +13,7 @@
 #include "auth/name.h"
 #include "cmd.h"
 #include "dkim_cmd.h"
+#include "../checks/problems.h"
 
 static const char *sev_color(enum finding_severity s)
 {
@@ -20,45 +21,10 @@ static const char *sev_color(enum finding_severity s)
                                                                         : out_red();
 }
 
-/* The key-looking TXT of a result, or NULL. */
-static const struct dns_rr *key_txt(const struct dns_result *r)
-{
-    for (size_t i = 0; r && i < dns_result_count(r); i++) {
-        const struct dns_rr *rr = dns_result_rr(r, i);
-        if (memmem(rr->u.txt.data, rr->u.txt.len, "p=", 2))
-            return rr;
-    }
-    return r && dns_result_count(r) ? dns_result_rr(r, 0) : NULL;
-}
-
-static enum auth_status lint(const char *domain, const char *selector,
-                             const struct dns_result *r, const struct dns_result *wild,
-                             struct finding_list *fl)
-{
-    enum dns_status ds = dns_result_status(r);
-    const struct dns_rr *rr = ds == DNS_DATA ? key_txt(r) : NULL;
-    enum auth_status st;
-
-    if (ds == DNS_NXDOMAIN || ds == DNS_NODATA || (ds == DNS_DATA && !rr))
-        st = finding_addf(fl, "dkim.not-found", SEV_FAIL, "no DKIM key at the selector",
-                     "mailctl dkim keygen --domain D --selector S", "RFC 6376 3.6.2.1",
-                     "%s._domainkey.%s: %s", selector, domain, dns_status_name(ds));
-    else if (ds != DNS_DATA)
-        st = finding_addf(fl, "dkim.not-found", SEV_ERROR, "key lookup failed", NULL,
-                     "RFC 6376 3.6.2.1", "%s", dns_result_why(r));
-    else
-        st = dkim_key_lint(selector, domain, (const char *)rr->u.txt.data, rr->u.txt.len, fl);
-    if (st == AUTH_OK && wild && dns_result_status(wild) == DNS_DATA && key_txt(wild))
-        st = finding_addf(fl, "dkim.wildcard", SEV_WARN, "a wildcard answers every selector", NULL,
-                     "RFC 6376 3.6.2.1", "a random selector under _domainkey.%s has a key",
-                     domain);
-    return st;
-}
-
 static int render(const char *domain, const char *selector, const struct dns_result *r,
                   const struct finding_list *fl)
 {
-    const struct dns_rr *rr = dns_result_status(r) == DNS_DATA ? key_txt(r) : NULL;
+    const struct dns_rr *rr = dns_result_status(r) == DNS_DATA ? checks_dkim_key_rr(r) : NULL;
     char name[600];
 
     snprintf(name, sizeof name, "%s._domainkey.%s", selector, domain);
@@ -84,7 +50,7 @@ static int render(const char *domain, const char *selector, const struct dns_res
         return out_json(o);
     }
     printf("%s%s%s TXT %s%s%s\n", out_bold(), out_esc(name), out_reset(), rr ? "\"" : "",
-           rr ? out_escn((const char *)rr->u.txt.data, rr->u.txt.len) : "(none)",
+           rr ? out_escn((const char *)rr->u.txt.data, rr->u.txt.len) : _("(none)"),
            rr ? "\"" : "");
     for (size_t i = 0; i < fl->count; i++) {
         const struct finding *f = &fl->items[i];
@@ -118,7 +84,13 @@ int dkim_record_main(int argc, char **argv)
             continue;
         if (opt == 's') selector = optarg;
         else if (opt == OPT_HELP) {
-            printf("usage: mailctl dkim record DOMAIN --selector S [--json]\n");
+            fputs(_("usage: mailctl dkim record DOMAIN --selector S [--json]\n\n"
+                    "Look up the DKIM key record S._domainkey.DOMAIN and check it: key\n"
+                    "present, its size and tags, and whether a wildcard answers every\n"
+                    "selector.\n"
+                    "\nexamples:\n"
+                    "  mailctl dkim record example.com --selector mail\n"
+                    "  mailctl dkim record example.com --selector s2026 --json\n"), stdout);
             return EXIT_OK;
         } else
             return cmd_usage_error("dkim record", "bad option");
@@ -148,7 +120,8 @@ int dkim_record_main(int argc, char **argv)
         rc = cmd_error(EXIT_RUNTIME, "DNS engine failure");
     } else {
         const struct dns_result *r = dns_batch_result(b, qi);
-        enum auth_status st = lint(domain, selector, r, dns_batch_result(b, wi), &fl);
+        enum auth_status st = findings_dkim_record(domain, selector, r, dns_batch_result(b, wi),
+                                                   &fl);
         rc = st != AUTH_OK ? cmd_error(EXIT_RUNTIME, "cannot lint the key: %s",
                                        auth_strerror(st))
                            : render(domain, selector, r, &fl);

@@ -184,11 +184,17 @@ static int parse_args(int argc, char **argv, struct dkim_sign_params *p, const c
                 p->timestamp = (time_t)v;
             break;
         case OPT_HELP:
-            printf("usage: mailctl dkim sign --domain D --selector S --key FILE\n"
-                   "       [--algorithm rsa-sha256|ed25519-sha256] [--canon H/B]\n"
-                   "       [--headers from:to:...] [--identity I] [--timestamp T]\n"
-                   "       [--expire SECONDS] [--body-length] [FILE]   (one message; stdin\n"
-                   "       without FILE)\n");
+            fputs(_("usage: mailctl dkim sign --domain D --selector S --key FILE\n"
+                    "       [--algorithm rsa-sha256|ed25519-sha256] [--canon H/B]\n"
+                    "       [--headers from:to:...] [--identity I] [--timestamp T]\n"
+                    "       [--expire SECONDS] [--body-length] [FILE]   (one message; stdin\n"
+                    "       without FILE)\n\n"
+                    "Print the message with a DKIM-Signature field added on top.\n"
+                    "\nexamples:\n"
+                    "  mailctl dkim sign --domain example.com --selector mail \\\n"
+                    "      --key /etc/dkim/mail.private msg.eml > signed.eml\n"
+                    "  mailctl dkim sign --domain example.com --selector ed1 --key ed1.private \\\n"
+                    "      --algorithm ed25519-sha256 < msg.eml\n"), stdout);
             return -1;
         default:
             return cmd_usage_error("dkim sign", "bad option");

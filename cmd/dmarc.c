@@ -14,6 +14,7 @@
 #include "auth/name.h"
 #include "cmd.h"
 #include "dmarc_out.h"
+#include "../checks/problems.h"
 
 static void usage(FILE *fp)
 {
@@ -28,6 +29,20 @@ static void usage(FILE *fp)
         "  mailctl dmarc check mail.example.co.uk --dmarc-discovery both --json\n"));
 }
 
+/* The linter's problems as the findings of checks/ (the audit's dmarc.*). */
+static enum auth_status lint_findings(struct dns_engine *eng,
+                                      const struct dmarc_policy_info *pi,
+                                      struct finding_list *fl)
+{
+    struct dmarc_lint_problems pl = {0};
+    enum auth_status st = dmarc_lint(eng, pi, &pl);
+
+    if (st == AUTH_OK)
+        st = findings_from_dmarc(pi, &pl, fl);
+    dmarc_lint_problems_clear(&pl);
+    return st;
+}
+
 /* One discovery + lint; *code gets the exit code it implies. */
 static json_t *check_one(struct dns_engine *eng, const char *domain,
                          enum dmarc_discovery method, struct dmarc_policy_info **pi_out,
@@ -40,7 +55,7 @@ static json_t *check_one(struct dns_engine *eng, const char *domain,
         *code = cmd_error(EXIT_USAGE, "%s", err);
         return NULL;
     }
-    if (dmarc_lint(eng, pi, fl) != AUTH_OK) {
+    if (lint_findings(eng, pi, fl) != AUTH_OK) {
         dmarc_policy_info_free(pi);
         *code = cmd_error(EXIT_RUNTIME, "out of memory");
         return NULL;
@@ -182,6 +197,9 @@ int cmd_dmarc(int argc, char **argv)
             if (mode < 0)
                 return cmd_usage_error("dmarc", "--dmarc-discovery takes treewalk, psl or "
                                        "both, not '%s'", optarg);
+        } else if (opt == 'h' || opt == OPT_HELP) {
+            usage(stdout);
+            return EXIT_OK;
         } else if (r == 0) {
             return cmd_usage_error("dmarc", "unknown option");
         }

@@ -156,10 +156,15 @@ void dmarc_print_policy(const struct dmarc_policy_info *pi, const struct finding
         label(_("record"));
         printf("%s\n", out_esc(r->text));
         for (size_t i = 0; i < r->ntags; i++)
-            printf("    %-6s %-24s %s%s%s\n", out_esc(r->tags[i].name), out_esc(r->tags[i].value),
-                   dmarc_standard_name(r->tags[i].standard),
+        {
+            fputs("    ", stdout);      /* values from DNS may be any UTF-8: pad by width */
+            cmd_print_padded(stdout, out_esc(r->tags[i].name), 6);
+            putchar(' ');
+            cmd_print_padded(stdout, out_esc(r->tags[i].value), 24);
+            printf(" %s%s%s\n", dmarc_standard_name(r->tags[i].standard),
                    r->tags[i].valid ? "" : _("  INVALID"),
                    r->tags[i].duplicate ? _(" (duplicate)") : "");
+        }
     }
     printf("  %s\n", _("queries"));
     for (size_t i = 0; i < pi->nsteps; i++)
@@ -194,8 +199,11 @@ void dmarc_print_disagreements(json_t *diffs)
     json_array_foreach(diffs, i, d) {
         const char *a = json_string_value(json_object_get(d, "treewalk"));
         const char *b = json_string_value(json_object_get(d, "psl"));
-        printf("  %-14s tree walk: %s\n  %-14s PSL:       %s\n",
-               json_string_value(json_object_get(d, "field")), a ? out_esc(a) : "-", "",
-               b ? out_esc(b) : "-");
+        fputs("  ", stdout);
+        cmd_print_padded(stdout, json_string_value(json_object_get(d, "field")), 15);
+        cmd_print_padded(stdout, _("tree walk:"), 11);
+        printf("%s\n%17s", a ? out_esc(a) : "-", "");
+        cmd_print_padded(stdout, _("PSL:"), 11);
+        printf("%s\n", b ? out_esc(b) : "-");
     }
 }

@@ -285,8 +285,10 @@ int cmd_fleet(int argc, char **argv)
             out_json(json_incref(doc));
         else if (c.format == FLEET_HTML)
             fleet_print_html(doc);
-        else
+        else {
+            cmd_findings_for_people();      /* text: counts in the user's language */
             fleet_print_text(doc);
+        }
         json_decref(doc);
     }
     fleet_free(&cur);

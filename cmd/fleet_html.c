@@ -22,9 +22,7 @@ static json_int_t num(json_t *obj, const char *key)
  * then the five special characters as entities. */
 static void esc(const char *s)
 {
-    char buf[SHOWN];
-
-    for (const char *p = bulk_safe_text(s ? s : "", buf, sizeof buf); *p; p++) {
+    for (const char *p = out_esc(s); *p; p++) {
         switch (*p) {
         case '<': fputs("&lt;", stdout); break;
         case '>': fputs("&gt;", stdout); break;

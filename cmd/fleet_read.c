@@ -315,8 +315,7 @@ int fleet_read(struct fleet *f, const char *path)
         if (r == 0) {
             f->unreadable++;
             if (!told)
-                fprintf(stderr, "mailctl: '%s' line %zu is not a check-dns result (skipped)\n",
-                        out_esc(path), lr.lineno);
+                cmd_warn("'%s' line %zu is not a check-dns result (skipped)", path, lr.lineno);
             told = true;
         }
     }

@@ -21,17 +21,28 @@ static json_int_t num(json_t *obj, const char *key)
     return json_integer_value(json_object_get(obj, key));
 }
 
+/* A column of width display columns (names and translated labels may be
+ * CJK: two columns a character); a longer value pushes the rest right. */
+static void cell(const char *s, size_t width)
+{
+    cmd_print_padded(stdout, s, width);
+}
+
 static void print_verdicts(json_t *m)
 {
     static const char *const names[] = { "pass", "fail", "inconclusive", "error" };
+    static const char *const labels[] = { N_("pass"), N_("fail"), N_("inconclusive"),
+                                          N_("error") };
     json_t *v = json_object_get(m, "verdicts");
     json_int_t total = num(m, "domains");
 
-    printf("\n%sVerdicts%s\n", out_bold(), out_reset());
+    printf(_("\n%sVerdicts%s\n"), out_bold(), out_reset());
     for (size_t i = 0; i < 4; i++) {
         json_int_t n = num(v, names[i]);
         int bar = total ? (int)(n * 40 / total) : 0;
-        printf("  %-13s %8lld  %5.1f%%  ", names[i], (long long)n,
+        fputs("  ", stdout);
+        cell(_(labels[i]), 13);
+        printf(" %8lld  %5.1f%%  ", (long long)n,
                total ? 100.0 * (double)n / (double)total : 0.0);
         for (int k = 0; k < bar; k++)
             fputs("#", stdout);
@@ -45,16 +56,17 @@ static void print_ids_section(json_t *m)
     size_t i, k;
     char buf[SHOWN];
 
-    printf("\n%sFindings%s (domains with the id at fail / warn / error)\n", out_bold(),
+    printf(_("\n%sFindings%s (domains with the id at fail / warn / error)\n"), out_bold(),
            out_reset());
     if (!json_array_size(ids))
-        printf("  none\n");
+        fputs(_("  none\n"), stdout);
     json_array_foreach(ids, i, e) {
-        printf("  %-32s %8lld  fail %lld  warn %lld  error %lld", safe(json_object_get(e, "id"),
-               buf), (long long)num(e, "domains"), (long long)num(e, "fail"),
-               (long long)num(e, "warn"), (long long)num(e, "error"));
+        fputs("  ", stdout);
+        cell(safe(json_object_get(e, "id"), buf), 32);
+        printf(_(" %8lld  fail %lld  warn %lld  error %lld"), (long long)num(e, "domains"),
+               (long long)num(e, "fail"), (long long)num(e, "warn"), (long long)num(e, "error"));
         json_array_foreach(json_object_get(e, "examples"), k, ex)
-            printf("%s%s", k ? ", " : "  e.g. ", safe(ex, buf));
+            printf("%s%s", k ? ", " : _("  e.g. "), safe(ex, buf));
         printf("\n");
     }
 }
@@ -65,14 +77,16 @@ static void print_worst(json_t *m)
     size_t i;
     char buf[SHOWN];
 
-    printf("\n%sWorst domains%s\n", out_bold(), out_reset());
+    printf(_("\n%sWorst domains%s\n"), out_bold(), out_reset());
     if (!json_array_size(w))
-        printf("  none\n");
-    json_array_foreach(w, i, d)
-        printf("  %-40s fail %lld  warn %lld  error %lld  (%s)\n",
-               safe(json_object_get(d, "domain"), buf), (long long)num(d, "fail"),
+        fputs(_("  none\n"), stdout);
+    json_array_foreach(w, i, d) {
+        fputs("  ", stdout);
+        cell(safe(json_object_get(d, "domain"), buf), 40);
+        printf(_(" fail %lld  warn %lld  error %lld  (%s)\n"), (long long)num(d, "fail"),
                (long long)num(d, "warn"), (long long)num(d, "error"),
-               json_string_value(json_object_get(d, "verdict")));
+               out_esc(json_string_value(json_object_get(d, "verdict"))));
+    }
 }
 
 static void print_ids(const char *label, json_t *arr)
@@ -96,37 +110,39 @@ static void print_baseline(json_t *b)
 
     if (!json_is_object(b))
         return;
-    printf("\n%sAgainst the baseline%s (%lld domains in %lld file(s)): %lld new problems, "
-           "%lld fixed, %lld domains added, %lld removed\n", out_bold(), out_reset(),
+    printf(_("\n%sAgainst the baseline%s (%lld domains in %lld file(s)): %lld new problems, "
+             "%lld fixed, %lld domains added, %lld removed\n"), out_bold(), out_reset(),
            (long long)num(b, "domains"), (long long)num(b, "files"),
            (long long)num(b, "new_problems"), (long long)num(b, "fixed_problems"),
            (long long)num(b, "domains_added"), (long long)num(b, "domains_removed"));
     json_array_foreach(changes, i, c) {
         if (i == CHANGES_SHOWN) {
-            printf("  ... and %zu more (--json lists them all)\n",
+            printf(_("  ... and %zu more (--json lists them all)\n"),
                    json_array_size(changes) - i);
             break;
         }
-        printf("  %-40s", safe(json_object_get(c, "domain"), buf));
+        fputs("  ", stdout);
+        cell(safe(json_object_get(c, "domain"), buf), 40);
         if (json_is_true(json_object_get(c, "removed")))
-            printf("  removed from the fleet");
+            fputs(_("  removed from the fleet"), stdout);
         if (json_is_true(json_object_get(c, "added")))
-            printf("  (new domain)");
-        print_ids("new", json_object_get(c, "new"));
-        print_ids("fixed", json_object_get(c, "fixed"));
+            fputs(_("  (new domain)"), stdout);
+        print_ids(_("new"), json_object_get(c, "new"));
+        print_ids(_("fixed"), json_object_get(c, "fixed"));
         printf("\n");
     }
 }
 
 void fleet_print_text(json_t *m)
 {
-    printf("%sFleet%s: %lld domains from %lld file%s (%lld lines", out_bold(), out_reset(),
-           (long long)num(m, "domains"), (long long)num(m, "files"),
-           num(m, "files") == 1 ? "" : "s", (long long)num(m, "lines"));
+    printf(NP_("%sFleet%s: %lld domains from %lld file (%lld lines",
+               "%sFleet%s: %lld domains from %lld files (%lld lines",
+               (unsigned long long)num(m, "files")), out_bold(), out_reset(),
+           (long long)num(m, "domains"), (long long)num(m, "files"), (long long)num(m, "lines"));
     if (num(m, "unreadable"))
-        printf(", %lld not results", (long long)num(m, "unreadable"));
+        printf(_(", %lld not results"), (long long)num(m, "unreadable"));
     if (num(m, "duplicates"))
-        printf(", %lld duplicate domains ignored", (long long)num(m, "duplicates"));
+        printf(_(", %lld duplicate domains ignored"), (long long)num(m, "duplicates"));
     printf(")\n");
     print_verdicts(m);
     print_ids_section(m);

@@ -9,6 +9,7 @@
  * formatted from a translated format), so that happens only once the
  * command knows its output is text: cmd_findings_for_people().
  */
+#include <limits.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,26 +47,40 @@ void cmd_findings_for_people(void)
         finding_set_translator(translate);
 }
 
-size_t cmd_text_width(const char *s)
+const char *cmd_plural(const char *one, const char *many, unsigned long long n)
+{
+    if (!g_opts.json && !g_opts.machine)
+        return ngettext(one, many, (unsigned long)(n > ULONG_MAX ? ULONG_MAX : n));
+    return n == 1 ? one : many;
+}
+
+/* Display width of the character at s (n octets in *len), or 1 for an
+ * octet that is not one. */
+static size_t char_width(const char *s, size_t *len)
 {
     mbstate_t st;
-    size_t width = 0;
+    wchar_t wc;
+    size_t n;
+    int w;
 
     memset(&st, 0, sizeof st);
-    while (*s) {
-        wchar_t wc;
-        size_t n = mbrtowc(&wc, s, strlen(s), &st);
-        int w;
+    n = mbrtowc(&wc, s, strnlen(s, MB_LEN_MAX), &st);
+    if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+        *len = 1;
+        return 1;
+    }
+    *len = n;
+    w = wcwidth(wc);
+    return w > 0 ? (size_t)w : 0;
+}
 
-        if (n == (size_t)-1 || n == (size_t)-2) {   /* not text: a byte, a column */
-            memset(&st, 0, sizeof st);
-            width++;
-            s++;
-            continue;
-        }
-        w = wcwidth(wc);
-        width += w > 0 ? (size_t)w : 0;
-        s += n ? n : 1;
+size_t cmd_text_width(const char *s)
+{
+    size_t width = 0, n;
+
+    while (*s) {
+        width += char_width(s, &n);
+        s += n;
     }
     return width;
 }
@@ -77,4 +92,31 @@ void cmd_print_padded(FILE *fp, const char *s, size_t width)
     fputs(s, fp);
     while (w++ < width)
         fputc(' ', fp);
+}
+
+void cmd_print_cell(FILE *fp, const char *s, size_t width)
+{
+    size_t w = 0, n, cw, room;
+
+    if (cmd_text_width(s) <= width) {
+        cmd_print_padded(fp, s, width);
+        return;
+    }
+    room = width > 3 ? width - 3 : 0;
+    while (*s && w + (cw = char_width(s, &n)) <= room) {
+        fwrite(s, 1, n, fp);
+        w += cw;
+        s += n;
+    }
+    for (size_t i = 0; i < 3 && w < width; i++, w++)
+        fputc('.', fp);
+    while (w++ < width)                /* a wide character did not fit */
+        fputc(' ', fp);
+}
+
+void cmd_print_right(FILE *fp, const char *s, size_t width)
+{
+    for (size_t w = cmd_text_width(s); w < width; w++)
+        fputc(' ', fp);
+    fputs(s, fp);
 }

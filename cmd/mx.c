@@ -80,7 +80,7 @@ static void print_report(const struct mx_report *r)
         printf(_("  %sno MX records and no address: mail cannot be delivered%s (%s)\n"),
                out_red(), out_reset(), dns_status_name(r->mx_status));
     else if (r->truncated)
-        printf("  %zu MX hosts; %sonly the %zu most preferred are shown%s\n", r->nrecords,
+        printf(_("  %zu MX hosts; %sonly the %zu most preferred are shown%s\n"), r->nrecords,
                out_yellow(), r->nhosts, out_reset());
     else
         printf(_("  %zu MX host%s\n"), r->nhosts, r->nhosts == 1 ? "" : "s");
@@ -90,8 +90,9 @@ static void print_report(const struct mx_report *r)
     for (size_t i = 0; i < r->nhosts; i++)
         print_host(&r->hosts[i]);
     if (r->truncated)
-        printf("  ... %zu more MX host%s not shown\n", r->nrecords - r->nhosts,
-               r->nrecords - r->nhosts == 1 ? "" : "s");
+        printf(r->nrecords - r->nhosts == 1 ? _("  ... %zu more MX host not shown\n")
+                                            : _("  ... %zu more MX hosts not shown\n"),
+               r->nrecords - r->nhosts);
 }
 
 static int mx_exit(const struct mx_report *r)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "auth/finding.h"
+#include "../checks/problems.h"
 #include "auth/ipaddr.h"
 #include "auth/ports.h"
 #include "cmd.h"
@@ -62,19 +63,34 @@ static json_t *json_probe(const struct port_probe *p)
                      "ms", (int)p->ms);
 }
 
+/* A port's state in the table, in the user's language (JSON keeps
+ * port_state_name). */
+static const char *state_for_people(enum port_state s)
+{
+    static const char *const names[] = { N_("open"), N_("closed"), N_("filtered"),
+                                         N_("error"), N_("silent") };
+
+    return (unsigned)s < sizeof names / sizeof names[0] ? _(names[s]) : _("error");
+}
+
 static void print_probe(const struct port_probe *p)
 {
     const char *col = p->state == PORT_OPEN ? out_green() : p->state == PORT_CLOSED
                       ? out_dim() : out_yellow();
 
-    printf("  %5u %-12s %s%-8s%s", (unsigned)p->port, p->service, col,
-           port_state_name(p->state), out_reset());
+    /* columns by display width: a translated state may be CJK */
+    printf("  %5u ", (unsigned)p->port);
+    cmd_print_padded(stdout, p->service, 12);
+    printf(" %s", col);
+    cmd_print_padded(stdout, state_for_people(p->state), 8);
+    fputs(out_reset(), stdout);
     if (p->probed_port != p->port)
-        printf(" (at %u)", (unsigned)p->probed_port);
+        printf(_(" (at %u)"), (unsigned)p->probed_port);
     if (p->tls_done)
-        printf(" %s%s", out_esc(p->tls.version), p->tls.verified ? " verified" : " NOT verified");
+        printf(p->tls.verified ? _(" %s verified") : _(" %s NOT verified"),
+               out_esc(p->tls.version));
     else if (p->state == PORT_OPEN && !p->implicit_tls && !p->starttls_offered)
-        printf(" no TLS");
+        fputs(_(" no TLS"), stdout);
     if (p->auth_before_tls)
         printf(_(" %sauth before TLS%s"), out_red(), out_reset());
     if (p->banner[0])
@@ -99,7 +115,8 @@ static int render(const char *host, const struct port_probe *probes, size_t n,
         json_decref(arr);
         return w != EXIT_OK ? w : rc;
     }
-    printf("%s%s%s%s\n", out_bold(), host, out_reset(), outbound ? " (outbound port 25)" : "");
+    printf("%s%s%s%s\n", out_bold(), out_esc(host), out_reset(),
+           outbound ? _(" (outbound port 25)") : "");
     for (size_t i = 0; i < n; i++)
         print_probe(&probes[i]);
     putchar('\n');
@@ -126,14 +143,14 @@ static int probe_and_render(const char *host, bool outbound, struct ports_params
                 port = p->map[i].to;
         if (ports_outbound(p->eng, host, port, p->timeout_ms, &ob, err, sizeof err) != AUTH_OK)
             return cmd_error(EXIT_RUNTIME, "%s", err);
-        if (ports_outbound_findings(&ob, &l) != AUTH_OK)
+        if (findings_ports_outbound(&ob, &l) != AUTH_OK)
             rc = cmd_error(EXIT_RUNTIME, "out of memory");
         else
             rc = render(host, &ob, 1, &l, true);
     } else {
         if (ports_probe(p, &rep, err, sizeof err) != AUTH_OK)
             return cmd_error(EXIT_RUNTIME, "%s", err);
-        if (ports_findings(&rep, &l) != AUTH_OK)
+        if (findings_from_ports(&rep, &l) != AUTH_OK)
             rc = cmd_error(EXIT_RUNTIME, "out of memory");
         else
             rc = render(host, rep.probes, rep.n, &l, false);

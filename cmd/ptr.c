@@ -48,9 +48,10 @@ void print_ptr_names(const struct ptr_report *p, const char *indent)
     }
     for (size_t i = 0; i < p->nnames; i++) {
         const struct ptr_name *n = &p->names[i];
-        printf("%s%-16s %-34s %s%s%s\n", indent, i ? "" : p->address, out_esc(n->name),
-               n->fcrdns ? out_green() : out_red(),
-               n->fcrdns ? "forward-confirmed" : "does not resolve back", out_reset());
+        printf("%s%-16s ", indent, i ? "" : p->address);
+        cmd_print_padded(stdout, out_esc(n->name), 34);     /* names may be long or UTF-8 */
+        printf(" %s%s%s\n", n->fcrdns ? out_green() : out_red(),
+               n->fcrdns ? _("forward-confirmed") : _("does not resolve back"), out_reset());
     }
 }
 

@@ -14,7 +14,7 @@
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl report parse FILE... [--json]\n"
         "       mailctl report import [--db FILE] FILE... | --maildir DIR |\n"
         "                             --imap URL [--imap-password-file F] [--watch]\n"
@@ -26,7 +26,7 @@ static void usage(FILE *fp)
         "\nexamples:\n"
         "  mailctl report parse google.com!example.com!1700000000!1700086400.xml.gz\n"
         "  mailctl report import --maildir ~/Maildir/.dmarc\n"
-        "  mailctl report summary --domain example.com --since 30d --format html --out report.html\n");
+        "  mailctl report summary --domain example.com --since 30d --format html --out report.html\n"));
 }
 
 static int parse_main(int argc, char **argv)

@@ -20,7 +20,7 @@ enum { O_DB = OPT_GLOBAL_LAST + 1, O_MAILDIR, O_WATCH };
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl report import [--db FILE] FILE...\n"
         "       mailctl report import [--db FILE] --maildir DIR\n"
         "       mailctl report import [--db FILE] --imap imaps://USER@HOST[:PORT]/[MAILBOX]\n"
@@ -33,7 +33,11 @@ static void usage(FILE *fp)
         "comes from --imap-password-file or MAILCTL_IMAP_PASSWORD.  --watch keeps importing:\n"
         "IMAP IDLE waits for new mail, which is imported as it comes (until stopped).\n"
         "exit: 0 stored, 2 a report was unreadable (stored with its reason) or bad usage,\n"
-        "3 the database, a file or the mailbox failed\n");
+        "3 the database, a file or the mailbox failed\n"
+        "\nexamples:\n"
+        "  mailctl report import --db reports.db *.xml.gz\n"
+        "  mailctl report import --imap imaps://dmarc%%40example.com@imap.example.com/ \\\n"
+        "      --imap-password-file pw.txt --watch\n"));
 }
 
 void imp_count(struct imp *im, const struct report *r, bool dup)
@@ -66,8 +70,8 @@ int imp_store_buffer(struct imp *im, const char *buf, size_t len, const char *or
         }
         imp_count(im, r, dup);
         if (r->kind == REPORT_NONE && !dup && !g_opts.json && g_opts.verbose >= 0)
-            fprintf(stderr, "mailctl: %s: unreadable, stored with its reason: %s\n",
-                    rpt_safe(origin), rpt_safe(r->error));
+            cmd_warn("%s: unreadable, stored with its reason: %s", rpt_safe(origin),
+                     rpt_safe(r->error));
     }
     report_list_free(l);
     return EXIT_OK;
@@ -137,10 +141,11 @@ static int print_result(const struct imp *im, const char *db)
                                   (json_int_t)im->stored, "duplicates", (json_int_t)im->duplicates,
                                   "unreadable", (json_int_t)im->unreadable));
     if (g_opts.verbose >= 0)
-        printf("%llu report%s stored, %llu already there, %llu unreadable (kept with the reason) "
-               "in %s\n", (unsigned long long)im->stored, im->stored == 1 ? "" : "s",
-               (unsigned long long)im->duplicates, (unsigned long long)im->unreadable,
-               rpt_safe(db));
+        printf(NP_("%llu report stored, %llu already there, %llu unreadable (kept with the "
+                   "reason) in %s\n", "%llu reports stored, %llu already there, %llu unreadable "
+                   "(kept with the reason) in %s\n", im->stored),
+               (unsigned long long)im->stored, (unsigned long long)im->duplicates,
+               (unsigned long long)im->unreadable, rpt_safe(db));
     return EXIT_OK;
 }
 

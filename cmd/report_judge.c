@@ -27,23 +27,23 @@ const char *rs_status_name(enum rs_status st)
 const char *rs_tls_meaning(const char *t)
 {
     static const struct { const char *type, *meaning; } m[] = {
-        {"starttls-not-supported", "the MX did not offer STARTTLS"},
-        {"certificate-host-mismatch", "the certificate does not name the MX host"},
-        {"certificate-expired", "the MX's certificate has expired"},
-        {"certificate-not-trusted", "the certificate chain is not trusted by the sender"},
-        {"validation-failure", "another validation failure (see the reporter's details)"},
-        {"tlsa-invalid", "the DANE TLSA record did not validate"},
-        {"dnssec-invalid", "the DNSSEC chain did not validate"},
-        {"dane-required", "DANE was required but no usable TLSA record was found"},
-        {"sts-policy-fetch-error", "the MTA-STS policy could not be fetched over HTTPS"},
-        {"sts-policy-invalid", "the MTA-STS policy did not parse"},
-        {"sts-webpki-invalid", "the MTA-STS policy host's certificate is not valid"},
+        {"starttls-not-supported", N_("the MX did not offer STARTTLS")},
+        {"certificate-host-mismatch", N_("the certificate does not name the MX host")},
+        {"certificate-expired", N_("the MX's certificate has expired")},
+        {"certificate-not-trusted", N_("the certificate chain is not trusted by the sender")},
+        {"validation-failure", N_("another validation failure (see the reporter's details)")},
+        {"tlsa-invalid", N_("the DANE TLSA record did not validate")},
+        {"dnssec-invalid", N_("the DNSSEC chain did not validate")},
+        {"dane-required", N_("DANE was required but no usable TLSA record was found")},
+        {"sts-policy-fetch-error", N_("the MTA-STS policy could not be fetched over HTTPS")},
+        {"sts-policy-invalid", N_("the MTA-STS policy did not parse")},
+        {"sts-webpki-invalid", N_("the MTA-STS policy host's certificate is not valid")},
     };
 
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
         if (t && strcasecmp(t, m[i].type) == 0)
             return m[i].meaning;
-    return "not a result type of RFC 8460";
+    return N_("not a result type of RFC 8460");
 }
 
 static void note(char buf[][400], size_t *n, const char *fmt, ...)
@@ -86,22 +86,22 @@ static void judge_source(struct rs_domain *d, struct rs_source *s)
     else
         s->status = RS_SPOOFING;
     if (x->spf_pass_other)
-        note(s->why, &s->nwhy, "SPF passed for %s, which is not aligned with %s",
+        note(s->why, &s->nwhy, T_("SPF passed for %s, which is not aligned with %s"),
              x->spf_other, dom);
     if (x->dkim_pass_other)
-        note(s->why, &s->nwhy, "DKIM signed by %s (selector %s), not by %s", x->dkim_other,
+        note(s->why, &s->nwhy, T_("DKIM signed by %s (selector %s), not by %s"), x->dkim_other,
              x->dkim_other_selector[0] ? x->dkim_other_selector : "?", dom);
     if (s->status != RS_ALIGNED && x->spf_aligned == 0 && !x->spf_pass_other && x->dkim_aligned)
-        note(s->why, &s->nwhy, "SPF does not pass for this address (DKIM carries alignment)");
+        note(s->why, &s->nwhy, "%s", T_("SPF does not pass for this address (DKIM carries alignment)"));
     if (s->status != RS_ALIGNED && x->dkim_aligned < x->messages && x->spf_aligned &&
         !x->dkim_pass_other)
-        note(s->why, &s->nwhy, "no DKIM signature of %s (SPF alone carries alignment)", dom);
+        note(s->why, &s->nwhy, T_("no DKIM signature of %s (SPF alone carries alignment)"), dom);
     if (s->status == RS_SPOOFING)
-        note(s->why, &s->nwhy, "neither SPF nor DKIM passed for any domain%s",
-             !s->ptr[0] ? "; no PTR name" : s->generic ? "; an ISP pool name" :
-             !s->fcrdns ? "; PTR name does not resolve back" : "");
+        note(s->why, &s->nwhy, T_("neither SPF nor DKIM passed for any domain%s"),
+             !s->ptr[0] ? T_("; no PTR name") : s->generic ? T_("; an ISP pool name") :
+             !s->fcrdns ? T_("; PTR name does not resolve back") : "");
     if (s->status == RS_OWN_UNAUTH)
-        note(s->why, &s->nwhy, "named like %s but neither SPF nor DKIM passed", dom);
+        note(s->why, &s->nwhy, T_("named like %s but neither SPF nor DKIM passed"), dom);
 }
 
 static void readiness(struct rs_domain *d)
@@ -121,20 +121,24 @@ static void readiness(struct rs_domain *d)
         sep[k++] = num[i];
     }
     sep[k] = '\0';
+    /* whole phrases (a catalog words each its own way), counts through NP_ */
+    k = (size_t)snprintf(d->readiness, sizeof d->readiness,
+                         NP_("%.1f %% of %s messages aligned over %d day",
+                             "%.1f %% of %s messages aligned over %d days", (unsigned)d->days),
+                         d->aligned_share * 100, sep, d->days);
+    if (k >= sizeof d->readiness)
+        return;
     if (!d->next_policy[0])
-        snprintf(d->readiness, sizeof d->readiness,
-                 "%.1f %% of %s messages aligned over %d day%s; p=reject is in force%s",
-                 d->aligned_share * 100, sep, d->days, d->days == 1 ? "" : "s",
-                 d->sources_left ? " and legitimate sources still fail" : "");
+        snprintf(d->readiness + k, sizeof d->readiness - k, "%s",
+                 d->sources_left ? T_("; p=reject is in force and legitimate sources still fail")
+                                 : T_("; p=reject is in force"));
     else if (d->sources_left)
-        snprintf(d->readiness, sizeof d->readiness,
-                 "%.1f %% of %s messages aligned over %d day%s; %zu source%s left before p=%s",
-                 d->aligned_share * 100, sep, d->days, d->days == 1 ? "" : "s", d->sources_left,
-                 d->sources_left == 1 ? "" : "s", d->next_policy);
+        snprintf(d->readiness + k, sizeof d->readiness - k,
+                 NP_("; %zu source left before p=%s", "; %zu sources left before p=%s",
+                     d->sources_left), d->sources_left, d->next_policy);
     else
-        snprintf(d->readiness, sizeof d->readiness,
-                 "%.1f %% of %s messages aligned over %d day%s; ready for p=%s",
-                 d->aligned_share * 100, sep, d->days, d->days == 1 ? "" : "s", d->next_policy);
+        snprintf(d->readiness + k, sizeof d->readiness - k, T_("; ready for p=%s"),
+                 d->next_policy);
 }
 
 void rs_judge(struct rs_summary *s)

@@ -131,20 +131,20 @@ static void fix_dkim_other(struct rs_source *s, const char *dom, struct dns_engi
     const char *sel = x->dkim_other_selector;
 
     if (!sel[0]) {
-        add_fix(s, "have the sender sign with d=%s (its DKIM selector for you is not in the "
-                "reports)", dom);
+        add_fix(s, T_("have the sender sign with d=%s (its DKIM selector for you is not in the "
+                "reports)"), dom);
         return;
     }
     snprintf(name, sizeof name, "%s._domainkey.%s", sel, dom);
     snprintf(theirs, sizeof theirs, "%s._domainkey.%s", sel, x->dkim_other);
     if (txt_at(eng, name, "v=DKIM1", txt, sizeof txt) || txt_at(eng, name, "", txt, sizeof txt))
-        add_fix(s, "%s is already published: have the sender sign with d=%s", name, dom);
+        add_fix(s, T_("%s is already published: have the sender sign with d=%s"), name, dom);
     else if (txt_at(eng, theirs, "", txt, sizeof txt))
-        add_fix(s, "publish %s. CNAME %s. (that key exists) and have the sender sign with d=%s",
+        add_fix(s, T_("publish %s. CNAME %s. (that key exists) and have the sender sign with d=%s"),
                 name, theirs, dom);
     else
-        add_fix(s, "publish the sender's DKIM key at %s and have it sign with d=%s%s", name, dom,
-                eng ? " (not published yet)" : "");
+        add_fix(s, T_("publish the sender's DKIM key at %s and have it sign with d=%s%s"), name, dom,
+                eng ? T_(" (not published yet)") : "");
 }
 
 static void fix_spf_other(struct rs_source *s, const char *dom, struct dns_engine *eng)
@@ -153,13 +153,13 @@ static void fix_spf_other(struct rs_source *s, const char *dom, struct dns_engin
     char spf[1024], inc[300];
 
     if (!txt_at(eng, x->spf_other, "v=spf1", spf, sizeof spf)) {
-        add_fix(s, "use a return-path (MAIL FROM) domain under %s for this sender, with an SPF "
-                "record that authorises it", dom);
+        add_fix(s, T_("use a return-path (MAIL FROM) domain under %s for this sender, with an SPF "
+                "record that authorises it"), dom);
         return;
     }
     snprintf(inc, sizeof inc, "include:%s", x->spf_other);
-    add_fix(s, "use a return-path under %s (e.g. bounces.%s) with the TXT record "
-            "\"v=spf1 %s -all\" and set it as the sender's MAIL FROM domain", dom, dom, inc);
+    add_fix(s, T_("use a return-path under %s (e.g. bounces.%s) with the TXT record "
+            "\"v=spf1 %s -all\" and set it as the sender's MAIL FROM domain"), dom, dom, inc);
 }
 
 static void fix_own(struct rs_source *s, const struct rs_domain *d, struct dns_engine *eng)
@@ -173,16 +173,16 @@ static void fix_own(struct rs_source *s, const struct rs_domain *d, struct dns_e
     if (s->db->dkim_aligned < s->db->messages && s->db->spf_aligned) {
         if (sel) {
             snprintf(name, sizeof name, "%s._domainkey.%s", sel, dom);
-            add_fix(s, "sign this host's mail with DKIM: selector %s (%s) %s", sel, name,
-                    txt_at(eng, name, "", txt, sizeof txt) ? "is published and verifies elsewhere"
-                                                            : "verifies elsewhere");
+            add_fix(s, T_("sign this host's mail with DKIM: selector %s (%s) %s"), sel, name,
+                    txt_at(eng, name, "", txt, sizeof txt)
+                    ? T_("is published and verifies elsewhere") : T_("verifies elsewhere"));
         } else {
-            add_fix(s, "sign this host's mail with DKIM for %s (mailctl dkim keygen, then "
-                    "publish the record)", dom);
+            add_fix(s, T_("sign this host's mail with DKIM for %s (mailctl dkim keygen, then "
+                    "publish the record)"), dom);
         }
     }
     if (s->status == RS_OWN_UNAUTH)
-        add_fix(s, "add this address to %s's SPF record (ip4:/ip6:%s) and sign with DKIM",
+        add_fix(s, T_("add this address to %s's SPF record (ip4:/ip6:%s) and sign with DKIM"),
                 dom, s->db->ip);
 }
 

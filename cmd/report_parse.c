@@ -25,25 +25,25 @@ static void print_text(const struct report *r, const char *file)
     char b[32], e[32];
 
     if (r->kind == REPORT_NONE) {
-        printf("%s: %serror%s: %s\n", rpt_safe(file), out_red(), out_reset(),
+        printf(_("%s: %serror%s: %s\n"), rpt_safe(file), out_red(), out_reset(),
                rpt_safe(r->error));
         return;
     }
     if (r->kind == REPORT_AGGREGATE)
-        printf("%s: aggregate from %s for %s, %s .. %s: %llu messages in %zu records (id %s)\n",
+        printf(_("%s: aggregate from %s for %s, %s .. %s: %llu messages in %zu records (id %s)\n"),
                rpt_safe(file), rpt_safe(r->org_name), rpt_safe(r->domain),
                report_time_iso(r->begin, b, sizeof b), report_time_iso(r->end, e, sizeof e),
                (unsigned long long)r->messages, r->nrecords, rpt_safe(r->report_id));
     else if (r->kind == REPORT_TLSRPT)
-        printf("%s: TLS report from %s, %s .. %s: %zu policies (id %s)\n", rpt_safe(file),
+        printf(_("%s: TLS report from %s, %s .. %s: %zu policies (id %s)\n"), rpt_safe(file),
                rpt_safe(r->org_name), report_time_iso(r->begin, b, sizeof b),
                report_time_iso(r->end, e, sizeof e), r->npolicies, rpt_safe(r->report_id));
     else
-        printf("%s: failure report (%s) for %s from %s, auth failure %s\n", rpt_safe(file),
+        printf(_("%s: failure report (%s) for %s from %s, auth failure %s\n"), rpt_safe(file),
                rpt_safe(r->feedback_type), rpt_safe(r->reported_domain),
                rpt_safe(r->source_ip), rpt_safe(r->auth_failure));
     for (size_t i = 0; i < r->nwarnings; i++)
-        printf("  %swarning%s: %s\n", out_yellow(), out_reset(), rpt_safe(r->warnings[i]));
+        printf(_("  %swarning%s: %s\n"), out_yellow(), out_reset(), rpt_safe(r->warnings[i]));
 }
 
 /* Parse one file and print its entries.  Returns whether it held a report;
@@ -68,7 +68,7 @@ static bool parse_one(const char *file, int *rc)
             out_json_line(json_pack("{s:s, s:n, s:s}", "file", file, "kind", "error",
                                     "more than 64 MiB"));
         else
-            printf("%s: %serror%s: more than 64 MiB\n", rpt_safe(file), out_red(), out_reset());
+            printf(_("%s: %serror%s: more than 64 MiB\n"), rpt_safe(file), out_red(), out_reset());
         return false;
     }
     if (report_parse(buf, len, NULL, &l) != AUTH_OK) {

@@ -104,62 +104,130 @@ static const char *status_color(enum rs_status st)
     return st == RS_ALIGNED ? out_green() : st == RS_SPOOFING ? out_red() : out_yellow();
 }
 
+/* Columns of the sources table in display columns: as wide as the widest
+ * address and name (at least the minimum, a name cut at the maximum), a
+ * translated heading padded by its width, not its octets. */
+enum { COL_SOURCE = 16, COL_NAME = 34, COL_NAME_MAX = 60, COL_MESSAGES = 9, COL_ALIGNED = 9 };
+
+struct cols { size_t source, name; };
+
+static void source_name(const struct rs_source *s, char *name, size_t len)
+{
+    snprintf(name, len, "%s%s%s%s", s->ptr[0] ? s->ptr : _("(no PTR)"),
+             s->group[0] ? " (" : "", s->group, s->group[0] ? ")" : "");
+}
+
+static struct cols column_widths(const struct rs_domain *d)
+{
+    struct cols c = { COL_SOURCE, COL_NAME };
+    char name[600];
+
+    for (size_t i = 0; i < d->nsources; i++) {
+        size_t w = cmd_text_width(rpt_safe(d->sources[i].db->ip));
+        if (w > c.source)
+            c.source = w;
+        source_name(&d->sources[i], name, sizeof name);
+        w = cmd_text_width(rpt_safe(name));
+        if (w > c.name)
+            c.name = w > COL_NAME_MAX ? COL_NAME_MAX : w;
+    }
+    return c;
+}
+
+static void source_row(const struct rs_source *s, const struct cols *c)
+{
+    char name[600], num[32];
+
+    source_name(s, name, sizeof name);
+    fputs("  ", stdout);
+    cmd_print_cell(stdout, rpt_safe(s->db->ip), c->source);
+    putchar(' ');
+    cmd_print_cell(stdout, rpt_safe(name), c->name);
+    putchar(' ');
+    snprintf(num, sizeof num, "%llu", (unsigned long long)s->db->messages);
+    cmd_print_right(stdout, num, COL_MESSAGES);
+    putchar(' ');
+    snprintf(num, sizeof num, "%.1f%%", s->db->messages ? 100.0 * (double)s->db->dmarc_pass /
+             (double)s->db->messages : 0);
+    cmd_print_right(stdout, num, COL_ALIGNED);
+    printf("  %s%s%s%s\n", status_color(s->status), rs_status_name(s->status), out_reset(),
+           s->ptr[0] && !s->fcrdns ? _(" (PTR not forward-confirmed)") : "");
+    for (size_t k = 0; k < s->nwhy; k++)
+        printf(_("      why: %s\n"), rpt_safe(s->why[k]));
+    for (size_t k = 0; k < s->nfix; k++)
+        printf(_("      %sfix%s: %s\n"), out_green(), out_reset(), rpt_safe(s->fix[k]));
+}
+
+static void sources_heading(const struct cols *c)
+{
+    fputs("\n  ", stdout);
+    cmd_print_cell(stdout, _("source"), c->source);
+    putchar(' ');
+    cmd_print_cell(stdout, _("PTR name (group)"), c->name);
+    putchar(' ');
+    cmd_print_right(stdout, _("messages"), COL_MESSAGES);
+    putchar(' ');
+    cmd_print_right(stdout, _("aligned"), COL_ALIGNED);
+    printf("  %s\n", _("status"));
+}
+
+static void text_tls(const struct reportdb_domain *x)
+{
+    printf(NP_("\n  TLS-RPT: %llu report, %llu sessions succeeded, %llu failed\n",
+               "\n  TLS-RPT: %llu reports, %llu sessions succeeded, %llu failed\n",
+               x->tls_reports),
+           (unsigned long long)x->tls_reports, (unsigned long long)x->tls_success,
+           (unsigned long long)x->tls_failure);
+    for (size_t i = 0; i < x->ntls_failures; i++) {
+        fputs("    ", stdout);
+        cmd_print_cell(stdout, rpt_safe(x->tls_failures[i].mx), 28);
+        putchar(' ');
+        cmd_print_cell(stdout, rpt_safe(x->tls_failures[i].result_type), 28);
+        printf(" %6llu  %s\n", (unsigned long long)x->tls_failures[i].count,
+               _(rs_tls_meaning(x->tls_failures[i].result_type)));
+    }
+}
+
 static void text_domain(const struct rs_domain *d)
 {
     const struct reportdb_domain *x = d->db;
     char b[32], e[32];
 
-    printf("%s%s%s  %llu aggregate report%s, %s .. %s, policy p=%s\n", out_bold(),
-           rpt_safe(x->domain), out_reset(), (unsigned long long)x->reports,
-           x->reports == 1 ? "" : "s", report_time_iso(x->first, b, sizeof b),
+    printf("%s%s%s  ", out_bold(), rpt_safe(x->domain), out_reset());
+    printf(NP_("%llu aggregate report, %s .. %s, policy p=%s\n",
+               "%llu aggregate reports, %s .. %s, policy p=%s\n", x->reports),
+           (unsigned long long)x->reports, report_time_iso(x->first, b, sizeof b),
            report_time_iso(x->last, e, sizeof e), x->policy[0] ? rpt_safe(x->policy) : "?");
     printf("  %s\n", d->readiness);
     if (d->spoofing)
-        printf("  %s%zu source%s look like spoofing (%llu messages)%s\n", out_red(), d->spoofing,
-               d->spoofing == 1 ? "" : "s", (unsigned long long)d->spoofed_messages, out_reset());
-    printf("\n  %-16s %-34s %9s %9s  %s\n", "source", "PTR name (group)", "messages", "aligned",
-           "status");
-    for (size_t i = 0; i < d->nsources; i++) {
-        const struct rs_source *s = &d->sources[i];
-        char name[600];
-        snprintf(name, sizeof name, "%s%s%s%s", s->ptr[0] ? s->ptr : "(no PTR)",
-                 s->group[0] ? " (" : "", s->group, s->group[0] ? ")" : "");
-        printf("  %-16s %-34s %9llu %8.1f%%  %s%s%s%s\n", rpt_safe(s->db->ip), rpt_safe(name),
-               (unsigned long long)s->db->messages,
-               s->db->messages ? 100.0 * (double)s->db->dmarc_pass / (double)s->db->messages : 0,
-               status_color(s->status), rs_status_name(s->status), out_reset(),
-               s->ptr[0] && !s->fcrdns ? " (PTR not forward-confirmed)" : "");
-        for (size_t k = 0; k < s->nwhy; k++)
-            printf("      why: %s\n", rpt_safe(s->why[k]));
-        for (size_t k = 0; k < s->nfix; k++)
-            printf("      %sfix%s: %s\n", out_green(), out_reset(), rpt_safe(s->fix[k]));
-    }
-    if (x->tls_reports) {
-        printf("\n  TLS-RPT: %llu report%s, %llu sessions succeeded, %llu failed\n",
-               (unsigned long long)x->tls_reports, x->tls_reports == 1 ? "" : "s",
-               (unsigned long long)x->tls_success, (unsigned long long)x->tls_failure);
-        for (size_t i = 0; i < x->ntls_failures; i++)
-            printf("    %-28s %-28s %6llu  %s\n", rpt_safe(x->tls_failures[i].mx),
-                   rpt_safe(x->tls_failures[i].result_type),
-                   (unsigned long long)x->tls_failures[i].count,
-                   rs_tls_meaning(x->tls_failures[i].result_type));
-    }
+        printf(NP_("  %s%zu source looks like spoofing (%llu messages)%s\n",
+                   "  %s%zu sources look like spoofing (%llu messages)%s\n", d->spoofing),
+               out_red(), d->spoofing, (unsigned long long)d->spoofed_messages, out_reset());
+    struct cols c = column_widths(d);
+    sources_heading(&c);
+    for (size_t i = 0; i < d->nsources; i++)
+        source_row(&d->sources[i], &c);
+    if (x->tls_reports)
+        text_tls(x);
     if (x->failure_reports)
-        printf("\n  %llu failure report%s (RFC 6591) stored\n",
-               (unsigned long long)x->failure_reports, x->failure_reports == 1 ? "" : "s");
+        printf(NP_("\n  %llu failure report (RFC 6591) stored\n",
+                   "\n  %llu failure reports (RFC 6591) stored\n", x->failure_reports),
+               (unsigned long long)x->failure_reports);
     printf("\n");
 }
 
 void rs_text(const struct rs_summary *s)
 {
     if (!s->ndomains)
-        printf("no reports stored yet (mailctl report import ...)\n");
+        fputs(_("no reports stored yet (mailctl report import ...)\n"), stdout);
     for (size_t i = 0; i < s->ndomains; i++)
         text_domain(&s->domains[i]);
     if (s->db->unreadable)
-        printf("%llu unreadable report%s stored with the reason (sqlite3: SELECT origin, error "
-               "FROM reports WHERE kind = 'error')\n", (unsigned long long)s->db->unreadable,
-               s->db->unreadable == 1 ? "" : "s");
+        printf(NP_("%llu unreadable report stored with the reason (sqlite3: SELECT origin, "
+                   "error FROM reports WHERE kind = 'error')\n",
+                   "%llu unreadable reports stored with the reason (sqlite3: SELECT origin, "
+                   "error FROM reports WHERE kind = 'error')\n", s->db->unreadable),
+               (unsigned long long)s->db->unreadable);
 }
 
 /* RFC 4180 field: quoted, quotes doubled. */

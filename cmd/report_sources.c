@@ -91,8 +91,7 @@ static void md_mark_seen(const char *dir, const char *rel)
     snprintf(from, sizeof from, "%s/%s", dir, rel);
     snprintf(to, sizeof to, "%s/cur/%.*s:2,%s", dir, (int)base, name, flags);
     if (rename(from, to) != 0 && g_opts.verbose >= 0)
-        fprintf(stderr, "mailctl: %s stored but not marked seen: %s\n", rpt_safe(from),
-                strerror(errno));
+        cmd_warn("%s stored but not marked seen: %s", rpt_safe(from), strerror(errno));
 }
 
 int imp_maildir(struct imp *im, const char *dir)
@@ -239,7 +238,7 @@ static int imap_watch_round(struct imp *im, struct imap_client *c, const struct 
         return rc;
     if (im->stored + im->duplicates + im->unreadable != before && g_opts.verbose >= 0 &&
         !g_opts.json) {
-        printf("watching: %llu stored, %llu already there, %llu unreadable so far\n",
+        printf(_("watching: %llu stored, %llu already there, %llu unreadable so far\n"),
                (unsigned long long)im->stored, (unsigned long long)im->duplicates,
                (unsigned long long)im->unreadable);
         fflush(stdout);

@@ -17,7 +17,7 @@ enum { O_DB = OPT_GLOBAL_LAST + 1, O_DOMAIN, O_SINCE, O_FORMAT, O_OUT, O_FAIL_ON
 
 static void usage(FILE *fp)
 {
-    fprintf(fp,
+    fprintf(fp, _(
         "usage: mailctl report summary [--db FILE] [--domain D] [--since DATE|Nd]\n"
         "                              [--format text|json|csv|html] [--out FILE [--force]]\n"
         "                              [--fail-on RULE]... [--no-dns]\n\n"
@@ -28,7 +28,10 @@ static void usage(FILE *fp)
         "--since 2026-11-01 or 30d.  --format html writes one self-contained file (--out,\n"
         "default mailctl-report.html) and prints its path.  --json is --format json.\n"
         "--fail-on unaligned>PCT | spoofing | tls-failure: exit 1 when it holds.\n"
-        "exit: 0 ok, 1 a --fail-on rule holds, 2 usage, 3 database or I/O failure\n");
+        "exit: 0 ok, 1 a --fail-on rule holds, 2 usage, 3 database or I/O failure\n"
+        "\nexamples:\n"
+        "  mailctl report summary --domain example.com --since 30d\n"
+        "  mailctl report summary --format html --out report.html --fail-on spoofing\n"));
 }
 
 struct opts {
@@ -92,6 +95,9 @@ static int get_opts(int argc, char **argv, struct opts *o)
                                rpt_safe(argv[optind]));
     if (!o->format)
         o->format = g_opts.json ? "json" : "text";
+    /* text in the user's language; JSON, CSV and HTML (lang="en") in English */
+    g_opts.machine = strcmp(o->format, "text") != 0;
+    cmd_findings_for_people();
     if (strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "csv") &&
         strcmp(o->format, "html"))
         return cmd_usage_error("report summary", "bad --format '%s': text, json, csv or html",

@@ -38,8 +38,7 @@ int cmd_read_password_file(const char *opt, const char *path, char **out)
         return cmd_error(EXIT_USAGE, "%s: not a regular file", opt);
     }
     if (exposed(&st))
-        fprintf(stderr, "mailctl: warning: the %s file can be read by group or others "
-                "(chmod 600 it)\n", opt);
+        cmd_warn("warning: the %s file can be read by group or others (chmod 600 it)", opt);
     if (!(buf = malloc(PASSWORD_FILE_MAX + 1))) {
         close(fd);
         return cmd_error(EXIT_RUNTIME, "out of memory");
@@ -65,8 +64,8 @@ void cmd_warn_exposed_key(const char *path)
     struct stat st;
 
     if (stat(path, &st) == 0 && exposed(&st))
-        fprintf(stderr, "mailctl: warning: the private key %s can be read by group or others "
-                "(chmod 600 it)\n", path);
+        cmd_warn("warning: the private key %s can be read by group or others (chmod 600 it)",
+                 path);
 }
 
 int cmd_load_private_key(const char *path, EVP_PKEY **out)

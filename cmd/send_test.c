@@ -382,7 +382,7 @@ static void attempt(const struct opts *o, const struct target *t, enum smtp_tls_
     p.eng = eng;
     out->used = *t;
     if (run->live)
-        printf("%s-- %s [%s] port %d%s\n", out_dim(), t->host,
+        printf(_("%s-- %s [%s] port %d%s\n"), out_dim(), t->host,
                t->address[0] ? t->address : t->host, t->port, out_reset());
     if (smtp_client_new(&p, &c, err, sizeof err) != AUTH_OK) {
         out->failure = SMTP_FAIL_LOCAL;
@@ -437,8 +437,8 @@ static void attempt_opportunistic(const struct opts *o, const struct target *t,
         return;
     snprintf(why, sizeof why, "%s", out->why);
     if (run->live)
-        printf("%s-- TLS failed (%s): retrying once in plain text on a new connection "
-               "(--tls opportunistic)%s\n", out_yellow(), out_esc(why), out_reset());
+        printf(_("%s-- TLS failed (%s): retrying once in plain text on a new connection "
+                 "(--tls opportunistic)%s\n"), out_yellow(), out_esc(why), out_reset());
     attempt(o, t, SMTP_TLS_NONE, password, msg, run, out);
     snprintf(out->tls_fallback, sizeof out->tls_fallback, "%s", why);
 }
@@ -551,20 +551,21 @@ static json_t *json_outcome(const struct outcome *r, const struct run *run,
 static void print_outcome(const struct outcome *r, const struct st_message *m)
 {
     if (r->tls_fallback[0])
-        printf("%sTLS failed%s (%s); retried in plain text (--tls opportunistic)\n",
+        printf(_("%sTLS failed%s (%s); retried in plain text (--tls opportunistic)\n"),
                out_yellow(), out_reset(), out_esc(r->tls_fallback));
-    if (r->tls)
-        printf("TLS: %s %s, certificate %s%s%s%s\n", r->facts.version, r->facts.cipher,
-               r->facts.verified ? "verified" : "NOT verified",
-               r->facts.verified ? "" : " (", r->facts.verified ? "" : out_esc(r->facts.verify_error),
-               r->facts.verified ? "" : ")");
-    if (r->delivered)
-        printf("%sdelivered%s to %s port %d%s%s; token %s\n", out_green(), out_reset(),
-               out_esc(r->used.host), r->used.port, r->queue_id[0] ? ", queued as " : "",
-               out_esc(r->queue_id),
-               m->token);
+    if (r->tls && r->facts.verified)
+        printf(_("TLS: %s %s, certificate verified\n"), r->facts.version, r->facts.cipher);
+    else if (r->tls)
+        printf(_("TLS: %s %s, certificate NOT verified (%s)\n"), r->facts.version,
+               r->facts.cipher, out_esc(r->facts.verify_error));
+    if (r->delivered && r->queue_id[0])
+        printf(_("%sdelivered%s to %s port %d, queued as %s; token %s\n"), out_green(),
+               out_reset(), out_esc(r->used.host), r->used.port, out_esc(r->queue_id), m->token);
+    else if (r->delivered)
+        printf(_("%sdelivered%s to %s port %d; token %s\n"), out_green(), out_reset(),
+               out_esc(r->used.host), r->used.port, m->token);
     else
-        printf("%snot delivered%s (%s): %s\n", out_red(), out_reset(),
+        printf(_("%snot delivered%s (%s): %s\n"), out_red(), out_reset(),
                smtp_failure_name(r->failure), out_esc(r->why));
 }
 
@@ -600,7 +601,7 @@ static int deliver(const struct opts *o, enum smtp_tls_mode mode, const char *pa
         json_decref(arrival);
     }
     if (!r.delivered)
-        fprintf(stderr, "mailctl: send-test: %s\n", out_esc(r.why));
+        cmd_warn("send-test: %s", r.why);
     outcome_clear(&r);
     run_free(&run);
     return rc;

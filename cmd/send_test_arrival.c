@@ -235,21 +235,24 @@ void arrival_print(const struct arrival *a)
     size_t i;
     json_t *v;
 
-    printf("-- IMAP %s port %d, mailbox %s%s%s%s\n", out_esc(a->host), a->port,
-           out_esc(a->mailbox), a->junk_folder[0] ? ", junk folder " : "",
-           out_esc(a->junk_folder),
-           a->tls ? (a->tls_verified ? " (TLS verified)" : " (TLS NOT verified)") : "");
+    printf(_("-- IMAP %s port %d, mailbox %s"), out_esc(a->host), a->port, out_esc(a->mailbox));
+    if (a->junk_folder[0])
+        printf(_(", junk folder %s"), out_esc(a->junk_folder));
+    if (a->tls)
+        fputs(a->tls_verified ? _(" (TLS verified)") : _(" (TLS NOT verified)"), stdout);
+    putchar('\n');
     if (!a->found) {
-        printf("%snot found%s: %s\n", out_red(), out_reset(), out_esc(a->error));
+        printf(_("%snot found%s: %s\n"), out_red(), out_reset(), out_esc(a->error));
         return;
     }
-    printf("%sarrived%s in %s%s%s after %.2f s\n", a->in_junk ? out_red() : out_green(),
-           out_reset(), out_esc(a->folder), a->in_junk ? " (JUNK)" : "", "", a->seconds);
-    printf("verdict of %s: spf=%s dkim=%s dmarc=%s%s\n",
-           a->authserv_id[0] ? out_esc(a->authserv_id) : "(no Authentication-Results)",
+    printf(a->in_junk ? _("%sarrived%s in %s (JUNK) after %.2f s\n")
+                      : _("%sarrived%s in %s after %.2f s\n"),
+           a->in_junk ? out_red() : out_green(), out_reset(), out_esc(a->folder), a->seconds);
+    printf(_("verdict of %s: spf=%s dkim=%s dmarc=%s%s\n"),
+           a->authserv_id[0] ? out_esc(a->authserv_id) : _("(no Authentication-Results)"),
            out_esc(or_none(a->spf)), out_esc(or_none(a->dkim)), out_esc(or_none(a->dmarc)),
-           strcmp(a->dmarc, "pass") == 0 ? "" : "  <- DMARC did not pass");
-    printf("Received hops: %zu\n", recv ? json_array_size(recv) : 0);
+           strcmp(a->dmarc, "pass") == 0 ? "" : _("  <- DMARC did not pass"));
+    printf(_("Received hops: %zu\n"), recv ? json_array_size(recv) : 0);
     json_array_foreach(recv, i, v)
         printf("  %.160s\n", out_esc(json_string_value(v)));
     json_array_foreach(spam, i, v)

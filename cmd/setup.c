@@ -167,11 +167,11 @@ static int print_zone(const struct setup_plan *plan, const struct dkim_keyfiles 
 {
     bool outside_seen = false;
 
-    printf("; mailctl setup: the records of %s (mail host %s)\n", setup_plan_domain(plan),
+    printf(_("; mailctl setup: the records of %s (mail host %s)\n"), setup_plan_domain(plan),
            setup_plan_mail_host(plan));
-    printf("; DKIM private key: %s (mode 0600: keep it secret, give it to the signer)\n",
+    printf(_("; DKIM private key: %s (mode 0600: keep it secret, give it to the signer)\n"),
            dkim_keyfiles_key_path(kf));
-    printf(";\n; --- publish in the %s zone ---\n", setup_plan_domain(plan));
+    printf(_(";\n; --- publish in the %s zone ---\n"), setup_plan_domain(plan));
     for (size_t i = 0; i < setup_plan_nrecords(plan); i++) {
         const struct setup_record *r = setup_plan_record(plan, i);
         char *line = setup_record_zone_text(r);
@@ -179,16 +179,16 @@ static int print_zone(const struct setup_plan *plan, const struct dkim_keyfiles 
         if (!line)
             return cmd_error(EXIT_RUNTIME, "out of memory");
         if (r->outside_zone && !outside_seen) {
-            printf(";\n; --- outside the %s zone: ask whoever runs these zones ---\n",
+            printf(_(";\n; --- outside the %s zone: ask whoever runs these zones ---\n"),
                    setup_plan_domain(plan));
             outside_seen = true;
         }
         printf("; %s\n%s%s", r->note, r->outside_zone ? "; " : "", line);
         free(line);
     }
-    printf(";\n; --- MTA-STS policy file, to serve at %s ---\n", setup_plan_mta_sts_url(plan));
+    printf(_(";\n; --- MTA-STS policy file, to serve at %s ---\n"), setup_plan_mta_sts_url(plan));
     print_comment_block(setup_plan_mta_sts_policy(plan), "   ");
-    printf(";\n; --- checklist: what DNS cannot do ---\n");
+    fputs(_(";\n; --- checklist: what DNS cannot do ---\n"), stdout);
     for (size_t i = 0; i < setup_plan_nchecklist(plan); i++)
         printf("; [ ] %s\n", setup_plan_checklist(plan, i));
     return EXIT_OK;
@@ -247,6 +247,7 @@ int cmd_setup(int argc, char **argv)
     o.p.dkim_record = dkim_keyfiles_record(kf);
     o.p.key_file = dkim_keyfiles_key_path(kf);
     o.p.mta_sts_id = sts_id;
+    cmd_findings_for_people();          /* notes and checklist: text in the user's language */
     if (setup_plan_new(&o.p, &plan, err, sizeof err) != AUTH_OK)
         rc = cmd_error(EXIT_RUNTIME, "setup: %s", err);
     else
@@ -258,7 +259,8 @@ int cmd_setup(int argc, char **argv)
     if (rc == EXIT_OK && (st = dkim_keyfiles_commit(kf, err, sizeof err)) != AUTH_OK)
         rc = cmd_file_error(st, err);
     if (rc == EXIT_OK && g_opts.verbose >= 0)
-        fprintf(stderr, "private key written to %s (keep it secret)\n", dkim_keyfiles_key_path(kf));
+        fprintf(stderr, _("private key written to %s (keep it secret)\n"),
+                dkim_keyfiles_key_path(kf));
     setup_plan_free(plan);
     dkim_keyfiles_free(kf);
     return rc;

@@ -9,6 +9,7 @@
 #include "auth/name.h"
 #include "cmd.h"
 #include "spf_cmd.h"
+#include "../checks/problems.h"
 
 #define MAX_LINT_IPS 32
 
@@ -103,6 +104,23 @@ static int parse_domain_args(int argc, char **argv, const char *sub, const char 
     return EXIT_OK;
 }
 
+/* The linter's problems as the findings of checks/ (the audit's spf.*). */
+static enum auth_status lint_findings(struct dns_engine *eng, const char *domain,
+                                      const struct spf_lint_params *p, struct finding_list *l,
+                                      struct spf_tree **tree, char *err, size_t errlen)
+{
+    struct spf_problems pl = {0};
+    enum auth_status st = spf_lint(eng, domain, p, &pl, tree, err, errlen);
+
+    if (st == AUTH_OK && (st = findings_from_spf(&pl, l)) != AUTH_OK) {
+        snprintf(err, errlen, "cannot record a finding: %s", auth_strerror(st));
+        spf_tree_free(*tree);
+        *tree = NULL;
+    }
+    spf_problems_clear(&pl);
+    return st;
+}
+
 int spf_lint_cmd(int argc, char **argv)
 {
     struct auth_ip ips[MAX_LINT_IPS];
@@ -115,12 +133,19 @@ int spf_lint_cmd(int argc, char **argv)
     int rc = parse_domain_args(argc, argv, "lint", &domain, ips, &p.nips, &p.no_flatten);
 
     if (rc < 0) {
-        printf("usage: mailctl spf lint DOMAIN [--ip IP]... [--no-flatten] [--json]\n");
+        fputs(_("usage: mailctl spf lint DOMAIN [--ip IP]... [--no-flatten] [--json]\n\n"
+                "Problems of DOMAIN's published SPF policy (ids spf.* of the check\n"
+                "catalog), each with the record to publish as its fix where one can be\n"
+                "derived; --ip checks that those addresses pass.\n"
+                "\nexamples:\n"
+                "  mailctl spf lint example.com\n"
+                "  mailctl spf lint example.com --ip 192.0.2.25 --json\n"), stdout);
         return EXIT_OK;
     }
     if (rc != EXIT_OK || (rc = cmd_dns_engine(&eng)) != EXIT_OK)
         return rc;
-    if (spf_lint(eng, domain, &p, &l, &tree, err, sizeof err) != AUTH_OK) {
+    if (lint_findings(eng, domain, &p, &l, &tree, err, sizeof err) != AUTH_OK) {
+        finding_list_clear(&l);
         dns_engine_free(eng);
         return cmd_error(EXIT_RUNTIME, "spf lint %s: %s", domain, err);
     }
@@ -158,7 +183,7 @@ int spf_lint_cmd(int argc, char **argv)
             if (f->detail && f->severity != SEV_PASS)
                 print_indented("", f->detail);
             if (f->fix)
-                print_indented("fix: ", f->fix);
+                print_indented(_("fix: "), f->fix);
         }
     }
     finding_list_clear(&l);
@@ -235,7 +260,12 @@ int spf_tree_cmd(int argc, char **argv)
     int rc = parse_domain_args(argc, argv, "tree", &domain, NULL, NULL, NULL);
 
     if (rc < 0) {
-        printf("usage: mailctl spf tree DOMAIN [--json]\n");
+        fputs(_("usage: mailctl spf tree DOMAIN [--json]\n\n"
+                "DOMAIN's include/redirect tree with the DNS lookups of each node, of\n"
+                "its subtree and the running total against the limit of 10.\n"
+                "\nexamples:\n"
+                "  mailctl spf tree example.com\n"
+                "  mailctl spf tree example.com --json\n"), stdout);
         return EXIT_OK;
     }
     if (rc != EXIT_OK || (rc = cmd_dns_engine(&eng)) != EXIT_OK)

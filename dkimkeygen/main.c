@@ -10,6 +10,7 @@
 int main(int argc, char **argv)
 {
     cmd_i18n_init();
+    cmd_set_program("dkimkeygen");      /* its errors and hints name it, not mailctl */
     cmd_process_init();
     optind = 0;
     return cmd_finish(dkim_keygen_main(argc, argv, "dkimkeygen"));

@@ -37,6 +37,11 @@ static const char *tr(const char *s)
     return g_tr && s ? g_tr(s) : s;
 }
 
+const char *finding_text(const char *text)
+{
+    return tr(text);
+}
+
 static char *dup_or_null(const char *s, int *oom)
 {
     char *d;

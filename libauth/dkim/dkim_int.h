@@ -128,7 +128,7 @@ bool dkim_hash_field(struct evp_md_ctx_st *md, enum dkim_canon hc, const char *r
 const struct evp_md_st *dkim_md(enum dkim_alg a);
 /* An RSA PKCS#1 v1.5 context for key and alg, initialised for signing or
  * verifying (crypto.c); NULL on failure.  Free with EVP_PKEY_CTX_free. */
-struct evp_pkey_ctx_st *dkim_rsa_ctx(struct evp_pkey_st *key, enum dkim_alg alg, bool sign);
+EVP_PKEY_CTX *dkim_rsa_ctx(EVP_PKEY *key, enum dkim_alg alg, bool sign);
 /* dkim_digest_verify with the key record's public key, the RSA context
  * made once per key and algorithm and kept with the key (key.c). */
 bool dkim_key_verify(const struct dkim_key *k, enum dkim_alg alg,

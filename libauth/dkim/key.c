@@ -7,6 +7,7 @@
  * raw octets of an Ed25519 key; an empty p= is a revoked key.  h=, s=, t=
  * are kept for the verifier's checks; n= is ignored.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,15 +16,22 @@
 
 #include "dkim_int.h"
 
+#define VCTX_KEEP 8            /* free verify contexts kept per algorithm */
+
 struct dkim_key {
     EVP_PKEY *pkey;            /* NULL when revoked */
     enum dkim_keytype type;
     unsigned bits;
     bool testing, strict;
     char *h, *s;               /* h= and s= values, NULL when absent */
-    EVP_PKEY_CTX *vctx[2];     /* RSA verify contexts (sha256, sha1), made on
-                                  first use and reused: setting one up costs
-                                  OpenSSL 3 more than the verification */
+    /* RSA verify contexts (sha256, sha1), made on first use and reused:
+     * setting one up costs OpenSSL 3 more than the verification.  A key
+     * may be used by several threads at once (one key store shared by
+     * parallel verifications), a context by one at a time: each thread
+     * takes one from the free list (or makes one) and puts it back. */
+    pthread_mutex_t lock;
+    EVP_PKEY_CTX *vfree[2][VCTX_KEEP];
+    size_t nfree[2];
 };
 
 static char *dup_value(const struct dkim_tag *t)
@@ -125,6 +133,10 @@ enum auth_status dkim_key_parse(const char *txt, size_t len, struct dkim_key **o
     k = calloc(1, sizeof *k);
     if (!k)
         return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
+    if (pthread_mutex_init(&k->lock, NULL) != 0) {
+        free(k);
+        return auth_fail(err, errlen, AUTH_ENOMEM, "out of memory");
+    }
     st = parse_into(k, &tags, err, errlen);
     if (st != AUTH_OK) {
         dkim_key_free(k);
@@ -138,8 +150,10 @@ void dkim_key_free(struct dkim_key *k)
 {
     if (!k)
         return;
-    EVP_PKEY_CTX_free(k->vctx[0]);
-    EVP_PKEY_CTX_free(k->vctx[1]);
+    for (int a = 0; a < 2; a++)
+        for (size_t i = 0; i < k->nfree[a]; i++)
+            EVP_PKEY_CTX_free(k->vfree[a][i]);
+    pthread_mutex_destroy(&k->lock);
     EVP_PKEY_free(k->pkey);
     free(k->h);
     free(k->s);
@@ -164,18 +178,46 @@ bool dkim_key_allows_email(const struct dkim_key *k)
            dkim_list_has(k->s, strlen(k->s), "*");
 }
 
+/* A verify context for the key and algorithm i (0 sha256, 1 sha1): a kept
+ * one, else a new one; NULL on failure. */
+static EVP_PKEY_CTX *vctx_take(struct dkim_key *k, enum dkim_alg alg, int i)
+{
+    EVP_PKEY_CTX *pc = NULL;
+
+    pthread_mutex_lock(&k->lock);
+    if (k->nfree[i])
+        pc = k->vfree[i][--k->nfree[i]];
+    pthread_mutex_unlock(&k->lock);
+    return pc ? pc : dkim_rsa_ctx(k->pkey, alg, false);
+}
+
+static void vctx_give(struct dkim_key *k, int i, EVP_PKEY_CTX *pc)
+{
+    pthread_mutex_lock(&k->lock);
+    if (k->nfree[i] < VCTX_KEEP) {
+        k->vfree[i][k->nfree[i]++] = pc;
+        pc = NULL;
+    }
+    pthread_mutex_unlock(&k->lock);
+    EVP_PKEY_CTX_free(pc);
+}
+
 bool dkim_key_verify(const struct dkim_key *k, enum dkim_alg alg,
                      const unsigned char *md, size_t mdlen,
                      const unsigned char *sig, size_t siglen)
 {
-    struct dkim_key *mk = (struct dkim_key *)k;   /* the cache only */
+    struct dkim_key *mk = (struct dkim_key *)k;   /* the context cache only */
     int i = alg == DKIM_RSA_SHA1;
+    EVP_PKEY_CTX *pc;
+    bool ok;
 
     if (!k->pkey)
         return false;
     if (alg == DKIM_ED25519_SHA256 || k->type != DKIM_KEY_RSA)
         return dkim_digest_verify(k->pkey, alg, md, mdlen, sig, siglen);
-    if (!mk->vctx[i] && !(mk->vctx[i] = dkim_rsa_ctx(k->pkey, alg, false)))
+    if (!(pc = vctx_take(mk, alg, i)))
         return false;
-    return EVP_PKEY_verify(mk->vctx[i], sig, siglen, md, mdlen) == 1;
+    ok = EVP_PKEY_verify(pc, sig, siglen, md, mdlen) == 1;
+    vctx_give(mk, i, pc);
+    return ok;
 }

@@ -39,7 +39,7 @@ enum dkim_reason dkim_key_check(const struct dkim_key *k, enum dkim_alg alg,
 }
 
 enum auth_status dkim_keystore_match(struct dkim_keystore *ks, const char *selector,
-                                     const char *domain, struct evp_pkey_st *key,
+                                     const char *domain, EVP_PKEY *key,
                                      char *err, size_t errlen)
 {
     size_t nl = strlen(selector) + strlen(domain) + sizeof "._domainkey.";

@@ -1,55 +1,56 @@
 /*
- * lint.c - findings about a published DKIM key record (checks.md dkim.*):
- * syntax, revoked, weak RSA size, testing mode, h= without sha256.  Shared
- * by `mailctl dkim record` and the audit.
+ * lint.c - what a published DKIM key record shows, as typed problems (enum
+ * dkim_key_problem_kind of auth/dkim.h): syntax, revoked, key type and RSA
+ * size, testing mode, h= without sha256.  The checks layer turns them into
+ * the dkim.* findings for `mailctl dkim record` and the audit.
  */
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dkim_int.h"
 
-#define REF "RFC 6376 3.6.1"
+static void add(struct dkim_key_problems *l, enum dkim_key_problem_kind kind, unsigned bits)
+{
+    if (l->count < DKIM_KEY_PROBLEMS_MAX)
+        l->items[l->count++] = (struct dkim_key_problem){ .kind = kind, .bits = bits };
+}
 
-enum auth_status dkim_key_lint(const char *selector, const char *domain,
-                               const char *txt, size_t len, struct finding_list *out)
+static enum dkim_key_problem_kind strength(const struct dkim_key *k, unsigned bits)
+{
+    if (dkim_key_revoked(k))
+        return DKIM_KEYP_REVOKED;
+    if (dkim_key_type(k) == DKIM_KEY_ED25519)
+        return DKIM_KEYP_ED25519;
+    return bits < 1024 ? DKIM_KEYP_RSA_WEAK : bits < 2048 ? DKIM_KEYP_RSA_SHORT
+                                                          : DKIM_KEYP_RSA_OK;
+}
+
+enum auth_status dkim_key_lint(const char *txt, size_t len, struct dkim_key_problems *out)
 {
     struct dkim_key *k;
-    char err[160], where[300];
-    enum auth_status st;
+    char err[160];
     unsigned bits;
 
-    snprintf(where, sizeof where, "%s._domainkey.%s", selector, domain);
-    if (dkim_key_parse(txt, len, &k, err, sizeof err) != AUTH_OK)
-        return finding_addf(out, "dkim.key-syntax", SEV_FAIL, "key record does not parse",
-                            NULL, REF, "%s: %s", where, err);
+    if (dkim_key_parse(txt, len, &k, err, sizeof err) != AUTH_OK) {
+        add(out, DKIM_KEYP_SYNTAX, 0);
+        out->error = strdup(err);
+        return out->error ? AUTH_OK : AUTH_ENOMEM;
+    }
     bits = dkim_key_bits(k);
-    if (dkim_key_revoked(k))
-        st = finding_addf(out, "dkim.key-revoked", SEV_INFO, "key is revoked (empty p=)",
-                          NULL, REF, "%s publishes an empty p=: signatures with this "
-                          "selector cannot verify", where);
-    else if (dkim_key_type(k) == DKIM_KEY_ED25519)
-        st = finding_addf(out, "dkim.key-weak", SEV_PASS, "Ed25519 key", NULL, "RFC 8463",
-                          "%s: Ed25519 (note: some verifiers do not support it yet; "
-                          "publish an RSA key beside it)", where);
-    else if (bits < 1024)
-        st = finding_addf(out, "dkim.key-weak", SEV_FAIL, "RSA key under 1024 bits",
-                          "mailctl dkim keygen --bits 2048", "RFC 8301 3.2",
-                          "%s: %u-bit RSA; verifiers must reject it", where, bits);
-    else if (bits < 2048)
-        st = finding_addf(out, "dkim.key-weak", SEV_WARN, "RSA key under 2048 bits",
-                          "mailctl dkim keygen --bits 2048", "RFC 8301 3.2",
-                          "%s: %u-bit RSA; 2048 bits is the recommended size", where, bits);
-    else
-        st = finding_addf(out, "dkim.key-weak", SEV_PASS, "RSA key size is fine", NULL,
-                          "RFC 8301 3.2", "%s: %u-bit RSA", where, bits);
-    if (st == AUTH_OK && dkim_key_testing(k))
-        st = finding_addf(out, "dkim.key-testing", SEV_WARN, "key is in testing mode (t=y)",
-                          NULL, REF, "%s: verifiers may treat failures as passes; remove "
-                          "t=y once signing works", where);
-    if (st == AUTH_OK && !dkim_key_allows_hash(k, "sha256"))
-        st = finding_addf(out, "dkim.key-hash", SEV_FAIL, "key h= excludes sha256", NULL,
-                          "RFC 8301 3.1", "%s: rsa-sha256 signatures cannot use this key",
-                          where);
+    add(out, strength(k, bits), bits);
+    if (dkim_key_testing(k))
+        add(out, DKIM_KEYP_TESTING, 0);
+    if (!dkim_key_allows_hash(k, "sha256"))
+        add(out, DKIM_KEYP_NO_SHA256, 0);
     dkim_key_free(k);
-    return st;
+    return AUTH_OK;
+}
+
+void dkim_key_problems_clear(struct dkim_key_problems *l)
+{
+    if (!l)
+        return;
+    free(l->error);
+    l->error = NULL;
+    l->count = 0;
 }

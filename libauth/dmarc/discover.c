@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/finding.h"
 #include "dmarc/walk.h"
+
+/* The notes of the walk are for people: translated when the program set a
+ * translator (text output), English otherwise (JSON). */
+#define TR(s) finding_text(s)
 
 struct disc {
     struct dmarc_policy_info *pi;
@@ -77,16 +82,16 @@ static void steps_from_walk(struct disc *d, const struct walk *w)
         const char *note = NULL;
         char buf[160];
         if (i >= w->used)
-            note = "answer not used: the walk stopped earlier";
+            note = TR("answer not used: the walk stopped earlier");
         else if ((int)i == w->temp_at)
-            note = "temporary DNS failure: the walk cannot go on";
+            note = TR("temporary DNS failure: the walk cannot go on");
         else if (lv->ndmarc > 1)
-            note = "several DMARC records: all discarded (RFC 9989 4.10 step 2)";
+            note = TR("several DMARC records: all discarded (RFC 9989 4.10 step 2)");
         else if (lv->rec && (lv->rec->psd == 'y' || lv->rec->psd == 'n')) {
-            snprintf(buf, sizeof buf, "psd=%c: the walk stops here", lv->rec->psd);
+            snprintf(buf, sizeof buf, TR("psd=%c: the walk stops here"), lv->rec->psd);
             note = buf;
         } else if (lv->rec)
-            note = "DMARC record found";
+            note = TR("DMARC record found");
         add_step(d, lv->name, lv->status, lv->ndmarc, note);
     }
 }

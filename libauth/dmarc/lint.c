@@ -1,9 +1,10 @@
 /*
- * lint.c - findings (dmarc.* ids of checks.md) for a discovered policy, in
- * the shared finding list so `dmarc check` and the check-dns audit render
- * them the same way.  External report destinations are checked for their
- * _report._dmarc authorisation (RFC 7489 7.1, RFC 9989 11.6) and for a mail
- * route (MX or address, no null MX), all in one batch.
+ * lint.c - what a discovered DMARC policy shows, as typed problems (enum
+ * dmarc_lint_kind of auth/dmarc.h), so `dmarc check` and the check-dns
+ * audit render them the same way (the checks layer names the findings).
+ * External report destinations are checked for their _report._dmarc
+ * authorisation (RFC 7489 7.1, RFC 9989 11.6) and for a mail route (MX or
+ * address, no null MX), all in one batch.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,20 +14,62 @@
 
 #define LINT_MAX_DEST 16           /* external destination domains checked */
 
-static const char *REF = "RFC 9989 4.7";
+void dmarc_lint_problems_clear(struct dmarc_lint_problems *l)
+{
+    for (size_t i = 0; l && i < l->count; i++) {
+        free(l->items[i].text);
+        free(l->items[i].dest);
+        free(l->items[i].name);
+    }
+    if (!l)
+        return;
+    free(l->items);
+    l->items = NULL;
+    l->count = l->cap = 0;
+}
 
-static enum auth_status lint_problems(const struct dmarc_record *r, struct finding_list *out)
+/* Append a problem of kind; *p gets it (zeroed but for the kind). */
+static enum auth_status add(struct dmarc_lint_problems *l, enum dmarc_lint_kind kind,
+                            struct dmarc_lint_problem **p)
+{
+    if (l->count >= DMARC_LINT_MAX)
+        return AUTH_ELIMIT;
+    if (l->count == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        struct dmarc_lint_problem *n = realloc(l->items, cap * sizeof *n);
+        if (!n)
+            return AUTH_ENOMEM;
+        l->items = n;
+        l->cap = cap;
+    }
+    *p = &l->items[l->count++];
+    memset(*p, 0, sizeof **p);
+    (*p)->kind = kind;
+    return AUTH_OK;
+}
+
+static enum auth_status add_kind(struct dmarc_lint_problems *l, enum dmarc_lint_kind kind)
+{
+    struct dmarc_lint_problem *p;
+
+    return add(l, kind, &p);
+}
+
+/* Copy s into *field; AUTH_ENOMEM when that fails. */
+static enum auth_status set(char **field, const char *s)
+{
+    return s && !(*field = strdup(s)) ? AUTH_ENOMEM : AUTH_OK;
+}
+
+static enum auth_status lint_problems(const struct dmarc_record *r,
+                                      struct dmarc_lint_problems *out)
 {
     enum auth_status st = AUTH_OK;
+    struct dmarc_lint_problem *p;
 
-    for (size_t i = 0; i < r->nproblems && st == AUTH_OK; i++) {
-        const struct dmarc_problem *p = &r->problems[i];
-        enum finding_severity sev = p->level == DMARC_PROB_ERROR ? SEV_FAIL
-                                  : p->level == DMARC_PROB_WARN ? SEV_WARN : SEV_INFO;
-        st = finding_add(out, "dmarc.syntax", sev, p->message, NULL, NULL, "RFC 9989 4.8");
-        if (st == AUTH_OK)
-            st = finding_set_evidence(out, r->text);
-    }
+    for (size_t i = 0; i < r->nproblems && st == AUTH_OK; i++)
+        if ((st = add(out, DMARC_LINT_RECORD, &p)) == AUTH_OK)
+            p->index = i;
     return st;
 }
 
@@ -90,62 +133,41 @@ static void quarantine_record(const struct dmarc_record *r, char *out, size_t ca
     }
 }
 
-/* The zone-file line publishing value at _dmarc.DOMAIN, split into strings
- * of at most 255 bytes. */
-static void zone_line(const char *domain, const char *value, char *out, size_t cap)
+static enum auth_status lint_policy_none(const struct dmarc_record *r,
+                                        struct dmarc_lint_problems *out)
 {
-    size_t len = 0, vlen = strlen(value);
-    int n = snprintf(out, cap, "_dmarc.%s. 3600 IN TXT", domain);
+    struct dmarc_lint_problem *p;
+    char value[2048];
+    enum auth_status st = add(out, DMARC_LINT_POLICY_NONE, &p);
 
-    if (n < 0 || (size_t)n >= cap)
-        return;
-    len = (size_t)n;
-    for (size_t i = 0; i < vlen; i += 255) {
-        append(out, cap, &len, " \"", 2);
-        append(out, cap, &len, value + i, vlen - i < 255 ? vlen - i : 255);
-        append(out, cap, &len, "\"", 1);
-    }
+    if (st != AUTH_OK)
+        return st;
+    quarantine_record(r, value, sizeof value);
+    return set(&p->text, value);
 }
 
 static enum auth_status lint_policy(const struct dmarc_policy_info *pi,
-                                    const struct dmarc_record *r, struct finding_list *out)
+                                    const struct dmarc_record *r,
+                                    struct dmarc_lint_problems *out)
 {
     enum auth_status st = AUTH_OK;
+
     if (r->p_defaulted || r->p == DMARC_POLICY_NONE) {
-        char value[2048], fix[2400];
-        quarantine_record(r, value, sizeof value);
-        zone_line(pi->policy_domain, value, fix, sizeof fix);
-        st = finding_addf(out, "dmarc.policy-none", SEV_WARN, "p=none: monitoring only, "
-                          "failing mail is not quarantined or rejected", fix, REF,
-                          "the policy at _dmarc.%s asks receivers to take no action; move "
-                          "to quarantine then reject once reports show all mail aligned",
-                          pi->policy_domain);
+        st = lint_policy_none(r, out);
     } else {
         if (st == AUTH_OK && r->sp == DMARC_POLICY_NONE)
-            st = finding_add(out, "dmarc.subdomain-none", SEV_WARN, "sp=none under an "
-                             "enforcing p: subdomains can be spoofed", NULL, NULL, REF);
+            st = add_kind(out, DMARC_LINT_SP_NONE);
         if (st == AUTH_OK && r->np == DMARC_POLICY_NONE)
-            st = finding_add(out, "dmarc.subdomain-none", SEV_WARN, "np=none under an "
-                             "enforcing p: non-existent subdomains can be spoofed", NULL,
-                             NULL, REF);
+            st = add_kind(out, DMARC_LINT_NP_NONE);
         if (st == AUTH_OK && r->testing)
-            st = finding_add(out, "dmarc.testing", SEV_WARN, "t=y: receivers apply the "
-                             "policy one level lower (testing mode)", NULL, NULL, REF);
+            st = add_kind(out, DMARC_LINT_TESTING);
         if (st == AUTH_OK && r->pct_set && r->pct < 100)
-            st = finding_addf(out, "dmarc.testing", SEV_WARN, "pct below 100: part of the "
-                              "failing mail gets a policy one level lower", NULL,
-                              "RFC 7489 6.3", "pct=%d; RFC 9989 removed pct, so its "
-                              "receivers apply the full policy to all mail", r->pct);
+            st = add_kind(out, DMARC_LINT_PCT);
     }
     if (st == AUTH_OK && r->nrua == 0)
-        st = finding_add(out, "dmarc.no-rua", SEV_WARN, "no aggregate report address (rua): "
-                         "you will not see who sends mail as your domain", NULL, NULL, REF);
+        st = add_kind(out, DMARC_LINT_NO_RUA);
     if (st == AUTH_OK && pi->inherited)
-        st = finding_addf(out, "dmarc.inherited", SEV_INFO, "policy comes from the "
-                          "organizational domain", NULL, "RFC 9989 4.10.1",
-                          "no record at _dmarc.%s; the %s record at _dmarc.%s applies (%s=%s)",
-                          pi->domain, pi->psd_policy ? "public suffix" : "organizational",
-                          pi->policy_domain, pi->policy_tag, dmarc_policy_name(pi->policy));
+        st = add_kind(out, DMARC_LINT_INHERITED);
     return st;
 }
 
@@ -202,31 +224,33 @@ static bool has_dmarc_txt(const struct dns_result *res)
     return false;
 }
 
-static enum auth_status judge_dest(const struct dmarc_policy_info *pi, const struct dest *d,
-                                   const struct dns_batch *b, struct finding_list *out)
+/* A problem about destination d; its name and text copied when given. */
+static enum auth_status add_dest(struct dmarc_lint_problems *out, enum dmarc_lint_kind kind,
+                                 const struct dest *d, const char *name, const char *text,
+                                 enum dns_status status)
 {
-    enum auth_status st = AUTH_OK;
-    const struct dns_result *ar = dns_batch_result(b, d->auth_idx);
-    const struct dns_result *mx = dns_batch_result(b, d->mx_idx);
-    enum dns_status as = dns_result_status(ar), ms = dns_result_status(mx);
-    char fix[DNS_MAX_NAME * 2 + 64];
+    struct dmarc_lint_problem *p;
+    enum auth_status st = add(out, kind, &p);
 
-    if (dns_status_is_temporary(as)) {
-        st = finding_addf(out, "dmarc.rua-unauthorized", SEV_ERROR, "could not check the "
-                          "report authorisation", NULL, "RFC 7489 7.1", "%s: %s",
-                          dns_result_qname(ar), dns_result_why(ar));
-    } else if (!has_dmarc_txt(ar)) {
-        snprintf(fix, sizeof fix, "%s._report._dmarc.%s. TXT \"v=DMARC1\"",
-                 pi->policy_domain, d->domain);
-        st = finding_addf(out, "dmarc.rua-unauthorized", SEV_WARN, "external report domain "
-                          "has not authorised reports", fix, "RFC 7489 7.1",
-                          "%s receives reports for %s but publishes no v=DMARC1 record at "
-                          "%s (%s): receivers will not send those reports", d->domain,
-                          pi->policy_domain, dns_result_qname(ar), dns_status_name(as));
-    }
-    if (st != AUTH_OK || dns_status_is_temporary(ms))
+    if (st != AUTH_OK)
         return st;
-    bool null_mx = false, has_mx = false;
+    p->status = status;
+    if ((st = set(&p->dest, d->domain)) == AUTH_OK && (st = set(&p->name, name)) == AUTH_OK)
+        st = set(&p->text, text);
+    return st;
+}
+
+/* Whether the destination can receive mail: no null MX, and an MX or an
+ * address.  Nothing when its MX question failed. */
+static enum auth_status judge_route(const struct dest *d, const struct dns_batch *b,
+                                    struct dmarc_lint_problems *out)
+{
+    const struct dns_result *mx = dns_batch_result(b, d->mx_idx);
+    enum dns_status ms = dns_result_status(mx);
+    bool null_mx = false, has_mx = false, addr;
+
+    if (dns_status_is_temporary(ms))
+        return AUTH_OK;
     for (size_t i = 0; ms == DNS_DATA && i < dns_result_count(mx); i++) {
         const struct dns_rr *rr = dns_result_rr(mx, i);
         if (rr->type != DNS_T_MX)
@@ -234,18 +258,32 @@ static enum auth_status judge_dest(const struct dmarc_policy_info *pi, const str
         has_mx = true;
         null_mx = null_mx || strcmp(rr->u.mx.host, ".") == 0;
     }
-    bool addr = dns_result_status(dns_batch_result(b, d->a_idx)) == DNS_DATA ||
-                dns_result_status(dns_batch_result(b, d->aaaa_idx)) == DNS_DATA;
-    if (null_mx || (!has_mx && !addr))
-        st = finding_addf(out, "dmarc.rua-undeliverable", SEV_WARN, "report domain cannot "
-                          "receive mail", NULL, "RFC 5321 5.1", "%s has %s", d->domain,
-                          null_mx ? "a null MX (RFC 7505)" : ms == DNS_NXDOMAIN ?
-                          "no such domain" : "no MX and no address");
-    return st;
+    addr = dns_result_status(dns_batch_result(b, d->a_idx)) == DNS_DATA ||
+           dns_result_status(dns_batch_result(b, d->aaaa_idx)) == DNS_DATA;
+    if (!null_mx && (has_mx || addr))
+        return AUTH_OK;
+    return add_dest(out, null_mx ? DMARC_LINT_RUA_NULL_MX : ms == DNS_NXDOMAIN
+                    ? DMARC_LINT_RUA_NO_DOMAIN : DMARC_LINT_RUA_NO_ROUTE, d, NULL, NULL, ms);
+}
+
+static enum auth_status judge_dest(const struct dest *d, const struct dns_batch *b,
+                                   struct dmarc_lint_problems *out)
+{
+    enum auth_status st = AUTH_OK;
+    const struct dns_result *ar = dns_batch_result(b, d->auth_idx);
+    enum dns_status as = dns_result_status(ar);
+
+    if (dns_status_is_temporary(as))
+        st = add_dest(out, DMARC_LINT_RUA_AUTH_ERROR, d, dns_result_qname(ar),
+                      dns_result_why(ar), as);
+    else if (!has_dmarc_txt(ar))
+        st = add_dest(out, DMARC_LINT_RUA_UNAUTHORIZED, d, dns_result_qname(ar), NULL, as);
+    return st == AUTH_OK ? judge_route(d, b, out) : st;
 }
 
 static enum auth_status lint_dests(struct dns_engine *eng, const struct dmarc_policy_info *pi,
-                                   const struct dmarc_record *r, struct finding_list *out)
+                                   const struct dmarc_record *r,
+                                   struct dmarc_lint_problems *out)
 {
     struct dest d[LINT_MAX_DEST];
     size_t n = collect_dests(r, d);
@@ -271,37 +309,29 @@ static enum auth_status lint_dests(struct dns_engine *eng, const struct dmarc_po
     st = dns_batch_wait(b);
     for (size_t i = 0; i < n && st == AUTH_OK; i++)
         if (d[i].checked)
-            st = judge_dest(pi, &d[i], b, out);
+            st = judge_dest(&d[i], b, out);
     dns_batch_free(b);
     return st;
 }
 
 enum auth_status dmarc_lint(struct dns_engine *eng, const struct dmarc_policy_info *pi,
-                            struct finding_list *out)
+                            struct dmarc_lint_problems *out)
 {
     const struct dmarc_record *r = pi->record ? pi->record : pi->invalid;
     enum auth_status st = AUTH_OK;
 
     switch (pi->found) {
     case DMARC_FOUND_NONE:
-        return finding_addf(out, "dmarc.missing", SEV_FAIL, "no DMARC policy", NULL,
-                            "RFC 9989 4.10.1", "no v=DMARC1 record at _dmarc.%s or above "
-                            "(%s discovery); publish one at _dmarc.%s",
-                            pi->domain, dmarc_discovery_name(pi->method),
-                            pi->org_domain ? pi->org_domain : pi->domain);
+        return add_kind(out, DMARC_LINT_MISSING);
     case DMARC_FOUND_TEMPERROR:
-        return finding_add(out, "dmarc.missing", SEV_ERROR, "could not look up the DMARC "
-                           "policy", pi->error, NULL, "RFC 9989 4.10.1");
+        return add_kind(out, DMARC_LINT_LOOKUP_FAILED);
     default:
         break;
     }
     if (pi->multiple)
-        st = finding_add(out, "dmarc.multiple", SEV_FAIL, "more than one v=DMARC1 record at "
-                         "one name: receivers discard them all", pi->error, NULL,
-                         "RFC 9989 4.10");
+        st = add_kind(out, DMARC_LINT_MULTIPLE);
     if (st == AUTH_OK && pi->found == DMARC_FOUND && !pi->inherited)
-        st = finding_addf(out, "dmarc.missing", SEV_PASS, "DMARC policy published", NULL,
-                          NULL, "_dmarc.%s", pi->policy_domain);
+        st = add_kind(out, DMARC_LINT_PUBLISHED);
     if (st == AUTH_OK && r)
         st = lint_problems(r, out);
     if (st == AUTH_OK && pi->record)

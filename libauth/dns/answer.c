@@ -331,6 +331,42 @@ static void rcode_result(struct dns_result *res, ldns_pkt_rcode rc)
 }
 
 /* NOERROR / NXDOMAIN: walk the chain and type the answer. */
+static bool is_mx_target(const struct dns_result *res, const char *name)
+{
+    for (size_t i = 0; i < res->nrr; i++)
+        if (res->rrs[i].type == DNS_T_MX && strcmp(res->rrs[i].u.mx.host, name) == 0)
+            return true;
+    return false;
+}
+
+/* The addresses an MX answer's additional section carries for its targets
+ * (RFC 1035 3.3.9): kept as hints (dns_result_hint_addrs), never as data. */
+static void take_hints(const ldns_pkt *pkt, struct dns_result *res)
+{
+    const ldns_rr_list *add = ldns_pkt_additional(pkt);
+
+    for (size_t i = 0; i < ldns_rr_list_rr_count(add) && res->nhint < DNS_MAX_HINTS; i++) {
+        const ldns_rr *rr = ldns_rr_list_rr(add, i);
+        uint16_t t = (uint16_t)ldns_rr_get_type(rr);
+        size_t len = t == DNS_T_A ? 4 : 16;
+        const char *owner;
+
+        if ((t != DNS_T_A && t != DNS_T_AAAA) ||
+            !rdf_is(rr, 0, t == DNS_T_A ? LDNS_RDF_TYPE_A : LDNS_RDF_TYPE_AAAA, len))
+            continue;
+        owner = dname_text(res, ldns_rr_owner(rr));
+        if (!owner || !is_mx_target(res, owner))
+            continue;
+        if (!res->hints &&
+            !(res->hints = dns_result_alloc(res, DNS_MAX_HINTS * sizeof *res->hints)))
+            return;
+        res->hints[res->nhint].name = owner;
+        res->hints[res->nhint].addr.family = t == DNS_T_A ? AF_INET : AF_INET6;
+        memcpy(res->hints[res->nhint].addr.b, ldns_rdf_data(ldns_rr_rdf(rr, 0)), len);
+        res->nhint++;
+    }
+}
+
 static enum dns_wire_verdict type_answer(const ldns_pkt *pkt,
                                          const struct dns_wire_question *q,
                                          const ldns_rdf *qname,
@@ -349,6 +385,8 @@ static enum dns_wire_verdict type_answer(const ldns_pkt *pkt,
     switch (walk_answer(pkt, q, res, &cur)) {
     case WALK_DATA:
         res->status = DNS_DATA;
+        if (res->qtype == DNS_T_MX)
+            take_hints(pkt, res);
         dns_result_set_why(res, "%zu %s record%s for %s", res->nrr,
                            dns_type_name(res->qtype), res->nrr == 1 ? "" : "s",
                            dns_result_owner(res));

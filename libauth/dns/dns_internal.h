@@ -43,8 +43,20 @@ struct dns_result {
     unsigned ms;
     char server[DNS_SERVER_STRLEN];
     char why[DNS_WHY_LEN];
+    struct dns_hint *hints;          /* DNS_MAX_HINTS slots, arena; NULL until one */
+    size_t nhint;
     struct dns_arena_block *arena;
     struct dns_result *next_owned;  /* engine's list of every result */
+};
+
+/* The why of a placeholder for a deferred question (dns_result_deferred). */
+#define DNS_DEFERRED_WHY "deferred: "
+/* At most this many additional-section addresses kept per answer. */
+#define DNS_MAX_HINTS DNS_MAX_HINT_ADDRS
+
+struct dns_hint {
+    const char *name;               /* owner, lower-case, no trailing dot */
+    struct auth_ip addr;
 };
 
 /* result.c */

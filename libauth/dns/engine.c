@@ -233,7 +233,7 @@ static bool defer(struct dns_engine *eng, struct dns_result *r)
     eng->deferred[eng->ndeferred++] = r;
     r->status = DNS_ERROR;
     r->deferred = true;
-    dns_result_set_why(r, "deferred: %s %s not asked yet", r->qname, dns_type_name(r->qtype));
+    dns_result_set_why(r, DNS_DEFERRED_WHY "%s %s not asked yet", r->qname, dns_type_name(r->qtype));
     return true;
 }
 

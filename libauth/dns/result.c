@@ -106,6 +106,7 @@ struct dns_rr *dns_result_add_rr(struct dns_result *r)
 void dns_result_reset_answer(struct dns_result *r)
 {
     r->nrr = 0;
+    r->nhint = 0;
     r->ad = false;
     r->rcode = -1;
 }
@@ -192,4 +193,15 @@ unsigned dns_result_ms(const struct dns_result *r)
 bool dns_result_deferred(const struct dns_result *r)
 {
     return r->deferred;
+}
+
+size_t dns_result_hint_addrs(const struct dns_result *r, const char *name,
+                             struct auth_ip *out, size_t max)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < r->nhint && n < max; i++)
+        if (strcasecmp(r->hints[i].name, name) == 0)
+            out[n++] = r->hints[i].addr;
+    return n;
 }

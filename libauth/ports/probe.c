@@ -1,6 +1,6 @@
 /*
  * probe.c - `ports_probe()`: one thread per port, SMTP probes through
- * libauth/smtp and IMAP probes through libauth/imap (TLS report-only, no
+ * smtp_probe() (libauth/smtp) and IMAP probes through libauth/imap (TLS report-only, no
  * credentials ever sent), and the outbound port-25 check.
  */
 #include <pthread.h>
@@ -68,55 +68,30 @@ void ports_set_banner(struct port_probe *o, const char *text, size_t len)
 
 /* ---------- SMTP ---------- */
 
-struct smtp_watch {
-    bool after_starttls, starttls_seen, auth_seen;
-};
-
-/* What the EHLO reply said before STARTTLS was sent. */
-static void smtp_watch(void *arg, char dir, const char *line, size_t len)
-{
-    struct smtp_watch *w = arg;
-
-    if (dir == 'C') {
-        if (len == 8 && strncasecmp(line, "STARTTLS", 8) == 0)
-            w->after_starttls = true;
-        return;
-    }
-    if (w->after_starttls || len < 8 || strncmp(line, "250", 3) != 0 ||
-        (line[3] != '-' && line[3] != ' '))
-        return;
-    if (len == 12 && strncasecmp(line + 4, "STARTTLS", 8) == 0)
-        w->starttls_seen = true;
-    if (strncasecmp(line + 4, "AUTH", 4) == 0 && (line[8] == ' ' || line[8] == '='))
-        w->auth_seen = true;
-}
-
+/* The one SMTP probe (libauth/smtp), read as a port of the checklist. */
 void ports_probe_smtp(struct probe_job *j)
 {
     struct port_probe *o = j->out;
-    struct smtp_watch w = {0};
-    struct smtp_params sp = {
+    struct smtp_probe_params pp = {
         .host = j->p->host, .addrs = j->addrs, .port = o->probed_port,
         .tls = o->implicit_tls ? SMTP_TLS_IMPLICIT : SMTP_TLS_STARTTLS,
-        .ca_file = j->p->ca_file, .tls_report_only = true,
-        .timeouts = { .cap_ms = j->p->timeout_ms },
-        .transcript = smtp_watch, .transcript_arg = &w,
+        .ca_file = j->p->ca_file, .timeout_ms = j->p->timeout_ms,
     };
-    struct smtp_client *c = NULL;
-    enum auth_status st;
-    const char *banner;
+    struct smtp_probe r;
+    const struct smtp_client *c;
 
-    if (smtp_client_new(&sp, &c, o->error, sizeof o->error) != AUTH_OK) {
+    smtp_probe(&pp, &r);
+    if (!(c = r.client)) {
         o->state = PORT_ERROR;
+        snprintf(o->error, sizeof o->error, "%s", r.err);
         return;
     }
-    st = smtp_open(c);
     if (smtp_client_failure(c) == SMTP_FAIL_CONNECT) {
         enum smtp_connect_error e = smtp_client_connect_error(c);
         o->state = e == SMTP_CONN_REFUSED ? PORT_CLOSED
                  : e == SMTP_CONN_TIMEOUT ? PORT_FILTERED : PORT_ERROR;
     } else {
-        banner = smtp_client_banner(c);
+        const char *banner = smtp_client_banner(c);
         /* accepted, but no greeting (or implicit-TLS handshake) in time */
         o->state = smtp_client_failure(c) == SMTP_FAIL_TIMEOUT && !banner ? PORT_SILENT
                                                                            : PORT_OPEN;
@@ -124,14 +99,12 @@ void ports_probe_smtp(struct probe_job *j)
             ports_set_banner(o, banner, strlen(banner));
         ports_copy_facts(&o->tls, smtp_client_tls(c));
         o->tls_done = o->tls.version[0] != '\0';
-        o->starttls_offered = w.starttls_seen;
-        o->auth_before_tls = !o->implicit_tls && w.auth_seen;
+        o->starttls_offered = r.starttls_in_clear;
+        o->auth_before_tls = !o->implicit_tls && r.auth_in_clear;
     }
-    if (st != AUTH_OK)
+    if (r.st != AUTH_OK)
         snprintf(o->error, sizeof o->error, "%s", smtp_client_why(c));
-    else
-        auth_status_ignore(smtp_quit(c));  /* the probe's outcome is known; QUIT is a courtesy */
-    smtp_client_free(c);
+    smtp_probe_clear(&r);
 }
 
 /* ---------- IMAP ---------- */

@@ -9,8 +9,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth/finding.h"
 #include "auth/smtp.h"
 #include "setup/setup_int.h"
+
+/* Notes and checklist lines are for people: in their language when the
+ * program set a translator (text output), English otherwise (JSON). */
+#define TR(s) finding_text(s)
 
 #define TEXT_MAX 1200        /* one value or checklist line: names are <= 253 */
 #define RUA_MAX  320         /* "dmarc-reports@" + a 253-octet domain */
@@ -101,8 +106,8 @@ static void address_records(struct setup_plan *pl, const struct auth_ip *ip, uns
 
     auth_ip_format(ip, text, sizeof text);
     add(pl, ttl, outside, ip->family == AF_INET ? "A" : "AAAA",
-        outside ? "address of the mail host: publish it in the mail host's own zone"
-                : "address of the mail host",
+        outside ? TR("address of the mail host: publish it in the mail host's own zone")
+                : TR("address of the mail host"),
         fmt(pl, "%s", pl->mail_host), fmt(pl, "%s", text));
 }
 
@@ -111,8 +116,8 @@ static void ptr_record(struct setup_plan *pl, const struct auth_ip *ip, unsigned
     char rev[AUTH_IP_REVLEN];
 
     auth_ip_reverse_name(ip, rev, sizeof rev);
-    add(pl, ttl, true, "PTR", "reverse DNS: set by whoever holds the address (your "
-        "hosting provider)", fmt(pl, "%s", rev), fmt(pl, "%s", pl->mail_host));
+    add(pl, ttl, true, "PTR", TR("reverse DNS: set by whoever holds the address (your "
+        "hosting provider)"), fmt(pl, "%s", rev), fmt(pl, "%s", pl->mail_host));
 }
 
 static void spf_record(struct setup_plan *pl, const struct setup_params *p,
@@ -123,11 +128,11 @@ static void spf_record(struct setup_plan *pl, const struct setup_params *p,
     for (size_t i = 0; i < nip; i++)
         auth_ip_format(&ip[i], a[i], sizeof a[i]);
     if (p->spf == SETUP_SPF_MX)
-        add(pl, ttl, false, "TXT", "SPF: only the MX hosts send mail for the domain",
+        add(pl, ttl, false, "TXT", TR("SPF: only the MX hosts send mail for the domain"),
             fmt(pl, "%s", pl->domain), fmt(pl, "v=spf1 mx -all"));
     else
-        add(pl, ttl, false, "TXT", "SPF: only the mail host's addresses send mail for the "
-            "domain", fmt(pl, "%s", pl->domain),
+        add(pl, ttl, false, "TXT", TR("SPF: only the mail host's addresses send mail for the "
+            "domain"), fmt(pl, "%s", pl->domain),
             fmt(pl, "v=spf1 %s:%s%s%s -all", ip[0].family == AF_INET ? "ip4" : "ip6", a[0],
                 nip > 1 ? " ip6:" : "", a[1]));
 }
@@ -154,28 +159,28 @@ static void dmarc_records(struct setup_plan *pl, const struct setup_params *p, u
     char addr[RUA_MAX];
 
     rua_of(pl, p, addr, sizeof addr);
-    add(pl, ttl, false, "TXT", "DMARC: monitoring first (p=none), reports to the rua "
-        "address", fmt(pl, "_dmarc.%s", pl->domain),
+    add(pl, ttl, false, "TXT", TR("DMARC: monitoring first (p=none), reports to the rua "
+        "address"), fmt(pl, "_dmarc.%s", pl->domain),
         fmt(pl, "v=DMARC1; p=none; rua=mailto:%s", addr));
     if (rua_foreign(pl, addr))
-        add(pl, ttl, true, "TXT", "lets the report domain receive this domain's DMARC "
-            "reports (RFC 7489 7.1): published in the report domain's zone",
+        add(pl, ttl, true, "TXT", TR("lets the report domain receive this domain's DMARC "
+            "reports (RFC 7489 7.1): published in the report domain's zone"),
             fmt(pl, "%s._report._dmarc.%s", pl->domain, strrchr(addr, '@') + 1),
             fmt(pl, "v=DMARC1"));
 }
 
 static void mtasts_records(struct setup_plan *pl, const struct setup_params *p, unsigned ttl)
 {
-    add(pl, ttl, false, "TXT", "SMTP TLS reporting (RFC 8460)",
+    add(pl, ttl, false, "TXT", TR("SMTP TLS reporting (RFC 8460)"),
         fmt(pl, "_smtp._tls.%s", pl->domain),
         fmt(pl, "v=TLSRPTv1; rua=mailto:tls-reports@%s", pl->domain));
-    add(pl, ttl, false, "TXT", "MTA-STS: a policy exists; change the id whenever the "
-        "policy changes", fmt(pl, "_mta-sts.%s", pl->domain),
+    add(pl, ttl, false, "TXT", TR("MTA-STS: a policy exists; change the id whenever the "
+        "policy changes"), fmt(pl, "_mta-sts.%s", pl->domain),
         fmt(pl, "v=STSv1; id=%s", p->mta_sts_id));
     /* The policy host is a CNAME to the mail host, unless it is the mail host. */
     if (strncmp(pl->mail_host, "mta-sts.", 8) != 0 || strcmp(pl->mail_host + 8, pl->domain))
-        add(pl, ttl, false, "CNAME", "the MTA-STS policy host: served by the mail host "
-            "over HTTPS", fmt(pl, "mta-sts.%s", pl->domain), fmt(pl, "%s", pl->mail_host));
+        add(pl, ttl, false, "CNAME", TR("the MTA-STS policy host: served by the mail host "
+            "over HTTPS"), fmt(pl, "mta-sts.%s", pl->domain), fmt(pl, "%s", pl->mail_host));
     pl->policy = fmt(pl, "version: STSv1\nmode: testing\nmx: %s\nmax_age: %u\n",
                      pl->mail_host, SETUP_STS_MAX_AGE_TESTING);
     pl->policy_url = fmt(pl, "https://mta-sts.%s/.well-known/mta-sts.txt", pl->domain);
@@ -189,41 +194,41 @@ static void checklist(struct setup_plan *pl, const struct setup_params *p,
 
     rua_of(pl, p, addr, sizeof addr);
     for (size_t i = 0; i < nip; i++)
-        check_item(pl, fmt(pl, "Ask the provider of %s to set its reverse DNS (PTR) to %s "
+        check_item(pl, fmt(pl, TR("Ask the provider of %s to set its reverse DNS (PTR) to %s "
                                "(receivers reject mail from addresses without a PTR that "
-                               "resolves back)", auth_ip_format(&ip[i], a, sizeof a),
+                               "resolves back)"), auth_ip_format(&ip[i], a, sizeof a),
                            pl->mail_host));
     for (size_t i = 0; i < nip; i++)
         if (auth_ip_is_private(&ip[i]))
-            check_item(pl, fmt(pl, "%s is a private or loopback address: fine for a lab, "
-                                   "but the Internet cannot reach it",
+            check_item(pl, fmt(pl, TR("%s is a private or loopback address: fine for a lab, "
+                                   "but the Internet cannot reach it"),
                                auth_ip_format(&ip[i], a, sizeof a)));
-    check_item(pl, fmt(pl, "Open inbound TCP ports 25 (SMTP), 587 (submission, STARTTLS), "
-                           "465 (submission, implicit TLS) and 993 (IMAPS) on %s",
+    check_item(pl, fmt(pl, TR("Open inbound TCP ports 25 (SMTP), 587 (submission, STARTTLS), "
+                           "465 (submission, implicit TLS) and 993 (IMAPS) on %s"),
                        pl->mail_host));
-    check_item(pl, fmt(pl, "Make sure outbound TCP port 25 is not blocked (many hosting "
-                           "providers block it until asked)"));
-    check_item(pl, fmt(pl, "Get a certificate for %s (STARTTLS on 25/587, TLS on 465/993) "
-                           "and one for mta-sts.%s", pl->mail_host, pl->domain));
-    check_item(pl, fmt(pl, "Sign outgoing mail with DKIM: private key %s, selector %s, "
-                           "domain %s", p->key_file ? p->key_file : "(the generated key)",
+    check_item(pl, fmt(pl, TR("Make sure outbound TCP port 25 is not blocked (many hosting "
+                           "providers block it until asked)")));
+    check_item(pl, fmt(pl, TR("Get a certificate for %s (STARTTLS on 25/587, TLS on 465/993) "
+                           "and one for mta-sts.%s"), pl->mail_host, pl->domain));
+    check_item(pl, fmt(pl, TR("Sign outgoing mail with DKIM: private key %s, selector %s, "
+                           "domain %s"), p->key_file ? p->key_file : "(the generated key)",
                        p->selector, pl->domain));
-    check_item(pl, fmt(pl, "Serve the MTA-STS policy at %s",
+    check_item(pl, fmt(pl, TR("Serve the MTA-STS policy at %s"),
                        pl->policy_url ? pl->policy_url : "https://mta-sts.DOMAIN/"));
-    check_item(pl, fmt(pl, "Make sure %s (DMARC aggregate reports) and tls-reports@%s "
-                           "(TLS-RPT reports) receive mail", addr, pl->domain));
+    check_item(pl, fmt(pl, TR("Make sure %s (DMARC aggregate reports) and tls-reports@%s "
+                           "(TLS-RPT reports) receive mail"), addr, pl->domain));
     if (rua_foreign(pl, addr))
-        check_item(pl, fmt(pl, "Have %s publish %s._report._dmarc.%s TXT \"v=DMARC1\", or "
-                               "receivers will not send it this domain's reports",
+        check_item(pl, fmt(pl, TR("Have %s publish %s._report._dmarc.%s TXT \"v=DMARC1\", or "
+                               "receivers will not send it this domain's reports"),
                            strrchr(addr, '@') + 1, pl->domain, strrchr(addr, '@') + 1));
-    check_item(pl, fmt(pl, "DMARC path: read the aggregate reports for 2 to 4 weeks; when "
+    check_item(pl, fmt(pl, TR("DMARC path: read the aggregate reports for 2 to 4 weeks; when "
                            "all legitimate mail passes SPF or DKIM aligned, change _dmarc.%s "
-                           "to p=quarantine (pct=25, then 100)", pl->domain));
-    check_item(pl, fmt(pl, "DMARC path: after some weeks at p=quarantine with clean "
-                           "reports, move to p=reject"));
-    check_item(pl, fmt(pl, "MTA-STS path: when the TLS reports are clean, set \"mode: "
+                           "to p=quarantine (pct=25, then 100)"), pl->domain));
+    check_item(pl, fmt(pl, TR("DMARC path: after some weeks at p=quarantine with clean "
+                           "reports, move to p=reject")));
+    check_item(pl, fmt(pl, TR("MTA-STS path: when the TLS reports are clean, set \"mode: "
                            "enforce\" and \"max_age: %u\" in the policy and publish a new id "
-                           "in _mta-sts.%s", SETUP_STS_MAX_AGE_ENFORCE, pl->domain));
+                           "in _mta-sts.%s"), SETUP_STS_MAX_AGE_ENFORCE, pl->domain));
 }
 
 /* Records of the domain's zone first, outside ones after, order kept. */
@@ -268,12 +273,12 @@ enum auth_status setup_plan_new(const struct setup_params *p, struct setup_plan 
         return AUTH_EINVAL;
     }
 
-    add(pl, ttl, false, "MX", "mail for the domain goes to the mail host",
+    add(pl, ttl, false, "MX", TR("mail for the domain goes to the mail host"),
         fmt(pl, "%s", pl->domain), fmt(pl, "%d %s", SETUP_MX_PREFERENCE, pl->mail_host));
     for (size_t i = 0; i < nip; i++)
         address_records(pl, &ip[i], ttl);
     spf_record(pl, p, ip, nip, ttl);
-    add(pl, ttl, false, "TXT", "DKIM public key", fmt(pl, "%s._domainkey.%s", p->selector,
+    add(pl, ttl, false, "TXT", TR("DKIM public key"), fmt(pl, "%s._domainkey.%s", p->selector,
         pl->domain), fmt(pl, "%s", p->dkim_record));
     dmarc_records(pl, p, ttl);
     mtasts_records(pl, p, ttl);

@@ -1,6 +1,6 @@
 /*
  * spf_tree_internal.h - the tree's node layout, shared by tree.c (build),
- * lint.c (findings) and flatten.c (the flattened record proposal).
+ * lint.c (problems) and flatten.c (the flattened record proposal).
  */
 #ifndef AUTH_SPF_TREE_INTERNAL_H
 #define AUTH_SPF_TREE_INTERNAL_H

@@ -49,37 +49,6 @@ static int run(char *const argv[], const char *in, size_t inlen, struct test_out
     return test_run(argv, env, in, inlen, 120, o);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    rewind(fp);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf)
-        buf[n] = '\0';
-    fclose(fp);
-    *len = (size_t)n;
-    return buf;
-}
-
-static void spit(const char *path, const char *data, size_t len)
-{
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    assert_int_equal(fwrite(data, 1, len, fp), len);
-    fclose(fp);
-}
-
 static int keygen(const char *sel, const char *alg)
 {
     char bin[512];
@@ -102,7 +71,7 @@ static int add_key(FILE *z, const char *sel)
     size_t len;
 
     snprintf(path, sizeof path, "%s/%s.txt", keys, sel);
-    if (!(txt = slurp(path, &len)))
+    if (!(txt = test_slurp(path, &len)))
         return -1;
     fputs(txt, z);
     free(txt);
@@ -185,7 +154,7 @@ static int mailctl_seal(const char *in, const char *out, const char *sel, const 
     assert_int_equal(run(argv, NULL, 0, &o), 0);
     st = o.status;
     if (st == 0)
-        spit(out, o.out, o.out_len);
+        assert_int_equal(test_spit(out, o.out, o.out_len), 0);
     if (keep)
         *keep = o;
     else
@@ -201,13 +170,13 @@ static void dkimpy_seal(const char *in, const char *out)
     size_t len;
 
     snprintf(key, sizeof key, "%s/rsa.private", keys);
-    msg = slurp(in, &len);
+    msg = test_slurp(in, &len);
     assert_non_null(msg);
     assert_int_equal(run(argv, msg, len, &o), 0);
     if (o.status)
         fprintf(stderr, "dkimpy seal: %s\n", o.err);
     assert_int_equal(o.status, 0);
-    spit(out, o.out, o.out_len);
+    assert_int_equal(test_spit(out, o.out, o.out_len), 0);
     test_out_free(&o);
     free(msg);
 }
@@ -261,7 +230,7 @@ static void expect_pass_both(const char *path, int sets)
 
 static void write_base(const char *path)
 {
-    spit(path, message, sizeof message - 1);
+    assert_int_equal(test_spit(path, message, sizeof message - 1), 0);
 }
 
 static void test_dkimpy_chains(void **state)
@@ -310,7 +279,7 @@ static void test_mixed(void **state)
 static void tamper(const char *in, const char *out, const char *from, const char *to)
 {
     size_t len;
-    char *m = slurp(in, &len), *at, *t;
+    char *m = test_slurp(in, &len), *at, *t;
 
     assert_non_null(m);
     at = strstr(m, from);
@@ -321,7 +290,7 @@ static void tamper(const char *in, const char *out, const char *from, const char
     memcpy(t, m, (size_t)(at - m));
     memcpy(t + (at - m), to, strlen(to));
     memcpy(t + (at - m) + strlen(to), at + strlen(from), len - (size_t)(at - m) - strlen(from));
-    spit(out, t, len - strlen(from) + strlen(to));
+    assert_int_equal(test_spit(out, t, len - strlen(from) + strlen(to)), 0);
     free(t);
     free(m);
 }
@@ -375,7 +344,7 @@ static void test_cv_fail(void **state)
     free(json);
     assert_int_equal(dkimpy_verify(path_of("f2.eml")), 1);
     assert_int_equal(mailctl_seal(path_of("f2.eml"), path_of("f3.eml"), "rsa", "rsa", &o), 1);
-    in = slurp(path_of("f2.eml"), &a);
+    in = test_slurp(path_of("f2.eml"), &a);
     b = o.out_len;
     assert_int_equal(a, b);
     assert_memory_equal(in, o.out, a);
@@ -429,13 +398,13 @@ static void test_use_ar(void **state)
     (void)state;
     snprintf(key, sizeof key, "%s/rsa.private", keys);
     snprintf(msg, sizeof ar + sizeof message, "%s%s", ar, message);
-    spit(argv[3], msg, strlen(msg));
+    assert_int_equal(test_spit(argv[3], msg, strlen(msg)), 0);
     assert_int_equal(run(argv, NULL, 0, &o), 0);
     assert_int_equal(o.status, 0);
     assert_non_null(strstr(o.out, "ARC-Authentication-Results: i=1; gw.example; spf=pass"));
     assert_non_null(strstr(o.out, "t=1700000000"));
     assert_non_null(strstr(o.out, "h=from:to:subject;"));
-    spit(path_of("u1.eml"), o.out, o.out_len);
+    assert_int_equal(test_spit(path_of("u1.eml"), o.out, o.out_len), 0);
     test_out_free(&o);
     expect_pass_both(path_of("u1.eml"), 1);
     argv[6] = "other.example";

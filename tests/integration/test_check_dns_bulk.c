@@ -10,7 +10,6 @@
  */
 #define _XOPEN_SOURCE 700
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -51,11 +50,6 @@ static int stop(void **state)
     return 0;
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    return remove(p);
-}
-
 static int mkdir_each(void **state)
 {
     char tmpl[] = "/tmp/mailctl-bulk-XXXXXX";
@@ -68,7 +62,7 @@ static int mkdir_each(void **state)
 
 static int rmdir_each(void **state)
 {
-    return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return test_rmtree(dir);
 }
 
 static void write_file(const char *name, const char *text)

@@ -7,7 +7,6 @@
  */
 #define _XOPEN_SOURCE 700
 #include <dirent.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -37,11 +36,6 @@ static int stop(void **state)
     return 0;
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    return remove(p);
-}
-
 static int mkdir_each(void **state)
 {
     char tmpl[] = "/tmp/mailctl-safety-XXXXXX";
@@ -54,7 +48,7 @@ static int mkdir_each(void **state)
 
 static int rmdir_each(void **state)
 {
-    return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return test_rmtree(dir);
 }
 
 /* Run mailctl ARGS... (NULL-terminated) in dir with options o. */

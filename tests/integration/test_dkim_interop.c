@@ -48,37 +48,6 @@ static int run(char *const argv[], const char *in, size_t inlen, struct test_out
     return test_run(argv, env, in, inlen, 120, o);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *fp = fopen(path, "rb");
-    char *buf;
-    long n;
-
-    if (!fp)
-        return NULL;
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    rewind(fp);
-    buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (buf)
-        buf[n] = '\0';
-    fclose(fp);
-    *len = (size_t)n;
-    return buf;
-}
-
-static void spit(const char *path, const char *data, size_t len)
-{
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    assert_int_equal(fwrite(data, 1, len, fp), len);
-    fclose(fp);
-}
-
 static char *keygen_bin(void)
 {
     static char p[512];
@@ -106,7 +75,7 @@ static int add_to_zone(FILE *z, const char *sel, bool pad)
     size_t len;
 
     snprintf(path, sizeof path, "%s/%s.txt", keys, sel);
-    if (!(txt = slurp(path, &len)))
+    if (!(txt = test_slurp(path, &len)))
         return -1;
     if (pad) {
         char *close = strstr(txt, " )");
@@ -195,7 +164,7 @@ static void sign(const char *msg, const char *sel, const char *canon, const char
         fprintf(stderr, "sign %s: %s\n", msg, o.err);
     assert_int_equal(o.status, 0);
     assert_non_null(strstr(o.out, "DKIM-Signature: v=1;"));
-    spit(out_path, o.out, o.out_len);
+    assert_int_equal(test_spit(out_path, o.out, o.out_len), 0);
     test_out_free(&o);
 }
 
@@ -243,7 +212,7 @@ static int opendkim_verify(const char *path)
     char *argv[] = { "/usr/sbin/opendkim-testmsg", NULL };
     struct test_out o;
     size_t len;
-    char *msg = slurp(path, &len);
+    char *msg = test_slurp(path, &len);
     int st;
 
     snprintf(resolver, sizeof resolver, "MAILCTL_RESOLVER=%s", nsd.spec);
@@ -314,13 +283,13 @@ static void dkimpy_sign(const char *sel, const char *alg, const char *canon, con
 
     snprintf(key, sizeof key, "%s/%s.private", keys, sel);
     snprintf(src, sizeof src, "%s/messages/%s", test_datadir(), msg);
-    in = slurp(src, &len);
+    in = test_slurp(src, &len);
     assert_non_null(in);
     assert_int_equal(run(argv, in, len, &o), 0);
     if (o.status)
         fprintf(stderr, "dkimpy sign: %s\n", o.err);
     assert_int_equal(o.status, 0);
-    spit(out_path, o.out, o.out_len);
+    assert_int_equal(test_spit(out_path, o.out, o.out_len), 0);
     test_out_free(&o);
     free(in);
 }
@@ -364,7 +333,7 @@ static void test_rsa_sha1_is_weak(void **state)
 static void tamper(const char *from, const char *to, const char *what, const char *with)
 {
     size_t len;
-    char *m = slurp(from, &len), *p, *n;
+    char *m = test_slurp(from, &len), *p, *n;
 
     assert_non_null(m);
     p = strstr(m, what);
@@ -373,7 +342,7 @@ static void tamper(const char *from, const char *to, const char *what, const cha
     memcpy(n, m, (size_t)(p - m));
     memcpy(n + (p - m), with, strlen(with));
     memcpy(n + (p - m) + strlen(with), p + strlen(what), len - (size_t)(p - m) - strlen(what));
-    spit(to, n, len - strlen(what) + strlen(with));
+    assert_int_equal(test_spit(to, n, len - strlen(what) + strlen(with)), 0);
     free(m);
     free(n);
 }
@@ -486,9 +455,9 @@ static void test_keygen_files(void **state)
     assert_int_equal(test_run(argv2, NULL, NULL, 0, 60, &o), 0);
     assert_int_equal(o.status, 0);
     snprintf(path, sizeof path, "%s/rsa.txt", keys);
-    txt = slurp(path, &len);
+    txt = test_slurp(path, &len);
     assert_string_equal(o.out, txt);              /* same record re-printed */
-    priv = slurp(from, &len);
+    priv = test_slurp(from, &len);
     assert_null(strstr(o.out, "PRIVATE"));
     assert_null(strstr(o.out, priv + 40));        /* no key material */
     free(txt);
@@ -515,7 +484,7 @@ static void sign_with(const char *msg, const char *const *extra, const char *out
     assert_int_equal(run(argv, NULL, 0, &o), 0);
     if (o.status != 0)
         fail_msg("sign %s: exit %d: %s", msg, o.status, o.err);
-    spit(out_path, o.out, o.out_len);
+    assert_int_equal(test_spit(out_path, o.out, o.out_len), 0);
     test_out_free(&o);
 }
 
@@ -596,7 +565,7 @@ static void test_body_length(void **state)
     (void)state;
     snprintf(good, sizeof good, "%s/l.eml", dir);
     sign_with("plain.eml", l, good);
-    m = slurp(good, &len);
+    m = test_slurp(good, &len);
     assert_non_null(m);
     assert_non_null(strstr(m, " l="));
     free(m);
@@ -637,7 +606,7 @@ static void test_headers_identity(void **state)
     (void)state;
     snprintf(good, sizeof good, "%s/hi.eml", dir);
     sign_with("plain.eml", opts, good);
-    m = slurp(good, &len);
+    m = test_slurp(good, &len);
     assert_non_null(m);
     assert_non_null(strstr(m, " i=alice@sub." DOMAIN ";"));
     assert_non_null(strstr(m, "h=from:subject;"));
@@ -691,14 +660,14 @@ static void test_hostile(void **state)
     n += 1u << 20;
     n += (size_t)snprintf(m + n, cap - n, "\r\n\r\nbody\r\n");
     snprintf(path, sizeof path, "%s/hostile.eml", dir);
-    spit(path, m, n);
+    assert_int_equal(test_spit(path, m, n), 0);
     assert_int_equal(mailctl_verify(path, &out), 1);
     assert_non_null(strstr(out, "more than 100 signatures"));
     assert_non_null(strstr(out, "body hash mismatch"));
     free(out);
     for (size_t i = 0; i < 4096; i++)
         m[i] = (char)(i * 7 + 3);
-    spit(path, m, 4096);
+    assert_int_equal(test_spit(path, m, 4096), 0);
     out = NULL;
     assert_int_equal(mailctl_verify(path, &out), 2);
     assert_non_null(strstr(out, "permerror"));

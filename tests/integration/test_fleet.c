@@ -8,7 +8,6 @@
  * in the DOM equal the JSON, and a screenshot is drawn.
  */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,15 +38,10 @@ static int start(void **state)
     return test_nsd_start(&nsd, NULL);
 }
 
-static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    return remove(p);
-}
-
 static int stop(void **state)
 {
     test_nsd_stop(&nsd);
-    return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    return test_rmtree(dir);
 }
 
 static void write_file(const char *name, const char *text)

@@ -102,14 +102,6 @@ static void expect_usage(struct test_out *o, const char *want)
     test_out_free(o);
 }
 
-static void spit(const char *path, const char *data, size_t len)
-{
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    assert_int_equal(fwrite(data, 1, len, fp), len);
-    assert_int_equal(fclose(fp), 0);
-}
-
 static const char *key_path(void)
 {
     static char p[512];
@@ -141,7 +133,7 @@ static void signed_with_l(const char *extra, const char *name, char *path, size_
     memcpy(text, o.out, o.out_len);
     memcpy(text + o.out_len, extra, strlen(extra) + 1);
     snprintf(path, len, "%s/%s", dir, name);
-    spit(path, text, n);
+    assert_int_equal(test_spit(path, text, n), 0);
     free(text);
     test_out_free(&o);
 }
@@ -228,7 +220,7 @@ static void verify_with_selector(const char *sel, const char *want)
     out = malloc(len + strlen(sel) + 1);
     assert_non_null(out);
     snprintf(out, len + strlen(sel) + 1, "%.*ss=%s;%s", (int)(s1 - text), text, sel, s1 + 5);
-    spit(path, out, strlen(out));
+    assert_int_equal(test_spit(path, out, strlen(out)), 0);
     RUN(&o, "dkim", "verify", "--json", path);
     doc = json_of(&o);
     assert_string_equal(json_string_value(json_object_get(json_array_get(
@@ -493,7 +485,7 @@ static void sign_refuses(void **state)
     struct test_out o;
 
     snprintf(empty, sizeof empty, "%s/empty.eml", dir);
-    spit(empty, "", 0);
+    assert_int_equal(test_spit(empty, "", 0), 0);
     RUN(&o, "dkim", "sign", "--domain", "org.dmarctest", "--selector", "s1", "--key",
         key_path(), empty);
     assert_int_equal(o.out_len, 0);

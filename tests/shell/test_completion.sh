@@ -52,6 +52,7 @@ check "--algorithm of keygen" offers "ed25519 rsa" mailctl dkim keygen --algorit
 check "--algorithm of sign" offers "ed25519-sha256 rsa-sha256" mailctl dkim sign --algorithm ""
 check "--algorithm of setup" offers "ed25519 rsa" mailctl setup example.com --algorithm ""
 check "--tls values" offers "implicit" mailctl send-test --tls im
+check "--dkim-discovery values" offers "common provider" mailctl check-dns --dkim-discovery ""
 check "dkimkeygen options" offers "--from-key" dkimkeygen --from
 check "dkimkeygen values" offers "ed25519 rsa" dkimkeygen --algorithm ""
 check "a value is not taken for a command" offers "check-dns" mailctl --timeout check check-d

@@ -64,4 +64,25 @@ check "typo in a subcommand option" expect_usage_error \
     "mailctl: unknown option '--selectr'; did you mean --selector?" dkim record a.example --selectr s
 check "typo in a global option" expect_usage_error \
     "mailctl: unknown option '--resolvr'; did you mean --resolver?" --resolvr 127.0.0.1 mx a.example
+
+# The hint names the program's and (sub)command's own --help, which works.
+hint_names_own_help() {   # "PROG WORDS..." then the command line
+    want=$1; shift
+    "$@" --bogus > "$T_TMP/out" 2> "$T_TMP/err"
+    [ $? -eq 2 ] || return 1
+    [ "$(tail -n 1 "$T_TMP/err")" = "Try '$want --help'." ] || { echo "  got: $(cat "$T_TMP/err")"; return 1; }
+    "$@" --help > "$T_TMP/out" 2>&1 || { echo "  $* --help fails"; return 1; }
+}
+check "dkimkeygen's hint names dkimkeygen" hint_names_own_help dkimkeygen "$BUILD_DIR/dkimkeygen"
+"$BUILD_DIR/dkimkeygen" --bogus 2> "$T_TMP/err"
+check "dkimkeygen's errors name dkimkeygen" grep -qx "dkimkeygen: unknown option '--bogus'" "$T_TMP/err"
+for cmd in $(commands); do
+    subs=$(subcommands "$cmd")
+    [ -n "$subs" ] || { check "$cmd hint" hint_names_own_help "mailctl $cmd" "$MAILCTL" "$cmd"; continue; }
+    for sub in $subs; do
+        case $cmd in dmarc) want="mailctl $cmd" ;; *) want="mailctl $cmd $sub" ;; esac
+        check "$cmd $sub hint" hint_names_own_help "$want" "$MAILCTL" "$cmd" "$sub"
+    done
+done
+check "dmarc check --help" sh -c '"$0" dmarc check --help | grep -q "^usage: mailctl dmarc check"' "$MAILCTL"
 finish

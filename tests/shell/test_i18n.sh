@@ -53,6 +53,95 @@ LANG=zh_CN.UTF-8 "$MAILCTL" dmarc check example.com --dns-replay "$T_TMP/empty.t
 check "dmarc labels in Chinese, aligned by width" has "  策略        temperror" "$T_TMP/dmarc"
 check "second label on the same column" has "  组织域      example.com" "$T_TMP/dmarc"
 
+# The rest of the commands' text: each in Chinese, machine formats in English.
+# col_end SELECT TEXT FILE: display columns of the first line holding SELECT,
+# up to and including TEXT (wc -L counts display width: CJK is two).
+col_end() {
+    line=$(grep -F -m1 -- "$1" "$3") || return 1
+    printf '%s\n' "${line%%"$2"*}$2" | LANG=zh_CN.UTF-8 wc -L
+}
+same_col() {   # A B: the same number, both found
+    [ -n "$1" ] && [ "$1" = "$2" ] || { echo "  columns end at '$1' and '$2'"; return 1; }
+}
+
+LANG=zh_CN.UTF-8 "$MAILCTL" report import --db "$T_TMP/r.db" "$SRC_DIR"/testdata/reports/*.eml \
+    "$SRC_DIR"/testdata/reports/*.xml "$SRC_DIR"/testdata/reports/*.gz > "$T_TMP/imp" 2>&1
+check "report import counts in Chinese" has "已存储 7 份报告，0 份已存在" "$T_TMP/imp"
+sqlite3 "$T_TMP/r.db" "INSERT OR REPLACE INTO ptr_cache VALUES
+    ('198.51.100.20', 'a-very-long-reverse-name-of-a-sending-host.bulk-mail.provider.example',
+     1, strftime('%s', 'now')), ('192.0.2.10', 'mx.good.example', 1, strftime('%s', 'now'))"
+LANG=zh_CN.UTF-8 "$MAILCTL" report summary --db "$T_TMP/r.db" --no-dns > "$T_TMP/sum"
+check "report summary readiness in Chinese" has "3 天内 3,625 封邮件中 80.1 % 已对齐；距离 p=quarantine 还剩 1 个来源" "$T_TMP/sum"
+check "report summary why in Chinese" has "原因：SPF 对 bounces.sendprovider.example 通过，但它与 good.example 不对齐" "$T_TMP/sum"
+check "report summary fix in Chinese" has "修复：在 sp1._domainkey.good.example 发布发信方的 DKIM 密钥" "$T_TMP/sum"
+check "report summary counts in Chinese" has "TLS-RPT：2 份报告，3040 个会话成功，14 个失败" "$T_TMP/sum"
+check "TLS failure meaning in Chinese" has "MX 的证书已过期" "$T_TMP/sum"
+check "a long PTR name is cut to its column" has " a-very-long-reverse-name-of-a-sending-host.bulk-mail.prov...  " "$T_TMP/sum"
+check "CJK heading and rows end on one column" same_col \
+    "$(col_end 对齐率 对齐率 "$T_TMP/sum")" "$(col_end mx.good.example 100.0% "$T_TMP/sum")"
+check "a row with a long name too" same_col \
+    "$(col_end 对齐率 对齐率 "$T_TMP/sum")" "$(col_end prov... 0.0% "$T_TMP/sum")"
+check "second column starts on one column" same_col \
+    "$(col_end 对齐率 P "$T_TMP/sum")" "$(col_end mx.good.example m "$T_TMP/sum")"
+LANG=C "$MAILCTL" report summary --db "$T_TMP/r.db" --no-dns > "$T_TMP/sum.c"
+check "English table aligned with a long PTR name" same_col \
+    "$(col_end status aligned "$T_TMP/sum.c")" "$(col_end prov... 0.0% "$T_TMP/sum.c")"
+LANG=zh_CN.UTF-8 "$MAILCTL" report summary --db "$T_TMP/r.db" --no-dns --format csv > "$T_TMP/sum.csv"
+check "report summary CSV stays English" has ',"SPF passed for bounces.sendprovider.example, which' "$T_TMP/sum.csv"
+
+LANG=zh_CN.UTF-8 "$MAILCTL" check-dns --file "$SRC_DIR/testdata/replay/audit-domains.txt" \
+    --no-smtp --dns-replay "$T_TMP/empty.tape" --json > "$T_TMP/fleet.jsonl" 2>/dev/null
+LANG=zh_CN.UTF-8 "$MAILCTL" fleet "$T_TMP/fleet.jsonl" > "$T_TMP/fleet"
+check "fleet text in Chinese" has "个域，来自 1 个文件 (" "$T_TMP/fleet"
+check "fleet labels padded by display width" has "  无法判定           " "$T_TMP/fleet"
+check "fleet verdict rows on one column" same_col \
+    "$(col_end 无法判定 % "$T_TMP/fleet")" "$(col_end "  通过 " % "$T_TMP/fleet")"
+
+LANG=zh_CN.UTF-8 "$MAILCTL" dkim record example.com --selector s1 \
+    --dns-replay "$T_TMP/empty.tape" > "$T_TMP/dkim"
+check "dkim record in Chinese" has "s1._domainkey.example.com TXT （无）" "$T_TMP/dkim"
+check "dkim record finding in Chinese" has "dkim.not-found: 密钥查询失败" "$T_TMP/dkim"
+LANG=zh_CN.UTF-8 "$MAILCTL" dmarc check example.com --dns-replay "$T_TMP/empty.tape" > "$T_TMP/walk"
+check "dmarc walk notes in Chinese" has "临时 DNS 故障：遍历无法继续" "$T_TMP/walk"
+LANG=zh_CN.UTF-8 "$MAILCTL" dmarc check example.com --dns-replay "$T_TMP/empty.tape" --json > "$T_TMP/walk.json"
+check "dmarc walk notes in JSON stay English" has '"note": "temporary DNS failure: the walk cannot go on"' "$T_TMP/walk.json"
+LANG=zh_CN.UTF-8 audit --profile gmail-bulk > "$T_TMP/profile"
+check "profile requirements in Chinese" has "profile.spam-rate          垃圾邮件率低于 0.3%" "$T_TMP/profile"
+check "profile reasons in Chinese" has "请用 --ip 指明发件地址来检查这一项" "$T_TMP/profile"
+
+mkdir "$T_TMP/setup"
+LANG=zh_CN.UTF-8 "$MAILCTL" setup example.com --mail-host mx.example.com --ip 192.0.2.25 \
+    --algorithm ed25519 --out "$T_TMP/setup/k" > "$T_TMP/setup/zone" 2> "$T_TMP/setup/err"
+check "setup headings in Chinese" has "; --- 检查清单：DNS 做不到的事 ---" "$T_TMP/setup/zone"
+check "setup checklist in Chinese" has "; [ ] 确保出站 TCP 25 端口没有被封锁" "$T_TMP/setup/zone"
+check "setup record notes in Chinese" has "; 该域的邮件发往邮件主机" "$T_TMP/setup/zone"
+check "setup stderr in Chinese" has "私钥已写入" "$T_TMP/setup/err"
+LANG=zh_CN.UTF-8 "$MAILCTL" setup example.com --mail-host mx.example.com --ip 192.0.2.25 \
+    --algorithm ed25519 --out "$T_TMP/setup/j" --json > "$T_TMP/setup/json" 2>/dev/null
+check "setup JSON stays English" has '"Make sure outbound TCP port 25 is not blocked' "$T_TMP/setup/json"
+
+# A loopback port nothing listens on: ports and send-test report it closed.
+closed=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+LANG=zh_CN.UTF-8 "$MAILCTL" ports 127.0.0.1 --timeout 5 \
+    --port-map "25=$closed,465=$closed,587=$closed,993=$closed,995=$closed,110=$closed,143=$closed" \
+    > "$T_TMP/ports"
+check "ports table in Chinese, padded by width" has "     25 smtp         关闭    （位于 $closed）" "$T_TMP/ports"
+LANG=zh_CN.UTF-8 "$MAILCTL" ports 127.0.0.1 --outbound --port-map "25=$closed" --timeout 5 > "$T_TMP/ob"
+check "ports --outbound in Chinese" has "127.0.0.1（出站 25 端口）" "$T_TMP/ob"
+LANG=zh_CN.UTF-8 "$MAILCTL" send-test --from a@example.com --to b@example.net \
+    --server "127.0.0.1:$closed" --tls none --timeout 5 > "$T_TMP/st" 2> "$T_TMP/st.err"
+check "send-test exits 3 when it cannot connect" [ $? -eq 3 ]
+check "send-test text in Chinese" has "未投递（connect）" "$T_TMP/st"
+check "send-test error line in Chinese" has "mailctl: send-test：" "$T_TMP/st.err"
+
+LANG=zh_CN.UTF-8 "$MAILCTL" arc verify --help > "$T_TMP/out"
+check "arc verify --help in Chinese" has "验证邮件的 ARC 链" "$T_TMP/out"
+LANG=zh_CN.UTF-8 "$MAILCTL" report summary --help > "$T_TMP/out"
+check "report summary --help in Chinese" has "按域列出：邮件数、DMARC 通过比例" "$T_TMP/out"
+LANG=zh_CN.UTF-8 "$BUILD_DIR/dkimkeygen" --bogus 2> "$T_TMP/err"
+check "dkimkeygen errors in Chinese, naming dkimkeygen" has "dkimkeygen: 未知选项 '--bogus'" "$T_TMP/err"
+check "dkimkeygen hint names its own help" has "请试试 'dkimkeygen --help'。" "$T_TMP/err"
+
 LANG=C audit --json | sed 's/"timing_ms": [0-9]*//' > "$T_TMP/c.json"
 LANG=zh_CN.UTF-8 audit --json | sed 's/"timing_ms": [0-9]*//' > "$T_TMP/zh.json"
 check "JSON unchanged" cmp -s "$T_TMP/c.json" "$T_TMP/zh.json"

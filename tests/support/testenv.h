@@ -55,4 +55,12 @@ const char *test_datadir(void);
 /* A free TCP+UDP port on 127.0.0.1 (bound then released). */
 int test_free_port(void);
 
+/* The whole file, NUL-terminated (malloc), its length in *len; NULL when
+ * it cannot be read. */
+char *test_slurp(const char *path, size_t *len);
+/* Write len bytes to path (created or truncated); 0 or -1. */
+int test_spit(const char *path, const void *data, size_t len);
+/* Remove dir and everything below it (symlinks not followed); 0 or -1. */
+int test_rmtree(const char *dir);
+
 #endif

@@ -223,6 +223,9 @@ static int write_master_cf(const struct test_postfix *pf)
             fprintf(out, "127.0.0.1:%d inet n - n - - smtpd\n"
                          "127.0.0.1:%d inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n",
                     pf->port, pf->smtps_port);
+            for (int k = 2; k < 2 + pf->extra_addresses; k++)
+                fprintf(out, "127.0.0.%d:%d inet n - n - - smtpd -o syslog_name=postfix/a%d\n",
+                        k, pf->port, k);
             if (pf->submission_port)
                 fprintf(out, "127.0.0.1:%d inet n - n - - smtpd\n"
                              "  -o smtpd_tls_security_level=encrypt\n"
@@ -310,6 +313,8 @@ int test_postfix_start_opts(struct test_postfix *pf, const char *domain,
     memset(pf, 0, sizeof *pf);
     pf->lock_fd = -1;
     snprintf(pf->domain, sizeof pf->domain, "%s", domain);
+    pf->extra_addresses = o && o->extra_addresses > 0 ?
+                          (o->extra_addresses > 8 ? 8 : o->extra_addresses) : 0;
     snprintf(mx, sizeof mx, "mx.%s", domain);
     snprintf(implicit, sizeof implicit, "implicit.%s", domain);
     if (!pw) {
@@ -498,4 +503,44 @@ int test_server_wait(int pid, int timeout_s)
         kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     return rc;
+}
+
+/* Lines of the log holding needle. */
+static long log_count(const char *path, const char *needle)
+{
+    FILE *fp = fopen(path, "r");
+    char line[2048];
+    long n = 0;
+
+    if (!fp)
+        return 0;
+    while (fgets(line, sizeof line, fp))
+        n += strstr(line, needle) != NULL;
+    fclose(fp);
+    return n;
+}
+
+long test_postfix_connections(const struct test_postfix *pf, int timeout_s)
+{
+    static const char lost[] = "lost connection after CONNECT";
+    long before = log_count(pf->maillog, lost);
+    struct timespec end, now;
+
+    if (test_wait_banner(pf->port, false, timeout_s) < 0)    /* the marker */
+        return -1;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    end.tv_sec += timeout_s;
+    for (;;) {
+        struct pollfd none = { .fd = -1 };
+        long l = log_count(pf->maillog, lost);
+        long c = log_count(pf->maillog, ": connect from ");
+        /* the marker logged, and every session so far ended (smtpd logs
+         * each in its own process, so lines of sessions interleave) */
+        if (l > before && c == log_count(pf->maillog, ": disconnect from "))
+            return c - l;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (now.tv_sec > end.tv_sec)
+            return -1;
+        poll(&none, 0, 20);               /* poll the log, not a blind wait */
+    }
 }

@@ -48,6 +48,9 @@ struct test_postfix_opts {
     const char *main_cf_extra;     /* lines appended to main.cf (last one wins) */
     const char *sasl_path;         /* a Dovecot auth socket: also run the SASL
                                       submission service (test_postfix_start_sasl) */
+    int extra_addresses;           /* also listen (smtpd + STARTTLS, same port) on
+                                      127.0.0.2 .. 127.0.0.(1+N), N <= 8, each
+                                      logging as postfix/aK (K = 2..) */
 };
 
 struct test_postfix {
@@ -65,6 +68,7 @@ struct test_postfix {
     struct test_ca ca;
     int lock_fd;
     bool running;
+    int extra_addresses;
 };
 
 /* Start Postfix for domain.  Returns 0 or -1 (message and log on stderr). */
@@ -85,6 +89,13 @@ void test_postfix_stop(struct test_postfix *pf);
  * in pf->mailbox; *content gets it (malloc, NUL-terminated).  0 or -1. */
 int test_postfix_wait_message(const struct test_postfix *pf, const char *needle,
                               int timeout_s, char **content);
+
+/* SMTP connections the server has logged, after a marker connection of
+ * its own (connect, read the banner, close) shows in the log: every
+ * connection made before the call is counted (its "connect from" is logged
+ * before the marker's), markers and banner waits excluded.  Polls up to
+ * timeout_s.  Take the difference of two calls.  -1 on timeout. */
+long test_postfix_connections(const struct test_postfix *pf, int timeout_s);
 
 /* Run a shell command line, output appended to log (may be NULL: /dev/null).
  * Returns its exit status or -1. */

@@ -216,17 +216,6 @@ static void lines_read_back(void **state)
                                          sizeof name), -1);
 }
 
-static void bad_names_made_safe(void **state)
-{
-    char out[64];
-
-    assert_string_equal(bulk_safe_text("a\x1b[31mb", out, sizeof out), "a\\x1b[31mb");
-    assert_string_equal(bulk_safe_text("b\xc3\xbc" "cher", out, sizeof out), "b\xc3\xbc" "cher");
-    assert_string_equal(bulk_safe_text("x\xff\xc3", out, sizeof out), "x\\xff\\xc3");
-    assert_string_equal(bulk_safe_text("\xc2\x85", out, sizeof out), "\\xc2\\x85");
-    assert_string_equal(bulk_safe_text("\xed\xa0\x80", out, sizeof out), "\\xed\\xa0\\x80");
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -237,7 +226,6 @@ int main(void)
         cmocka_unit_test(shards_partition),
         cmocka_unit_test(domain_set_counts_once),
         cmocka_unit_test(lines_read_back),
-        cmocka_unit_test(bad_names_made_safe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -50,11 +50,47 @@ static void padding(void **state)
     assert_string_equal(buf, "证据：    |evidence: |");
 }
 
+/* print into buf with f(fp, s, width), then '|' */
+static void cell(char *buf, size_t len, void (*f)(FILE *, const char *, size_t),
+                 const char *s, size_t width)
+{
+    FILE *fp = fmemopen(buf, len, "w");
+
+    assert_non_null(fp);
+    f(fp, s, width);
+    fputc('|', fp);
+    fclose(fp);
+}
+
+static void cells(void **state)
+{
+    char buf[128];
+
+    (void)state;
+    /* fits: padded like cmd_print_padded */
+    cell(buf, sizeof buf, cmd_print_cell, "来源", 8);
+    assert_string_equal(buf, "来源    |");
+    /* too wide: cut by columns, "..." ends it, exactly width columns */
+    cell(buf, sizeof buf, cmd_print_cell, "mail.a-long-name.example", 12);
+    assert_string_equal(buf, "mail.a-lo...|");
+    /* a wide character that does not fit whole is left out, a space fills */
+    cell(buf, sizeof buf, cmd_print_cell, "邮件服务器名称", 8);
+    assert_string_equal(buf, "邮件... |");
+    cell(buf, sizeof buf, cmd_print_cell, "邮件服务器名称", 9);
+    assert_string_equal(buf, "邮件服...|");
+    /* right-aligned by width */
+    cell(buf, sizeof buf, cmd_print_right, "对齐率", 9);
+    assert_string_equal(buf, "   对齐率|");
+    cell(buf, sizeof buf, cmd_print_right, "100.0%", 9);
+    assert_string_equal(buf, "   100.0%|");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(widths),
         cmocka_unit_test(padding),
+        cmocka_unit_test(cells),
     };
     return cmocka_run_group_tests(tests, utf8_locale, NULL);
 }

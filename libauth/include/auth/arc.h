@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <openssl/types.h>        /* EVP_PKEY, by its public name */
+
 #include "auth/dkim.h"
 #include "auth/message.h"
 #include "auth/status.h"
@@ -57,11 +59,14 @@ struct arc_verify_params {
 struct arc_verify;
 /* Parse the chain of hdrs (borrowed until arc_verify_free).  AUTH_OK or
  * AUTH_ENOMEM; problems of the chain are results, not errors. */
+AUTH_MUST_USE
 enum auth_status arc_verify_new(const struct arc_verify_params *p,
                                 const struct msg_headers *hdrs, struct arc_verify **out);
+AUTH_MUST_USE
 enum auth_status arc_verify_body(struct arc_verify *v, const void *data, size_t len);
 /* Fetch every key of the chain (one batch) and validate.  AUTH_OK or
  * AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status arc_verify_final(struct arc_verify *v, struct dkim_keystore *ks);
 
 enum arc_result arc_verify_result(const struct arc_verify *v);
@@ -89,7 +94,7 @@ void arc_verify_free(struct arc_verify *v);
 struct arc_seal_params {
     const char *domain;            /* d= */
     const char *selector;          /* s= */
-    struct evp_pkey_st *key;       /* borrowed; RSA (>= 1024 bits) or Ed25519 */
+    EVP_PKEY *key;                 /* borrowed; RSA (>= 1024 bits) or Ed25519 */
     int algorithm;                 /* -1: from the key; else enum dkim_alg */
     const char *headers;           /* AMS h= ("from:to:...") or NULL: DKIM's
                                       default set present in the message */
@@ -109,12 +114,15 @@ struct arc_seal;
  * printable text, already ARC_MAX_SETS sets); AUTH_EPERM when the newest
  * seal already says cv=fail (RFC 8617 5.1.2: nothing may be added);
  * AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status arc_seal_new(const struct arc_seal_params *p, const struct msg_headers *hdrs,
                               struct arc_seal **out, char *err, size_t errlen);
+AUTH_MUST_USE
 enum auth_status arc_seal_body(struct arc_seal *s, const void *data, size_t len);
 /* The three fields to prepend, in order ARC-Seal, ARC-Message-Signature,
  * ARC-Authentication-Results, each ending in the line end (malloc, caller
  * frees).  AUTH_OK, AUTH_ECRYPTO, AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status arc_seal_final(struct arc_seal *s, char **fields, char *err, size_t errlen);
 /* The instance the seal is for. */
 unsigned arc_seal_instance(const struct arc_seal *s);

@@ -27,7 +27,6 @@
 
 #include <openssl/types.h>        /* EVP_PKEY, by its public name */
 
-#include "auth/finding.h"
 #include "auth/message.h"
 #include "auth/status.h"
 #include "auth/export.h"
@@ -146,13 +145,39 @@ bool dkim_key_allows_email(const struct dkim_key *k);
 /* The public key (borrowed), NULL when revoked. */
 EVP_PKEY *dkim_key_pkey(const struct dkim_key *k);
 
-/* Lint a key record published at selector._domainkey.domain into findings
- * (ids of checks.md: dkim.key-syntax, dkim.key-revoked, dkim.key-weak,
- * dkim.key-testing, dkim.key-hash).  AUTH_OK or AUTH_ENOMEM/AUTH_ELIMIT
- * from the list. */
+/* What the key linter saw in a key record; the checks layer maps each kind
+ * to its finding (the library names no finding).  Strength kinds (one per
+ * parsed key: REVOKED, ED25519, RSA_*) carry bits for RSA. */
+enum dkim_key_problem_kind {
+    DKIM_KEYP_SYNTAX = 0,       /* the record does not parse (error says why) */
+    DKIM_KEYP_REVOKED,          /* empty p= */
+    DKIM_KEYP_ED25519,          /* an Ed25519 key */
+    DKIM_KEYP_RSA_WEAK,         /* RSA under 1024 bits */
+    DKIM_KEYP_RSA_SHORT,        /* RSA of 1024 to 2047 bits */
+    DKIM_KEYP_RSA_OK,           /* RSA of 2048 bits or more */
+    DKIM_KEYP_TESTING,          /* t=y */
+    DKIM_KEYP_NO_SHA256,        /* h= excludes sha256 */
+};
+
+struct dkim_key_problem {
+    enum dkim_key_problem_kind kind;
+    unsigned bits;              /* RSA_*: the key size */
+};
+
+/* A key has at most one strength kind, TESTING and NO_SHA256. */
+#define DKIM_KEY_PROBLEMS_MAX 3
+struct dkim_key_problems {
+    size_t count;
+    struct dkim_key_problem items[DKIM_KEY_PROBLEMS_MAX];
+    char *error;                /* SYNTAX: why (owned), else NULL */
+};
+
+/* Lint a published key record (txt, len bytes) into out (which starts
+ * empty).  AUTH_OK (problems are results) or AUTH_ENOMEM.  Free with
+ * dkim_key_problems_clear(). */
 AUTH_MUST_USE
-enum auth_status dkim_key_lint(const char *selector, const char *domain,
-                               const char *txt, size_t len, struct finding_list *out);
+enum auth_status dkim_key_lint(const char *txt, size_t len, struct dkim_key_problems *out);
+void dkim_key_problems_clear(struct dkim_key_problems *l);
 
 /* ---- key store --------------------------------------------------------- */
 
@@ -175,8 +200,9 @@ enum auth_status dkim_keystore_add(struct dkim_keystore *ks, const char *selecto
  * verify.  AUTH_OK when it is; AUTH_EINVAL another key (or revoked);
  * AUTH_ENOTFOUND no record; AUTH_EPARSE not a key record; AUTH_ETIMEOUT /
  * AUTH_ETEMP the lookup failed; err says which. */
+AUTH_MUST_USE
 enum auth_status dkim_keystore_match(struct dkim_keystore *ks, const char *selector,
-                                     const char *domain, struct evp_pkey_st *key,
+                                     const char *domain, EVP_PKEY *key,
                                      char *err, size_t errlen);
 
 /* ---- signing ----------------------------------------------------------- */

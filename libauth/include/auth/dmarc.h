@@ -21,7 +21,6 @@
 #include <stdint.h>
 
 #include "auth/dns.h"
-#include "auth/finding.h"
 #include "auth/status.h"
 #include "auth/export.h"
 
@@ -272,15 +271,61 @@ enum dmarc_policy dmarc_disposition(enum dmarc_policy policy, int pct, bool test
 
 /* ---- Lint ----------------------------------------------------------- */
 
-/* Findings of a discovered policy (ids dmarc.* of checks.md): missing,
- * multiple, syntax (one per invalid value), policy-none, subdomain-none,
- * testing, no-rua, inherited, and for each external report destination its
- * _report._dmarc authorisation (RFC 7489 7.1: rua-unauthorized) and whether
- * its domain can receive mail (rua-undeliverable), queried in one batch.
+/* What the linter saw in a discovered policy, one entry per observation;
+ * the checks layer maps each kind to its finding (the library names no
+ * finding).  PUBLISHED is a clean outcome.  Besides the policy info, the
+ * evidence each kind carries:
+ *   index   RECORD: the problem's index in the record's problems (of
+ *           pi->record, else pi->invalid)
+ *   text    POLICY_NONE: the record to publish for the quarantine step;
+ *           RUA_AUTH_ERROR: why the question failed
+ *   dest    RUA_*: the report destination's domain
+ *   name    RUA_AUTH_ERROR, RUA_UNAUTHORIZED: the _report._dmarc name asked
+ *   status  RUA_UNAUTHORIZED: that answer's status */
+enum dmarc_lint_kind {
+    DMARC_LINT_MISSING = 0,     /* no policy found */
+    DMARC_LINT_LOOKUP_FAILED,   /* the discovery failed (temperror) */
+    DMARC_LINT_MULTIPLE,        /* more than one record at one name */
+    DMARC_LINT_PUBLISHED,       /* the domain's own policy is published */
+    DMARC_LINT_RECORD,          /* one problem of the record's values */
+    DMARC_LINT_POLICY_NONE,     /* p=none (or p defaulted) */
+    DMARC_LINT_SP_NONE,         /* sp=none under an enforcing p */
+    DMARC_LINT_NP_NONE,         /* np=none under an enforcing p */
+    DMARC_LINT_TESTING,         /* t=y */
+    DMARC_LINT_PCT,             /* pct below 100 */
+    DMARC_LINT_NO_RUA,          /* no aggregate report address */
+    DMARC_LINT_INHERITED,       /* the policy comes from an ancestor */
+    DMARC_LINT_RUA_AUTH_ERROR,  /* the authorisation could not be asked */
+    DMARC_LINT_RUA_UNAUTHORIZED,/* an external destination did not authorise */
+    DMARC_LINT_RUA_NULL_MX,     /* a destination publishes a null MX */
+    DMARC_LINT_RUA_NO_DOMAIN,   /* a destination domain does not exist */
+    DMARC_LINT_RUA_NO_ROUTE,    /* a destination has no MX and no address */
+};
+
+struct dmarc_lint_problem {
+    enum dmarc_lint_kind kind;
+    size_t index;
+    char *text, *dest, *name;   /* owned; NULL when unset */
+    enum dns_status status;
+};
+
+/* The problems of one lint, in order; at most DMARC_LINT_MAX. */
+#define DMARC_LINT_MAX 1000
+struct dmarc_lint_problems {
+    struct dmarc_lint_problem *items;
+    size_t count, cap;
+};
+
+/* Lint a discovered policy: missing, multiple, one RECORD per invalid
+ * value, p/sp/np none, testing, pct, no rua, inherited, and for each
+ * external report destination its _report._dmarc authorisation (RFC 7489
+ * 7.1) and whether its domain can receive mail, queried in one batch.
  * AUTH_OK, AUTH_ENOMEM, AUTH_ELIMIT (list full). */
 AUTH_MUST_USE
 enum auth_status dmarc_lint(struct dns_engine *eng, const struct dmarc_policy_info *pi,
-                            struct finding_list *out);
+                            struct dmarc_lint_problems *out);
+/* Free what the list holds; it is left empty and reusable. */
+void dmarc_lint_problems_clear(struct dmarc_lint_problems *l);
 
 AUTH_API_END
 

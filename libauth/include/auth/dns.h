@@ -140,6 +140,13 @@ bool dns_result_tcp(const struct dns_result *r);
 const char *dns_result_why(const struct dns_result *r);
 /* Milliseconds from first send to the final answer (0 from cache). */
 unsigned dns_result_ms(const struct dns_result *r);
+/* Addresses of name that an MX answer's additional section carried (RFC
+ * 1035 3.3.9), at most max into out; the count.  Hints only: a server may
+ * send stale or no glue, so they may prompt questions asked ahead (the
+ * PTR of a likely address) but are never judged as the name's addresses. */
+#define DNS_MAX_HINT_ADDRS 16
+size_t dns_result_hint_addrs(const struct dns_result *r, const char *name,
+                             struct auth_ip *out, size_t max);
 
 /* Engine configuration; zero-initialise and set what you need. */
 struct dns_engine_params {
@@ -320,6 +327,7 @@ bool dns_result_deferred(const struct dns_result *r);
 /* Questions waiting for the next fetch. */
 size_t dns_engine_deferred(const struct dns_engine *eng);
 /* Ask them.  AUTH_OK (answers may be timeouts...), AUTH_ENOMEM, AUTH_EIO. */
+AUTH_MUST_USE
 enum auth_status dns_engine_fetch_deferred(struct dns_engine *eng);
 
 /* Forget every answer (the cache and every result handed out: borrowed

@@ -1,10 +1,11 @@
 /*
  * auth/finding.h - one audit finding and a growable list of them.
  *
- * Shared by every linter in libauth (spf lint, dkim record, dmarc check) and
- * by the checks/ of `mailctl check-dns`, so one renderer serves them all.
- * Ids are stable strings from ../shared/checks.md ("spf.lookup-limit").
- * The list owns copies of every string it is given.
+ * The findings are made by the checks/ of mailctl (the library's linters
+ * return typed problems, which checks/ maps to findings), and rendered the
+ * same way by the audit and the commands.  Ids are stable strings from
+ * ../shared/checks.md ("spf.lookup-limit").  The list owns copies of every
+ * string it is given.
  */
 #ifndef AUTH_FINDING_H
 #define AUTH_FINDING_H
@@ -72,6 +73,10 @@ enum auth_status finding_set_evidence(struct finding_list *l, const char *eviden
  * must return its argument when it has no translation. */
 typedef const char *(*finding_translator)(const char *text) __attribute__((format_arg(1)));
 void finding_set_translator(finding_translator tr);
+/* text through that translator (itself when none is set): for the other
+ * text libauth makes for people, such as setup's record notes and
+ * checklist, whose formats are translated before they are filled in. */
+const char *finding_text(const char *text) __attribute__((format_arg(1)));
 
 /* Number of findings at or above sev (PASS..FAIL scale; ERROR/SKIPPED are
  * counted only when sev is that exact value). */

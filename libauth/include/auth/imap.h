@@ -213,29 +213,35 @@ enum auth_status imap_uid_fetch_header(struct imap_client *c, uint32_t uid,
 
 /* SELECT (read-write) mailbox.  *exists (may be NULL) gets the message
  * count.  AUTH_ENOTFOUND when the server says NO. */
+AUTH_MUST_USE
 enum auth_status imap_select(struct imap_client *c, const char *mailbox, unsigned long *exists);
 
 /* UID SEARCH UNSEEN in the selected mailbox: *uids (malloc, caller frees;
  * NULL when none) and *n, at most IMAP_SEARCH_MAX. */
+AUTH_MUST_USE
 enum auth_status imap_uid_search_unseen(struct imap_client *c, uint32_t **uids, size_t *n);
 
 /* UID FETCH uid (RFC822.SIZE): the message's size.  AUTH_ENOTFOUND when
  * the server returned none. */
+AUTH_MUST_USE
 enum auth_status imap_uid_fetch_size(struct imap_client *c, uint32_t uid, uint64_t *size);
 
 /* UID FETCH uid (BODY.PEEK[]): the whole message without setting \Seen
  * (at most params.literal_max bytes).  *msg (malloc, NUL-terminated, caller
  * frees) and *len.  AUTH_ENOTFOUND when the server returned none. */
+AUTH_MUST_USE
 enum auth_status imap_uid_fetch_message(struct imap_client *c, uint32_t uid, char **msg,
                                         size_t *len);
 
 /* UID STORE uids +FLAGS.SILENT (\Seen), in commands of at most 500 UIDs. */
+AUTH_MUST_USE
 enum auth_status imap_uid_mark_seen(struct imap_client *c, const uint32_t *uids, size_t n);
 
 /* IDLE (RFC 2177) in the selected mailbox until the server reports new
  * messages (EXISTS) or wait_ms passes, then DONE.  *changed says which.
  * AUTH_EPERM (failure LOCAL) when the server does not offer IDLE; other
  * failures as for any command. */
+AUTH_MUST_USE
 enum auth_status imap_idle(struct imap_client *c, unsigned wait_ms, bool *changed);
 
 /* NOOP (lets the server report new messages). */

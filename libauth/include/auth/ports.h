@@ -3,9 +3,9 @@
  * 995, 110, 143 (and 4190 ManageSieve when asked) concurrently, each for
  * open / closed (refused) / filtered (no answer in time), its banner, TLS
  * (implicit, or STARTTLS / STLS) with version and certificate verification,
- * and whether authentication is offered before TLS; then turn what was seen
- * into findings with stable ids (ports.*).  Also the outbound check: can
- * this machine reach port 25 of some host at all.
+ * and whether authentication is offered before TLS; then judge what was
+ * seen against the checklist (typed problems).  Also the outbound check:
+ * can this machine reach port 25 of some host at all (out->state says).
  *
  * Probes use libauth/smtp for SMTP, libauth/imap for IMAP and small line
  * probes for POP3 and ManageSieve, all with TLS in report-only mode (the
@@ -23,7 +23,6 @@
 #include <stdint.h>
 
 #include "auth/dns.h"
-#include "auth/finding.h"
 #include "auth/net.h"
 #include "auth/status.h"
 #include "auth/tls.h"
@@ -93,15 +92,48 @@ void ports_report_clear(struct ports_report *r);
  * spec is malformed (a port outside 1..65535, more than PORTS_MAP_MAX). */
 int ports_parse_map(const char *spec, struct ports_params *p);
 
-/* Findings for a report: ports.smtp-closed, ports.submission-closed,
- * ports.starttls-missing, ports.plaintext-open (110/143 without
- * STARTTLS/STLS), ports.plaintext-port-open, ports.auth-before-tls,
- * ports.tls-invalid, ports.tls-failed, ports.tls-old, ports.tls-ok,
- * ports.filtered, ports.no-greeting (a silent port), ports.mailbox-tls-closed,
- * ports.smtp-open,
- * ports.submission-open.  AUTH_OK, AUTH_ENOMEM, AUTH_ELIMIT. */
-AUTH_MUST_USE
-enum auth_status ports_findings(const struct ports_report *r, struct finding_list *l);
+/* What the checklist sees in a report; the checks layer maps each kind to
+ * its finding (the library names no finding).  Some kinds are clean
+ * outcomes (SMTP_OPEN, SUBMISSION_OPEN, TLS_OK).  Each names the probe it
+ * is about by its index in the report; SUBMISSION_OPEN also says which of
+ * 587 and 465 are open. */
+enum ports_problem_kind {
+    PORTS_PROB_SMTP_CLOSED = 0,     /* 25 refused or filtered */
+    PORTS_PROB_SMTP_OPEN,
+    PORTS_PROB_SUBMISSION_CLOSED,   /* neither 587 nor 465 open */
+    PORTS_PROB_SUBMISSION_OPEN,
+    PORTS_PROB_STARTTLS_MISSING,    /* 25/587 open without STARTTLS */
+    PORTS_PROB_PLAINTEXT_OPEN,      /* 110/143 open without STARTTLS/STLS */
+    PORTS_PROB_PLAINTEXT_PORT_OPEN, /* 110/143 open (with STARTTLS/STLS) */
+    PORTS_PROB_AUTH_BEFORE_TLS,     /* login/AUTH offered in clear */
+    PORTS_PROB_TLS_FAILED,          /* the handshake failed */
+    PORTS_PROB_TLS_INVALID,         /* the certificate does not verify */
+    PORTS_PROB_TLS_OLD,             /* below TLS 1.2 */
+    PORTS_PROB_TLS_OK,
+    PORTS_PROB_FILTERED,            /* no answer */
+    PORTS_PROB_SILENT,              /* accepted, then no greeting in time */
+    PORTS_PROB_MAILBOX_TLS_CLOSED,  /* neither 993 nor 995 open */
+};
+
+struct ports_problem {
+    enum ports_problem_kind kind;
+    size_t probe;                   /* index in the report's probes */
+    bool submission, submissions;   /* SUBMISSION_OPEN: 587, 465 open */
+};
+
+/* At most four per port and three about the host: never truncated. */
+#define PORTS_PROBLEMS_MAX (PORTS_MAX * 4 + 4)
+struct ports_problems {
+    size_t count;
+    struct ports_problem items[PORTS_PROBLEMS_MAX];
+};
+
+/* The checklist of the mail-server guides over a report: 25 open (inbound
+ * mail), 587 or 465 open (submission), STARTTLS on 25/587, plaintext
+ * 110/143 closed (or at least STARTTLS-only), no login before TLS, valid
+ * certificates on every TLS port, TLS 1.2 or later.  out is overwritten.
+ * Pure: no I/O. */
+void ports_problems(const struct ports_report *r, struct ports_problems *out);
 
 /* Outbound check: connect to host (resolved through eng unless an IP
  * literal) port (25 normally) and read the banner.
@@ -112,11 +144,6 @@ AUTH_MUST_USE
 enum auth_status ports_outbound(struct dns_engine *eng, const char *host, uint16_t port,
                                 unsigned timeout_ms,
                                 struct port_probe *out, char *err, size_t errlen);
-
-/* Findings for the outbound check: ports.outbound-25-open,
- * ports.outbound-25-blocked, ports.outbound-25-refused. */
-AUTH_MUST_USE
-enum auth_status ports_outbound_findings(const struct port_probe *o, struct finding_list *l);
 
 AUTH_API_END
 

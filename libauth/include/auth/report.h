@@ -128,6 +128,7 @@ struct report_limits {
  * one entry (reports and/or error entries); AUTH_ENOMEM only when not even
  * the error entry could be made.  limits may be NULL.  Free with
  * report_list_free(). */
+AUTH_MUST_USE
 enum auth_status report_parse(const void *data, size_t len, const struct report_limits *limits,
                               struct report_list **out);
 void report_list_free(struct report_list *l);

@@ -35,13 +35,16 @@ struct report_db;
 /* Open (creating when missing) and migrate.  AUTH_OK; AUTH_EIO (cannot
  * open, not a database, locked), AUTH_EPARSE (a schema newer than this
  * program knows); err says why. */
+AUTH_MUST_USE
 enum auth_status report_db_open(const char *path, struct report_db **out, char *err,
                                 size_t errlen);
 void report_db_close(struct report_db *db);
 /* PRAGMA user_version of the open database. */
 int report_db_schema_version(struct report_db *db);
 
+AUTH_MUST_USE
 enum auth_status report_db_begin(struct report_db *db, char *err, size_t errlen);
+AUTH_MUST_USE
 enum auth_status report_db_commit(struct report_db *db, char *err, size_t errlen);
 void report_db_rollback(struct report_db *db);
 
@@ -49,6 +52,7 @@ void report_db_rollback(struct report_db *db);
  * from: raw may be NULL).  origin: where it came from (a file name, an
  * IMAP UID...), may be NULL.  *duplicate (may be NULL) tells whether it
  * was already stored.  AUTH_OK or AUTH_EIO. */
+AUTH_MUST_USE
 enum auth_status report_db_store(struct report_db *db, const struct report *r,
                                  const char *origin, const void *raw, size_t rawlen,
                                  bool *duplicate, char *err, size_t errlen);
@@ -102,6 +106,7 @@ struct reportdb_summary {
 
 /* Figures for domain (NULL: every domain) over reports that end at or
  * after since (-1: all).  AUTH_OK or AUTH_EIO/AUTH_ENOMEM. */
+AUTH_MUST_USE
 enum auth_status report_db_summary(struct report_db *db, const char *domain, int64_t since,
                                    struct reportdb_summary **out, char *err, size_t errlen);
 void reportdb_summary_free(struct reportdb_summary *s);
@@ -109,8 +114,10 @@ void reportdb_summary_free(struct reportdb_summary *s);
 /* PTR names cached in the database: names (space-separated) and whether
  * one forward-confirms, when looked up within max_age seconds.
  * AUTH_OK, AUTH_ENOTFOUND (not cached or too old), AUTH_EIO. */
+AUTH_MUST_USE
 enum auth_status report_db_ptr_get(struct report_db *db, const char *ip, int64_t max_age,
                                    char *names, size_t len, bool *fcrdns);
+AUTH_MUST_USE
 enum auth_status report_db_ptr_put(struct report_db *db, const char *ip, const char *names,
                                    bool fcrdns);
 

@@ -235,6 +235,41 @@ unsigned long smtp_client_size_limit(const struct smtp_client *c);   /* 0: none 
 const char *smtp_client_peer(const struct smtp_client *c);
 uint16_t smtp_client_port(const struct smtp_client *c);
 
+/* ---- probe ------------------------------------------------------------ */
+
+/* One SMTP probe of a server, the one every prober uses (the port
+ * checklist, the audit's port-25 probe): connect, banner, EHLO, STARTTLS
+ * (or implicit TLS) with the handshake completed whatever the verification
+ * says (recorded in the facts, never enforced, no credentials ever sent),
+ * then QUIT; never MAIL.  What the server offered in clear is watched on
+ * the wire, before TLS changes the EHLO reply. */
+struct smtp_probe_params {
+    const char *host;            /* name (for certificates), or an IP literal */
+    const char *address;         /* IP literal to connect to, or NULL */
+    const struct net_addrs *addrs; /* addresses to try in turn, or NULL */
+    uint16_t port;
+    enum smtp_tls_mode tls;      /* STARTTLS, IMPLICIT or OPPORTUNISTIC */
+    bool tls_legacy;             /* allow old TLS versions, so they can be reported */
+    const char *ca_file;         /* NULL: the system trust store */
+    unsigned timeout_ms;         /* each step; 0: the client's defaults */
+};
+
+struct smtp_probe {
+    enum auth_status st;         /* of making the client, else of smtp_open() */
+    struct smtp_client *client;  /* closed (QUIT sent when it could be); the
+                                    getters say what was seen and it owns the
+                                    TLS facts; NULL when it could not be made */
+    bool starttls_in_clear;      /* the EHLO reply before TLS offered STARTTLS */
+    bool auth_in_clear;          /* ... and AUTH */
+    bool tls_active;             /* TLS was up when the dialogue ended (the
+                                    client, closed, no longer says) */
+    char err[320];               /* why, when the client could not be made */
+};
+
+/* Probe; out is overwritten.  Free what it holds with smtp_probe_clear(). */
+void smtp_probe(const struct smtp_probe_params *p, struct smtp_probe *out);
+void smtp_probe_clear(struct smtp_probe *r);
+
 AUTH_API_END
 
 #endif

@@ -11,7 +11,7 @@
  *                        explanation, matching mechanism, counts and trace.
  *   spf_tree_build()     the include/redirect tree of a domain, one parallel
  *                        DNS batch per tree level.
- *   spf_lint()           findings (ids "spf.*" of checks.md) from the tree.
+ *   spf_lint()           typed problems of the policy, from the tree.
  *
  * Nothing here prints.  Bounds: records over SPF_MAX_RECORD bytes are a
  * permerror, macro expansions are bounded by the caller's buffer, the
@@ -26,7 +26,6 @@
 #include <time.h>
 
 #include "auth/dns.h"
-#include "auth/finding.h"
 #include "auth/ipaddr.h"
 #include "auth/status.h"
 #include "auth/export.h"
@@ -311,16 +310,87 @@ struct spf_lint_params {
     bool no_flatten;             /* do not propose a flattened record */
 };
 
+/* What the linter saw, one entry per observation: the checks layer maps
+ * each kind to its finding (id, severity, text, fix); the library names no
+ * finding.  Some kinds are clean outcomes (a record is published, the
+ * lookups are within the limit, an address passes): reporting them as a
+ * pass is the checks' choice.  The evidence fields each kind fills:
+ *   domain   the record's domain (every kind but the IP ones)
+ *   term     the term's text: ALL_PASS (the all), AFTER_ALL, PTR_USED,
+ *            MX_NAMES, MACRO_COUNT; the include/redirect that leads to the
+ *            node: INCLUDE_NO_RECORD, INCLUDE_ERROR, LOOP; the mechanism
+ *            that matched: IP_PASS
+ *   other    the parent record's domain: INCLUDE_NO_RECORD, LOOP,
+ *            INCLUDE_ERROR (NULL at the root); the 'all' term: AFTER_ALL;
+ *            the MAIL FROM evaluated: IP_NOT_PASS
+ *   published  the record as published: PUBLISHED, SYNTAX
+ *   text     why (may be NULL): SYNTAX, MULTIPLE, INCLUDE_NO_RECORD,
+ *            INCLUDE_ERROR; the reason of the result: IP_NOT_PASS
+ *   record   the record to publish instead, NULL when none can be derived:
+ *            ALL_PASS, ALL_NEUTRAL, NO_ALL, REDIRECT_IGNORED, AFTER_ALL,
+ *            PTR_USED; LOOKUPS_OVER: the flattened policy as zone-file
+ *            lines (it may take several records)
+ *   number   bytes: STRING_SIZE, RECORD_SIZE; names: MX_NAMES; lookups:
+ *            MACRO_COUNT, LOOKUPS_*; void lookups: VOID_LIMIT
+ *   at_least the count is a lower bound (macros): LOOKUPS_*
+ *   nxdomain the name does not exist, has_mx the domain has MX hosts: MISSING
+ *   ip, result  IP_PASS, IP_NOT_PASS */
+enum spf_problem_kind {
+    SPF_PROB_MISSING = 0,       /* no record at the root */
+    SPF_PROB_PUBLISHED,         /* the root publishes one record that parses */
+    SPF_PROB_SYNTAX,            /* a record does not parse */
+    SPF_PROB_MULTIPLE,          /* more than one record at a name */
+    SPF_PROB_INCLUDE_NO_RECORD, /* an include/redirect target has none */
+    SPF_PROB_INCLUDE_ERROR,     /* a record could not be fetched (temperror) */
+    SPF_PROB_LOOP,              /* include/redirect loop */
+    SPF_PROB_STRING_SIZE,       /* a TXT string over 255 bytes */
+    SPF_PROB_RECORD_SIZE,       /* a record over 450 bytes */
+    SPF_PROB_ALL_PASS,          /* +all */
+    SPF_PROB_ALL_NEUTRAL,       /* ?all at the root */
+    SPF_PROB_NO_ALL,            /* no all and no redirect at the root */
+    SPF_PROB_REDIRECT_IGNORED,  /* redirect beside all */
+    SPF_PROB_AFTER_ALL,         /* a term after all */
+    SPF_PROB_PTR_USED,          /* the ptr mechanism */
+    SPF_PROB_MX_NAMES,          /* an mx term with more than 10 names */
+    SPF_PROB_MACRO_COUNT,       /* the count depends on macros */
+    SPF_PROB_LOOKUPS_OVER,      /* more than 10 lookups over the tree */
+    SPF_PROB_LOOKUPS_NEAR,      /* 9 or 10 */
+    SPF_PROB_LOOKUPS_OK,        /* 8 or fewer */
+    SPF_PROB_VOID_LIMIT,        /* more than 2 void lookups */
+    SPF_PROB_TYPE99,            /* the obsolete SPF RR type is published */
+    SPF_PROB_IP_PASS,           /* a given address gets pass */
+    SPF_PROB_IP_NOT_PASS,       /* a given address does not */
+};
+
+struct spf_problem {
+    enum spf_problem_kind kind;
+    char *domain, *term, *other, *published, *text, *record;  /* owned; NULL: unset */
+    unsigned number;
+    bool at_least, nxdomain, has_mx;
+    struct auth_ip ip;
+    enum spf_result result;
+};
+
+/* The problems of one lint, in the order they were seen; at most
+ * SPF_PROBLEMS_MAX (later ones are dropped and truncated is set). */
+#define SPF_PROBLEMS_MAX 10000
+struct spf_problems {
+    struct spf_problem *items;
+    size_t count, cap;
+    bool truncated;
+};
+
 /* Lint the SPF policy of domain: fetch the tree (spf_tree_build) and append
- * findings with the spf.* ids of checks.md to out, each with a summary,
- * detail and, where derivable, fix.  params may be NULL.  When tree_out is
- * not NULL it receives the tree (caller frees).  AUTH_OK (problems are
- * findings); AUTH_EINVAL; AUTH_ENOMEM; AUTH_EIO. */
+ * what it shows to out.  params may be NULL.  When tree_out is not NULL it
+ * receives the tree (caller frees).  AUTH_OK (problems are results);
+ * AUTH_EINVAL; AUTH_ENOMEM; AUTH_EIO. */
 AUTH_MUST_USE
 enum auth_status spf_lint(struct dns_engine *eng, const char *domain,
                           const struct spf_lint_params *params,
-                          struct finding_list *out, struct spf_tree **tree_out,
+                          struct spf_problems *out, struct spf_tree **tree_out,
                           char *err, size_t errlen);
+/* Free what the list holds; it is left empty and reusable. */
+void spf_problems_clear(struct spf_problems *l);
 
 AUTH_API_END
 

@@ -140,6 +140,16 @@ bool tls_dane_match_host(const struct tls_facts *facts, uint8_t usage, uint8_t s
  * selector 0 or 1, mtype 0, 1 or 2). */
 bool tls_dane_usable(uint8_t usage, uint8_t selector, uint8_t mtype);
 
+/* Verify the chain in facts (as the peer sent it) again, offline, against
+ * ctx's trust anchors and for peer_name (a DNS name with the handshake's
+ * RFC 6125 rules, or an IP literal; NULL: the chain only), at the current
+ * time: what the handshake's verification would have said for that name.
+ * A probe of one address shared by several host names judges each name
+ * with it.  true when it verifies; otherwise why gets the reason ("hostname
+ * mismatch", "unable to get local issuer certificate", ...). */
+bool tls_facts_verify_name(struct tls_ctx *ctx, const struct tls_facts *facts,
+                           const char *peer_name, char *why, size_t whylen);
+
 /* Release what the facts own and zero them.  NULL is fine. */
 void tls_facts_clear(struct tls_facts *f);
 
