@@ -224,6 +224,7 @@ static enum dns_layer_verdict ac_ask(void *self, const char *name, uint32_t key,
             e->key = key;
             e->pending = true;
             e->until_us = now;
+            e->hnext = *pp;               /* *pp may be the rest of the chain */
             *pp = e;
         } else {
             v = DNS_LAYER_PASS;
@@ -270,6 +271,7 @@ static void ac_heard(void *self, const char *name, uint32_t key, enum dns_status
         e->tcp = tcp;
         e->bytes = bytes;
         e->until_us = c->clock(c->clock_ctx) + (uint64_t)ttl * 1000000u;
+        e->hnext = *pp;
         *pp = e;
         lru_push(c, e);
         c->st.entries++;

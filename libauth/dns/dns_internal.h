@@ -210,6 +210,7 @@ struct dns_engine {
     struct dns_tape *tape;            /* record or replay, or NULL */
     struct dns_layer layers[DNS_MAX_LAYERS];   /* tape, shared cache; then the network */
     size_t nlayers;
+    size_t cache_layer;               /* index of the shared cache's layer, or SIZE_MAX */
     struct dns_rate *rate;            /* shared --qps bucket, or NULL */
     unsigned backoff_ms;
     struct dns_cache *cache;

@@ -64,6 +64,7 @@ enum auth_status dns_engine_new(const struct dns_engine_params *params,
     eng->tape = p->tape;
     if (p->tape)                        /* the tape above the cache: it hears cache hits */
         eng->layers[eng->nlayers++] = dns_tape_layer(p->tape);
+    eng->cache_layer = p->cache ? eng->nlayers : SIZE_MAX;
     if (p->cache)
         eng->layers[eng->nlayers++] = dns_answer_cache_layer(p->cache);
     eng->rate = p->rate;

@@ -133,7 +133,7 @@ static void layer_answer(struct dns_engine *eng, struct dns_q *q, size_t i,
         done_as_is(eng, q);
         return;
     }
-    if (eng->layers[i].ops == dns_answer_cache_layer(NULL).ops)
+    if (i == eng->cache_layer)
         eng->stats.shared_hits++;
     a->wire[0] = (uint8_t)(q->id >> 8);       /* the kept reply, for this query */
     a->wire[1] = (uint8_t)q->id;

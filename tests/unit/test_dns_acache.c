@@ -199,6 +199,48 @@ static void test_eviction_by_bytes(void **state)
     dns_answer_cache_free(f.c);
 }
 
+/* Entries share hash chains (64 buckets, 300 names): an expired entry
+ * asked again is replaced in its chain without losing the entries after it
+ * (the LRU then still finds every entry it evicts). */
+static void test_chains_survive_expiry(void **state)
+{
+    struct fixture f;
+    struct dns_layer_answer a;
+    struct dns_answer_cache_stats st;
+    char name[64];
+    (void)state;
+
+    open_cache(&f, 250, 0);
+    for (int i = 0; i < 300; i++) {
+        snprintf(name, sizeof name, "h%d.example", i);
+        fill(&f, name, i % 2 ? 3600 : 10);
+    }
+    fake_now += 11 * 1000000ull;
+    for (int i = 0; i < 300; i += 2) {                 /* expired: claimed again */
+        snprintf(name, sizeof name, "h%d.example", i);
+        enum dns_layer_verdict v = ask(&f, name, DNS_T_A, &a);
+        assert_true(v == DNS_LAYER_CLAIM);
+        f.l.ops->heard(f.l.self, name, DNS_T_A, DNS_SERVFAIL, NULL, 0, false, "x");
+    }
+    dns_answer_cache_stats(f.c, &st);
+    for (int i = 299; i >= 0; i -= 2) {                /* kept ones still found */
+        snprintf(name, sizeof name, "h%d.example", i);
+        enum dns_layer_verdict v = ask(&f, name, DNS_T_A, &a);
+        if (v == DNS_LAYER_ANSWER)
+            free(a.wire);
+        else
+            f.l.ops->heard(f.l.self, name, DNS_T_A, DNS_SERVFAIL, NULL, 0, false, "x");
+        assert_true(v == DNS_LAYER_ANSWER || i < 100);   /* the first 50 were evicted */
+    }
+    for (int i = 0; i < 400; i++) {                    /* evict everything: no crash */
+        snprintf(name, sizeof name, "n%d.example", i);
+        fill(&f, name, 3600);
+    }
+    dns_answer_cache_stats(f.c, &st);
+    assert_int_equal(st.entries, 250);
+    dns_answer_cache_free(f.c);
+}
+
 static void test_rate_bucket(void **state)
 {
     struct dns_rate *r;
@@ -238,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_hit_wait_and_expiry),
         cmocka_unit_test(test_lru_eviction_by_entries),
         cmocka_unit_test(test_eviction_by_bytes),
+        cmocka_unit_test(test_chains_survive_expiry),
         cmocka_unit_test(test_rate_bucket),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
