@@ -52,8 +52,8 @@ static char *seal(char *msg, EVP_PKEY *key, unsigned hop)
     size_t hl, bo, fl;
     char err[200], *fields = NULL, *out;
 
-    if (msg_header_end(msg, strlen(msg), &hl, &bo) != AUTH_OK ||
-        msg_headers_parse(msg, hl, NULL, &h, err, sizeof err) != AUTH_OK ||
+    if (auth_msg_header_end(msg, strlen(msg), &hl, &bo) != AUTH_OK ||
+        auth_msg_headers_parse(msg, hl, NULL, &h, err, sizeof err) != AUTH_OK ||
         arc_seal_new(&p, h, &s, err, sizeof err) != AUTH_OK ||
         arc_seal_body(s, msg + bo, strlen(msg) - bo) != AUTH_OK ||
         arc_seal_final(s, &fields, err, sizeof err) != AUTH_OK) {
@@ -66,7 +66,7 @@ static char *seal(char *msg, EVP_PKEY *key, unsigned hop)
     memcpy(out + fl, msg, strlen(msg) + 1);
     free(fields);
     arc_seal_free(s);
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     free(msg);
     return out;
 }
@@ -79,15 +79,15 @@ static enum arc_result verify(const char *m, size_t len, struct dkim_keystore *k
     char err[160];
     enum arc_result r = ARC_FAIL;
 
-    if (msg_header_end(m, len, &hl, &bo) == AUTH_OK &&
-        msg_headers_parse(m, hl, NULL, &h, err, sizeof err) == AUTH_OK &&
+    if (auth_msg_header_end(m, len, &hl, &bo) == AUTH_OK &&
+        auth_msg_headers_parse(m, hl, NULL, &h, err, sizeof err) == AUTH_OK &&
         arc_verify_new(NULL, h, &v) == AUTH_OK) {
         arc_verify_body(v, m + bo, len - bo);
         if (arc_verify_final(v, ks) == AUTH_OK)
             r = arc_verify_result(v);
     }
     arc_verify_free(v);
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     return r;
 }
 

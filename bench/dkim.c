@@ -66,18 +66,18 @@ static int verify_msg(const char *m, size_t len, struct dkim_keystore *ks)
     struct dkim_verify *v;
     int ok;
 
-    if (msg_header_end(m, len, &hl, &bo) != AUTH_OK)
+    if (auth_msg_header_end(m, len, &hl, &bo) != AUTH_OK)
         hl = bo = len;
-    if (msg_headers_parse(m, hl, NULL, &h, NULL, 0) != AUTH_OK)
+    if (auth_msg_headers_parse(m, hl, NULL, &h, NULL, 0) != AUTH_OK)
         return 0;
     if (dkim_verify_new(NULL, h, &v) != AUTH_OK) {
-        msg_headers_free(h);
+        auth_msg_headers_free(h);
         return 0;
     }
     ok = dkim_verify_body(v, m + bo, len - bo) == AUTH_OK &&
          dkim_verify_final(v, ks) == AUTH_OK && dkim_verify_overall(v) == DKIM_PASS;
     dkim_verify_free(v);
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     return ok;
 }
 
@@ -89,8 +89,8 @@ static void bench_alg(const char *label, EVP_PKEY *key, double *sign_rate, doubl
     struct dkim_keystore *ks;
     double t0;
 
-    if (msg_header_end(m, strlen(m), &hl, &bo) != AUTH_OK ||
-        msg_headers_parse(m, hl, NULL, &h, NULL, 0) != AUTH_OK)
+    if (auth_msg_header_end(m, strlen(m), &hl, &bo) != AUTH_OK ||
+        auth_msg_headers_parse(m, hl, NULL, &h, NULL, 0) != AUTH_OK)
         exit(1);
     t0 = now();
     while (now() - t0 < 1.0) {
@@ -119,7 +119,7 @@ static void bench_alg(const char *label, EVP_PKEY *key, double *sign_rate, doubl
     free(rec);
     free(field);
     free(signedm);
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     free(m);
 }
 

@@ -43,7 +43,7 @@ enum auth_status audit_add_record(struct audit_ctx *ctx, const char *key, const 
 enum auth_status audit_dns_error(struct finding_list *out, const char *id, const char *what,
                                  const struct dns_result *res)
 {
-    return finding_addf(out, id, SEV_ERROR, "could not look up the record: DNS failure",
+    return auth_finding_addf(out, id, SEV_ERROR, "could not look up the record: DNS failure",
                         NULL, NULL, "%s %s: %s", what, dns_status_name(dns_result_status(res)),
                         dns_result_why(res));
 }
@@ -86,7 +86,7 @@ static void run_family(struct family_run *fr)
 {
     fr->status = fr->check->run(&fr->ctx, &fr->findings);
     if (fr->status != AUTH_OK && fr->status != AUTH_ENOMEM)
-        auth_status_ignore(finding_addf(&fr->findings, fr->check->family, SEV_ERROR,
+        auth_status_ignore(auth_finding_addf(&fr->findings, fr->check->family, SEV_ERROR,
                      "the check could not complete", NULL, NULL, "%s",
                      auth_strerror(fr->status)));
 }
@@ -98,10 +98,10 @@ static enum auth_status gather(struct audit_result *r, struct family_run *fr)
 
     for (size_t i = 0; i < fr->findings.count && st == AUTH_OK; i++) {
         const struct finding *f = &fr->findings.items[i];
-        st = finding_add(&r->findings, f->id, f->severity, f->summary, f->detail,
+        st = auth_finding_add(&r->findings, f->id, f->severity, f->summary, f->detail,
                          f->fix, f->reference);
         if (st == AUTH_OK && f->evidence)
-            st = finding_set_evidence(&r->findings, f->evidence);
+            st = auth_finding_set_evidence(&r->findings, f->evidence);
     }
     if (fr->ctx.nrecords) {
         struct audit_record *n = realloc(r->records,
@@ -115,13 +115,13 @@ static enum auth_status gather(struct audit_result *r, struct family_run *fr)
         fr->ctx.records = NULL;
         fr->ctx.nrecords = 0;
     }
-    finding_list_clear(&fr->findings);
+    auth_finding_list_clear(&fr->findings);
     return fr->status == AUTH_ENOMEM ? AUTH_ENOMEM : st;
 }
 
 static void discard(struct family_run *fr)
 {
-    finding_list_clear(&fr->findings);
+    auth_finding_list_clear(&fr->findings);
     for (size_t i = 0; i < fr->ctx.nrecords; i++) {
         free(fr->ctx.records[i].key);
         free(fr->ctx.records[i].value);
@@ -266,7 +266,7 @@ enum auth_status audit_run(const char *domain, const struct audit_options *opt,
         for (size_t i = 0; i < audit_ncheck; i++)
             if (audit_family_selected(opt->only, audit_checks[i].family))
                 /* a full list is reported by the result's own count */
-                auth_status_ignore(finding_addf(&r->findings, audit_checks[i].family,
+                auth_status_ignore(auth_finding_addf(&r->findings, audit_checks[i].family,
                                                 SEV_ERROR, "could not start the resolver", NULL,
                                                 NULL, "%s", err));
         st = st == AUTH_ENOMEM ? st : AUTH_OK;
@@ -304,7 +304,7 @@ void audit_result_free(struct audit_result *r)
 {
     if (!r)
         return;
-    finding_list_clear(&r->findings);
+    auth_finding_list_clear(&r->findings);
     for (size_t i = 0; i < r->nrecords; i++) {
         free(r->records[i].key);
         free(r->records[i].value);

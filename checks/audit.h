@@ -33,13 +33,13 @@
 #include "auth/ports.h"
 
 /* Text for people in findings: N_() marks a literal for the catalog that
- * finding_add() translates (a second branch of a ternary, a table); TR()
+ * auth_finding_add() translates (a second branch of a ternary, a table); TR()
  * translates a piece given to a detail format as an argument.  Both leave
  * English when no translator is set (JSON and the machine formats). */
 #ifndef N_
 #define N_(s) (s)
 #endif
-#define TR(s) finding_text(s)
+#define TR(s) auth_finding_text(s)
 
 #define AUDIT_MAX_SELECTORS 64
 #define AUDIT_MAX_IPS       64
@@ -182,7 +182,7 @@ void audit_result_free(struct audit_result *r);
 bool audit_family_selected(const char *only, const char *family);
 
 /* ptr.* findings for one sending address whose PTR names were resolved
- * (fcrdns_resolve): missing and not forward-confirming are failures for a
+ * (mx_fcrdns_resolve): missing and not forward-confirming are failures for a
  * sending address (checks/check_ptr.c; also used for SPF-derived ones). */
 struct ptr_report;
 AUTH_MUST_USE

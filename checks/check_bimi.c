@@ -43,7 +43,7 @@ static enum auth_status judge(struct audit_ctx *ctx, const char *name, const str
         return st;
     if (bimi_record_parse((const char *)rr->u.txt.data, rr->u.txt.len, &rec, err,
                           sizeof err) != AUTH_OK)
-        return finding_addf(out, "bimi.invalid", SEV_WARN, "BIMI record is invalid", NULL,
+        return auth_finding_addf(out, "bimi.invalid", SEV_WARN, "BIMI record is invalid", NULL,
                             NULL, "%s: %s", name, err);
     if (rec.declined)
         return AUTH_OK;
@@ -51,14 +51,14 @@ static enum auth_status judge(struct audit_ctx *ctx, const char *name, const str
     if (st != AUTH_OK)
         return st;
     if (pi->found == DMARC_FOUND_TEMPERROR)
-        st = finding_addf(out, "bimi.invalid", SEV_ERROR, "could not look up DMARC for BIMI",
+        st = auth_finding_addf(out, "bimi.invalid", SEV_ERROR, "could not look up DMARC for BIMI",
                           NULL, NULL, "%s", pi->error ? pi->error : "");
     else if ((gap = dmarc_gap(pi)))
-        st = finding_addf(out, "bimi.invalid", SEV_WARN,
+        st = auth_finding_addf(out, "bimi.invalid", SEV_WARN,
                           "BIMI record without DMARC enforcement", NULL, NULL,
                           "%s is published but %s: mailbox providers show no logo", name, gap);
     else
-        st = finding_addf(out, "bimi.invalid", SEV_PASS, "BIMI record valid", NULL, NULL,
+        st = auth_finding_addf(out, "bimi.invalid", SEV_PASS, "BIMI record valid", NULL, NULL,
                           "logo %s", rec.logo);
     dmarc_policy_info_free(pi);
     return st;
@@ -78,7 +78,7 @@ enum auth_status check_bimi(struct audit_ctx *ctx, struct finding_list *out)
     if (!n)
         return AUTH_OK;
     if (n > 1)
-        return finding_addf(out, "bimi.invalid", SEV_WARN, "more than one BIMI record", NULL,
+        return auth_finding_addf(out, "bimi.invalid", SEV_WARN, "more than one BIMI record", NULL,
                             NULL, "%s has %zu v=BIMI1 records", name, n);
     return judge(ctx, name, recs[0], out);
 }

@@ -227,7 +227,7 @@ static enum auth_status one_selector(struct audit_ctx *ctx, const char *sel,
     if (!looks_like_key(r, &txt, &len)) {
         if (!named)
             return AUTH_OK;
-        return finding_addf(out, "dkim.not-found", SEV_FAIL, "no DKIM key at the named selector",
+        return auth_finding_addf(out, "dkim.not-found", SEV_FAIL, "no DKIM key at the named selector",
                             NULL, "RFC 6376 3.6.2", "%s: %s", dns_result_qname(r),
                             dns_status_name(dns_result_status(r)));
     }
@@ -266,30 +266,30 @@ enum auth_status check_dkim(struct audit_ctx *ctx, struct finding_list *out)
     dns_batch_add(b, name, DNS_T_TXT);
     st = dns_batch_wait(b);
     if (st == AUTH_OK && looks_like_key(dns_batch_result(b, a.n), &ks.wild, &ks.wild_len))
-        st = finding_addf(out, "dkim.wildcard", SEV_WARN, "a wildcard answers every selector",
+        st = auth_finding_addf(out, "dkim.wildcard", SEV_WARN, "a wildcard answers every selector",
                           NULL, "RFC 6376 3.6.2.1", "%s returned a key record: every "
                           "selector appears to exist, so a mistyped selector still verifies "
                           "against the wildcard key", name);
     for (size_t i = 0; st == AUTH_OK && i < a.n; i++)
         st = one_selector(ctx, a.sel[i], dns_batch_result(b, i), &ks, out, named);
     if (st == AUTH_OK && !named && !ks.found)
-        st = ks.temp ? finding_addf(out, "dkim.not-found", SEV_ERROR,
+        st = ks.temp ? auth_finding_addf(out, "dkim.not-found", SEV_ERROR,
                                     "could not look up DKIM selectors", NULL, NULL,
                                     "%zu of %zu selector queries failed: %s", ks.temp, a.n,
                                     ks.failed)
                      : a.providers[0]
-                     ? finding_addf(out, "dkim.not-found", SEV_WARN,
+                     ? auth_finding_addf(out, "dkim.not-found", SEV_WARN,
                                     "no DKIM key at any common selector", NULL,
                                     "RFC 6376 3.6.2", "asked %zu selectors under _domainkey.%s "
                                     "(those of %s first); name yours with --selector", a.n,
                                     ctx->domain, a.providers)
-                     : finding_addf(out, "dkim.not-found", SEV_WARN,
+                     : auth_finding_addf(out, "dkim.not-found", SEV_WARN,
                                     "no DKIM key at any common selector", NULL,
                                     "RFC 6376 3.6.2", "asked %zu common selectors under "
                                     "_domainkey.%s; name yours with --selector", a.n,
                                     ctx->domain);
     else if (st == AUTH_OK && ks.found)
-        st = finding_addf(out, "dkim.not-found", SEV_PASS, "DKIM key published", NULL, NULL,
+        st = auth_finding_addf(out, "dkim.not-found", SEV_PASS, "DKIM key published", NULL, NULL,
                           ks.found == 1 ? N_("%zu selector with a key%s%s")
                           : N_("%zu selectors with a key%s%s"), ks.found,
                           ks.temp ? TR("; queries that failed: ") : "", ks.failed);

@@ -47,7 +47,7 @@ static size_t gather(struct audit_ctx *ctx, struct target *t, struct finding_lis
     }
     if (mx_lookup(ctx->eng, ctx->domain, &mx, err, sizeof err) != AUTH_OK) {
         /* losing this note to memory leaves the run's other findings */
-        auth_status_ignore(finding_addf(out, "dnsbl.listed", SEV_ERROR, "MX lookup failed", NULL,
+        auth_status_ignore(auth_finding_addf(out, "dnsbl.listed", SEV_ERROR, "MX lookup failed", NULL,
                                         NULL, "%s", err));
         return n;
     }
@@ -72,7 +72,7 @@ static enum auth_status judge(const struct target *t, const char *zone,
     bool refused = false, invalid = false;
 
     if (s == DNS_NXDOMAIN || s == DNS_NODATA)
-        return finding_addf(out, "dnsbl.listed", SEV_PASS, "not listed", NULL, "RFC 5782",
+        return auth_finding_addf(out, "dnsbl.listed", SEV_PASS, "not listed", NULL, "RFC 5782",
                             "%s %s is not on %s", t->what, t->text, zone);
     if (dns_status_is_temporary(s))
         return audit_dns_error(out, "dnsbl.listed", dns_result_qname(a), a);
@@ -88,7 +88,7 @@ static enum auth_status judge(const struct target *t, const char *zone,
                                   auth_ip_format(ip, buf, sizeof buf));
     }
     if (refused || invalid)
-        return finding_addf(out, "dnsbl.listed", SEV_ERROR, refused ? "the list refused the "
+        return auth_finding_addf(out, "dnsbl.listed", SEV_ERROR, refused ? "the list refused the "
                             "query" : N_("invalid answer from the list"), NULL, "RFC 5782 2.1",
                             "%s on %s answered %s: %s", t->text, zone, codes, refused ?
                             TR("127.255.255.x means the list refuses queries from this "
@@ -96,7 +96,7 @@ static enum auth_status judge(const struct target *t, const char *zone,
                                "resolver")
                             : TR("only 127.0.0.0/8 answers are listings; the zone may be "
                                  "defunct or wildcarded"));
-    return finding_addf(out, "dnsbl.listed", SEV_FAIL, "address is on a blocklist",
+    return auth_finding_addf(out, "dnsbl.listed", SEV_FAIL, "address is on a blocklist",
                         "find why (open relay, compromised account, spam), fix it, then "
                         "request delisting from the list's operator", "RFC 5782",
                         "%s %s is listed on %s (%s)%s%.*s", t->what, t->text, zone, codes,

@@ -55,7 +55,7 @@ static enum auth_status judge_servfail(struct audit_ctx *ctx, const struct dns_r
             if (dns_result_status(res[i]) == DNS_SERVFAIL)
                 return audit_dns_error(out, "dnssec.bogus", ctx->domain, res[i]);
     }
-    return finding_addf(out, "dnssec.bogus", SEV_FAIL, "DNSSEC validation fails",
+    return auth_finding_addf(out, "dnssec.bogus", SEV_FAIL, "DNSSEC validation fails",
                         "re-sign the zone (expired or broken RRSIGs) or fix the DS record at "
                         "the parent so it matches a published DNSKEY", "RFC 4035 5.5",
                         "the validating resolver answers SERVFAIL for %s %s (%zu of %zu "
@@ -93,14 +93,14 @@ enum auth_status check_dnssec(struct audit_ctx *ctx, struct finding_list *out)
             return audit_dns_error(out, "dnssec.unsigned", ctx->domain, res[i]);
     dnskey = dns_result_status(res[2]) == DNS_DATA;
     if (ad == NASKED) {
-        st = finding_addf(out, "dnssec.unsigned", SEV_PASS, "zone signed and validated", NULL,
+        st = auth_finding_addf(out, "dnssec.unsigned", SEV_PASS, "zone signed and validated", NULL,
                           "RFC 4033", "the validating resolver authenticated %s (AD bit)",
                           ctx->domain);
-        return st == AUTH_OK ? finding_addf(out, "dnssec.bogus", SEV_PASS, "signatures "
+        return st == AUTH_OK ? auth_finding_addf(out, "dnssec.bogus", SEV_PASS, "signatures "
                                             "validate", NULL, "RFC 4035", "SOA, MX and DNSKEY "
                                             "answers authenticated") : st;
     }
-    return finding_addf(out, "dnssec.unsigned", SEV_INFO, dnskey ? "DNSSEC not validated"
+    return auth_finding_addf(out, "dnssec.unsigned", SEV_INFO, dnskey ? "DNSSEC not validated"
                         : N_("zone not signed"), dnskey ? "publish the DS record at the parent "
                         "(or check that the resolver validates)" : N_("sign the zone and "
                         "publish its DS at the parent: DANE needs DNSSEC"),

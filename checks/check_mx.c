@@ -19,10 +19,10 @@ static enum auth_status presence(const struct mx_report *r, struct finding_list 
     char fix[512];
 
     if (dns_status_is_temporary(r->mx_status))
-        return finding_addf(out, "mx.present", SEV_ERROR, "MX lookup failed", NULL, NULL,
+        return auth_finding_addf(out, "mx.present", SEV_ERROR, "MX lookup failed", NULL, NULL,
                             "%s", r->error ? r->error : dns_status_name(r->mx_status));
     if (r->null_mx)
-        return finding_add(out, r->null_mixed ? "mx.null-mixed" : "mx.null",
+        return auth_finding_add(out, r->null_mixed ? "mx.null-mixed" : "mx.null",
                            r->null_mixed ? SEV_FAIL : SEV_INFO,
                            r->null_mixed ? "a null MX is mixed with other MX records"
                                          : N_("null MX: this domain receives no mail"),
@@ -31,21 +31,21 @@ static enum auth_status presence(const struct mx_report *r, struct finding_list 
                                            "undeliverable" : NULL,
                            NULL, "RFC 7505");
     if (r->implicit)
-        return finding_add(out, "mx.present", SEV_WARN,
+        return auth_finding_add(out, "mx.present", SEV_WARN,
                            "no MX records: mail goes to the domain's own address",
                            "Without MX records senders fall back to the A/AAAA of the domain "
                            "itself (implicit MX). Publish an explicit MX.",
                            (snprintf(fix, sizeof fix, "%s. 3600 IN MX 10 %s.", r->domain,
                                      r->domain), fix), REF_5321);
     if (!r->nhosts)
-        return finding_add(out, "mx.present", SEV_FAIL,
+        return auth_finding_add(out, "mx.present", SEV_FAIL,
                            r->mx_status == DNS_NXDOMAIN ? "the domain does not exist"
                                                         : N_("no MX records and no address"),
                            "Mail to this domain cannot be delivered. If the domain sends "
                            "but never receives mail, publish a null MX (RFC 7505).",
                            (snprintf(fix, sizeof fix, "%s. 3600 IN MX 0 .", r->domain), fix),
                            REF_5321);
-    return finding_addf(out, "mx.present", SEV_PASS, "MX records published", NULL, REF_5321,
+    return auth_finding_addf(out, "mx.present", SEV_PASS, "MX records published", NULL, REF_5321,
                         "%zu MX host%s", r->nhosts, r->nhosts == 1 ? "" : "s");
 }
 
@@ -65,25 +65,25 @@ static enum auth_status host_findings(const struct mx_report *r, size_t i,
 
     for (size_t j = 0; j < i; j++)
         if (strcmp(r->hosts[j].host, h->host) == 0)
-            return finding_addf(out, "mx.duplicate", SEV_INFO, "MX host listed twice", NULL,
+            return auth_finding_addf(out, "mx.duplicate", SEV_INFO, "MX host listed twice", NULL,
                                 NULL, "%s appears at preference %u and %u", h->host,
                                 r->hosts[j].preference, h->preference);
     if (h->ip_literal)
-        return finding_addf(out, "mx.target-ip-literal", SEV_FAIL,
+        return auth_finding_addf(out, "mx.target-ip-literal", SEV_FAIL,
                             "MX target is an IP address", NULL, "RFC 5321 5.1",
                             "MX %u %s: an MX must name a host; senders look the name up "
                             "as a domain and fail", h->preference, h->host);
     if (h->cname)
-        st = finding_addf(out, "mx.target-cname", SEV_WARN, "MX target is an alias (CNAME)",
+        st = auth_finding_addf(out, "mx.target-cname", SEV_WARN, "MX target is an alias (CNAME)",
                           NULL, "RFC 2181 10.3", "%s is a CNAME for %s; name %s in the MX "
                           "record instead", h->host, h->cname, h->cname);
     if (st != AUTH_OK || h->naddrs)
         return st;
     if (dns_status_is_temporary(h->a_status))
-        return finding_addf(out, "mx.target-unresolvable", SEV_ERROR,
+        return auth_finding_addf(out, "mx.target-unresolvable", SEV_ERROR,
                             "could not resolve an MX host", NULL, NULL, "%s: %s", h->host,
                             h->error ? h->error : dns_status_name(h->a_status));
-    return finding_addf(out, "mx.target-unresolvable", SEV_FAIL, "MX host has no address",
+    return auth_finding_addf(out, "mx.target-unresolvable", SEV_FAIL, "MX host has no address",
                         NULL, REF_5321, "%s: %s", h->host, h->error ? h->error : "");
 }
 
@@ -95,7 +95,7 @@ static enum auth_status address_findings(const struct mx_host *h, struct finding
     for (size_t k = 0; k < h->naddrs && st == AUTH_OK; k++) {
         const struct ptr_report *p = &h->addrs[k];
         if (auth_ip_is_private(&p->addr) && !allow_private)
-            st = finding_addf(out, "mx.target-private", SEV_FAIL,
+            st = auth_finding_addf(out, "mx.target-private", SEV_FAIL,
                               "MX host resolves to a private or reserved address", NULL, NULL,
                               "%s has address %s, which is not reachable from the Internet",
                               h->host, p->address);
@@ -104,20 +104,20 @@ static enum auth_status address_findings(const struct mx_host *h, struct finding
         if (auth_ip_is_private(&p->addr) && !allow_private)
             continue;       /* its PTR means nothing outside the private network */
         if (dns_status_is_temporary(p->status))
-            st = finding_addf(out, "ptr.missing", SEV_ERROR, "PTR lookup failed", NULL, NULL,
+            st = auth_finding_addf(out, "ptr.missing", SEV_ERROR, "PTR lookup failed", NULL, NULL,
                               "%s (%s): %s", p->address, h->host, p->error ? p->error : "");
         else if (!p->nnames)
-            st = finding_addf(out, "ptr.missing", SEV_WARN, "MX address has no PTR record",
+            st = auth_finding_addf(out, "ptr.missing", SEV_WARN, "MX address has no PTR record",
                               NULL, "RFC 1912 2.1", "%s (%s): ask the address's owner for "
                               "a PTR naming %s", p->address, h->host, h->host);
         else if (!p->fcrdns)
-            st = finding_addf(out, "ptr.fcrdns", SEV_WARN,
+            st = auth_finding_addf(out, "ptr.fcrdns", SEV_WARN,
                               "MX address's PTR name does not resolve back to it", NULL, NULL,
                               "%s has PTR %s, whose addresses do not include %s", p->address,
                               p->names[0].name, p->address);
         for (size_t n = 0; st == AUTH_OK && n < p->nnames; n++)
-            if (ptr_name_is_generic(p->names[n].name, &p->addr))
-                st = finding_addf(out, "ptr.generic", SEV_WARN,
+            if (mx_ptr_name_is_generic(p->names[n].name, &p->addr))
+                st = auth_finding_addf(out, "ptr.generic", SEV_WARN,
                                   "PTR name looks dynamic or generic", NULL, NULL,
                                   "%s has PTR %s", p->address, p->names[n].name);
     }
@@ -130,7 +130,7 @@ static enum auth_status ipv6_finding(const struct mx_report *r, struct finding_l
         for (size_t k = 0; k < r->hosts[i].naddrs; k++)
             if (r->hosts[i].addrs[k].addr.family == AF_INET6)
                 return AUTH_OK;
-    return finding_add(out, "mx.ipv6", SEV_INFO, "no MX host has an IPv6 address",
+    return auth_finding_add(out, "mx.ipv6", SEV_INFO, "no MX host has an IPv6 address",
                        "Senders on IPv6-only networks cannot reach this domain directly.",
                        NULL, NULL);
 }

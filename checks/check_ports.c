@@ -37,9 +37,9 @@ static enum auth_status copy_findings(const struct finding_list *in, const char 
                      f->detail ? f->detail : "");
             d = detail;
         }
-        st = finding_add(out, f->id, f->severity, f->summary, d, f->fix, f->reference);
+        st = auth_finding_add(out, f->id, f->severity, f->summary, d, f->fix, f->reference);
         if (st == AUTH_OK && f->evidence)
-            st = finding_set_evidence(out, f->evidence);
+            st = auth_finding_set_evidence(out, f->evidence);
     }
     return st;
 }
@@ -59,12 +59,12 @@ static enum auth_status probe_address(struct audit_ctx *ctx, const char *host,
     }
     if (pr->u.ports.st != AUTH_OK)
         return pr->u.ports.st == AUTH_ENOMEM ? AUTH_ENOMEM
-               : finding_addf(out, "ports.not-probed", SEV_ERROR, "ports not probed", NULL,
+               : auth_finding_addf(out, "ports.not-probed", SEV_ERROR, "ports not probed", NULL,
                               NULL, "%s [%s]: %s", host, addr, pr->u.ports.err);
     st = findings_from_ports(&pr->u.ports.rep, &l);
     if (st == AUTH_OK)
         st = copy_findings(&l, host, addr, out);
-    finding_list_clear(&l);
+    auth_finding_list_clear(&l);
     return st;
 }
 
@@ -86,12 +86,12 @@ static enum auth_status one_address(struct audit_ctx *ctx, const struct mx_host 
     bool priv = auth_ip_is_private(&a->addr), doc = auth_ip_is_documentation(&a->addr);
 
     if (doc || (priv && !ctx->opt->allow_private))
-        return finding_addf(out, "ports.not-probed", SEV_SKIPPED, "MX address not probed",
+        return auth_finding_addf(out, "ports.not-probed", SEV_SKIPPED, "MX address not probed",
                             NULL, NULL, "%s [%s] is a %s address%s", h->host, a->address,
                             priv ? TR("private or loopback") : TR("documentation"),
                             priv ? TR(" (--allow-private probes it)") : "");
     if ((*probed)++ >= MAX_PORT_TARGETS)
-        return finding_addf(out, "ports.not-probed", SEV_SKIPPED, "MX address not probed",
+        return auth_finding_addf(out, "ports.not-probed", SEV_SKIPPED, "MX address not probed",
                             NULL, NULL, "%s [%s]: more than %d addresses", h->host, a->address,
                             MAX_PORT_TARGETS);
     return probe_address(ctx, h->host, a->address, out, pending);
@@ -122,10 +122,10 @@ enum auth_status check_ports(struct audit_ctx *ctx, struct finding_list *out)
         return AUTH_OK;          /* probing ports is asked for, never done unasked */
     st = mx_lookup(ctx->eng, ctx->domain, &mx, err, sizeof err);
     if (st != AUTH_OK)
-        return st == AUTH_ENOMEM ? st : finding_addf(out, "ports.not-probed", SEV_ERROR,
+        return st == AUTH_ENOMEM ? st : auth_finding_addf(out, "ports.not-probed", SEV_ERROR,
                                                      "MX lookup failed", NULL, NULL, "%s", err);
     if (dns_status_is_temporary(mx->mx_status) || mx->null_mx || !mx->nhosts)
-        st = finding_addf(out, "ports.not-probed",
+        st = auth_finding_addf(out, "ports.not-probed",
                           dns_status_is_temporary(mx->mx_status) ? SEV_ERROR : SEV_SKIPPED,
                           "no MX to probe", NULL, NULL, "%s", mx->null_mx ? TR("null MX")
                           : mx->error ? mx->error : TR("no MX host"));

@@ -15,24 +15,24 @@ enum auth_status audit_sending_ptr_findings(const struct ptr_report *p, struct f
     enum auth_status st = AUTH_OK;
 
     if (dns_status_is_temporary(p->status))
-        return finding_addf(out, "ptr.missing", SEV_ERROR, "PTR lookup failed", NULL, NULL,
+        return auth_finding_addf(out, "ptr.missing", SEV_ERROR, "PTR lookup failed", NULL, NULL,
                             "%s: %s", p->address, p->error ? p->error : "");
     if (!p->nnames)
-        return finding_addf(out, "ptr.missing", SEV_FAIL, "sending address has no PTR record",
+        return auth_finding_addf(out, "ptr.missing", SEV_FAIL, "sending address has no PTR record",
                             NULL, "RFC 1912 2.1", "%s: ask the provider of this address "
                             "for a PTR naming your mail host, whose A/AAAA gives %s back",
                             p->address, p->address);
     if (!p->fcrdns)
-        st = finding_addf(out, "ptr.fcrdns", SEV_FAIL,
+        st = auth_finding_addf(out, "ptr.fcrdns", SEV_FAIL,
                           "sending address's PTR name does not resolve back to it", NULL, NULL,
                           "%s has PTR %s, whose addresses do not include %s", p->address,
                           p->names[0].name, p->address);
     else
-        st = finding_addf(out, "ptr.fcrdns", SEV_PASS, "sending address forward-confirms",
+        st = auth_finding_addf(out, "ptr.fcrdns", SEV_PASS, "sending address forward-confirms",
                           NULL, NULL, "%s <-> %s", p->address, p->names[0].name);
     for (size_t n = 0; st == AUTH_OK && n < p->nnames; n++)
-        if (ptr_name_is_generic(p->names[n].name, &p->addr))
-            st = finding_addf(out, "ptr.generic", SEV_WARN, "PTR name looks dynamic or generic",
+        if (mx_ptr_name_is_generic(p->names[n].name, &p->addr))
+            st = auth_finding_addf(out, "ptr.generic", SEV_WARN, "PTR name looks dynamic or generic",
                               NULL, NULL, "%s has PTR %s", p->address, p->names[n].name);
     return st;
 }
@@ -57,11 +57,11 @@ enum auth_status check_ptr(struct audit_ctx *ctx, struct finding_list *out)
         auth_ip_format(&reps[i].addr, reps[i].address, sizeof reps[i].address);
         ptrs[i] = &reps[i];
     }
-    st = fcrdns_resolve(ctx->eng, ptrs, n);
+    st = mx_fcrdns_resolve(ctx->eng, ptrs, n);
     for (size_t i = 0; st == AUTH_OK && i < n; i++)
         st = audit_sending_ptr_findings(&reps[i], out);
     for (size_t i = 0; i < n; i++)
-        ptr_report_clear(&reps[i]);
+        mx_ptr_report_clear(&reps[i]);
     free(reps);
     free(ptrs);
     return st;

@@ -61,7 +61,7 @@ static enum auth_status tlsa_stage(struct dns_engine *eng, const struct mx_repor
         for (size_t k = 0; k < dns_result_count(dh[i].tlsa); k++) {
             const struct dns_rr *rr = dns_result_rr(dh[i].tlsa, k);
             if (dns_result_ad(dh[i].tlsa) &&
-                tls_dane_usable(rr->u.tlsa.usage, rr->u.tlsa.selector, rr->u.tlsa.mtype))
+                auth_tls_dane_usable(rr->u.tlsa.usage, rr->u.tlsa.selector, rr->u.tlsa.mtype))
                 dh[i].usable = true;
         }
     }
@@ -99,7 +99,7 @@ static enum auth_status report_unreachable(const struct probe *p, struct finding
         break;
     default: what = TR("the probe could not complete"); break;
     }
-    return finding_addf(out, "smtp.unreachable", sev, "MX not reachable on the SMTP port",
+    return auth_finding_addf(out, "smtp.unreachable", sev, "MX not reachable on the SMTP port",
                         sev == SEV_FAIL ? "let the MX accept connections from the Internet "
                         "on port 25 with a 220 banner" : NULL, "RFC 5321 3.1",
                         "%s [%s]:%u: %s (%s)", p->host->host, p->addr->address, p->port,
@@ -122,19 +122,19 @@ static enum auth_status report_tls(const struct probe *p, bool enforce,
                !strncmp(f->version, "SSL", 3);
     enum auth_status st;
 
-    st = finding_addf(out, "smtp.tls-version", old ? SEV_WARN : SEV_PASS,
+    st = auth_finding_addf(out, "smtp.tls-version", old ? SEV_WARN : SEV_PASS,
                       old ? "outdated TLS version" : N_("TLS version"), old ? "enable TLS 1.2 and "
                       "1.3 on the MX (Postfix: smtpd_tls_protocols = >=TLSv1.2)" : NULL,
                       "RFC 8996", "%s [%s]: %s, %s", h, a, f->version, f->cipher);
     if (st == AUTH_OK && p->verified)
-        st = finding_addf(out, "smtp.cert-invalid", SEV_PASS, "certificate verifies", NULL,
+        st = auth_finding_addf(out, "smtp.cert-invalid", SEV_PASS, "certificate verifies", NULL,
                           "RFC 7817", "%s [%s]: chain and name verify (%s)", h, a, f->subject);
     else if (st == AUTH_OK && dh->usable && dh->matched && !enforce)
-        st = finding_addf(out, "smtp.cert-invalid", SEV_INFO, "certificate does not verify "
+        st = auth_finding_addf(out, "smtp.cert-invalid", SEV_INFO, "certificate does not verify "
                           "(DANE authenticates it)", NULL, "RFC 7672 3.1", "%s [%s]: %s", h, a,
                           p->verify_error);
     else if (st == AUTH_OK)
-        st = finding_addf(out, "smtp.cert-invalid", cert_severity(enforce, dh),
+        st = auth_finding_addf(out, "smtp.cert-invalid", cert_severity(enforce, dh),
                           "certificate does not verify", "install a certificate from a public "
                           "CA whose subjectAltName holds the MX host name", "RFC 7817",
                           "%s [%s]: %s%s", h, a, p->verify_error,
@@ -142,7 +142,7 @@ static enum auth_status report_tls(const struct probe *p, bool enforce,
                           : dh->usable ? TR(" (the host publishes TLSA)") : "");
     if (st != AUTH_OK || !f->not_after)
         return st;
-    return finding_addf(out, "smtp.cert-expiring",
+    return auth_finding_addf(out, "smtp.cert-expiring",
                         f->expiry_days < 0 ? SEV_FAIL : f->expiry_days < 14 ? SEV_WARN : SEV_PASS,
                         f->expiry_days < 0 ? "certificate expired"
                         : f->expiry_days < 14 ? N_("certificate expires soon")
@@ -176,7 +176,7 @@ static enum auth_status report_banner(const struct probe *p, struct finding_list
         which = TR("EHLO reply"), name = p->r->ehlo;
     else
         return AUTH_OK;
-    return finding_addf(out, "smtp.banner-mismatch", SEV_INFO, "banner or EHLO name differs "
+    return auth_finding_addf(out, "smtp.banner-mismatch", SEV_INFO, "banner or EHLO name differs "
                         "from the PTR name", "set the MTA's host name (Postfix myhostname) "
                         "to the PTR name", "RFC 5321 4.1.1.1", "%s [%s]: %s says %s, PTR says %s",
                         p->host->host, r->address, which, name, r->names[0].name);
@@ -191,31 +191,31 @@ static enum auth_status report_probe(const struct probe *p, bool enforce,
         return report_unreachable(p, out);
     if (p->r->open_st != AUTH_OK && p->r->failure != SMTP_FAIL_TLS)
         return report_unreachable(p, out);
-    st = finding_addf(out, "smtp.unreachable", SEV_PASS, "MX answers", NULL, "RFC 5321",
+    st = auth_finding_addf(out, "smtp.unreachable", SEV_PASS, "MX answers", NULL, "RFC 5321",
                       "%s [%s]:%u: 220 %s", p->host->host, p->addr->address, p->port, p->r->banner);
     if (st == AUTH_OK)
         st = report_banner(p, out);
     if (st != AUTH_OK)
         return st;
     if (!p->r->starttls_offered)
-        return finding_addf(out, "smtp.starttls-missing", SEV_WARN, "STARTTLS not offered",
+        return auth_finding_addf(out, "smtp.starttls-missing", SEV_WARN, "STARTTLS not offered",
                             "enable STARTTLS (Postfix: smtpd_tls_security_level = may, with "
                             "smtpd_tls_cert_file/smtpd_tls_key_file)", "RFC 3207",
                             "%s [%s]: mail to this MX travels in clear", p->host->host,
                             p->addr->address);
-    st = finding_addf(out, "smtp.starttls-missing", SEV_PASS, "STARTTLS offered", NULL,
+    st = auth_finding_addf(out, "smtp.starttls-missing", SEV_PASS, "STARTTLS offered", NULL,
                       "RFC 3207", "%s [%s]", p->host->host, p->addr->address);
     if (st == AUTH_OK && !p->r->tls) {
         bool gone = p->r->failure == SMTP_FAIL_TIMEOUT || p->r->failure == SMTP_FAIL_CONNECT ||
                     strstr(p->r->why, "closed") || p->r->failure == SMTP_FAIL_REPLY_TEMP;
-        return finding_addf(out, "smtp.tls-handshake",
+        return auth_finding_addf(out, "smtp.tls-handshake",
                             gone ? SEV_ERROR : SEV_FAIL, gone ? "TLS handshake interrupted"
                             : N_("TLS handshake fails"), gone ? NULL : N_("fix the MX's TLS "
                             "configuration (certificate, key, protocols)"), "RFC 3207",
                             "%s [%s]: %s", p->host->host, p->addr->address, p->r->why);
     }
     if (st == AUTH_OK)
-        st = finding_addf(out, "smtp.tls-handshake", SEV_PASS, "TLS handshake", NULL,
+        st = auth_finding_addf(out, "smtp.tls-handshake", SEV_PASS, "TLS handshake", NULL,
                           "RFC 3207", "%s [%s]", p->host->host, p->addr->address);
     return st == AUTH_OK && p->r->facts ? report_tls(p, enforce, dh, out) : st;
 }
@@ -232,7 +232,7 @@ static enum auth_status report_dane(const struct mx_host *h, struct dane_host *d
     if (dns_status_is_temporary(dns_result_status(t)))
         return audit_dns_error(out, "dane.tlsa-mismatch", dns_result_qname(t), t);
     if (!dns_result_ad(t))
-        return finding_addf(out, "dane.tlsa-mismatch", SEV_INFO, "TLSA not DNSSEC-validated",
+        return auth_finding_addf(out, "dane.tlsa-mismatch", SEV_INFO, "TLSA not DNSSEC-validated",
                             "sign the zone (DNSSEC) or remove the TLSA records", "RFC 7672 2.2",
                             "%s has TLSA records but the answer is not authenticated (no AD "
                             "bit): senders ignore them", dns_result_qname(t));
@@ -242,22 +242,22 @@ static enum auth_status report_dane(const struct mx_host *h, struct dane_host *d
         seen++;
         for (size_t k = 0; k < dns_result_count(t); k++) {
             const struct dns_rr *rr = dns_result_rr(t, k);
-            if (tls_dane_match_host(pr[i].r->facts, rr->u.tlsa.usage, rr->u.tlsa.selector,
+            if (auth_tls_dane_match_host(pr[i].r->facts, rr->u.tlsa.usage, rr->u.tlsa.selector,
                                     rr->u.tlsa.mtype, rr->u.tlsa.data, rr->u.tlsa.len,
                                     h->host))
                 dh->matched = true;
         }
     }
     if (!seen)
-        return finding_addf(out, "dane.tlsa-mismatch", SEV_SKIPPED, "TLSA not checked",
+        return auth_finding_addf(out, "dane.tlsa-mismatch", SEV_SKIPPED, "TLSA not checked",
                             NULL, "RFC 7672", "%s: no certificate was seen on %s",
                             dns_result_qname(t), h->host);
     if (dh->matched)
-        return finding_addf(out, "dane.tlsa-mismatch", SEV_PASS, "TLSA matches the "
+        return auth_finding_addf(out, "dane.tlsa-mismatch", SEV_PASS, "TLSA matches the "
                             "certificate", NULL, "RFC 7672", "%s: %zu record%s, validated",
                             dns_result_qname(t), dns_result_count(t),
                             dns_result_count(t) == 1 ? "" : "s");
-    return finding_addf(out, "dane.tlsa-mismatch", SEV_FAIL, "TLSA matches no presented "
+    return auth_finding_addf(out, "dane.tlsa-mismatch", SEV_FAIL, "TLSA matches no presented "
                         "certificate", "publish \"3 1 1 <sha256 of the SPKI>\" for the "
                         "current key before rolling certificates", "RFC 7672 3.1",
                         "%s: none of %zu record%s matches the chain %s presented",
@@ -283,7 +283,7 @@ static size_t plan(struct audit_ctx *ctx, const struct mx_report *mx, struct pro
                 break;
             if (doc || (priv && !ctx->opt->allow_private)) {
                 /* losing this note to memory leaves the run's other findings */
-                auth_status_ignore(finding_addf(out, "smtp.unreachable", SEV_SKIPPED, "MX address not probed",
+                auth_status_ignore(auth_finding_addf(out, "smtp.unreachable", SEV_SKIPPED, "MX address not probed",
                              NULL, NULL, "%s [%s] is a %s address%s", mx->hosts[i].host,
                              a->address, priv ? TR("private or loopback") : TR("documentation"),
                              priv ? TR(" (see mx.target-private; --allow-private probes it)")
@@ -341,14 +341,14 @@ enum auth_status check_smtp(struct audit_ctx *ctx, struct finding_list *out)
     enum auth_status st;
 
     if (ctx->opt->no_smtp)
-        return finding_addf(out, "smtp.unreachable", SEV_SKIPPED, "SMTP probe skipped", NULL,
+        return auth_finding_addf(out, "smtp.unreachable", SEV_SKIPPED, "SMTP probe skipped", NULL,
                             NULL, "--no-smtp given");
     st = mx_lookup(ctx->eng, ctx->domain, &mx, err, sizeof err);
     if (st != AUTH_OK)
-        return st == AUTH_ENOMEM ? st : finding_addf(out, "smtp.unreachable", SEV_ERROR,
+        return st == AUTH_ENOMEM ? st : auth_finding_addf(out, "smtp.unreachable", SEV_ERROR,
                                                      "MX lookup failed", NULL, NULL, "%s", err);
     if (dns_status_is_temporary(mx->mx_status) || mx->null_mx || !mx->nhosts) {
-        st = finding_addf(out, "smtp.unreachable",
+        st = auth_finding_addf(out, "smtp.unreachable",
                           dns_status_is_temporary(mx->mx_status) ? SEV_ERROR : SEV_SKIPPED,
                           "no MX to probe", NULL, NULL, "%s", mx->null_mx ? TR("null MX")
                           : mx->error ? mx->error : TR("no MX host"));

@@ -54,11 +54,11 @@ static enum auth_status check_derived(struct audit_ctx *ctx, const struct spf_tr
         auth_ip_format(&ips[i], reps[i].address, sizeof reps[i].address);
         ptrs[i] = &reps[i];
     }
-    st = fcrdns_resolve(ctx->eng, ptrs, n);
+    st = mx_fcrdns_resolve(ctx->eng, ptrs, n);
     for (size_t i = 0; st == AUTH_OK && i < n; i++)
         st = audit_sending_ptr_findings(&reps[i], out);
     for (size_t i = 0; i < n; i++)
-        ptr_report_clear(&reps[i]);
+        mx_ptr_report_clear(&reps[i]);
     return st;
 }
 

@@ -54,7 +54,7 @@ static enum auth_status mx_against_policy(struct audit_ctx *ctx, const struct mt
         if (ok || !strcmp(host, ".") || pol->mode == MTASTS_NONE)
             continue;
         bad++;
-        st = finding_addf(out, "mtasts.mx-mismatch", sev, "MX host not covered by the "
+        st = auth_finding_addf(out, "mtasts.mx-mismatch", sev, "MX host not covered by the "
                           "MTA-STS policy", "add \"mx: HOST\" (or a *.DOMAIN pattern) to "
                           "the policy and change its id", "RFC 8461 4.1",
                           "%s matches no mx: pattern of the %s policy: senders that honour "
@@ -63,7 +63,7 @@ static enum auth_status mx_against_policy(struct audit_ctx *ctx, const struct mt
                                                       : TR("report failures for it"));
     }
     if (st == AUTH_OK && !bad && n)
-        st = finding_addf(out, "mtasts.mx-mismatch", SEV_PASS, "every MX host matches the "
+        st = auth_finding_addf(out, "mtasts.mx-mismatch", SEV_PASS, "every MX host matches the "
                           "policy", NULL, "RFC 8461 4.1", "%zu MX host%s, %zu pattern%s", n,
                           n == 1 ? "" : "s", pol->nmx, pol->nmx == 1 ? "" : "s");
     return st;
@@ -80,11 +80,11 @@ static enum auth_status check_policy(struct audit_ctx *ctx, struct finding_list 
         return AUTH_OK;
     snprintf(url, sizeof url, "https://mta-sts.%s/.well-known/mta-sts.txt", ctx->domain);
     if (m->skipped)
-        return finding_addf(out, "mtasts.policy", SEV_SKIPPED, "MTA-STS policy not fetched",
+        return auth_finding_addf(out, "mtasts.policy", SEV_SKIPPED, "MTA-STS policy not fetched",
                             NULL, "RFC 8461 3.3", "%s: %s; --allow-private probes it", url,
                             m->why);
     if (m->fetch_status != AUTH_OK)
-        return finding_addf(out, "mtasts.policy",
+        return auth_finding_addf(out, "mtasts.policy",
                             fetch_severity(m->fetch_status, m->fetch.http_status),
                             fetch_severity(m->fetch_status, m->fetch.http_status) == SEV_FAIL
                             ? "MTA-STS policy cannot be fetched"
@@ -94,14 +94,14 @@ static enum auth_status check_policy(struct audit_ctx *ctx, struct finding_list 
                             "RFC 8461 3.3", "%s%s%s: %s", url, m->fetch.address[0] ? TR(" at ") : "",
                             m->fetch.address, m->why);
     if (m->parse_status != AUTH_OK) {
-        st = finding_addf(out, "mtasts.policy", SEV_FAIL, "MTA-STS policy does not parse",
+        st = auth_finding_addf(out, "mtasts.policy", SEV_FAIL, "MTA-STS policy does not parse",
                           "version: STSv1\nmode: enforce\nmx: MXHOST\nmax_age: 604800",
                           "RFC 8461 3.2", "%s: %s", url, m->why);
-        return st == AUTH_OK ? finding_set_evidence(out, m->fetch.body) : st;
+        return st == AUTH_OK ? auth_finding_set_evidence(out, m->fetch.body) : st;
     }
     if ((st = audit_add_record(ctx, "mta-sts-policy", m->fetch.body)) != AUTH_OK)
         return st;
-    st = finding_addf(out, "mtasts.policy", SEV_PASS, "MTA-STS policy fetched and valid", NULL,
+    st = auth_finding_addf(out, "mtasts.policy", SEV_PASS, "MTA-STS policy fetched and valid", NULL,
                       "RFC 8461 3.2", "mode %s, max_age %lu, %zu mx pattern%s (from %s)",
                       mtasts_mode_name(m->policy.mode), m->policy.max_age, m->policy.nmx,
                       m->policy.nmx == 1 ? "" : "s", m->fetch.address);
@@ -145,25 +145,25 @@ static enum auth_status check_mtasts_record(struct audit_ctx *ctx, struct findin
                  "https://mta-sts.%s/.well-known/mta-sts.txt:\n"
                  "version: STSv1\nmode: testing\nmx: YOUR-MX-HOST\nmax_age: 86400",
                  name, ctx->domain);
-        return finding_addf(out, "mtasts.missing", SEV_INFO, "no MTA-STS policy", fix,
+        return auth_finding_addf(out, "mtasts.missing", SEV_INFO, "no MTA-STS policy", fix,
                             "RFC 8461", "%s has no v=STSv1 record: senders cannot require "
                             "TLS when delivering to this domain", name);
     }
     if (n > 1)
-        return finding_addf(out, "mtasts.multiple", SEV_FAIL, "more than one MTA-STS record",
+        return auth_finding_addf(out, "mtasts.multiple", SEV_FAIL, "more than one MTA-STS record",
                             NULL, "RFC 8461 3.1", "%s has %zu v=STSv1 records; senders "
                             "ignore the policy", name, n);
     if (audit_add_record(ctx, "mta-sts", (const char *)recs[0]->u.txt.data) != AUTH_OK)
         return AUTH_ENOMEM;
     if (mtasts_record_parse((const char *)recs[0]->u.txt.data, recs[0]->u.txt.len, &rec,
                             err, sizeof err) != AUTH_OK) {
-        enum auth_status st = finding_addf(out, "mtasts.record", SEV_FAIL,
+        enum auth_status st = auth_finding_addf(out, "mtasts.record", SEV_FAIL,
                                            "MTA-STS record does not parse", NULL,
                                            "RFC 8461 3.1", "%s: %s", name, err);
-        return st == AUTH_OK ? finding_set_evidence(out, (const char *)recs[0]->u.txt.data)
+        return st == AUTH_OK ? auth_finding_set_evidence(out, (const char *)recs[0]->u.txt.data)
                              : st;
     }
-    return finding_addf(out, "mtasts.missing", SEV_PASS, "MTA-STS record published", NULL,
+    return auth_finding_addf(out, "mtasts.missing", SEV_PASS, "MTA-STS record published", NULL,
                         "RFC 8461", "policy id %s", rec.id);
 }
 
@@ -183,24 +183,24 @@ enum auth_status check_tlsrpt(struct audit_ctx *ctx, struct finding_list *out)
         char fix[400];
         snprintf(fix, sizeof fix, "%s. 3600 IN TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@%s\"",
                  name, ctx->domain);
-        return finding_addf(out, "tlsrpt.missing", SEV_INFO, "no TLS reporting record", fix,
+        return auth_finding_addf(out, "tlsrpt.missing", SEV_INFO, "no TLS reporting record", fix,
                             "RFC 8460", "%s has no v=TLSRPTv1 record: senders cannot tell "
                             "you when TLS to your MX fails", name);
     }
     if (n > 1)
-        return finding_addf(out, "tlsrpt.syntax", SEV_FAIL, "more than one TLS-RPT record",
+        return auth_finding_addf(out, "tlsrpt.syntax", SEV_FAIL, "more than one TLS-RPT record",
                             NULL, "RFC 8460 3", "%s has %zu v=TLSRPTv1 records; senders "
                             "ignore them all", name, n);
     if (audit_add_record(ctx, "tlsrpt", (const char *)recs[0]->u.txt.data) != AUTH_OK)
         return AUTH_ENOMEM;
     if (tlsrpt_record_parse((const char *)recs[0]->u.txt.data, recs[0]->u.txt.len, &rec,
                             err, sizeof err) != AUTH_OK) {
-        st = finding_addf(out, "tlsrpt.syntax", SEV_FAIL, "TLS-RPT record is invalid", NULL,
+        st = auth_finding_addf(out, "tlsrpt.syntax", SEV_FAIL, "TLS-RPT record is invalid", NULL,
                           "RFC 8460 3", "%s: %s", name, err);
-        return st == AUTH_OK ? finding_set_evidence(out, (const char *)recs[0]->u.txt.data)
+        return st == AUTH_OK ? auth_finding_set_evidence(out, (const char *)recs[0]->u.txt.data)
                              : st;
     }
-    return finding_addf(out, "tlsrpt.missing", SEV_PASS, "TLS reporting record published",
+    return auth_finding_addf(out, "tlsrpt.missing", SEV_PASS, "TLS reporting record published",
                         NULL, "RFC 8460", "reports to %s%s", rec.rua[0],
                         rec.nrua > 1 ? TR(" and more") : "");
 }

@@ -15,24 +15,24 @@ static enum auth_status strength(const char *where, const struct dkim_key_proble
 {
     switch (p->kind) {
     case DKIM_KEYP_REVOKED:
-        return finding_addf(out, "dkim.key-revoked", SEV_INFO, "key is revoked (empty p=)",
+        return auth_finding_addf(out, "dkim.key-revoked", SEV_INFO, "key is revoked (empty p=)",
                             NULL, REF, "%s publishes an empty p=: signatures with this "
                             "selector cannot verify", where);
     case DKIM_KEYP_ED25519:
-        return finding_addf(out, "dkim.key-weak", SEV_PASS, "Ed25519 key", NULL, "RFC 8463",
+        return auth_finding_addf(out, "dkim.key-weak", SEV_PASS, "Ed25519 key", NULL, "RFC 8463",
                             "%s: Ed25519 (note: some verifiers do not support it yet; "
                             "publish an RSA key beside it)", where);
     case DKIM_KEYP_RSA_WEAK:
-        return finding_addf(out, "dkim.key-weak", SEV_FAIL, "RSA key under 1024 bits",
+        return auth_finding_addf(out, "dkim.key-weak", SEV_FAIL, "RSA key under 1024 bits",
                             "mailctl dkim keygen --bits 2048", "RFC 8301 3.2",
                             "%s: %u-bit RSA; verifiers must reject it", where, p->bits);
     case DKIM_KEYP_RSA_SHORT:
-        return finding_addf(out, "dkim.key-weak", SEV_WARN, "RSA key under 2048 bits",
+        return auth_finding_addf(out, "dkim.key-weak", SEV_WARN, "RSA key under 2048 bits",
                             "mailctl dkim keygen --bits 2048", "RFC 8301 3.2",
                             "%s: %u-bit RSA; 2048 bits is the recommended size", where,
                             p->bits);
     default:                           /* DKIM_KEYP_RSA_OK */
-        return finding_addf(out, "dkim.key-weak", SEV_PASS, "RSA key size is fine", NULL,
+        return auth_finding_addf(out, "dkim.key-weak", SEV_PASS, "RSA key size is fine", NULL,
                             "RFC 8301 3.2", "%s: %u-bit RSA", where, p->bits);
     }
 }
@@ -42,14 +42,14 @@ static enum auth_status one(const char *where, const struct dkim_key_problems *p
 {
     switch (p->kind) {
     case DKIM_KEYP_SYNTAX:
-        return finding_addf(out, "dkim.key-syntax", SEV_FAIL, "key record does not parse",
+        return auth_finding_addf(out, "dkim.key-syntax", SEV_FAIL, "key record does not parse",
                             NULL, REF, "%s: %s", where, pl->error ? pl->error : "");
     case DKIM_KEYP_TESTING:
-        return finding_addf(out, "dkim.key-testing", SEV_WARN, "key is in testing mode "
+        return auth_finding_addf(out, "dkim.key-testing", SEV_WARN, "key is in testing mode "
                             "(t=y)", NULL, REF, "%s: verifiers may treat failures as passes; "
                             "remove t=y once signing works", where);
     case DKIM_KEYP_NO_SHA256:
-        return finding_addf(out, "dkim.key-hash", SEV_FAIL, "key h= excludes sha256", NULL,
+        return auth_finding_addf(out, "dkim.key-hash", SEV_FAIL, "key h= excludes sha256", NULL,
                             "RFC 8301 3.1", "%s: rsa-sha256 signatures cannot use this key",
                             where);
     default:
@@ -101,17 +101,17 @@ enum auth_status findings_dkim_record(const char *domain, const char *selector,
     enum auth_status st;
 
     if (ds == DNS_NXDOMAIN || ds == DNS_NODATA || (ds == DNS_DATA && !rr))
-        st = finding_addf(fl, "dkim.not-found", SEV_FAIL, "no DKIM key at the selector",
+        st = auth_finding_addf(fl, "dkim.not-found", SEV_FAIL, "no DKIM key at the selector",
                           "mailctl dkim keygen --domain D --selector S", "RFC 6376 3.6.2.1",
                           "%s._domainkey.%s: %s", selector, domain, dns_status_name(ds));
     else if (ds != DNS_DATA)
-        st = finding_addf(fl, "dkim.not-found", SEV_ERROR, "key lookup failed", NULL,
+        st = auth_finding_addf(fl, "dkim.not-found", SEV_ERROR, "key lookup failed", NULL,
                           "RFC 6376 3.6.2.1", "%s", dns_result_why(r));
     else
         st = findings_dkim_key(selector, domain, (const char *)rr->u.txt.data, rr->u.txt.len,
                                fl);
     if (st == AUTH_OK && wild && dns_result_status(wild) == DNS_DATA && checks_dkim_key_rr(wild))
-        st = finding_addf(fl, "dkim.wildcard", SEV_WARN, "a wildcard answers every selector",
+        st = auth_finding_addf(fl, "dkim.wildcard", SEV_WARN, "a wildcard answers every selector",
                           NULL, "RFC 6376 3.6.2.1", "a random selector under _domainkey.%s "
                           "has a key", domain);
     return st;

@@ -44,20 +44,20 @@ static enum auth_status presence(const struct dmarc_policy_info *pi,
 {
     switch (p->kind) {
     case DMARC_LINT_MISSING:
-        return finding_addf(out, "dmarc.missing", SEV_FAIL, "no DMARC policy", NULL,
+        return auth_finding_addf(out, "dmarc.missing", SEV_FAIL, "no DMARC policy", NULL,
                             "RFC 9989 4.10.1", "no v=DMARC1 record at _dmarc.%s or above "
                             "(%s discovery); publish one at _dmarc.%s",
                             pi->domain, dmarc_discovery_name(pi->method),
                             pi->org_domain ? pi->org_domain : pi->domain);
     case DMARC_LINT_LOOKUP_FAILED:
-        return finding_add(out, "dmarc.missing", SEV_ERROR, "could not look up the DMARC "
+        return auth_finding_add(out, "dmarc.missing", SEV_ERROR, "could not look up the DMARC "
                            "policy", pi->error, NULL, "RFC 9989 4.10.1");
     case DMARC_LINT_MULTIPLE:
-        return finding_add(out, "dmarc.multiple", SEV_FAIL, "more than one v=DMARC1 record "
+        return auth_finding_add(out, "dmarc.multiple", SEV_FAIL, "more than one v=DMARC1 record "
                            "at one name: receivers discard them all", pi->error, NULL,
                            "RFC 9989 4.10");
     default:                           /* DMARC_LINT_PUBLISHED */
-        return finding_addf(out, "dmarc.missing", SEV_PASS, "DMARC policy published", NULL,
+        return auth_finding_addf(out, "dmarc.missing", SEV_PASS, "DMARC policy published", NULL,
                             NULL, "_dmarc.%s", pi->policy_domain);
     }
 }
@@ -76,8 +76,8 @@ static enum auth_status record_value(const struct dmarc_policy_info *pi,
     rp = &r->problems[p->index];
     sev = rp->level == DMARC_PROB_ERROR ? SEV_FAIL : rp->level == DMARC_PROB_WARN ? SEV_WARN
                                                                                   : SEV_INFO;
-    st = finding_add(out, "dmarc.syntax", sev, rp->message, NULL, NULL, "RFC 9989 4.8");
-    return st == AUTH_OK ? finding_set_evidence(out, r->text) : st;
+    st = auth_finding_add(out, "dmarc.syntax", sev, rp->message, NULL, NULL, "RFC 9989 4.8");
+    return st == AUTH_OK ? auth_finding_set_evidence(out, r->text) : st;
 }
 
 static enum auth_status policy_none(const struct dmarc_policy_info *pi,
@@ -87,7 +87,7 @@ static enum auth_status policy_none(const struct dmarc_policy_info *pi,
     char fix[2400];
 
     zone_line(pi->policy_domain, p->text ? p->text : "", fix, sizeof fix);
-    return finding_addf(out, "dmarc.policy-none", SEV_WARN, "p=none: monitoring only, "
+    return auth_finding_addf(out, "dmarc.policy-none", SEV_WARN, "p=none: monitoring only, "
                         "failing mail is not quarantined or rejected", fix, REF,
                         "the policy at _dmarc.%s asks receivers to take no action; move "
                         "to quarantine then reject once reports show all mail aligned",
@@ -103,26 +103,26 @@ static enum auth_status policy(const struct dmarc_policy_info *pi,
     case DMARC_LINT_POLICY_NONE:
         return policy_none(pi, p, out);
     case DMARC_LINT_SP_NONE:
-        return finding_add(out, "dmarc.subdomain-none", SEV_WARN, "sp=none under an "
+        return auth_finding_add(out, "dmarc.subdomain-none", SEV_WARN, "sp=none under an "
                            "enforcing p: subdomains can be spoofed", NULL, NULL, REF);
     case DMARC_LINT_NP_NONE:
-        return finding_add(out, "dmarc.subdomain-none", SEV_WARN, "np=none under an "
+        return auth_finding_add(out, "dmarc.subdomain-none", SEV_WARN, "np=none under an "
                            "enforcing p: non-existent subdomains can be spoofed", NULL,
                            NULL, REF);
     case DMARC_LINT_TESTING:
-        return finding_add(out, "dmarc.testing", SEV_WARN, "t=y: receivers apply the "
+        return auth_finding_add(out, "dmarc.testing", SEV_WARN, "t=y: receivers apply the "
                            "policy one level lower (testing mode)", NULL, NULL, REF);
     case DMARC_LINT_PCT:
-        return finding_addf(out, "dmarc.testing", SEV_WARN, "pct below 100: part of the "
+        return auth_finding_addf(out, "dmarc.testing", SEV_WARN, "pct below 100: part of the "
                             "failing mail gets a policy one level lower", NULL,
                             "RFC 7489 6.3", "pct=%d; RFC 9989 removed pct, so its "
                             "receivers apply the full policy to all mail", r ? r->pct : 0);
     case DMARC_LINT_NO_RUA:
-        return finding_add(out, "dmarc.no-rua", SEV_WARN, "no aggregate report address "
+        return auth_finding_add(out, "dmarc.no-rua", SEV_WARN, "no aggregate report address "
                            "(rua): you will not see who sends mail as your domain", NULL,
                            NULL, REF);
     default:                           /* DMARC_LINT_INHERITED */
-        return finding_addf(out, "dmarc.inherited", SEV_INFO, "policy comes from the "
+        return auth_finding_addf(out, "dmarc.inherited", SEV_INFO, "policy comes from the "
                             "organizational domain", NULL, "RFC 9989 4.10.1",
                             "no record at _dmarc.%s; the %s record at _dmarc.%s applies "
                             "(%s=%s)", pi->domain,
@@ -139,19 +139,19 @@ static enum auth_status destination(const struct dmarc_policy_info *pi,
 
     switch (p->kind) {
     case DMARC_LINT_RUA_AUTH_ERROR:
-        return finding_addf(out, "dmarc.rua-unauthorized", SEV_ERROR, "could not check the "
+        return auth_finding_addf(out, "dmarc.rua-unauthorized", SEV_ERROR, "could not check the "
                             "report authorisation", NULL, "RFC 7489 7.1", "%s: %s",
                             p->name, p->text);
     case DMARC_LINT_RUA_UNAUTHORIZED:
         snprintf(fix, sizeof fix, "%s._report._dmarc.%s. TXT \"v=DMARC1\"",
                  pi->policy_domain, p->dest);
-        return finding_addf(out, "dmarc.rua-unauthorized", SEV_WARN, "external report "
+        return auth_finding_addf(out, "dmarc.rua-unauthorized", SEV_WARN, "external report "
                             "domain has not authorised reports", fix, "RFC 7489 7.1",
                             "%s receives reports for %s but publishes no v=DMARC1 record "
                             "at %s (%s): receivers will not send those reports", p->dest,
                             pi->policy_domain, p->name, dns_status_name(p->status));
     default:                           /* DMARC_LINT_RUA_NULL_MX, _NO_DOMAIN, _NO_ROUTE */
-        return finding_addf(out, "dmarc.rua-undeliverable", SEV_WARN, "report domain "
+        return auth_finding_addf(out, "dmarc.rua-undeliverable", SEV_WARN, "report domain "
                             "cannot receive mail", NULL, "RFC 5321 5.1", "%s has %s",
                             p->dest, p->kind == DMARC_LINT_RUA_NULL_MX
                             ? "a null MX (RFC 7505)" : p->kind == DMARC_LINT_RUA_NO_DOMAIN

@@ -15,7 +15,7 @@
 static void evidence(const struct port_probe *p, char *buf, size_t len)
 {
     snprintf(buf, len, "port %u (%s) probed at %u: %s%s%s%s%s%s%s", (unsigned)p->port,
-             p->service, (unsigned)p->probed_port, port_state_name(p->state),
+             p->service, (unsigned)p->probed_port, ports_state_name(p->state),
              p->banner[0] ? ", banner: " : "", p->banner,
              p->tls_done ? ", " : "", p->tls_done ? p->tls.version : "",
              p->error[0] ? ", " : "", p->error);
@@ -26,11 +26,11 @@ static enum auth_status add(struct finding_list *l, const struct port_probe *p, 
                             const char *ref, const char *detail)
 {
     char ev[1024];
-    enum auth_status st = finding_add(l, id, sev, summary, detail, fix, ref);
+    enum auth_status st = auth_finding_add(l, id, sev, summary, detail, fix, ref);
 
     if (st == AUTH_OK && p) {
         evidence(p, ev, sizeof ev);
-        st = finding_set_evidence(l, ev);
+        st = auth_finding_set_evidence(l, ev);
     }
     return st;
 }
@@ -43,7 +43,7 @@ static enum auth_status host_level(const struct ports_problem *q, const struct p
     switch (q->kind) {
     case PORTS_PROB_SMTP_CLOSED:
         snprintf(s, sizeof s, "port 25 is %s: other servers cannot deliver mail here",
-                 port_state_name(p->state));
+                 ports_state_name(p->state));
         return add(l, p, "ports.smtp-closed", SEV_FAIL, s, "open TCP port 25 in the "
                    "firewall and have the MTA listen on it", "RFC 5321 4.5.4", NULL);
     case PORTS_PROB_SMTP_OPEN:

@@ -75,7 +75,7 @@ void audit_probes_free(struct audit_probes *p)
             result_clear(pr);
         free(pr);
     }
-    tls_ctx_free(p->anchors);
+    auth_tls_ctx_free(p->anchors);
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->done);
     pthread_mutex_destroy(&p->lock);
@@ -296,7 +296,7 @@ static struct tls_ctx *anchors(struct audit_probes *p, const char *ca_file)
     if (!p->anchors_tried) {
         struct tls_params tp = { .ca_file = ca_file, .report_only = true };
         p->anchors_tried = true;
-        if (tls_ctx_new(&tp, &p->anchors, p->anchors_err, sizeof p->anchors_err) != AUTH_OK)
+        if (auth_tls_ctx_new(&tp, &p->anchors, p->anchors_err, sizeof p->anchors_err) != AUTH_OK)
             p->anchors = NULL;
     }
     pthread_mutex_unlock(&p->lock);
@@ -321,5 +321,5 @@ bool audit_smtp_verified(struct audit_probes *p, const struct audit_probe *pr,
         snprintf(why, whylen, "%s", p->anchors_err);
         return false;
     }
-    return tls_facts_verify_name(ctx, f, host, why, whylen);
+    return auth_tls_facts_verify_name(ctx, f, host, why, whylen);
 }

@@ -127,7 +127,7 @@ static enum auth_status parked_spf(struct audit_result *r, const struct requirem
     const char *spf = record(r, "spf");
     bool ok = spf && !strcmp(spf, "v=spf1 -all");
 
-    return finding_addf(&r->findings, q->id, ok ? SEV_PASS : SEV_FAIL, q->what,
+    return auth_finding_addf(&r->findings, q->id, ok ? SEV_PASS : SEV_FAIL, q->what,
                         ok ? NULL : "v=spf1 -all", "RFC 7208",
                         "published: %s", spf ? spf : "(no SPF record)");
 }
@@ -139,17 +139,17 @@ static enum auth_status one(struct audit_result *r, const struct audit_options *
     int sev;
 
     if (!q->ids[0] && q->why_not)
-        return finding_add(&r->findings, q->id, SEV_SKIPPED, q->what, q->why_not, NULL, NULL);
+        return auth_finding_add(&r->findings, q->id, SEV_SKIPPED, q->what, q->why_not, NULL, NULL);
     if (!q->ids[0])
         return parked_spf(r, q);
     if (q->needs_ip && !opt->nips)
-        return finding_add(&r->findings, q->id, SEV_SKIPPED, q->what,
+        return auth_finding_add(&r->findings, q->id, SEV_SKIPPED, q->what,
                            "name the sending addresses with --ip to check this", NULL, NULL);
     sev = worst(r, q, &which);
     if (sev < 0)
-        return finding_add(&r->findings, q->id, SEV_SKIPPED, q->what,
+        return auth_finding_add(&r->findings, q->id, SEV_SKIPPED, q->what,
                            "the checks that decide it did not run (see --checks)", NULL, NULL);
-    return finding_addf(&r->findings, q->id, (enum finding_severity)sev, q->what, NULL, NULL,
+    return auth_finding_addf(&r->findings, q->id, (enum finding_severity)sev, q->what, NULL, NULL,
                         "decided by %s", which);
 }
 

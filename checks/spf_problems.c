@@ -53,7 +53,7 @@ static enum auth_status add_rec(struct finding_list *out, const char *domain,
                                 const char *summary, const char *detail, const char *ref)
 {
     char *fix = record ? zone_fix(domain, record) : NULL;
-    enum auth_status st = finding_add(out, id, sev, summary, detail, fix, ref);
+    enum auth_status st = auth_finding_add(out, id, sev, summary, detail, fix, ref);
 
     free(fix);
     return st;
@@ -74,13 +74,13 @@ static enum auth_status sizes(const struct spf_problem *p, struct finding_list *
     if (p->kind == SPF_PROB_STRING_SIZE) {
         snprintf(summary, sizeof summary, "%s: a TXT string of %u bytes (over 255)",
                  p->domain, p->number);
-        return finding_add(out, "spf.record-size", SEV_WARN, summary,
+        return auth_finding_add(out, "spf.record-size", SEV_WARN, summary,
                            "A TXT character-string holds at most 255 bytes; split the record "
                            "into several strings.", NULL, REF " 3.3");
     }
     snprintf(summary, sizeof summary, "%s: SPF record of %u bytes (over 450)", p->domain,
              p->number);
-    return finding_add(out, "spf.record-size", SEV_WARN, summary,
+    return auth_finding_add(out, "spf.record-size", SEV_WARN, summary,
                        "Records over 450 bytes risk UDP truncation and TCP fallback "
                        "(RFC 7208 3.4); move addresses into an included record.",
                        NULL, REF " 3.4");
@@ -139,13 +139,13 @@ static enum auth_status terms(const struct spf_problem *p, struct finding_list *
     case SPF_PROB_MX_NAMES:
         snprintf(summary, sizeof summary, "%s: '%s' yields %u MX names (more than 10 is "
                  "a permerror)", p->domain, str(p->term), p->number);
-        return finding_add(out, "spf.mx-names-limit", SEV_FAIL, summary,
+        return auth_finding_add(out, "spf.mx-names-limit", SEV_FAIL, summary,
                            "Replace the mx term with ip4:/ip6: terms for the mail hosts.",
                            NULL, REF " 4.6.4");
     default:                           /* SPF_PROB_MACRO_COUNT */
         snprintf(summary, sizeof summary, "lookup count depends on macros ('%s' in %s): "
                  "at least %u", str(p->term), p->domain, p->number);
-        return finding_add(out, "spf.macro-count", SEV_INFO, summary,
+        return auth_finding_add(out, "spf.macro-count", SEV_INFO, summary,
                            "Terms with macros are expanded per message; their targets cannot "
                            "be counted in advance, so the count is a lower bound.", NULL,
                            REF " 4.6.4");
@@ -160,12 +160,12 @@ static enum auth_status record_errors(const struct spf_problem *p, struct findin
     case SPF_PROB_SYNTAX:
         snprintf(summary, sizeof summary, "%s: SPF record does not parse (permerror)",
                  p->domain);
-        return finding_addf(out, "spf.syntax", SEV_FAIL, summary, NULL, REF " 4.6",
+        return auth_finding_addf(out, "spf.syntax", SEV_FAIL, summary, NULL, REF " 4.6",
                             "%s\nrecord: %s", str(p->text), str(p->published));
     default:                           /* SPF_PROB_MULTIPLE */
         snprintf(summary, sizeof summary, "%s: more than one SPF record (permerror)",
                  p->domain);
-        return finding_addf(out, "spf.multiple", SEV_FAIL, summary, NULL, REF " 4.5",
+        return auth_finding_addf(out, "spf.multiple", SEV_FAIL, summary, NULL, REF " 4.5",
                             "%s; merge them into one TXT record.", str(p->text));
     }
 }
@@ -178,20 +178,20 @@ static enum auth_status target_errors(const struct spf_problem *p, struct findin
     case SPF_PROB_INCLUDE_NO_RECORD:
         snprintf(summary, sizeof summary, "'%s' in %s: target has no SPF record (permerror)",
                  str(p->term), str(p->other));
-        return finding_addf(out, "spf.include-no-record", SEV_FAIL, summary, NULL,
+        return auth_finding_addf(out, "spf.include-no-record", SEV_FAIL, summary, NULL,
                             REF " 5.2", "%s: %s. Every evaluation reaching this term ends in "
                             "permerror; remove it or fix the target.", p->domain,
                             str(p->text));
     case SPF_PROB_INCLUDE_ERROR:
         snprintf(summary, sizeof summary, "%s: SPF record could not be fetched (temperror)",
                  p->domain);
-        return finding_addf(out, "spf.include-error", SEV_ERROR, summary, NULL, REF " 4.4",
+        return auth_finding_addf(out, "spf.include-error", SEV_ERROR, summary, NULL, REF " 4.4",
                             "%s%s%s", str(p->text), p->other ? "; reached by " : "",
                             str(p->term));
     default:                           /* SPF_PROB_LOOP */
         snprintf(summary, sizeof summary, "'%s' in %s: include/redirect loop", str(p->term),
                  p->other ? p->other : "");
-        return finding_addf(out, "spf.loop", SEV_FAIL, summary, NULL, REF " 4.6.4",
+        return auth_finding_addf(out, "spf.loop", SEV_FAIL, summary, NULL, REF " 4.6.4",
                             "%s is already on the path from the root; evaluation would "
                             "exceed the lookup limit (permerror).", p->domain);
     }
@@ -203,7 +203,7 @@ static enum auth_status presence(const struct spf_problem *p, struct finding_lis
 
     if (p->kind == SPF_PROB_PUBLISHED) {
         snprintf(summary, sizeof summary, "%s publishes an SPF record", p->domain);
-        return finding_add(out, "spf.missing", SEV_PASS, summary, p->published, NULL,
+        return auth_finding_add(out, "spf.missing", SEV_PASS, summary, p->published, NULL,
                            REF " 4.5");
     }
     snprintf(summary, sizeof summary, "%s: no SPF record%s", p->domain,
@@ -223,7 +223,7 @@ static enum auth_status lookups_over(const struct spf_problem *p, struct finding
 
     snprintf(summary, sizeof summary, "%s: %s%u DNS-querying terms across the include "
              "tree (limit 10)", p->domain, p->at_least ? "at least " : "", p->number);
-    return finding_addf(out, "spf.lookup-limit", SEV_FAIL, summary, p->record, REF " 4.6.4",
+    return auth_finding_addf(out, "spf.lookup-limit", SEV_FAIL, summary, p->record, REF " 4.6.4",
                         "Evaluations that reach the 11th lookup end in permerror, whatever "
                         "the sender's address. %s", p->record
                         ? "The fix is a flattened policy with the same result for every "
@@ -245,7 +245,7 @@ static enum auth_status lookups(const struct spf_problem *p, struct finding_list
     if (p->kind == SPF_PROB_VOID_LIMIT) {
         snprintf(summary, sizeof summary, "%s: %u terms point at names with no data (limit 2 "
                  "void lookups)", p->domain, p->number);
-        return finding_add(out, "spf.void-limit", SEV_FAIL, summary,
+        return auth_finding_add(out, "spf.void-limit", SEV_FAIL, summary,
                            "Evaluations reaching the third empty answer end in permerror; "
                            "remove terms naming hosts or domains that no longer exist.", NULL,
                            REF " 4.6.4");
@@ -253,10 +253,10 @@ static enum auth_status lookups(const struct spf_problem *p, struct finding_list
     snprintf(summary, sizeof summary, "%s: %s%u of 10 DNS lookups used", p->domain,
              p->at_least ? "at least " : "", p->number);
     if (p->kind == SPF_PROB_LOOKUPS_NEAR)
-        return finding_add(out, "spf.lookup-limit", SEV_WARN, summary,
+        return auth_finding_add(out, "spf.lookup-limit", SEV_WARN, summary,
                            "Close to the limit: one more include at any provider breaks the "
                            "policy.", NULL, REF " 4.6.4");
-    return finding_add(out, "spf.lookup-limit", SEV_PASS, summary, NULL, NULL, REF " 4.6.4");
+    return auth_finding_add(out, "spf.lookup-limit", SEV_PASS, summary, NULL, NULL, REF " 4.6.4");
 }
 
 static enum auth_status type99(const struct spf_problem *p, struct finding_list *out)
@@ -264,7 +264,7 @@ static enum auth_status type99(const struct spf_problem *p, struct finding_list 
     char summary[300];
 
     snprintf(summary, sizeof summary, "%s publishes the obsolete SPF RR type (99)", p->domain);
-    return finding_add(out, "spf.type99", SEV_INFO, summary,
+    return auth_finding_add(out, "spf.type99", SEV_INFO, summary,
                        "RFC 7208 3.1 removed type 99; only the TXT record is used. Remove "
                        "the type 99 record so the two cannot drift apart.", NULL, REF " 3.1");
 }
@@ -276,12 +276,12 @@ static enum auth_status address(const struct spf_problem *p, struct finding_list
     auth_ip_format(&p->ip, ip, sizeof ip);
     if (p->kind == SPF_PROB_IP_PASS) {
         snprintf(summary, sizeof summary, "%s gets pass (%s)", ip, p->term ? p->term : "");
-        return finding_add(out, "spf.ip-not-authorized", SEV_PASS, summary, NULL, NULL,
+        return auth_finding_add(out, "spf.ip-not-authorized", SEV_PASS, summary, NULL, NULL,
                            REF " 4.6");
     }
     snprintf(summary, sizeof summary, "%s is not authorised: SPF %s", ip,
              spf_result_name(p->result));
-    return finding_addf(out, "spf.ip-not-authorized", SEV_FAIL, summary, NULL, REF " 4.6",
+    return auth_finding_addf(out, "spf.ip-not-authorized", SEV_FAIL, summary, NULL, REF " 4.6",
                         "check_host(%s, %s): %s%s%s", ip, str(p->other),
                         spf_result_name(p->result), p->text ? ": " : "",
                         p->text ? p->text : "");

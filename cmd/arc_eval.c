@@ -72,11 +72,11 @@ static int run_dmarc(const struct msg_headers *h, struct dns_engine *eng, struct
     size_t lens[2], n = 0, i = (size_t)-1, nd = dkim_verify_count(e->dkim);
     char err[256];
 
-    while ((i = msg_headers_find(h, "From", i + 1)) != (size_t)-1 && n < 2) {
-        vals[n] = msg_header_value(msg_headers_get(h, i), &lens[n]);
+    while ((i = auth_msg_headers_find(h, "From", i + 1)) != (size_t)-1 && n < 2) {
+        vals[n] = auth_msg_header_value(auth_msg_headers_get(h, i), &lens[n]);
         n++;
     }
-    if (address_from_headers(vals, lens, n, &e->from, err, sizeof err) != AUTH_OK)
+    if (auth_msg_address_from_headers(vals, lens, n, &e->from, err, sizeof err) != AUTH_OK)
         return EXIT_OK;               /* no usable From: dmarc=none/permerror below */
     if (dmarc_discover(eng, e->from->domain_ascii, DMARC_DISCOVERY_TREEWALK, &e->pi, err,
                        sizeof err) != AUTH_OK)
@@ -149,7 +149,7 @@ int arc_eval_results(const struct arc_eval_opts *o, const char *msg, size_t len,
         rc = cmd_error(EXIT_RUNTIME, "cannot build the results");
     spf_eval_free(e.spf);
     dkim_verify_free(e.dkim);
-    address_free(e.from);
+    auth_msg_address_free(e.from);
     dmarc_policy_info_free(e.pi);
     dmarc_eval_free(e.dmarc);
     return rc;

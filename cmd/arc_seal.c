@@ -130,9 +130,9 @@ static char *results_from_ar(const struct msg_headers *h, const char *id, int *a
     char *out = calloc(1, 1);
 
     *arc = -1;
-    while (out && (i = msg_headers_find(h, "Authentication-Results", i + 1)) != (size_t)-1) {
+    while (out && (i = auth_msg_headers_find(h, "Authentication-Results", i + 1)) != (size_t)-1) {
         size_t vl, rest, pl;
-        const char *v = msg_header_value(msg_headers_get(h, i), &vl), *p;
+        const char *v = auth_msg_header_value(auth_msg_headers_get(h, i), &vl), *p;
         struct authres *ar = NULL;
         char err[128], *no;
 
@@ -194,9 +194,9 @@ static int load(const struct seal_opts *o, struct sealing *s)
         fclose(fp);
     if (rc != EXIT_OK)
         return rc;
-    if (msg_header_end(s->msg, s->len, &s->hdr_len, &s->body_off) != AUTH_OK)
+    if (auth_msg_header_end(s->msg, s->len, &s->hdr_len, &s->body_off) != AUTH_OK)
         s->hdr_len = s->body_off = s->len;
-    if (msg_headers_parse(s->msg, s->hdr_len, NULL, &s->hdrs, err, sizeof err) != AUTH_OK)
+    if (auth_msg_headers_parse(s->msg, s->hdr_len, NULL, &s->hdrs, err, sizeof err) != AUTH_OK)
         return cmd_error(EXIT_USAGE, "%s: %s", o->file ? o->file : "stdin", err);
     if (dkim_privkey_load(o->key, &s->key, err, sizeof err) != AUTH_OK)
         return cmd_error(EXIT_USAGE, "--key: %s", err);
@@ -284,7 +284,7 @@ static int run(const struct seal_opts *o)
     EVP_PKEY_free(s.key);
     dkim_keystore_free(s.ks);
     dns_engine_free(s.eng);
-    msg_headers_free(s.hdrs);
+    auth_msg_headers_free(s.hdrs);
     free(s.msg);
     return rc;
 }

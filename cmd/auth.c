@@ -89,13 +89,13 @@ static int extract_from(const struct msg_headers *h, struct verdict *v)
     const char *vals[8];
     size_t lens[8], n = 0;
 
-    for (size_t i = msg_headers_find(h, "From", 0); i != (size_t)-1;
-         i = msg_headers_find(h, "From", i + 1)) {
+    for (size_t i = auth_msg_headers_find(h, "From", 0); i != (size_t)-1;
+         i = auth_msg_headers_find(h, "From", i + 1)) {
         if (n < 8)
-            vals[n] = msg_header_value(msg_headers_get(h, i), &lens[n]);
+            vals[n] = auth_msg_header_value(auth_msg_headers_get(h, i), &lens[n]);
         n++;
     }
-    enum auth_status st = address_from_headers(vals, lens, n > 8 ? 8 : n, &v->from,
+    enum auth_status st = auth_msg_address_from_headers(vals, lens, n > 8 ? 8 : n, &v->from,
                                                v->from_err, sizeof v->from_err);
     if (st == AUTH_EPARSE && n > 8)
         snprintf(v->from_err, sizeof v->from_err, "the message has %zu From header fields", n);
@@ -127,8 +127,8 @@ static int run_spf(struct dns_engine *eng, const struct auth_opts *o, struct ver
  * message agree and different messages spread evenly. */
 static int pct_roll(const struct msg_headers *h, unsigned long seed)
 {
-    size_t i = msg_headers_find(h, "Message-ID", 0), len = 0;
-    const char *id = i == (size_t)-1 ? "" : msg_header_value(msg_headers_get(h, i), &len);
+    size_t i = auth_msg_headers_find(h, "Message-ID", 0), len = 0;
+    const char *id = i == (size_t)-1 ? "" : auth_msg_header_value(auth_msg_headers_get(h, i), &len);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     char prefix[32];
@@ -423,7 +423,7 @@ out:
     spf_eval_free(v.helo_spf);
     dkim_verify_free(v.dkim);
     arc_verify_free(v.arc);
-    address_free(v.from);
+    auth_msg_address_free(v.from);
     dmarc_policy_info_free(v.pi);
     dmarc_eval_free(v.ev);
     dkim_keystore_free(ks);

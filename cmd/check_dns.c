@@ -161,7 +161,7 @@ static int take_option(struct cli *c, int opt, const char *arg)
     case OPT_FAIL_ON:
         if (strcmp(arg, "warn") && strcmp(arg, "fail") && strcmp(arg, "info"))
             return cmd_error(EXIT_USAGE, "--fail-on takes warn or fail, not '%s'", arg);
-        c->gate = (enum finding_severity)finding_severity_parse(arg);
+        c->gate = (enum finding_severity)auth_finding_severity_parse(arg);
         return EXIT_OK;
     case OPT_FILE:
         if (c->list.nfiles >= DOMAIN_LIST_MAX_FILES)

@@ -29,7 +29,7 @@ static int parse_line(char *line, struct pin *p)
         return 0;
     i = strtok_r(NULL, " \t\r\n", &save);
     s = strtok_r(NULL, " \t\r\n", &save);
-    if (!i || !s || strtok_r(NULL, " \t\r\n", &save) || finding_severity_parse(s) < 0 ||
+    if (!i || !s || strtok_r(NULL, " \t\r\n", &save) || auth_finding_severity_parse(s) < 0 ||
         strlen(d) >= sizeof p->domain || strlen(i) >= sizeof p->id)
         return -1;
     snprintf(p->domain, sizeof p->domain, "%s", d);
@@ -105,7 +105,7 @@ int expect_compare(struct expect_pins *e, struct audit_result *const *results, s
     for (size_t d = 0; d < n; d++) {
         for (size_t i = 0; i < results[d]->findings.count; i++) {
             const struct finding *f = &results[d]->findings.items[i];
-            const char *sev = finding_severity_name(f->severity);
+            const char *sev = auth_finding_severity_name(f->severity);
             bool found = false;
             if (f->severity == SEV_PASS)
                 continue;

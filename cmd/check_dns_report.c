@@ -154,7 +154,7 @@ static void junit_case(const char *domain, const struct finding *f, enum finding
     xml_text(f->id);
     printf("\">");
     if (f->severity <= SEV_FAIL && f->severity >= gate) {
-        printf("<failure type=\"%s\" message=\"", finding_severity_name(f->severity));
+        printf("<failure type=\"%s\" message=\"", auth_finding_severity_name(f->severity));
         xml_text(f->summary);
         printf("\">");
         xml_text(f->detail);
@@ -207,5 +207,5 @@ void report_expect(const struct audit_result *r)
     for (size_t i = 0; i < r->findings.count; i++)
         if (r->findings.items[i].severity != SEV_PASS)
             printf("%s %s %s\n", r->domain, r->findings.items[i].id,
-                   finding_severity_name(r->findings.items[i].severity));
+                   auth_finding_severity_name(r->findings.items[i].severity));
 }

@@ -52,9 +52,9 @@ extern struct cmd_globals g_opts;
 #define _(s) gettext(s)
 #define N_(s) (s)
 /* T_() translates only when the output is for people (text): the same
- * literal then serves JSON in English (finding_text, after
+ * literal then serves JSON in English (auth_finding_text, after
  * cmd_findings_for_people()). */
-#define T_(s) finding_text(s)
+#define T_(s) auth_finding_text(s)
 /* A text with a count: the catalog's plural form for n when the output is
  * for people (not --json, not g_opts.machine), else one (n == 1) or many,
  * in English. */

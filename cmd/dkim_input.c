@@ -62,7 +62,7 @@ static int read_headers(struct msg_input *in)
         }
         n = read_some(in, in->buf + in->len, in->cap - in->len, &bad);
         in->len += n;
-        st = msg_header_end(in->buf, in->len, &in->hdr_len, &in->body_off);
+        st = auth_msg_header_end(in->buf, in->len, &in->hdr_len, &in->body_off);
         if (st == AUTH_ENOTFOUND && n == 0) {
             if (bad) {
                 snprintf(in->err, sizeof in->err, "read error");
@@ -72,7 +72,7 @@ static int read_headers(struct msg_input *in)
             break;
         }
     }
-    if (msg_headers_parse(in->buf, in->hdr_len, NULL, &in->hdrs, in->err,
+    if (auth_msg_headers_parse(in->buf, in->hdr_len, NULL, &in->hdrs, in->err,
                           sizeof in->err) != AUTH_OK)
         return -1;
     return 0;
@@ -125,7 +125,7 @@ int msg_input_body(struct msg_input *in, void (*fn)(void *ctx, const char *p, si
 
 void msg_input_release(struct msg_input *in)
 {
-    msg_headers_free(in->hdrs);
+    auth_msg_headers_free(in->hdrs);
     in->hdrs = NULL;
     in->len = in->hdr_len = in->body_off = 0;
     in->fd = -1;
@@ -133,7 +133,7 @@ void msg_input_release(struct msg_input *in)
 
 void msg_input_free(struct msg_input *in)
 {
-    msg_headers_free(in->hdrs);
+    auth_msg_headers_free(in->hdrs);
     free(in->buf);
     memset(in, 0, sizeof *in);
     in->fd = -1;

@@ -39,7 +39,7 @@ static int render(const char *domain, const char *selector, const struct dns_res
             const struct finding *f = &fl->items[i];
             json_t *j = json_object();
             json_object_set_new(j, "id", json_string(f->id));
-            json_object_set_new(j, "severity", json_string(finding_severity_name(f->severity)));
+            json_object_set_new(j, "severity", json_string(auth_finding_severity_name(f->severity)));
             json_object_set_new(j, "summary", json_string(f->summary));
             json_object_set_new(j, "detail", json_str_or_null(f->detail));
             json_object_set_new(j, "fix", json_str_or_null(f->fix));
@@ -55,7 +55,7 @@ static int render(const char *domain, const char *selector, const struct dns_res
     for (size_t i = 0; i < fl->count; i++) {
         const struct finding *f = &fl->items[i];
         printf("  %s%-5s%s %s: %s\n", sev_color(f->severity),
-               finding_severity_name(f->severity), out_reset(), f->id, out_esc(f->summary));
+               auth_finding_severity_name(f->severity), out_reset(), f->id, out_esc(f->summary));
         if (f->detail && g_opts.verbose >= 0)
             printf("        %s\n", out_esc(f->detail));
     }
@@ -125,12 +125,12 @@ int dkim_record_main(int argc, char **argv)
         rc = st != AUTH_OK ? cmd_error(EXIT_RUNTIME, "cannot lint the key: %s",
                                        auth_strerror(st))
                            : render(domain, selector, r, &fl);
-        if (rc == EXIT_OK && finding_count(&fl, SEV_ERROR) && !finding_count(&fl, SEV_FAIL))
+        if (rc == EXIT_OK && auth_finding_count(&fl, SEV_ERROR) && !auth_finding_count(&fl, SEV_FAIL))
             rc = EXIT_RUNTIME;
-        else if (rc == EXIT_OK && finding_count(&fl, SEV_FAIL))
+        else if (rc == EXIT_OK && auth_finding_count(&fl, SEV_FAIL))
             rc = EXIT_PROBLEM;
     }
-    finding_list_clear(&fl);
+    auth_finding_list_clear(&fl);
     dns_batch_free(b);
     dns_engine_free(eng);
     return rc;

@@ -63,7 +63,7 @@ static json_t *check_one(struct dns_engine *eng, const char *domain,
     if (pi->found == DMARC_FOUND_TEMPERROR)
         *code = EXIT_RUNTIME;
     else
-        *code = finding_count(fl, SEV_FAIL) ? EXIT_PROBLEM : EXIT_OK;
+        *code = auth_finding_count(fl, SEV_FAIL) ? EXIT_PROBLEM : EXIT_OK;
     *pi_out = pi;
     return dmarc_json_policy(pi, fl);
 }
@@ -134,8 +134,8 @@ static int run_check(const char *domain, int mode)
     json_decref(doc2);
     dmarc_policy_info_free(pi);
     dmarc_policy_info_free(pi2);
-    finding_list_clear(&fl);
-    finding_list_clear(&fl2);
+    auth_finding_list_clear(&fl);
+    auth_finding_list_clear(&fl2);
     dns_engine_free(eng);
     return code;
 }

@@ -34,7 +34,7 @@ json_t *dmarc_json_findings(const struct finding_list *fl)
     for (size_t i = 0; fl && i < fl->count; i++) {
         const struct finding *f = &fl->items[i];
         json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}",
-            "id", f->id, "severity", finding_severity_name(f->severity), "summary", f->summary,
+            "id", f->id, "severity", auth_finding_severity_name(f->severity), "summary", f->summary,
             "detail", json_str_or_null(f->detail), "fix", json_str_or_null(f->fix),
             "reference", json_str_or_null(f->reference),
             "evidence", json_str_or_null(f->evidence)));
@@ -70,7 +70,7 @@ static const char *check_result(const struct dmarc_policy_info *pi,
                                 const struct finding_list *fl)
 {
     switch (pi->found) {
-    case DMARC_FOUND: return fl && finding_count(fl, SEV_FAIL) ? "fail" : "pass";
+    case DMARC_FOUND: return fl && auth_finding_count(fl, SEV_FAIL) ? "fail" : "pass";
     case DMARC_FOUND_TEMPERROR: return "temperror";
     case DMARC_FOUND_PERMERROR: return "permerror";
     default: return "none";
@@ -176,7 +176,7 @@ void dmarc_print_policy(const struct dmarc_policy_info *pi, const struct finding
         for (size_t i = 0; i < fl->count; i++) {
             const struct finding *f = &fl->items[i];
             printf("    %s%-5s%s %-24s %s\n", sev_colour(f->severity),
-                   finding_severity_name(f->severity), out_reset(), f->id, out_esc(f->summary));
+                   auth_finding_severity_name(f->severity), out_reset(), f->id, out_esc(f->summary));
             if (f->detail && g_opts.verbose >= 0)
                 printf("          %s\n", out_esc(f->detail));
             if (f->fix)

@@ -12,7 +12,7 @@
 json_t *json_finding(const struct finding *f)
 {
     return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o}",
-                     "id", f->id, "severity", finding_severity_name(f->severity),
+                     "id", f->id, "severity", auth_finding_severity_name(f->severity),
                      "summary", f->summary, "detail", json_str_or_null(f->detail),
                      "fix", json_str_or_null(f->fix),
                      "reference", json_str_or_null(f->reference),

@@ -44,7 +44,7 @@ static const char *translate(const char *s)
 void cmd_findings_for_people(void)
 {
     if (!g_opts.json && !g_opts.machine)
-        finding_set_translator(translate);
+        auth_finding_set_translator(translate);
 }
 
 const char *cmd_plural(const char *one, const char *many, unsigned long long n)

@@ -55,7 +55,7 @@ static json_t *json_probe(const struct port_probe *p)
                         "expiry_days", (json_int_t)p->tls.expiry_days);
     return json_pack("{s:i, s:i, s:s, s:s, s:b, s:o, s:b, s:b, s:o, s:o, s:i}",
                      "port", p->port, "probed_port", p->probed_port, "service", p->service,
-                     "state", port_state_name(p->state), "implicit_tls", p->implicit_tls,
+                     "state", ports_state_name(p->state), "implicit_tls", p->implicit_tls,
                      "banner", json_str_or_null(p->banner[0] ? p->banner : NULL),
                      "starttls_offered", p->starttls_offered,
                      "auth_before_tls", p->auth_before_tls, "tls", tls,
@@ -64,7 +64,7 @@ static json_t *json_probe(const struct port_probe *p)
 }
 
 /* A port's state in the table, in the user's language (JSON keeps
- * port_state_name). */
+ * ports_state_name). */
 static const char *state_for_people(enum port_state s)
 {
     static const char *const names[] = { N_("open"), N_("closed"), N_("filtered"),
@@ -101,7 +101,7 @@ static void print_probe(const struct port_probe *p)
 static int render(const char *host, const struct port_probe *probes, size_t n,
                   const struct finding_list *l, bool outbound)
 {
-    int rc = finding_count(l, SEV_FAIL) ? EXIT_PROBLEM : EXIT_OK;
+    int rc = auth_finding_count(l, SEV_FAIL) ? EXIT_PROBLEM : EXIT_OK;
 
     if (g_opts.json) {
         json_t *arr = json_array();
@@ -156,7 +156,7 @@ static int probe_and_render(const char *host, bool outbound, struct ports_params
             rc = render(host, rep.probes, rep.n, &l, false);
         ports_report_clear(&rep);
     }
-    finding_list_clear(&l);
+    auth_finding_list_clear(&l);
     return rc;
 }
 

@@ -77,7 +77,7 @@ int cmd_ptr(int argc, char **argv)
         return cmd_error(EXIT_USAGE, "'%s' is not an IPv4 or IPv6 address", argv[optind]);
     if ((rc = cmd_dns_engine(&eng)) != EXIT_OK)
         return rc;
-    if (ptr_lookup(eng, &ip, &rep) != AUTH_OK) {
+    if (mx_ptr_lookup(eng, &ip, &rep) != AUTH_OK) {
         dns_engine_free(eng);
         return cmd_error(EXIT_RUNTIME, "out of memory or I/O failure");
     }
@@ -95,7 +95,7 @@ int cmd_ptr(int argc, char **argv)
         rc = ptr_exit(rep);
     if (rc == EXIT_RUNTIME && rep->error)
         cmd_error(EXIT_RUNTIME, "%s", rep->error);
-    ptr_report_free(rep);
+    mx_ptr_report_free(rep);
     dns_engine_free(eng);
     return rc;
 }

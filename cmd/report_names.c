@@ -64,7 +64,7 @@ static void lookup_ptrs(struct rs_summary *s, struct report_db *db, struct dns_e
             ptrs[n] = &reps[n];
             owners[n++] = x;
         }
-    if (n && fcrdns_resolve(eng, ptrs, n) == AUTH_OK) {
+    if (n && mx_fcrdns_resolve(eng, ptrs, n) == AUTH_OK) {
         s->dns_used = true;
         for (size_t i = 0; i < n; i++) {
             struct rs_source *x = owners[i];
@@ -78,7 +78,7 @@ static void lookup_ptrs(struct rs_summary *s, struct report_db *db, struct dns_e
     }
 out:
     for (size_t i = 0; i < n; i++)
-        ptr_report_clear(&reps[i]);
+        mx_ptr_report_clear(&reps[i]);
     free(reps);
     free(ptrs);
     free(owners);
@@ -88,7 +88,7 @@ out:
             struct auth_ip ip;
             set_group(x);
             x->generic = x->ptr[0] && auth_ip_parse(x->db->ip, &ip) == AUTH_OK &&
-                         ptr_name_is_generic(x->ptr, &ip);
+                         mx_ptr_name_is_generic(x->ptr, &ip);
         }
 }
 

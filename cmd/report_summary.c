@@ -154,7 +154,7 @@ static void free_model(struct rs_summary *s)
     for (size_t i = 0; i < s->ndomains && s->domains; i++)
         free(s->domains[i].sources);
     free(s->domains);
-    reportdb_summary_free(s->db);
+    report_db_summary_free(s->db);
 }
 
 static int render(const struct rs_summary *s, const struct opts *o)

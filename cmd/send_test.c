@@ -343,7 +343,7 @@ struct outcome {
 static void outcome_clear(struct outcome *r)
 {
     free(r->reply_text);
-    tls_facts_clear(&r->facts);
+    auth_tls_facts_clear(&r->facts);
     memset(r, 0, sizeof *r);
 }
 

@@ -77,7 +77,7 @@ void arrival_set_junk_folder(struct arrival *a, const char *name)
 static char *unfolded(const struct msg_header *f)
 {
     size_t len, k = 0;
-    const char *v = msg_header_value(f, &len);
+    const char *v = auth_msg_header_value(f, &len);
     char *out = malloc(len + 1);
     bool space = false;
 
@@ -152,7 +152,7 @@ static void add_authres(struct arrival *a, const struct msg_header *f, json_t *f
                         json_t *raw)
 {
     size_t len;
-    const char *v = msg_header_value(f, &len);
+    const char *v = auth_msg_header_value(f, &len);
     char *line = unfolded(f), err[200];
     struct authres *ar = NULL;
 
@@ -176,35 +176,35 @@ void arrival_found(struct arrival *a, const char *folder, const char *hdr, size_
     size_t hlen = len, body_off;
 
     /* BODY[HEADER] ends with the blank line: parse the fields before it */
-    if (msg_header_end(hdr, len, &hlen, &body_off) != AUTH_OK)
+    if (auth_msg_header_end(hdr, len, &hlen, &body_off) != AUTH_OK)
         hlen = len;
     a->found = true;
     snprintf(a->folder, sizeof a->folder, "%s", folder);
     a->in_junk = a->junk_folder[0] && strcmp(folder, a->junk_folder) == 0;
     a->error[0] = '\0';
-    if (msg_headers_parse(hdr, hlen, NULL, &h, err, sizeof err) != AUTH_OK) {
+    if (auth_msg_headers_parse(hdr, hlen, NULL, &h, err, sizeof err) != AUTH_OK) {
         arrival_error(a, "the delivered header does not parse: %s", err);
         h = NULL;
     }
-    for (size_t i = 0; h && i < msg_headers_count(h); i++) {
-        const struct msg_header *f = msg_headers_get(h, i);
+    for (size_t i = 0; h && i < auth_msg_headers_count(h); i++) {
+        const struct msg_header *f = auth_msg_headers_get(h, i);
         char *line;
-        if (msg_header_name_is(f, "Authentication-Results", 22)) {
+        if (auth_msg_header_name_is(f, "Authentication-Results", 22)) {
             add_authres(a, f, fields, raw);
             continue;
         }
-        if (!msg_header_name_is(f, "Received", 8) && !spam_header(f))
+        if (!auth_msg_header_name_is(f, "Received", 8) && !spam_header(f))
             continue;
         if (!(line = unfolded(f)))
             continue;
-        if (msg_header_name_is(f, "Received", 8))
+        if (auth_msg_header_name_is(f, "Received", 8))
             json_array_append_new(received, json_string(line));
         else
             json_array_append_new(spam, json_pack("{s:s%, s:s}", "name", f->raw, f->name_len,
                                                   "value", line));
         free(line);
     }
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     a->auth_results = json_pack("{s:o, s:o, s:o, s:o, s:o}",
                                 "authserv_id", json_str_or_null(a->authserv_id[0] ? a->authserv_id : NULL),
                                 "spf", json_str_or_null(a->spf[0] ? a->spf : NULL),

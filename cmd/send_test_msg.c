@@ -176,8 +176,8 @@ int st_message_sign(struct st_message *m, const char *key_path, const char *doma
         return -1;
     cmd_warn_exposed_key(key_path);
     p.key = key;
-    if (msg_header_end(m->text, m->len, &hdr_len, &body_off) != AUTH_OK ||
-        msg_headers_parse(m->text, hdr_len, NULL, &hdrs, err, errlen) != AUTH_OK)
+    if (auth_msg_header_end(m->text, m->len, &hdr_len, &body_off) != AUTH_OK ||
+        auth_msg_headers_parse(m->text, hdr_len, NULL, &hdrs, err, errlen) != AUTH_OK)
         goto out;
     if (dkim_sign_new(&p, hdrs, &s, err, errlen) != AUTH_OK ||
         dkim_sign_body(s, m->text + body_off, m->len - body_off) != AUTH_OK ||
@@ -197,7 +197,7 @@ int st_message_sign(struct st_message *m, const char *key_path, const char *doma
 out:
     free(field);
     dkim_sign_free(s);
-    msg_headers_free(hdrs);
+    auth_msg_headers_free(hdrs);
     EVP_PKEY_free(key);
     return rc;
 }

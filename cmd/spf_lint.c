@@ -49,7 +49,7 @@ static json_t *findings_json(const struct finding_list *l)
         const struct finding *f = &l->items[i];
         json_t *o = json_object();
         json_object_set_new(o, "id", json_string(f->id));
-        json_object_set_new(o, "severity", json_string(finding_severity_name(f->severity)));
+        json_object_set_new(o, "severity", json_string(auth_finding_severity_name(f->severity)));
         json_object_set_new(o, "summary", json_str_or_null(f->summary));
         json_object_set_new(o, "detail", json_str_or_null(f->detail));
         json_object_set_new(o, "fix", json_str_or_null(f->fix));
@@ -145,11 +145,11 @@ int spf_lint_cmd(int argc, char **argv)
     if (rc != EXIT_OK || (rc = cmd_dns_engine(&eng)) != EXIT_OK)
         return rc;
     if (lint_findings(eng, domain, &p, &l, &tree, err, sizeof err) != AUTH_OK) {
-        finding_list_clear(&l);
+        auth_finding_list_clear(&l);
         dns_engine_free(eng);
         return cmd_error(EXIT_RUNTIME, "spf lint %s: %s", domain, err);
     }
-    rc = finding_count(&l, SEV_FAIL) || finding_count(&l, SEV_ERROR) ? EXIT_PROBLEM : EXIT_OK;
+    rc = auth_finding_count(&l, SEV_FAIL) || auth_finding_count(&l, SEV_ERROR) ? EXIT_PROBLEM : EXIT_OK;
     if (g_opts.json) {
         json_t *o = json_object(), *sum = json_object();
         json_object_set_new(o, "domain", json_string(spf_node_domain(spf_tree_root(tree))));
@@ -162,7 +162,7 @@ int spf_lint_cmd(int argc, char **argv)
             size_t n = 0;
             for (size_t i = 0; i < l.count; i++)
                 n += l.items[i].severity == (enum finding_severity)s;
-            json_object_set_new(sum, finding_severity_name((enum finding_severity)s),
+            json_object_set_new(sum, auth_finding_severity_name((enum finding_severity)s),
                                 json_integer((json_int_t)n));
         }
         json_object_set_new(o, "summary", sum);
@@ -179,14 +179,14 @@ int spf_lint_cmd(int argc, char **argv)
             if (f->severity == SEV_PASS && g_opts.verbose < 0)
                 continue;
             printf("  %s%-5s%s %-24s %s\n", sev_color(f->severity),
-                   finding_severity_name(f->severity), out_reset(), f->id, out_esc(f->summary));
+                   auth_finding_severity_name(f->severity), out_reset(), f->id, out_esc(f->summary));
             if (f->detail && f->severity != SEV_PASS)
                 print_indented("", f->detail);
             if (f->fix)
                 print_indented(_("fix: "), f->fix);
         }
     }
-    finding_list_clear(&l);
+    auth_finding_list_clear(&l);
     spf_tree_free(tree);
     dns_engine_free(eng);
     return rc;

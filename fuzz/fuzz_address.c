@@ -14,10 +14,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct address *a = NULL;
     char err[256];
 
-    if (address_parse_from((const char *)data, size, &a, err, sizeof err) == AUTH_OK) {
+    if (auth_msg_address_parse_from((const char *)data, size, &a, err, sizeof err) == AUTH_OK) {
         if (strlen(a->domain_ascii) == 0 || !strchr(a->domain_ascii, '.'))
             __builtin_trap();
-        address_free(a);
+        auth_msg_address_free(a);
     }
     return 0;
 }

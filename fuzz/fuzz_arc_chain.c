@@ -80,9 +80,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[160];
 
     init();
-    if (msg_header_end(msg, size, &hl, &bo) != AUTH_OK)
+    if (auth_msg_header_end(msg, size, &hl, &bo) != AUTH_OK)
         hl = bo = size;
-    if (msg_headers_parse(msg, hl, NULL, &h, err, sizeof err) != AUTH_OK)
+    if (auth_msg_headers_parse(msg, hl, NULL, &h, err, sizeof err) != AUTH_OK)
         return 0;
     if (dkim_keystore_new(&ks) == AUTH_OK &&
         dkim_keystore_add(ks, "k", "example.org", record, strlen(record)) == AUTH_OK &&
@@ -95,6 +95,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     arc_verify_free(v);
     dkim_keystore_free(ks);
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     return 0;
 }

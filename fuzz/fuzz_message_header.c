@@ -15,14 +15,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t hl = size, bo = size;
     char err[128];
 
-    if (msg_header_end(buf, size, &hl, &bo) != AUTH_OK)
+    if (auth_msg_header_end(buf, size, &hl, &bo) != AUTH_OK)
         hl = bo = size;
-    if (msg_headers_parse(buf, hl, &p, &h, err, sizeof err) != AUTH_OK)
+    if (auth_msg_headers_parse(buf, hl, &p, &h, err, sizeof err) != AUTH_OK)
         return 0;
-    for (size_t i = 0; i < msg_headers_count(h); i++) {
+    for (size_t i = 0; i < auth_msg_headers_count(h); i++) {
         size_t vl;
-        const struct msg_header *f = msg_headers_get(h, i);
-        (void)msg_header_value(f, &vl);
+        const struct msg_header *f = auth_msg_headers_get(h, i);
+        (void)auth_msg_header_value(f, &vl);
         if (f->raw + f->raw_len > buf + hl)
             __builtin_trap();
     }
@@ -39,6 +39,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             dkim_keystore_free(ks);
         }
     }
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     return 0;
 }

@@ -5,13 +5,13 @@
 # Comments are stripped first (the compiler's preprocessor, no includes
 # expanded), so a header may still name an id in prose.  The families are
 # those of the catalog (../shared/checks.md), the ports and profile ones,
-# and any other that checks/ gives finding_add().
+# and any other that checks/ gives auth_finding_add().
 #   check-finding-ids.sh [DIR...]
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -gt 0 ] || set -- "$root/libauth"
 families="mx ptr smtp spf dkim dmarc mtasts tlsrpt dnssec dane bimi dnsbl ports profile"
-used=$(grep -rhoE 'finding_addf?\([^,]+, "[a-z]+\.' --include='*.c' "$root/checks" 2>/dev/null |
+used=$(grep -rhoE 'auth_finding_addf?\([^,]+, "[a-z]+\.' --include='*.c' "$root/checks" 2>/dev/null |
        sed 's/.*"\([a-z]*\)\.$/\1/' | sort -u)
 re=$(echo $families $used | tr ' ' '\n' | sort -u | paste -sd'|' -)
 hits=$(find "$@" -name '*.[ch]' | sort | while read -r f; do

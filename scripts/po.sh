@@ -2,9 +2,9 @@
 # Extract every string marked for translation into a PO template.
 #   po.sh OUT.pot
 # Marked are: _(), N_(), T_() and NP_(); the formats of cmd_error(), cmd_usage_error(), cmd_warn()
-# (translated inside them); TR() in libauth (finding_text: setup's notes and
+# (translated inside them); TR() in libauth (auth_finding_text: setup's notes and
 # checklist); a finding's summary, detail and fix as given to
-# finding_add() / finding_addf() (translated when made, for text output).
+# auth_finding_add() / auth_finding_addf() (translated when made, for text output).
 # xgettext takes one argument per keyword and pass, hence the passes.
 set -eu
 out=$1
@@ -14,13 +14,13 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$src"
 files=$(find cmd checks libauth dkimkeygen -name '*.c' | sort)
 n=0
-for kw in _ N_ cmd_error:2 cmd_usage_error:2 cmd_warn:1 finding_add:4 finding_add:5 finding_add:6 \
-          finding_addf:4 finding_addf:5 finding_addf:7; do
+for kw in _ N_ cmd_error:2 cmd_usage_error:2 cmd_warn:1 auth_finding_add:4 auth_finding_add:5 auth_finding_add:6 \
+          auth_finding_addf:4 auth_finding_addf:5 auth_finding_addf:7; do
     n=$((n + 1))
     # shellcheck disable=SC2086
     xgettext --from-code=UTF-8 --language=C --keyword --keyword="$kw" --keyword=TR --keyword=T_ --keyword=NP_:1,2 \
         --flag=cmd_error:2:c-format --flag=cmd_usage_error:2:c-format --flag=cmd_warn:1:c-format \
-        --flag=finding_addf:7:c-format --flag=_:1:pass-c-format --flag=TR:1:pass-c-format --flag=T_:1:pass-c-format --flag=NP_:1:pass-c-format --flag=NP_:2:pass-c-format \
+        --flag=auth_finding_addf:7:c-format --flag=_:1:pass-c-format --flag=TR:1:pass-c-format --flag=T_:1:pass-c-format --flag=NP_:1:pass-c-format --flag=NP_:2:pass-c-format \
         --add-comments=TRANSLATORS: --package-name=mailctl \
         --msgid-bugs-address=dev@mailctl.invalid -o "$tmp/$n.pot" $files
 done

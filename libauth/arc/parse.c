@@ -102,7 +102,7 @@ static bool empty_tag_spec(const char *s, size_t len)
 static int kind_of(const struct msg_header *f)
 {
     for (int k = 0; k < ARC_KINDS; k++)
-        if (msg_header_name_is(f, arc_kind_name[k], strlen(arc_kind_name[k])))
+        if (auth_msg_header_name_is(f, arc_kind_name[k], strlen(arc_kind_name[k])))
             return k;
     return -1;
 }
@@ -145,7 +145,7 @@ static enum auth_status place(struct arc_chain *c, const struct msg_header *f, i
     size_t value_len;
     unsigned inst;
 
-    value = msg_header_value(f, &value_len);
+    value = auth_msg_header_value(f, &value_len);
     if (f->raw_len > ARC_MAX_FIELD) {
         broken(c, "an %s field of %zu octets is over the %d limit", arc_kind_name[kind],
                f->raw_len, ARC_MAX_FIELD);
@@ -181,10 +181,10 @@ static enum auth_status place(struct arc_chain *c, const struct msg_header *f, i
 
 enum auth_status arc_chain_parse(const struct msg_headers *hdrs, struct arc_chain *c)
 {
-    size_t n = msg_headers_count(hdrs);
+    size_t n = auth_msg_headers_count(hdrs);
 
     for (size_t i = 0; i < n; i++) {
-        const struct msg_header *f = msg_headers_get(hdrs, i);
+        const struct msg_header *f = auth_msg_headers_get(hdrs, i);
         int kind = f->name_len >= 8 && (f->raw[0] | 0x20) == 'a' ? kind_of(f) : -1;
 
         if (kind < 0)

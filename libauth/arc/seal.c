@@ -221,18 +221,18 @@ static void field_head(struct dkim_buf *b, const char *name, const char *alg, co
 static enum auth_status with_aar(struct arc_seal *s, const struct dkim_buf *aar,
                                  struct dkim_buf *block, struct msg_headers **out)
 {
-    size_t n = msg_headers_count(s->hdrs);
+    size_t n = auth_msg_headers_count(s->hdrs);
     char err[160];
 
     dkim_buf_add(block, aar->p, aar->len);
     if (n) {
-        const struct msg_header *first = msg_headers_get(s->hdrs, 0);
-        const struct msg_header *last = msg_headers_get(s->hdrs, n - 1);
+        const struct msg_header *first = auth_msg_headers_get(s->hdrs, 0);
+        const struct msg_header *last = auth_msg_headers_get(s->hdrs, n - 1);
         dkim_buf_add(block, first->raw, (size_t)(last->raw + last->raw_len - first->raw));
     }
     if (block->failed)
         return AUTH_ENOMEM;
-    return msg_headers_parse(block->p, block->len, NULL, out, err, sizeof err);
+    return auth_msg_headers_parse(block->p, block->len, NULL, out, err, sizeof err);
 }
 
 /* "ARC-Authentication-Results: i=N; RESULTS" EOL */
@@ -277,7 +277,7 @@ static enum auth_status make_ams(struct arc_seal *s, const char *inst, const cha
                                 hashed.len, head.len, head.len, md, &mdlen);
     if (st == AUTH_OK)
         st = finish_field(s, &head, &tail, md, mdlen, ams);
-    msg_headers_free(h2);
+    auth_msg_headers_free(h2);
     dkim_buf_free(&block);
     dkim_buf_free(&head);
     dkim_buf_free(&tail);

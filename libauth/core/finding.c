@@ -12,12 +12,12 @@ static const char *const sev_names[] = {
     "pass", "info", "warn", "fail", "error", "skipped",
 };
 
-const char *finding_severity_name(enum finding_severity s)
+const char *auth_finding_severity_name(enum finding_severity s)
 {
     return (unsigned)s < sizeof sev_names / sizeof sev_names[0] ? sev_names[s] : "?";
 }
 
-int finding_severity_parse(const char *name)
+int auth_finding_severity_parse(const char *name)
 {
     for (size_t i = 0; i < sizeof sev_names / sizeof sev_names[0]; i++)
         if (strcmp(name, sev_names[i]) == 0)
@@ -27,7 +27,7 @@ int finding_severity_parse(const char *name)
 
 static finding_translator g_tr;
 
-void finding_set_translator(finding_translator tr)
+void auth_finding_set_translator(finding_translator tr)
 {
     g_tr = tr;
 }
@@ -37,7 +37,7 @@ static const char *tr(const char *s)
     return g_tr && s ? g_tr(s) : s;
 }
 
-const char *finding_text(const char *text)
+const char *auth_finding_text(const char *text)
 {
     return tr(text);
 }
@@ -95,7 +95,7 @@ static enum auth_status add(struct finding_list *l, const char *id,
     return AUTH_OK;
 }
 
-enum auth_status finding_add(struct finding_list *l, const char *id,
+enum auth_status auth_finding_add(struct finding_list *l, const char *id,
                              enum finding_severity sev, const char *summary,
                              const char *detail, const char *fix,
                              const char *reference)
@@ -103,7 +103,7 @@ enum auth_status finding_add(struct finding_list *l, const char *id,
     return add(l, id, sev, tr(summary), tr(detail), tr(fix), reference);
 }
 
-enum auth_status finding_addf(struct finding_list *l, const char *id,
+enum auth_status auth_finding_addf(struct finding_list *l, const char *id,
                               enum finding_severity sev, const char *summary,
                               const char *fix, const char *reference,
                               const char *detail_fmt, ...)
@@ -123,7 +123,7 @@ enum auth_status finding_addf(struct finding_list *l, const char *id,
     return st;
 }
 
-enum auth_status finding_set_evidence(struct finding_list *l, const char *evidence)
+enum auth_status auth_finding_set_evidence(struct finding_list *l, const char *evidence)
 {
     char *e;
 
@@ -137,7 +137,7 @@ enum auth_status finding_set_evidence(struct finding_list *l, const char *eviden
     return AUTH_OK;
 }
 
-size_t finding_count(const struct finding_list *l, enum finding_severity sev)
+size_t auth_finding_count(const struct finding_list *l, enum finding_severity sev)
 {
     size_t n = 0;
 
@@ -149,7 +149,7 @@ size_t finding_count(const struct finding_list *l, enum finding_severity sev)
     return n;
 }
 
-void finding_list_clear(struct finding_list *l)
+void auth_finding_list_clear(struct finding_list *l)
 {
     for (size_t i = 0; i < l->count; i++)
         finding_free(&l->items[i]);

@@ -61,7 +61,7 @@ static bool canon_append(struct dkim_buf *out, enum dkim_canon hc, const char *r
 static bool hash_listed(EVP_MD_CTX *md, const struct msg_headers *hdrs, enum dkim_canon hc,
                         const char *names, size_t names_len, struct dkim_buf *scratch)
 {
-    size_t count = msg_headers_count(hdrs), i = 0;
+    size_t count = auth_msg_headers_count(hdrs), i = 0;
     bool *used = calloc(count ? count : 1, sizeof *used);
     bool ok = used != NULL;
 
@@ -75,8 +75,8 @@ static bool hash_listed(EVP_MD_CTX *md, const struct msg_headers *hdrs, enum dki
         while (a < b && strchr(" \t\r\n", names[a])) a++;
         while (b > a && strchr(" \t\r\n", names[b - 1])) b--;
         for (size_t k = count; k-- > 0 && b > a;) {
-            const struct msg_header *f = msg_headers_get(hdrs, k);
-            if (!used[k] && msg_header_name_is(f, names + a, b - a)) {
+            const struct msg_header *f = auth_msg_headers_get(hdrs, k);
+            if (!used[k] && auth_msg_header_name_is(f, names + a, b - a)) {
                 used[k] = true;
                 ok = canon_append(scratch, hc, f->raw, f->raw_len);
                 break;

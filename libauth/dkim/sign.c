@@ -34,14 +34,14 @@ struct dkim_sign {
 
 void dkim_default_headers(const struct msg_headers *hdrs, struct dkim_buf *out)
 {
-    size_t n = msg_headers_count(hdrs);
+    size_t n = auth_msg_headers_count(hdrs);
 
     for (size_t d = 0; d < sizeof default_headers / sizeof default_headers[0]; d++) {
         const char *name = default_headers[d];
         size_t nl = strlen(name), times = 0;
 
         for (size_t i = 0; i < n; i++)
-            times += msg_header_name_is(msg_headers_get(hdrs, i), name, nl);
+            times += auth_msg_header_name_is(auth_msg_headers_get(hdrs, i), name, nl);
         if (d == 0)
             times++;
         while (times--) {
@@ -121,8 +121,8 @@ static enum auth_status given_h(struct dkim_sign *s, const char *list, char *err
 
 static bool has_field(const struct msg_headers *h, const char *name)
 {
-    for (size_t i = 0; i < msg_headers_count(h); i++)
-        if (msg_header_name_is(msg_headers_get(h, i), name, strlen(name)))
+    for (size_t i = 0; i < auth_msg_headers_count(h); i++)
+        if (auth_msg_header_name_is(auth_msg_headers_get(h, i), name, strlen(name)))
             return true;
     return false;
 }

@@ -246,7 +246,7 @@ static enum auth_status parse_sig(struct dkim_verify *v, struct sig *s,
     s->r.algorithm = -1;
     s->r.result = DKIM_NEUTRAL;
     s->r.timestamp = s->r.expiry = -1;
-    s->value = msg_header_value(f, &s->value_len);
+    s->value = auth_msg_header_value(f, &s->value_len);
     if (dkim_tags_parse(s->value, s->value_len, &s->tags, err, sizeof err) != AUTH_OK) {
         verdict(s, DKIM_PERMERROR, DKIM_R_SYNTAX, "bad tag list: %s", err);
         return s->r.reason_text ? AUTH_OK : AUTH_ENOMEM;
@@ -281,7 +281,7 @@ enum auth_status dkim_verify_new(const struct dkim_verify_params *p,
                                  const struct msg_headers *hdrs, struct dkim_verify **out)
 {
     struct dkim_verify *v = calloc(1, sizeof *v);
-    size_t count = msg_headers_count(hdrs), nsig = 0;
+    size_t count = auth_msg_headers_count(hdrs), nsig = 0;
 
     *out = NULL;
     if (!v)
@@ -294,17 +294,17 @@ enum auth_status dkim_verify_new(const struct dkim_verify_params *p,
     if (!v->p.clock_skew)
         v->p.clock_skew = 300;
     for (size_t i = 0; i < count; i++)
-        nsig += msg_header_name_is(msg_headers_get(hdrs, i), "DKIM-Signature", 14);
+        nsig += auth_msg_header_name_is(auth_msg_headers_get(hdrs, i), "DKIM-Signature", 14);
     v->s = calloc(nsig ? nsig : 1, sizeof *v->s);
     if (!v->s) {
         free(v);
         return AUTH_ENOMEM;
     }
     for (size_t i = 0; i < count; i++) {
-        const struct msg_header *f = msg_headers_get(hdrs, i);
+        const struct msg_header *f = auth_msg_headers_get(hdrs, i);
         struct sig *s = &v->s[v->n];
 
-        if (!msg_header_name_is(f, "DKIM-Signature", 14))
+        if (!auth_msg_header_name_is(f, "DKIM-Signature", 14))
             continue;
         v->n++;
         if (v->n > DKIM_MAX_SIGNATURES) {

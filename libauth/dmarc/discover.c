@@ -13,7 +13,7 @@
 
 /* The notes of the walk are for people: translated when the program set a
  * translator (text output), English otherwise (JSON). */
-#define TR(s) finding_text(s)
+#define TR(s) auth_finding_text(s)
 
 struct disc {
     struct dmarc_policy_info *pi;

@@ -43,7 +43,7 @@ enum auth_status imap_client_new(const struct imap_params *p, struct imap_client
     c->connect_ms = p->connect_ms ? p->connect_ms : DEFAULT_CONNECT_MS;
     c->command_ms = p->command_ms ? p->command_ms : DEFAULT_COMMAND_MS;
     if (p->tls != IMAP_TLS_NONE &&
-        (st = tls_ctx_new(&tp, &c->tls_ctx, err, errlen)) != AUTH_OK) {
+        (st = auth_tls_ctx_new(&tp, &c->tls_ctx, err, errlen)) != AUTH_OK) {
         free(c);
         return st;
     }
@@ -53,7 +53,7 @@ enum auth_status imap_client_new(const struct imap_params *p, struct imap_client
 
 static void close_conn(struct imap_client *c)
 {
-    net_close(c->conn, c->usable);
+    auth_net_close(c->conn, c->usable);
     c->conn = NULL;
     c->usable = false;
 }
@@ -63,8 +63,8 @@ void imap_client_free(struct imap_client *c)
     if (!c)
         return;
     close_conn(c);
-    tls_ctx_free(c->tls_ctx);
-    tls_facts_clear(&c->facts);
+    auth_tls_ctx_free(c->tls_ctx);
+    auth_tls_facts_clear(&c->facts);
     free(c->inbuf);
     free(c);
 }
@@ -137,8 +137,8 @@ static enum auth_status capability(struct imap_client *c)
 static enum auth_status start_tls(struct imap_client *c)
 {
     char err[300];
-    enum auth_status st = net_start_tls(c->conn, c->tls_ctx, c->p.host,
-                                        tls_now_ms() + c->command_ms, &c->facts, err,
+    enum auth_status st = auth_net_start_tls(c->conn, c->tls_ctx, c->p.host,
+                                        auth_tls_now_ms() + c->command_ms, &c->facts, err,
                                         sizeof err);
 
     c->have_facts = c->facts.version[0] || c->facts.subject[0];
@@ -154,7 +154,7 @@ static enum auth_status start_tls(struct imap_client *c)
 static enum auth_status greeting(struct imap_client *c)
 {
     struct imap_response r;
-    enum auth_status st = imap_read_response(c, tls_now_ms() + c->command_ms, &r);
+    enum auth_status st = imap_read_response(c, auth_tls_now_ms() + c->command_ms, &r);
 
     if (st != AUTH_OK)
         return st;
@@ -193,19 +193,19 @@ enum auth_status imap_open(struct imap_client *c)
 {
     char err[300];
     const char *target = c->p.address ? c->p.address : c->p.host;
-    uint64_t deadline = tls_now_ms() + c->connect_ms;
+    uint64_t deadline = auth_tls_now_ms() + c->connect_ms;
     enum auth_status st;
 
     if (c->p.addrs)
-        st = net_connect_addrs(c->p.addrs, c->p.host ? c->p.host : target, c->p.port, deadline,
+        st = auth_net_connect_addrs(c->p.addrs, c->p.host ? c->p.host : target, c->p.port, deadline,
                                &c->conn, &c->conn_error, err, sizeof err);
     else
-        st = net_connect(c->p.address ? NULL : c->p.eng, target, c->p.port, deadline,
+        st = auth_net_connect(c->p.address ? NULL : c->p.eng, target, c->p.port, deadline,
                          &c->conn, &c->conn_error, err, sizeof err);
     if (st != AUTH_OK)
         return imap_failed(c, IMAP_FAIL_CONNECT, st, "%s", err);
     c->usable = true;
-    snprintf(c->peer, sizeof c->peer, "%s", net_peer(c->conn));
+    snprintf(c->peer, sizeof c->peer, "%s", auth_net_peer(c->conn));
     if (c->p.tls == IMAP_TLS_IMPLICIT && (st = start_tls(c)) != AUTH_OK)
         return st;
     if ((st = greeting(c)) != AUTH_OK)
@@ -303,7 +303,7 @@ enum auth_status imap_login(struct imap_client *c)
 
     if (!c->p.user || !c->p.password)
         return imap_failed(c, IMAP_FAIL_LOCAL, AUTH_EINVAL, "no user or password");
-    if (!net_tls_active(c->conn) && !c->p.allow_plaintext_auth)
+    if (!auth_net_tls_active(c->conn) && !c->p.allow_plaintext_auth)
         return imap_failed(c, IMAP_FAIL_LOCAL, AUTH_EPERM, "refusing to send the password "
                            "without TLS (allow it explicitly to do so)");
     if ((st = login_command(c, line, sizeof line, shown, sizeof shown, cont,
@@ -355,5 +355,5 @@ const struct tls_facts *imap_client_tls(const struct imap_client *c)
 {
     return c->have_facts ? &c->facts : NULL;
 }
-bool imap_client_tls_active(const struct imap_client *c) { return net_tls_active(c->conn); }
+bool imap_client_tls_active(const struct imap_client *c) { return auth_net_tls_active(c->conn); }
 const char *imap_client_peer(const struct imap_client *c) { return c->peer; }

@@ -98,28 +98,28 @@ enum auth_status imap_idle(struct imap_client *c, unsigned wait_ms, bool *change
         return imap_failed(c, IMAP_FAIL_PROTOCOL, AUTH_EPARSE, "not connected");
     snprintf(tag, sizeof tag, "m%u", ++c->tagno);
     snprintf(line, sizeof line, "%s IDLE", tag);
-    if ((st = imap_send_line(c, line, tls_now_ms() + c->command_ms)) != AUTH_OK)
+    if ((st = imap_send_line(c, line, auth_tls_now_ms() + c->command_ms)) != AUTH_OK)
         return st;
     /* the continuation ("+ idling"), or a tagged NO/BAD */
-    if ((st = wait_for(c, tls_now_ms() + c->command_ms, false, tag, changed, &timed_out,
+    if ((st = wait_for(c, auth_tls_now_ms() + c->command_ms, false, tag, changed, &timed_out,
                        &tagged)) != AUTH_OK)
         return st;
     if (tagged != IMAP_ST_NONE)
         return imap_failed(c, IMAP_FAIL_NO, AUTH_EPERM, "IDLE refused: %s",
                            imap_status_name(tagged));
     if (!*changed &&
-        (st = wait_for(c, tls_now_ms() + wait_ms, true, tag, changed, &timed_out, &tagged)) !=
+        (st = wait_for(c, auth_tls_now_ms() + wait_ms, true, tag, changed, &timed_out, &tagged)) !=
             AUTH_OK)
         return st;
     if (tagged != IMAP_ST_NONE)   /* the server ended IDLE by itself */
         return tagged == IMAP_ST_OK ? AUTH_OK
                                     : imap_failed(c, IMAP_FAIL_NO, AUTH_EPARSE, "IDLE ended with %s",
                                                   imap_status_name(tagged));
-    if ((st = imap_send_line(c, "DONE", tls_now_ms() + c->command_ms)) != AUTH_OK)
+    if ((st = imap_send_line(c, "DONE", auth_tls_now_ms() + c->command_ms)) != AUTH_OK)
         return st;
     tagged = IMAP_ST_NONE;
     while (tagged == IMAP_ST_NONE)
-        if ((st = wait_for(c, tls_now_ms() + c->command_ms, false, tag, changed, &timed_out,
+        if ((st = wait_for(c, auth_tls_now_ms() + c->command_ms, false, tag, changed, &timed_out,
                            &tagged)) != AUTH_OK)
             return st;
     return tagged == IMAP_ST_OK ? AUTH_OK

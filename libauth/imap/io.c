@@ -84,7 +84,7 @@ static enum auth_status fill(struct imap_client *c, uint64_t deadline, char *why
         c->incap = cap;
     }
     {
-        enum auth_status st = net_read(c->conn, c->inbuf + c->inlen, c->incap - c->inlen,
+        enum auth_status st = auth_net_read(c->conn, c->inbuf + c->inlen, c->incap - c->inlen,
                                        &got, deadline, why, wl);
         c->inlen += got;
         return st;
@@ -147,7 +147,7 @@ static enum auth_status send_line(struct imap_client *c, const char *line, const
     memcpy(buf, line, n);
     memcpy(buf + n, "\r\n", 3);
     transcript(c, 'C', shown ? shown : line, strlen(shown ? shown : line));
-    st = net_write(c->conn, buf, n + 2, deadline, why, sizeof why);
+    st = auth_net_write(c->conn, buf, n + 2, deadline, why, sizeof why);
     free(buf);
     if (st == AUTH_ETIMEOUT)
         return imap_failed(c, IMAP_FAIL_TIMEOUT, st, "%s", why);
@@ -192,7 +192,7 @@ enum auth_status imap_command(struct imap_client *c, const char *line, const cha
                               const char *cont, imap_handler_fn handler, void *arg,
                               enum imap_status *status, char **text)
 {
-    uint64_t deadline = tls_now_ms() + c->command_ms;
+    uint64_t deadline = auth_tls_now_ms() + c->command_ms;
     char tag[16], *full, *fshown = NULL;
     size_t flen = strlen(line) + sizeof tag + 2;
     enum auth_status st;
@@ -243,7 +243,7 @@ enum auth_status imap_command(struct imap_client *c, const char *line, const cha
                              "over %d bytes of responses to one command",
                              IMAP_COMMAND_BYTES_MAX);
         /* responses that keep coming, each complete, still end at the deadline */
-        if (st == AUTH_OK && tls_now_ms() >= deadline)
+        if (st == AUTH_OK && auth_tls_now_ms() >= deadline)
             st = imap_failed(c, IMAP_FAIL_TIMEOUT, AUTH_ETIMEOUT,
                              "no tagged response in time (%llu bytes of untagged ones)",
                              (unsigned long long)(c->bytes_in - start));

@@ -374,7 +374,7 @@ static enum auth_status parse_mailbox(const char *s, size_t a, size_t b, struct 
     return parse_addr_spec(s, inner, gt, ad, err, errlen);
 }
 
-enum auth_status address_parse_from(const char *value, size_t len, struct address **out,
+enum auth_status auth_msg_address_parse_from(const char *value, size_t len, struct address **out,
                                     char *err, size_t errlen)
 {
     struct split sp;
@@ -404,14 +404,14 @@ enum auth_status address_parse_from(const char *value, size_t len, struct addres
         return AUTH_ENOMEM;
     st = parse_mailbox(value, sp.start, sp.end, ad, err, errlen);
     if (st != AUTH_OK) {
-        address_free(ad);
+        auth_msg_address_free(ad);
         return st;
     }
     *out = ad;
     return AUTH_OK;
 }
 
-enum auth_status address_from_headers(const char *const *values, const size_t *lens,
+enum auth_status auth_msg_address_from_headers(const char *const *values, const size_t *lens,
                                       size_t n, struct address **out,
                                       char *err, size_t errlen)
 {
@@ -421,10 +421,10 @@ enum auth_status address_from_headers(const char *const *values, const size_t *l
     if (n > 1)
         return fail(err, errlen, "the message has %zu From header fields: DMARC needs "
                     "exactly one (RFC 5322 3.6, RFC 9989 5.3.1)", n);
-    return address_parse_from(values[0], lens[0], out, err, errlen);
+    return auth_msg_address_parse_from(values[0], lens[0], out, err, errlen);
 }
 
-void address_free(struct address *a)
+void auth_msg_address_free(struct address *a)
 {
     if (!a)
         return;

@@ -18,7 +18,7 @@ struct msg_headers {
     size_t count, cap, max;
 };
 
-enum auth_status msg_header_end(const char *buf, size_t len, size_t *hdr_len,
+enum auth_status auth_msg_header_end(const char *buf, size_t len, size_t *hdr_len,
                                 size_t *body_off)
 {
     size_t i = 0;
@@ -92,7 +92,7 @@ static bool parse_name(const char *p, size_t n, size_t *name_len, size_t *colon)
     return true;
 }
 
-enum auth_status msg_headers_parse(const char *buf, size_t len,
+enum auth_status auth_msg_headers_parse(const char *buf, size_t len,
                                    const struct msg_parse_params *params,
                                    struct msg_headers **out,
                                    char *err, size_t errlen)
@@ -132,14 +132,14 @@ enum auth_status msg_headers_parse(const char *buf, size_t len,
         st = push(h, &f, err, errlen);
     }
     if (st != AUTH_OK) {
-        msg_headers_free(h);
+        auth_msg_headers_free(h);
         return st;
     }
     *out = h;
     return AUTH_OK;
 }
 
-void msg_headers_free(struct msg_headers *h)
+void auth_msg_headers_free(struct msg_headers *h)
 {
     if (!h)
         return;
@@ -147,33 +147,33 @@ void msg_headers_free(struct msg_headers *h)
     free(h);
 }
 
-size_t msg_headers_count(const struct msg_headers *h)
+size_t auth_msg_headers_count(const struct msg_headers *h)
 {
     return h ? h->count : 0;
 }
 
-const struct msg_header *msg_headers_get(const struct msg_headers *h, size_t i)
+const struct msg_header *auth_msg_headers_get(const struct msg_headers *h, size_t i)
 {
     return i < h->count ? &h->items[i] : NULL;
 }
 
-bool msg_header_name_is(const struct msg_header *f, const char *name, size_t name_len)
+bool auth_msg_header_name_is(const struct msg_header *f, const char *name, size_t name_len)
 {
     return f->name_len == name_len && strncasecmp(f->raw, name, name_len) == 0;
 }
 
-const char *msg_header_value(const struct msg_header *f, size_t *len)
+const char *auth_msg_header_value(const struct msg_header *f, size_t *len)
 {
     *len = f->raw_len - f->value_off;
     return f->raw + f->value_off;
 }
 
-size_t msg_headers_find(const struct msg_headers *h, const char *name, size_t from)
+size_t auth_msg_headers_find(const struct msg_headers *h, const char *name, size_t from)
 {
     size_t nl = strlen(name);
 
     for (size_t i = from; i < h->count; i++)
-        if (msg_header_name_is(&h->items[i], name, nl))
+        if (auth_msg_header_name_is(&h->items[i], name, nl))
             return i;
     return (size_t)-1;
 }

@@ -11,7 +11,7 @@
 
 #include "auth/mx.h"
 
-void ptr_report_clear(struct ptr_report *r)
+void mx_ptr_report_clear(struct ptr_report *r)
 {
     for (size_t i = 0; i < r->nnames; i++)
         free(r->names[i].name);
@@ -23,11 +23,11 @@ void ptr_report_clear(struct ptr_report *r)
     r->fcrdns = false;
 }
 
-void ptr_report_free(struct ptr_report *r)
+void mx_ptr_report_free(struct ptr_report *r)
 {
     if (!r)
         return;
-    ptr_report_clear(r);
+    mx_ptr_report_clear(r);
     free(r);
 }
 
@@ -150,7 +150,7 @@ static enum auth_status confirm_names(struct dns_engine *eng, struct ptr_report 
     return st;
 }
 
-enum auth_status fcrdns_resolve_known(struct dns_engine *eng, struct ptr_report *const *reps,
+enum auth_status mx_fcrdns_resolve_known(struct dns_engine *eng, struct ptr_report *const *reps,
                                       size_t n, const struct mx_report *known)
 {
     enum auth_status st;
@@ -161,13 +161,13 @@ enum auth_status fcrdns_resolve_known(struct dns_engine *eng, struct ptr_report 
     return st == AUTH_OK ? confirm_names(eng, reps, n, known) : st;
 }
 
-enum auth_status fcrdns_resolve(struct dns_engine *eng, struct ptr_report *const *reps,
+enum auth_status mx_fcrdns_resolve(struct dns_engine *eng, struct ptr_report *const *reps,
                                 size_t n)
 {
-    return fcrdns_resolve_known(eng, reps, n, NULL);
+    return mx_fcrdns_resolve_known(eng, reps, n, NULL);
 }
 
-enum auth_status ptr_lookup(struct dns_engine *eng, const struct auth_ip *ip,
+enum auth_status mx_ptr_lookup(struct dns_engine *eng, const struct auth_ip *ip,
                             struct ptr_report **out)
 {
     struct ptr_report *r = calloc(1, sizeof *r);
@@ -178,9 +178,9 @@ enum auth_status ptr_lookup(struct dns_engine *eng, const struct auth_ip *ip,
         return AUTH_ENOMEM;
     r->addr = *ip;
     auth_ip_format(ip, r->address, sizeof r->address);
-    st = fcrdns_resolve(eng, &r, 1);
+    st = mx_fcrdns_resolve(eng, &r, 1);
     if (st != AUTH_OK) {
-        ptr_report_free(r);
+        mx_ptr_report_free(r);
         return st;
     }
     *out = r;

@@ -65,7 +65,7 @@ static bool embeds_ipv4(const char *name, const struct auth_ip *ip)
     return strstr(digits, fwd) || strstr(digits, rev);
 }
 
-bool ptr_name_is_generic(const char *name, const struct auth_ip *ip)
+bool mx_ptr_name_is_generic(const char *name, const struct auth_ip *ip)
 {
     char lower[256];
     size_t i;

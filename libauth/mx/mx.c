@@ -14,7 +14,7 @@ void mx_report_free(struct mx_report *r)
     for (size_t i = 0; i < r->nhosts; i++) {
         struct mx_host *h = &r->hosts[i];
         for (size_t j = 0; j < h->naddrs; j++)
-            ptr_report_clear(&h->addrs[j]);
+            mx_ptr_report_clear(&h->addrs[j]);
         free(h->addrs);
         free(h->host);
         free(h->cname);
@@ -223,7 +223,7 @@ static enum auth_status resolve_ptrs(struct dns_engine *eng, struct mx_report *r
     for (size_t i = 0; i < r->nhosts; i++)
         for (size_t j = 0; j < r->hosts[i].naddrs; j++)
             all[k++] = &r->hosts[i].addrs[j];
-    st = fcrdns_resolve_known(eng, all, n, r);
+    st = mx_fcrdns_resolve_known(eng, all, n, r);
     free(all);
     return st;
 }

@@ -22,7 +22,7 @@ struct net_conn {
     int local_family;
 };
 
-const char *net_connect_error_name(enum net_connect_error e)
+const char *auth_net_connect_error_name(enum net_connect_error e)
 {
     static const char *const names[] = { "ok", "resolve", "refused", "timeout",
                                          "unreachable", "other" };
@@ -51,7 +51,7 @@ static int connect_one(int fd, const struct sockaddr *sa, socklen_t len, uint64_
         return 0;
     if (errno != EINPROGRESS)
         return errno;
-    if (tls_wait_fd(fd, POLLOUT, deadline_ms) != AUTH_OK)
+    if (auth_tls_wait_fd(fd, POLLOUT, deadline_ms) != AUTH_OK)
         return ETIMEDOUT;
     if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
         return errno;
@@ -108,7 +108,7 @@ static void take_addresses(const struct dns_result *r, struct net_addrs *out)
     }
 }
 
-enum auth_status net_resolve(struct dns_engine *eng, const char *host, struct net_addrs *out,
+enum auth_status auth_net_resolve(struct dns_engine *eng, const char *host, struct net_addrs *out,
                              char *err, size_t errlen)
 {
     struct auth_ip ip;
@@ -151,7 +151,7 @@ enum auth_status net_resolve(struct dns_engine *eng, const char *host, struct ne
     return out->n ? AUTH_OK : AUTH_ENET;
 }
 
-enum auth_status net_connect_addrs(const struct net_addrs *a, const char *host, uint16_t port,
+enum auth_status auth_net_connect_addrs(const struct net_addrs *a, const char *host, uint16_t port,
                                    uint64_t deadline_ms, struct net_conn **out,
                                    enum net_connect_error *why, char *err, size_t errlen)
 {
@@ -202,12 +202,12 @@ enum auth_status net_connect_addrs(const struct net_addrs *a, const char *host, 
                      (unsigned)port, last == ETIMEDOUT ? "timed out" : strerror(last));
 }
 
-enum auth_status net_connect(struct dns_engine *eng, const char *host, uint16_t port,
+enum auth_status auth_net_connect(struct dns_engine *eng, const char *host, uint16_t port,
                              uint64_t deadline_ms, struct net_conn **out,
                              enum net_connect_error *why, char *err, size_t errlen)
 {
     struct net_addrs a;
-    enum auth_status st = net_resolve(eng, host, &a, err, errlen);
+    enum auth_status st = auth_net_resolve(eng, host, &a, err, errlen);
 
     if (st != AUTH_OK) {
         *out = NULL;
@@ -215,24 +215,24 @@ enum auth_status net_connect(struct dns_engine *eng, const char *host, uint16_t 
             *why = NET_CONN_RESOLVE;
         return st;
     }
-    return net_connect_addrs(&a, host, port, deadline_ms, out, why, err, errlen);
+    return auth_net_connect_addrs(&a, host, port, deadline_ms, out, why, err, errlen);
 }
 
-enum auth_status net_start_tls(struct net_conn *c, struct tls_ctx *ctx, const char *peer_name,
+enum auth_status auth_net_start_tls(struct net_conn *c, struct tls_ctx *ctx, const char *peer_name,
                                uint64_t deadline_ms, struct tls_facts *facts,
                                char *err, size_t errlen)
 {
     if (c->tls)
         return auth_fail(err, errlen, AUTH_EINVAL, "TLS is already active");
-    return tls_session_start(ctx, c->fd, peer_name, deadline_ms, &c->tls, facts, err, errlen);
+    return auth_tls_session_start(ctx, c->fd, peer_name, deadline_ms, &c->tls, facts, err, errlen);
 }
 
-enum auth_status net_read(struct net_conn *c, void *buf, size_t len, size_t *got,
+enum auth_status auth_net_read(struct net_conn *c, void *buf, size_t len, size_t *got,
                           uint64_t deadline_ms, char *err, size_t errlen)
 {
     *got = 0;
     if (c->tls)
-        return tls_session_read(c->tls, buf, len, got, deadline_ms, err, errlen);
+        return auth_tls_session_read(c->tls, buf, len, got, deadline_ms, err, errlen);
     for (;;) {
         ssize_t n = recv(c->fd, buf, len, MSG_DONTWAIT);
         enum auth_status st;
@@ -245,20 +245,20 @@ enum auth_status net_read(struct net_conn *c, void *buf, size_t len, size_t *got
             return auth_fail(err, errlen, AUTH_ENET, "connection closed by the server");
         if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             return auth_fail(err, errlen, AUTH_ENET, "read failed: %s", strerror(errno));
-        st = tls_wait_fd(c->fd, POLLIN, deadline_ms);
+        st = auth_tls_wait_fd(c->fd, POLLIN, deadline_ms);
         if (st != AUTH_OK)
             return auth_fail(err, errlen, st, "read %s", st == AUTH_ETIMEOUT ? "timed out"
                                                                             : "failed");
     }
 }
 
-enum auth_status net_write(struct net_conn *c, const void *buf, size_t len,
+enum auth_status auth_net_write(struct net_conn *c, const void *buf, size_t len,
                            uint64_t deadline_ms, char *err, size_t errlen)
 {
     const char *p = buf;
 
     if (c->tls)
-        return tls_session_write(c->tls, buf, len, deadline_ms, err, errlen);
+        return auth_tls_session_write(c->tls, buf, len, deadline_ms, err, errlen);
     while (len > 0) {
         ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
         enum auth_status st;
@@ -270,7 +270,7 @@ enum auth_status net_write(struct net_conn *c, const void *buf, size_t len,
         }
         if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
             return auth_fail(err, errlen, AUTH_ENET, "write failed: %s", strerror(errno));
-        st = tls_wait_fd(c->fd, POLLOUT, deadline_ms);
+        st = auth_tls_wait_fd(c->fd, POLLOUT, deadline_ms);
         if (st != AUTH_OK)
             return auth_fail(err, errlen, st, "write %s", st == AUTH_ETIMEOUT ? "timed out"
                                                                               : "failed");
@@ -278,29 +278,29 @@ enum auth_status net_write(struct net_conn *c, const void *buf, size_t len,
     return AUTH_OK;
 }
 
-bool net_tls_active(const struct net_conn *c)
+bool auth_net_tls_active(const struct net_conn *c)
 {
     return c && c->tls;
 }
 
-const char *net_peer(const struct net_conn *c)
+const char *auth_net_peer(const struct net_conn *c)
 {
     return c ? c->peer : "";
 }
 
-const char *net_local(const struct net_conn *c, int *family)
+const char *auth_net_local(const struct net_conn *c, int *family)
 {
     if (family)
         *family = c ? c->local_family : 0;
     return c ? c->local : "";
 }
 
-void net_close(struct net_conn *c, bool graceful)
+void auth_net_close(struct net_conn *c, bool graceful)
 {
     if (!c)
         return;
     if (c->tls)
-        tls_session_free(c->tls, graceful ? tls_now_ms() + 1000 : 0);
+        auth_tls_session_free(c->tls, graceful ? auth_tls_now_ms() + 1000 : 0);
     close(c->fd);
     free(c);
 }

@@ -44,7 +44,7 @@ static enum auth_status read_line(struct lines *l, char *line, size_t cap)
         if (l->len > LINE_MAX_LEN)
             return auth_fail(l->err, l->errlen, AUTH_ELIMIT, "a line over %d octets",
                              LINE_MAX_LEN);
-        st = net_read(l->c, l->buf + l->len, sizeof l->buf - l->len, &got, l->deadline,
+        st = auth_net_read(l->c, l->buf + l->len, sizeof l->buf - l->len, &got, l->deadline,
                       l->err, l->errlen);
         if (st != AUTH_OK)
             return st;
@@ -57,13 +57,13 @@ static enum auth_status send_line(struct lines *l, const char *s)
     char buf[64];
     int n = snprintf(buf, sizeof buf, "%s\r\n", s);
 
-    return net_write(l->c, buf, (size_t)n, l->deadline, l->err, l->errlen);
+    return auth_net_write(l->c, buf, (size_t)n, l->deadline, l->err, l->errlen);
 }
 
 static enum auth_status start_tls(struct lines *l, const struct probe_job *j,
                                   struct tls_ctx *ctx)
 {
-    enum auth_status st = net_start_tls(l->c, ctx, j->p->host, l->deadline, &j->out->tls,
+    enum auth_status st = auth_net_start_tls(l->c, ctx, j->p->host, l->deadline, &j->out->tls,
                                         l->err, l->errlen);
 
     j->out->tls_done = st == AUTH_OK;
@@ -148,16 +148,16 @@ void ports_probe_lines(struct probe_job *j)
     enum net_connect_error why;
     enum auth_status st;
 
-    l.deadline = tls_now_ms() + j->p->timeout_ms;
-    if (tls_ctx_new(&tp, &ctx, o->error, sizeof o->error) != AUTH_OK) {
+    l.deadline = auth_tls_now_ms() + j->p->timeout_ms;
+    if (auth_tls_ctx_new(&tp, &ctx, o->error, sizeof o->error) != AUTH_OK) {
         o->state = PORT_ERROR;
         return;
     }
-    st = net_connect_addrs(j->addrs, j->p->host, o->probed_port, l.deadline, &l.c, &why,
+    st = auth_net_connect_addrs(j->addrs, j->p->host, o->probed_port, l.deadline, &l.c, &why,
                            o->error, sizeof o->error);
     if (st != AUTH_OK) {
         o->state = ports_state_of(why);
-        tls_ctx_free(ctx);
+        auth_tls_ctx_free(ctx);
         return;
     }
     o->state = PORT_OPEN;
@@ -169,6 +169,6 @@ void ports_probe_lines(struct probe_job *j)
         o->state = PORT_SILENT;          /* accepted, then not a word in time */
     if (st == AUTH_OK)
         o->error[0] = '\0';
-    net_close(l.c, st == AUTH_OK);
-    tls_ctx_free(ctx);
+    auth_net_close(l.c, st == AUTH_OK);
+    auth_tls_ctx_free(ctx);
 }

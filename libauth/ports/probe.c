@@ -28,7 +28,7 @@ static const struct {
     { 143, "imap", PROTO_IMAP, false }, { 4190, "sieve", PROTO_SIEVE, false },
 };
 
-const char *port_state_name(enum port_state s)
+const char *ports_state_name(enum port_state s)
 {
     static const char *const names[] = { "open", "closed", "filtered", "error", "silent" };
 
@@ -150,7 +150,7 @@ void ports_probe_imap(struct probe_job *j)
 static void *run_job(void *arg)
 {
     struct probe_job *j = arg;
-    uint64_t t0 = tls_now_ms();
+    uint64_t t0 = auth_tls_now_ms();
 
     if (j->proto == PROTO_SMTP)
         ports_probe_smtp(j);
@@ -158,7 +158,7 @@ static void *run_job(void *arg)
         ports_probe_imap(j);
     else
         ports_probe_lines(j);
-    j->out->ms = (unsigned)(tls_now_ms() - t0);
+    j->out->ms = (unsigned)(auth_tls_now_ms() - t0);
     return NULL;
 }
 
@@ -220,7 +220,7 @@ enum auth_status ports_probe(const struct ports_params *params, struct ports_rep
         return auth_fail(err, errlen, AUTH_EINVAL, "no host given");
     if (p.addrs)
         addrs = *p.addrs;
-    else if ((st = net_resolve(p.eng, p.host, &addrs, err, errlen)) != AUTH_OK)
+    else if ((st = auth_net_resolve(p.eng, p.host, &addrs, err, errlen)) != AUTH_OK)
         return st;
     if (!p.timeout_ms)
         p.timeout_ms = DEFAULT_TIMEOUT_MS;
@@ -251,7 +251,7 @@ enum auth_status ports_probe(const struct ports_params *params, struct ports_rep
 void ports_report_clear(struct ports_report *r)
 {
     for (size_t i = 0; r && i < r->n; i++)
-        tls_facts_clear(&r->probes[i].tls);
+        auth_tls_facts_clear(&r->probes[i].tls);
     if (r)
         r->n = 0;
 }
@@ -265,7 +265,7 @@ enum auth_status ports_outbound(struct dns_engine *eng, const char *host, uint16
     enum net_connect_error why = NET_CONN_OK;
     struct net_addrs addrs;
     struct net_conn *c = NULL;
-    uint64_t t0 = tls_now_ms(), deadline;
+    uint64_t t0 = auth_tls_now_ms(), deadline;
     enum auth_status st;
     char buf[512];
     size_t got = 0;
@@ -274,21 +274,21 @@ enum auth_status ports_outbound(struct dns_engine *eng, const char *host, uint16
     out->port = 25;
     out->probed_port = port;
     out->service = "smtp";
-    if ((st = net_resolve(eng, host, &addrs, err, errlen)) != AUTH_OK)
+    if ((st = auth_net_resolve(eng, host, &addrs, err, errlen)) != AUTH_OK)
         return st;
     deadline = t0 + (timeout_ms ? timeout_ms : DEFAULT_TIMEOUT_MS);
-    st = net_connect_addrs(&addrs, host, port, deadline, &c, &why, out->error,
+    st = auth_net_connect_addrs(&addrs, host, port, deadline, &c, &why, out->error,
                            sizeof out->error);
     if (st != AUTH_OK) {
         out->state = ports_state_of(why);
     } else {
-        st = net_read(c, buf, sizeof buf - 1, &got, deadline, out->error, sizeof out->error);
+        st = auth_net_read(c, buf, sizeof buf - 1, &got, deadline, out->error, sizeof out->error);
         /* reached: a silent server still proves egress to the port works */
         out->state = st == AUTH_ETIMEOUT ? PORT_SILENT : PORT_OPEN;
         if (st == AUTH_OK)
             ports_set_banner(out, buf, got);
-        net_close(c, false);
+        auth_net_close(c, false);
     }
-    out->ms = (unsigned)(tls_now_ms() - t0);
+    out->ms = (unsigned)(auth_tls_now_ms() - t0);
     return AUTH_OK;
 }

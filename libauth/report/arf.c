@@ -26,9 +26,9 @@ static bool read_feedback(struct report *r, const char *txt, size_t len)
     size_t hl = len, bo;
     char err[128], *ip;
 
-    if (msg_header_end(txt, len, &hl, &bo) != AUTH_OK)
+    if (auth_msg_header_end(txt, len, &hl, &bo) != AUTH_OK)
         hl = len;
-    if (msg_headers_parse(txt, hl, NULL, &h, err, sizeof err) != AUTH_OK) {
+    if (auth_msg_headers_parse(txt, hl, NULL, &h, err, sizeof err) != AUTH_OK) {
         report_fail(r, "feedback-report fields do not parse: %s", err);
         return false;
     }
@@ -55,7 +55,7 @@ static bool read_feedback(struct report *r, const char *txt, size_t len)
             report_warn(r, "Arrival-Date '%.60s' unreadable", d);
         free(d);
     }
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     if (!r->feedback_type) {
         report_fail(r, "feedback report without Feedback-Type");
         return false;
@@ -72,26 +72,26 @@ static bool read_original(struct report *r, const char *txt, size_t len)
     struct msg_parse_params pp = { .max_fields = MAX_ORIGINAL_HEADERS };
     char err[128];
 
-    if (msg_header_end(txt, len, &hl, &bo) != AUTH_OK)
+    if (auth_msg_header_end(txt, len, &hl, &bo) != AUTH_OK)
         hl = len;
-    if (msg_headers_parse(txt, hl, &pp, &h, err, sizeof err) != AUTH_OK) {
+    if (auth_msg_headers_parse(txt, hl, &pp, &h, err, sizeof err) != AUTH_OK) {
         report_warn(r, "original headers do not parse: %s", err);
         return true;
     }
-    n = msg_headers_count(h);
+    n = auth_msg_headers_count(h);
     if (n && !(r->original_headers = calloc(n, sizeof *r->original_headers))) {
-        msg_headers_free(h);
+        auth_msg_headers_free(h);
         return false;
     }
     for (size_t i = 0; i < n; i++) {
-        const struct msg_header *f = msg_headers_get(h, i);
+        const struct msg_header *f = auth_msg_headers_get(h, i);
         size_t vl;
-        const char *v = msg_header_value(f, &vl);
+        const char *v = auth_msg_header_value(f, &vl);
         struct report_header *o = &r->original_headers[r->noriginal_headers];
         if (!(o->name = report_strndup_trim(f->raw, f->name_len)) ||
             !(o->value = report_strndup_trim(v, vl))) {
             free(o->name);
-            msg_headers_free(h);
+            auth_msg_headers_free(h);
             return false;
         }
         /* folded values: collapse the runs of spaces folding left */
@@ -103,7 +103,7 @@ static bool read_original(struct report *r, const char *txt, size_t len)
         }
         r->noriginal_headers++;
     }
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     return true;
 }
 

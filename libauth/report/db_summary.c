@@ -308,14 +308,14 @@ enum auth_status report_db_summary(struct report_db *db, const char *domain, int
         q_done(&q);
     }
     if (q.status != AUTH_OK) {
-        reportdb_summary_free(s);
+        report_db_summary_free(s);
         return q.status;
     }
     *out = s;
     return AUTH_OK;
 }
 
-void reportdb_summary_free(struct reportdb_summary *s)
+void report_db_summary_free(struct reportdb_summary *s)
 {
     if (!s)
         return;

@@ -14,13 +14,13 @@
 
 void mime_header(const struct msg_headers *h, const char *name, char *buf, size_t len)
 {
-    size_t ix = h ? msg_headers_find(h, name, 0) : (size_t)-1, vl, n = 0;
+    size_t ix = h ? auth_msg_headers_find(h, name, 0) : (size_t)-1, vl, n = 0;
     const char *v;
 
     buf[0] = '\0';
     if (ix == (size_t)-1 || len == 0)
         return;
-    v = msg_header_value(msg_headers_get(h, ix), &vl);
+    v = auth_msg_header_value(auth_msg_headers_get(h, ix), &vl);
     for (size_t i = 0; i < vl && n + 1 < len; i++) {
         char c = v[i];
         if (c == '\r' || c == '\n')
@@ -96,7 +96,7 @@ bool mime_entity_open(const char *raw, size_t len, struct mime_entity *e)
     char ct[1024], cd[1024], err[128];
 
     memset(e, 0, sizeof *e);
-    if (msg_header_end(raw, len, &hlen, &boff) != AUTH_OK) {
+    if (auth_msg_header_end(raw, len, &hlen, &boff) != AUTH_OK) {
         if (len && (raw[0] == '\n' || raw[0] == '\r')) {
             hlen = 0;
             boff = raw[0] == '\r' && len > 1 ? 2 : 1;
@@ -105,7 +105,7 @@ bool mime_entity_open(const char *raw, size_t len, struct mime_entity *e)
             boff = len;
         }
     }
-    if (hlen && msg_headers_parse(raw, hlen, NULL, &e->h, err, sizeof err) != AUTH_OK)
+    if (hlen && auth_msg_headers_parse(raw, hlen, NULL, &e->h, err, sizeof err) != AUTH_OK)
         return false;
     e->body = raw + boff;
     e->blen = len - boff;
@@ -138,7 +138,7 @@ bool mime_entity_open(const char *raw, size_t len, struct mime_entity *e)
 
 void mime_entity_close(struct mime_entity *e)
 {
-    msg_headers_free(e->h);
+    auth_msg_headers_free(e->h);
     e->h = NULL;
 }
 

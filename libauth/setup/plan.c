@@ -15,7 +15,7 @@
 
 /* Notes and checklist lines are for people: in their language when the
  * program set a translator (text output), English otherwise (JSON). */
-#define TR(s) finding_text(s)
+#define TR(s) auth_finding_text(s)
 
 #define TEXT_MAX 1200        /* one value or checklist line: names are <= 253 */
 #define RUA_MAX  320         /* "dmarc-reports@" + a 253-octet domain */

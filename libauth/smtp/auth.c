@@ -70,7 +70,7 @@ enum auth_status smtp_auth_run(struct smtp_client *c)
     unsigned usable = c->auth_mechs & (c->p.auth_mechs ? c->p.auth_mechs : ~0u);
     enum auth_status st;
 
-    if (!net_tls_active(c->conn) && !c->p.allow_plaintext_auth)
+    if (!auth_net_tls_active(c->conn) && !c->p.allow_plaintext_auth)
         return smtp_failed(c, SMTP_FAIL_LOCAL, AUTH_EPERM,
                            "refusing to send the password over an unencrypted connection");
     if (!(c->ext & SMTP_EXT_AUTH))

@@ -61,7 +61,7 @@ enum auth_status smtp_client_new(const struct smtp_params *p, struct smtp_client
         tp.report_only = p->tls_report_only || p->tls == SMTP_TLS_OPPORTUNISTIC;
         tp.min_version = p->tls_min_version;
         tp.legacy = p->tls_legacy;
-        st = tls_ctx_new(&tp, &c->tls_ctx, err, errlen);
+        st = auth_tls_ctx_new(&tp, &c->tls_ctx, err, errlen);
         if (st != AUTH_OK) {
             free(c);
             return st;
@@ -77,8 +77,8 @@ void smtp_client_free(struct smtp_client *c)
         return;
     c->usable = false;
     smtp_conn_close(c);
-    tls_ctx_free(c->tls_ctx);
-    tls_facts_clear(&c->facts);
+    auth_tls_ctx_free(c->tls_ctx);
+    auth_tls_facts_clear(&c->facts);
     smtp_reply_clear(&c->reply);
     free(c->banner);
     free(c);
@@ -109,7 +109,7 @@ static void default_helo(struct smtp_client *c)
         return;
     }
     snprintf(c->helo, sizeof c->helo, "localhost");
-    a = net_local(c->conn, &family);
+    a = auth_net_local(c->conn, &family);
     if (family == AF_INET)
         snprintf(c->helo, sizeof c->helo, "[%s]", a);
     else if (family == AF_INET6)
@@ -157,7 +157,7 @@ static enum smtp_state after_hello(struct smtp_client *c)
 {
     bool offered = c->ext & SMTP_EXT_STARTTLS;
 
-    if (net_tls_active(c->conn) || c->p.tls == SMTP_TLS_NONE || c->p.tls == SMTP_TLS_IMPLICIT)
+    if (auth_net_tls_active(c->conn) || c->p.tls == SMTP_TLS_NONE || c->p.tls == SMTP_TLS_IMPLICIT)
         return ST_AUTH;
     if (offered)
         return ST_STARTTLS;
@@ -270,7 +270,7 @@ const struct tls_facts *smtp_client_tls(const struct smtp_client *c)
 {
     return c->have_facts ? &c->facts : NULL;
 }
-bool smtp_client_tls_active(const struct smtp_client *c) { return net_tls_active(c->conn); }
+bool smtp_client_tls_active(const struct smtp_client *c) { return auth_net_tls_active(c->conn); }
 unsigned smtp_client_extensions(const struct smtp_client *c) { return c->ext; }
 unsigned smtp_client_auth_mechs(const struct smtp_client *c) { return c->auth_mechs; }
 unsigned long smtp_client_size_limit(const struct smtp_client *c) { return c->size_limit; }

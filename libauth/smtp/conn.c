@@ -55,7 +55,7 @@ static enum auth_status addresses(struct smtp_client *c, struct net_addrs *a, ch
         *a = *c->p.addrs;
         return a->n ? AUTH_OK : auth_fail(err, errlen, AUTH_EINVAL, "no address given");
     }
-    return net_resolve(c->p.address ? NULL : c->p.eng, c->p.address ? c->p.address : c->p.host,
+    return auth_net_resolve(c->p.address ? NULL : c->p.eng, c->p.address ? c->p.address : c->p.host,
                        a, err, errlen);
 }
 
@@ -72,10 +72,10 @@ enum auth_status smtp_conn_connect(struct smtp_client *c)
         return smtp_failed(c, SMTP_FAIL_CONNECT, AUTH_ENET, "%s", err);
     }
     snprintf(c->peer, sizeof c->peer, "%s", a.addr[0]);
-    st = net_connect_addrs(&a, target, c->port, tls_now_ms() + c->t.connect_ms, &c->conn,
+    st = auth_net_connect_addrs(&a, target, c->port, auth_tls_now_ms() + c->t.connect_ms, &c->conn,
                            &why, err, sizeof err);
     if (st == AUTH_OK) {
-        snprintf(c->peer, sizeof c->peer, "%s", net_peer(c->conn));
+        snprintf(c->peer, sizeof c->peer, "%s", auth_net_peer(c->conn));
         c->usable = true;
         return AUTH_OK;
     }
@@ -91,7 +91,7 @@ enum auth_status smtp_conn_tls(struct smtp_client *c)
     enum auth_status st;
     const char *name = c->p.host ? c->p.host : c->p.address;
 
-    st = net_start_tls(c->conn, c->tls_ctx, name, tls_now_ms() + c->t.tls_ms, &c->facts,
+    st = auth_net_start_tls(c->conn, c->tls_ctx, name, auth_tls_now_ms() + c->t.tls_ms, &c->facts,
                        err, sizeof err);
     c->have_facts = c->facts.version[0] != '\0' || c->facts.subject[0] != '\0';
     if (st == AUTH_ETIMEOUT)
@@ -123,7 +123,7 @@ enum auth_status smtp_conn_command(struct smtp_client *c, const char *line,
     memcpy(buf + n, "\r\n", 2);
     shown = shown ? shown : line;
     transcript(c, 'C', shown, strlen(shown));
-    st = net_write(c->conn, buf, n + 2, tls_now_ms() + timeout_ms, why, sizeof why);
+    st = auth_net_write(c->conn, buf, n + 2, auth_tls_now_ms() + timeout_ms, why, sizeof why);
     return st == AUTH_OK ? AUTH_OK : write_failed(c, st, why);
 }
 
@@ -135,7 +135,7 @@ enum auth_status smtp_conn_write_raw(struct smtp_client *c, const char *buf, siz
 
     while (len > 0) {
         size_t n = len < block ? len : block;
-        enum auth_status st = net_write(c->conn, buf, n, tls_now_ms() + timeout_ms, why,
+        enum auth_status st = auth_net_write(c->conn, buf, n, auth_tls_now_ms() + timeout_ms, why,
                                         sizeof why);
         if (st != AUTH_OK)
             return write_failed(c, st, why);
@@ -150,7 +150,7 @@ enum auth_status smtp_conn_write_raw(struct smtp_client *c, const char *buf, siz
 static enum auth_status fill(struct smtp_client *c, uint64_t deadline, char *why, size_t wl)
 {
     size_t got = 0;
-    enum auth_status st = net_read(c->conn, c->inbuf + c->inlen, sizeof c->inbuf - c->inlen,
+    enum auth_status st = auth_net_read(c->conn, c->inbuf + c->inlen, sizeof c->inbuf - c->inlen,
                                    &got, deadline, why, wl);
 
     c->inlen += got;
@@ -201,7 +201,7 @@ static void transcript_bad(struct smtp_client *c)
 
 enum auth_status smtp_conn_reply(struct smtp_client *c, unsigned timeout_ms, bool more_expected)
 {
-    uint64_t deadline = tls_now_ms() + timeout_ms;
+    uint64_t deadline = auth_tls_now_ms() + timeout_ms;
     char why[256];
 
     for (;;) {
@@ -241,7 +241,7 @@ enum auth_status smtp_conn_reply(struct smtp_client *c, unsigned timeout_ms, boo
 
 void smtp_conn_close(struct smtp_client *c)
 {
-    net_close(c->conn, c->usable);
+    auth_net_close(c->conn, c->usable);
     c->conn = NULL;
     c->usable = false;
 }

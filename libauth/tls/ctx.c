@@ -9,7 +9,7 @@
 
 #include "tls/tls_int.h"
 
-uint64_t tls_now_ms(void)
+uint64_t auth_tls_now_ms(void)
 {
     struct timespec ts;
 
@@ -47,7 +47,7 @@ static enum auth_status load_trust(SSL_CTX *ssl, const char *ca_file, char *err,
     return AUTH_OK;
 }
 
-enum auth_status tls_ctx_new(const struct tls_params *params, struct tls_ctx **out,
+enum auth_status auth_tls_ctx_new(const struct tls_params *params, struct tls_ctx **out,
                              char *err, size_t errlen)
 {
     static const struct tls_params defaults;
@@ -73,24 +73,24 @@ enum auth_status tls_ctx_new(const struct tls_params *params, struct tls_ctx **o
     if (params->legacy &&
         (SSL_CTX_set_cipher_list(ctx->ssl, "DEFAULT:@SECLEVEL=0") != 1 ||
          (!params->min_version && !SSL_CTX_set_min_proto_version(ctx->ssl, TLS1_VERSION)))) {
-        tls_ctx_free(ctx);
+        auth_tls_ctx_free(ctx);
         return auth_fail(err, errlen, AUTH_ECRYPTO, "cannot enable legacy TLS for probing");
     }
     if ((params->min_version && !SSL_CTX_set_min_proto_version(ctx->ssl, params->min_version)) ||
         (params->max_version && !SSL_CTX_set_max_proto_version(ctx->ssl, params->max_version))) {
-        tls_ctx_free(ctx);
+        auth_tls_ctx_free(ctx);
         return auth_fail(err, errlen, AUTH_EINVAL, "unsupported TLS version bound");
     }
     st = load_trust(ctx->ssl, params->ca_file, err, errlen);
     if (st != AUTH_OK) {
-        tls_ctx_free(ctx);
+        auth_tls_ctx_free(ctx);
         return st;
     }
     *out = ctx;
     return AUTH_OK;
 }
 
-void tls_ctx_free(struct tls_ctx *ctx)
+void auth_tls_ctx_free(struct tls_ctx *ctx)
 {
     if (!ctx)
         return;

@@ -11,7 +11,7 @@
 
 #include "auth/tls.h"
 
-bool tls_dane_usable(uint8_t usage, uint8_t selector, uint8_t mtype)
+bool auth_tls_dane_usable(uint8_t usage, uint8_t selector, uint8_t mtype)
 {
     return (usage == 2 || usage == 3) && selector <= 1 && mtype <= 2;
 }
@@ -80,13 +80,13 @@ static bool ta_certifies_leaf(const struct tls_facts *facts, size_t ta, const ch
     return ok;
 }
 
-bool tls_dane_match_host(const struct tls_facts *facts, uint8_t usage, uint8_t selector,
+bool auth_tls_dane_match_host(const struct tls_facts *facts, uint8_t usage, uint8_t selector,
                          uint8_t mtype, const unsigned char *data, size_t len,
                          const char *host)
 {
     size_t first, last;
 
-    if (!facts || !data || !tls_dane_usable(usage, selector, mtype))
+    if (!facts || !data || !auth_tls_dane_usable(usage, selector, mtype))
         return false;
     first = usage == 3 ? 0 : 1;
     last = usage == 3 ? 1 : facts->nchain;
@@ -101,8 +101,8 @@ bool tls_dane_match_host(const struct tls_facts *facts, uint8_t usage, uint8_t s
     return false;
 }
 
-bool tls_dane_match(const struct tls_facts *facts, uint8_t usage, uint8_t selector,
+bool auth_tls_dane_match(const struct tls_facts *facts, uint8_t usage, uint8_t selector,
                     uint8_t mtype, const unsigned char *data, size_t len)
 {
-    return tls_dane_match_host(facts, usage, selector, mtype, data, len, NULL);
+    return auth_tls_dane_match_host(facts, usage, selector, mtype, data, len, NULL);
 }

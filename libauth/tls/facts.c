@@ -119,7 +119,7 @@ void tls_facts_fill(SSL *ssl, struct tls_facts *f)
     ERR_clear_error();
 }
 
-void tls_facts_clear(struct tls_facts *f)
+void auth_tls_facts_clear(struct tls_facts *f)
 {
     if (!f)
         return;

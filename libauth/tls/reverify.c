@@ -54,7 +54,7 @@ static bool verify_chain(struct tls_ctx *ctx, X509 *leaf, STACK_OF(X509) *rest,
     return ok;
 }
 
-bool tls_facts_verify_name(struct tls_ctx *ctx, const struct tls_facts *facts,
+bool auth_tls_facts_verify_name(struct tls_ctx *ctx, const struct tls_facts *facts,
                            const char *peer_name, char *why, size_t whylen)
 {
     STACK_OF(X509) *rest = sk_X509_new_null();

@@ -13,10 +13,10 @@
 #include "auth/ipaddr.h"
 #include "tls/tls_int.h"
 
-enum auth_status tls_wait_fd(int fd, short events, uint64_t deadline_ms)
+enum auth_status auth_tls_wait_fd(int fd, short events, uint64_t deadline_ms)
 {
     for (;;) {
-        uint64_t now = tls_now_ms();
+        uint64_t now = auth_tls_now_ms();
         struct pollfd p = { .fd = fd, .events = events };
         int r;
 
@@ -55,7 +55,7 @@ static enum auth_status want(struct tls_session *s, int r, uint64_t deadline_ms,
     switch (e) {
     case SSL_ERROR_WANT_READ:
     case SSL_ERROR_WANT_WRITE:
-        st = tls_wait_fd(s->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ms);
+        st = auth_tls_wait_fd(s->fd, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ms);
         if (st == AUTH_ETIMEOUT)
             return auth_fail(err, errlen, st, "TLS %s timed out", what);
         if (st != AUTH_OK)
@@ -83,7 +83,7 @@ static enum auth_status verify_failure(SSL *ssl, char *err, size_t errlen)
                      X509_verify_cert_error_string(v));
 }
 
-enum auth_status tls_session_start(struct tls_ctx *ctx, int fd, const char *peer_name,
+enum auth_status auth_tls_session_start(struct tls_ctx *ctx, int fd, const char *peer_name,
                                    uint64_t deadline_ms, struct tls_session **out,
                                    struct tls_facts *facts, char *err, size_t errlen)
 {
@@ -101,7 +101,7 @@ enum auth_status tls_session_start(struct tls_ctx *ctx, int fd, const char *peer
     SSL_set_fd(s->ssl, fd);
     SSL_set_verify(s->ssl, ctx->report_only ? SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
     if (peer_name && !set_peer_name(s->ssl, peer_name)) {
-        tls_session_free(s, 0);
+        auth_tls_session_free(s, 0);
         return auth_fail(err, errlen, AUTH_EINVAL, "bad TLS peer name '%s'", peer_name);
     }
     ERR_clear_error();
@@ -111,7 +111,7 @@ enum auth_status tls_session_start(struct tls_ctx *ctx, int fd, const char *peer
             break;
     }
     if (facts) {
-        tls_facts_clear(facts);
+        auth_tls_facts_clear(facts);
         tls_facts_fill(s->ssl, facts);
     }
     if (st == AUTH_ETLS && SSL_get_verify_result(s->ssl) != X509_V_OK)
@@ -125,7 +125,7 @@ enum auth_status tls_session_start(struct tls_ctx *ctx, int fd, const char *peer
     return AUTH_OK;
 }
 
-enum auth_status tls_session_read(struct tls_session *s, void *buf, size_t len,
+enum auth_status auth_tls_session_read(struct tls_session *s, void *buf, size_t len,
                                   size_t *got, uint64_t deadline_ms, char *err, size_t errlen)
 {
     *got = 0;
@@ -142,7 +142,7 @@ enum auth_status tls_session_read(struct tls_session *s, void *buf, size_t len,
     }
 }
 
-enum auth_status tls_session_write(struct tls_session *s, const void *buf, size_t len,
+enum auth_status auth_tls_session_write(struct tls_session *s, const void *buf, size_t len,
                                    uint64_t deadline_ms, char *err, size_t errlen)
 {
     const unsigned char *p = buf;
@@ -164,7 +164,7 @@ enum auth_status tls_session_write(struct tls_session *s, const void *buf, size_
     return AUTH_OK;
 }
 
-void tls_session_free(struct tls_session *s, uint64_t deadline_ms)
+void auth_tls_session_free(struct tls_session *s, uint64_t deadline_ms)
 {
     if (!s)
         return;
@@ -174,7 +174,7 @@ void tls_session_free(struct tls_session *s, uint64_t deadline_ms)
         while ((r = SSL_shutdown(s->ssl)) < 0) {
             int e = SSL_get_error(s->ssl, r);
             if (e != SSL_ERROR_WANT_WRITE ||
-                tls_wait_fd(s->fd, POLLOUT, deadline_ms) != AUTH_OK)
+                auth_tls_wait_fd(s->fd, POLLOUT, deadline_ms) != AUTH_OK)
                 break;
         }
     }

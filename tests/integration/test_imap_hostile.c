@@ -47,11 +47,11 @@ static void against(const char *how, enum imap_tls_mode mode, struct outcome *o)
         };
         assert_int_equal(imap_client_new(&p, &c, err, sizeof err), AUTH_OK);
     }
-    t0 = tls_now_ms();
+    t0 = auth_tls_now_ms();
     o->st = imap_open(c);
     if (o->st == AUTH_OK)
         o->st = imap_login(c);
-    o->ms = tls_now_ms() - t0;
+    o->ms = auth_tls_now_ms() - t0;
     o->failure = imap_client_failure(c);
     snprintf(o->why, sizeof o->why, "%s", imap_client_why(c));
     imap_client_free(c);

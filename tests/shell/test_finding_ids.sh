@@ -12,7 +12,7 @@ mkdir -p "$T_TMP/planted" "$T_TMP/prose"
 cat > "$T_TMP/planted/lint.c" <<'C'
 static int lint(struct finding_list *l)
 {
-    return finding_add(l, "dmarc.policy-none", SEV_WARN, "p=none", 0, 0, 0);
+    return auth_finding_add(l, "dmarc.policy-none", SEV_WARN, "p=none", 0, 0, 0);
 }
 C
 cat > "$T_TMP/prose/lint.c" <<'C'

@@ -18,7 +18,7 @@ static struct address *ok(const char *v)
     struct address *a = NULL;
     char err[256] = "";
 
-    enum auth_status st = address_parse_from(v, strlen(v), &a, err, sizeof err);
+    enum auth_status st = auth_msg_address_parse_from(v, strlen(v), &a, err, sizeof err);
     if (st != AUTH_OK)
         fail_msg("'%s': %s", v, err);
     return a;
@@ -29,7 +29,7 @@ static void bad(const char *v, const char *why)
     struct address *a = NULL;
     char err[256] = "";
 
-    if (address_parse_from(v, strlen(v), &a, err, sizeof err) != AUTH_EPARSE)
+    if (auth_msg_address_parse_from(v, strlen(v), &a, err, sizeof err) != AUTH_EPARSE)
         fail_msg("accepted '%s'", v);
     assert_null(a);
     if (!strstr(err, why))
@@ -43,17 +43,17 @@ static void plain_forms(void **state)
     assert_string_equal(a->domain, "example.com");
     assert_string_equal(a->domain_ascii, "example.com");
     assert_null(a->display);
-    address_free(a);
+    auth_msg_address_free(a);
 
     a = ok(" \"Alice Q. Smith\" <alice.smith@mail.example.org> ");
     assert_string_equal(a->display, "Alice Q. Smith");
     assert_string_equal(a->domain, "mail.example.org");
-    address_free(a);
+    auth_msg_address_free(a);
 
     a = ok("Bob (the builder) <bob@example.net> (work)");
     assert_string_equal(a->display, "Bob");
     assert_string_equal(a->local, "bob");
-    address_free(a);
+    auth_msg_address_free(a);
 }
 
 static void comments_quotes_routes(void **state)
@@ -61,30 +61,30 @@ static void comments_quotes_routes(void **state)
     struct address *a = ok("(c (nested) ) bob (x) @ (y) example.com (z)");
     assert_string_equal(a->local, "bob");
     assert_string_equal(a->domain, "example.com");
-    address_free(a);
+    auth_msg_address_free(a);
 
     a = ok("\"odd, <local>@part\"@example.com");     /* quoted local part with specials */
     assert_string_equal(a->local, "odd, <local>@part");
     assert_string_equal(a->domain, "example.com");
-    address_free(a);
+    auth_msg_address_free(a);
 
     a = ok("\"a\\\"b\" <\"x\\\\y\"@example.com>");
     assert_string_equal(a->display, "a\"b");
     assert_string_equal(a->local, "x\\y");
-    address_free(a);
+    auth_msg_address_free(a);
 
     a = ok("<@relay.example:user@example.com>");     /* obsolete route skipped */
     assert_string_equal(a->domain, "example.com");
-    address_free(a);
+    auth_msg_address_free(a);
 
     a = ok("=?utf-8?q?J=C3=B6rg?= <jorg@example.de>"); /* encoded word in display */
     assert_string_equal(a->display, "=?utf-8?q?J=C3=B6rg?=");
     assert_string_equal(a->domain, "example.de");
-    address_free(a);
+    auth_msg_address_free(a);
 
     a = ok("test@example.com,");                     /* empty list element (obs) */
     assert_string_equal(a->domain, "example.com");
-    address_free(a);
+    auth_msg_address_free(a);
 }
 
 static void idn(void **state)
@@ -92,10 +92,10 @@ static void idn(void **state)
     struct address *a = ok("J\xc3\xb6rg <j\xc3\xb6rg@b\xc3\xbc" "cher.example>");
     assert_string_equal(a->domain, "b\xc3\xbc" "cher.example");
     assert_string_equal(a->domain_ascii, "xn--bcher-kva.example");
-    address_free(a);
+    auth_msg_address_free(a);
     a = ok("x@B\xc3\x9c" "CHER.example");            /* upper-case U-label */
     assert_string_equal(a->domain_ascii, "xn--bcher-kva.example");
-    address_free(a);
+    auth_msg_address_free(a);
 }
 
 static void refused(void **state)
@@ -130,15 +130,15 @@ static void headers(void **state)
     struct address *a = NULL;
     char err[256];
 
-    assert_int_equal(address_from_headers(vals, lens, 0, &a, err, sizeof err), AUTH_EPARSE);
+    assert_int_equal(auth_msg_address_from_headers(vals, lens, 0, &a, err, sizeof err), AUTH_EPARSE);
     assert_non_null(strstr(err, "no From"));
-    assert_int_equal(address_from_headers(vals, lens, 2, &a, err, sizeof err), AUTH_EPARSE);
+    assert_int_equal(auth_msg_address_from_headers(vals, lens, 2, &a, err, sizeof err), AUTH_EPARSE);
     assert_non_null(strstr(err, "2 From header fields"));
-    assert_int_equal(address_from_headers(vals, lens, 1, &a, err, sizeof err), AUTH_OK);
+    assert_int_equal(auth_msg_address_from_headers(vals, lens, 1, &a, err, sizeof err), AUTH_OK);
     assert_string_equal(a->domain, "example.com");
-    address_free(a);
+    auth_msg_address_free(a);
     /* NUL inside the value */
-    assert_int_equal(address_parse_from("a@ex\0ample.com", 15, &a, err, sizeof err),
+    assert_int_equal(auth_msg_address_parse_from("a@ex\0ample.com", 15, &a, err, sizeof err),
                      AUTH_EPARSE);
 }
 

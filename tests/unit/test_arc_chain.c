@@ -79,9 +79,9 @@ static struct outcome verify(const char *msg)
     size_t hl = strlen(msg), bo = hl;
     char err[128];
 
-    if (msg_header_end(msg, strlen(msg), &hl, &bo) != AUTH_OK)
+    if (auth_msg_header_end(msg, strlen(msg), &hl, &bo) != AUTH_OK)
         hl = bo = strlen(msg);
-    assert_int_equal(msg_headers_parse(msg, hl, NULL, &h, err, sizeof err), AUTH_OK);
+    assert_int_equal(auth_msg_headers_parse(msg, hl, NULL, &h, err, sizeof err), AUTH_OK);
     assert_int_equal(arc_verify_new(NULL, h, &v), AUTH_OK);
     assert_int_equal(arc_verify_body(v, msg + bo, strlen(msg) - bo), AUTH_OK);
     assert_int_equal(arc_verify_final(v, ks), AUTH_OK);
@@ -90,7 +90,7 @@ static struct outcome verify(const char *msg)
     o.oldest_pass = arc_verify_oldest_pass(v);
     o.sets = (unsigned)arc_verify_count(v);
     arc_verify_free(v);
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     dkim_keystore_free(ks);
     return o;
 }
@@ -108,8 +108,8 @@ static char *seal(const char *msg, const char *sel, enum arc_result cv, enum aut
     size_t hl, bo;
     char err[160], *fields = NULL, *out = NULL;
 
-    assert_int_equal(msg_header_end(msg, strlen(msg), &hl, &bo), AUTH_OK);
-    assert_int_equal(msg_headers_parse(msg, hl, NULL, &h, err, sizeof err), AUTH_OK);
+    assert_int_equal(auth_msg_header_end(msg, strlen(msg), &hl, &bo), AUTH_OK);
+    assert_int_equal(auth_msg_headers_parse(msg, hl, NULL, &h, err, sizeof err), AUTH_OK);
     *st = arc_seal_new(&p, h, &s, err, sizeof err);
     if (*st == AUTH_OK) {
         assert_int_equal(arc_seal_body(s, msg + bo, strlen(msg) - bo), AUTH_OK);
@@ -121,7 +121,7 @@ static char *seal(const char *msg, const char *sel, enum arc_result cv, enum aut
     }
     free(fields);
     arc_seal_free(s);
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     return out;
 }
 
@@ -351,8 +351,8 @@ static void test_seal_params(void **state)
     char err[160];
 
     (void)state;
-    assert_int_equal(msg_header_end(base_msg, strlen(base_msg), &hl, &bo), AUTH_OK);
-    assert_int_equal(msg_headers_parse(base_msg, hl, NULL, &h, err, sizeof err), AUTH_OK);
+    assert_int_equal(auth_msg_header_end(base_msg, strlen(base_msg), &hl, &bo), AUTH_OK);
+    assert_int_equal(auth_msg_headers_parse(base_msg, hl, NULL, &h, err, sizeof err), AUTH_OK);
     assert_int_equal(arc_seal_new(&p, h, &s, err, sizeof err), AUTH_EINVAL);
     p.algorithm = -1;
     p.headers = "from:arc-seal";
@@ -362,7 +362,7 @@ static void test_seal_params(void **state)
     p.results = "x; spf=pass\r\nInjected: header";
     assert_int_equal(arc_seal_new(&p, h, &s, err, sizeof err), AUTH_EINVAL);
     assert_null(s);
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
 }
 
 int main(void)

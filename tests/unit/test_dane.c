@@ -1,5 +1,5 @@
 /*
- * test_dane.c - tls_dane_match(): TLSA usages 2/3, selectors 0/1, matching
+ * test_dane.c - auth_tls_dane_match(): TLSA usages 2/3, selectors 0/1, matching
  * types 0/1/2 against a chain of certificates made here with OpenSSL.
  */
 #include <setjmp.h>
@@ -96,20 +96,20 @@ static void dane_ee(void **state)
     size_t n = spki(certs[0], s);
 
     EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL);
-    assert_true(tls_dane_match(&f, 3, 1, 1, md, mdlen));
-    assert_true(tls_dane_match(&f, 3, 1, 0, s, n));
+    assert_true(auth_tls_dane_match(&f, 3, 1, 1, md, mdlen));
+    assert_true(auth_tls_dane_match(&f, 3, 1, 0, s, n));
     EVP_Digest(der[0], derlen[0], md, &mdlen, EVP_sha512(), NULL);
-    assert_true(tls_dane_match(&f, 3, 0, 2, md, mdlen));
-    assert_true(tls_dane_match(&f, 3, 0, 0, der[0], derlen[0]));
+    assert_true(auth_tls_dane_match(&f, 3, 0, 2, md, mdlen));
+    assert_true(auth_tls_dane_match(&f, 3, 0, 0, der[0], derlen[0]));
     md[0] ^= 1;
-    assert_false(tls_dane_match(&f, 3, 0, 2, md, mdlen));
+    assert_false(auth_tls_dane_match(&f, 3, 0, 2, md, mdlen));
     /* usages 0/1 are not for SMTP; selector/mtype out of range */
     EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL);
-    assert_false(tls_dane_match(&f, 1, 1, 1, md, mdlen));
-    assert_false(tls_dane_match(&f, 3, 2, 1, md, mdlen));
-    assert_false(tls_dane_match(&f, 3, 1, 3, md, mdlen));
-    assert_false(tls_dane_usable(0, 1, 1));
-    assert_true(tls_dane_usable(2, 0, 0));
+    assert_false(auth_tls_dane_match(&f, 1, 1, 1, md, mdlen));
+    assert_false(auth_tls_dane_match(&f, 3, 2, 1, md, mdlen));
+    assert_false(auth_tls_dane_match(&f, 3, 1, 3, md, mdlen));
+    assert_false(auth_tls_dane_usable(0, 1, 1));
+    assert_true(auth_tls_dane_usable(2, 0, 0));
 }
 
 static void dane_ta(void **state)
@@ -120,19 +120,19 @@ static void dane_ta(void **state)
     size_t n = spki(certs[1], s);
 
     EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL);
-    assert_true(tls_dane_match(&f2, 2, 1, 1, md, mdlen));
+    assert_true(auth_tls_dane_match(&f2, 2, 1, 1, md, mdlen));
     /* the trust anchor must be in the chain after the leaf */
-    assert_false(tls_dane_match(&f1, 2, 1, 1, md, mdlen));
+    assert_false(auth_tls_dane_match(&f1, 2, 1, 1, md, mdlen));
     n = spki(certs[0], s);
     EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL);
-    assert_false(tls_dane_match(&f2, 2, 1, 1, md, mdlen));
+    assert_false(auth_tls_dane_match(&f2, 2, 1, 1, md, mdlen));
     /* DANE-EE for the CA key does not match the leaf */
     n = spki(certs[1], s);
     EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL);
-    assert_false(tls_dane_match(&f2, 3, 1, 1, md, mdlen));
+    assert_false(auth_tls_dane_match(&f2, 3, 1, 1, md, mdlen));
     /* DANE-TA also needs the leaf to name the MX host (RFC 7672 3.2.3) */
-    assert_true(tls_dane_match_host(&f2, 2, 1, 1, md, mdlen, "mx.example"));
-    assert_false(tls_dane_match_host(&f2, 2, 1, 1, md, mdlen, "other.example"));
+    assert_true(auth_tls_dane_match_host(&f2, 2, 1, 1, md, mdlen, "mx.example"));
+    assert_false(auth_tls_dane_match_host(&f2, 2, 1, 1, md, mdlen, "other.example"));
 }
 
 /* A trust anchor that is in the chain but did not issue the leaf. */
@@ -149,7 +149,7 @@ static void dane_ta_must_certify_leaf(void **state)
     f.chain_der[1] = p;
     f.chain_len[1] = (size_t)len;
     EVP_Digest(s, n, md, &mdlen, EVP_sha256(), NULL);
-    assert_false(tls_dane_match_host(&f, 2, 1, 1, md, mdlen, "mx.example"));
+    assert_false(auth_tls_dane_match_host(&f, 2, 1, 1, md, mdlen, "mx.example"));
     OPENSSL_free(p);
     X509_free(stranger);
     EVP_PKEY_free(ca_key);          /* the stranger's key */

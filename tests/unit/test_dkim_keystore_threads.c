@@ -41,7 +41,7 @@ static char *signed_text(EVP_PKEY *key, const char *sel, const char *msg_body)
     char err[200], *field, *text;
     size_t n;
 
-    assert_int_equal(msg_headers_parse(hdr, sizeof hdr - 3, NULL, &h, err, sizeof err),
+    assert_int_equal(auth_msg_headers_parse(hdr, sizeof hdr - 3, NULL, &h, err, sizeof err),
                      AUTH_OK);
     assert_int_equal(dkim_sign_new(&p, h, &s, err, sizeof err), AUTH_OK);
     assert_int_equal(dkim_sign_body(s, body, sizeof body - 1), AUTH_OK);
@@ -52,7 +52,7 @@ static char *signed_text(EVP_PKEY *key, const char *sel, const char *msg_body)
     snprintf(text, n, "%s%s%s", field, hdr, msg_body);
     free(field);
     dkim_sign_free(s);
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     return text;
 }
 
@@ -63,17 +63,17 @@ static enum dkim_result verify_text(const char *text, struct dkim_keystore *ks)
     struct dkim_verify *v;
     enum dkim_result r;
 
-    if (msg_header_end(text, len, &hl, &bo) != AUTH_OK ||
-        msg_headers_parse(text, hl, NULL, &h, NULL, 0) != AUTH_OK)
+    if (auth_msg_header_end(text, len, &hl, &bo) != AUTH_OK ||
+        auth_msg_headers_parse(text, hl, NULL, &h, NULL, 0) != AUTH_OK)
         return DKIM_NONE;
     if (dkim_verify_new(NULL, h, &v) != AUTH_OK) {
-        msg_headers_free(h);
+        auth_msg_headers_free(h);
         return DKIM_NONE;
     }
     r = dkim_verify_body(v, text + bo, len - bo) == AUTH_OK &&
         dkim_verify_final(v, ks) == AUTH_OK ? dkim_verify_overall(v) : DKIM_NONE;
     dkim_verify_free(v);
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     return r;
 }
 

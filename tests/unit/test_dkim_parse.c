@@ -133,18 +133,18 @@ static void test_headers(void **state)
     char err[128];
 
     (void)state;
-    assert_int_equal(msg_header_end(m, strlen(m), &hl, &bo), AUTH_OK);
+    assert_int_equal(auth_msg_header_end(m, strlen(m), &hl, &bo), AUTH_OK);
     assert_string_equal(m + bo, "body\n");
-    assert_int_equal(msg_headers_parse(m, hl, NULL, &h, err, sizeof err), AUTH_OK);
-    assert_int_equal(msg_headers_count(h), 3);
-    assert_true(msg_header_name_is(msg_headers_get(h, 1), "subject", 7));
-    assert_int_equal(msg_headers_get(h, 1)->raw_len, strlen("Subject: x\n\ty\r\n"));
-    assert_int_equal(msg_headers_find(h, "x-empty", 0), 2);
-    msg_headers_free(h);
-    assert_int_equal(msg_headers_parse(" cont\n", 6, NULL, &h, err, sizeof err), AUTH_EPARSE);
-    assert_int_equal(msg_headers_parse("no colon here\n", 14, NULL, &h, err, sizeof err),
+    assert_int_equal(auth_msg_headers_parse(m, hl, NULL, &h, err, sizeof err), AUTH_OK);
+    assert_int_equal(auth_msg_headers_count(h), 3);
+    assert_true(auth_msg_header_name_is(auth_msg_headers_get(h, 1), "subject", 7));
+    assert_int_equal(auth_msg_headers_get(h, 1)->raw_len, strlen("Subject: x\n\ty\r\n"));
+    assert_int_equal(auth_msg_headers_find(h, "x-empty", 0), 2);
+    auth_msg_headers_free(h);
+    assert_int_equal(auth_msg_headers_parse(" cont\n", 6, NULL, &h, err, sizeof err), AUTH_EPARSE);
+    assert_int_equal(auth_msg_headers_parse("no colon here\n", 14, NULL, &h, err, sizeof err),
                      AUTH_EPARSE);
-    assert_int_equal(msg_header_end("A: b\r\n", 6, &hl, &bo), AUTH_ENOTFOUND);
+    assert_int_equal(auth_msg_header_end("A: b\r\n", 6, &hl, &bo), AUTH_ENOTFOUND);
 }
 
 static void test_header_limits(void **state)
@@ -158,13 +158,13 @@ static void test_header_limits(void **state)
     (void)state;
     for (size_t i = 0; i < n; i++)
         memcpy(m + i * 6, "X: y\r\n", 6);
-    assert_int_equal(msg_headers_parse(m, len, &p, &h, err, sizeof err), AUTH_ELIMIT);
+    assert_int_equal(auth_msg_headers_parse(m, len, &p, &h, err, sizeof err), AUTH_ELIMIT);
     assert_null(h);
-    assert_int_equal(msg_headers_parse(m, len - 6, &p, &h, err, sizeof err), AUTH_OK);
-    assert_int_equal(msg_headers_count(h), 10000);
-    msg_headers_free(h);
+    assert_int_equal(auth_msg_headers_parse(m, len - 6, &p, &h, err, sizeof err), AUTH_OK);
+    assert_int_equal(auth_msg_headers_count(h), 10000);
+    auth_msg_headers_free(h);
     p.max_bytes = 100;
-    assert_int_equal(msg_headers_parse(m, len, &p, &h, err, sizeof err), AUTH_ELIMIT);
+    assert_int_equal(auth_msg_headers_parse(m, len, &p, &h, err, sizeof err), AUTH_ELIMIT);
     free(m);
 }
 

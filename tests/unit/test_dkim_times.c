@@ -79,12 +79,12 @@ static char *sign_as(const char *sel, const char *identity, const char *body, ti
     struct dkim_sign *s = NULL;
     char err[200], *field = NULL;
 
-    assert_int_equal(msg_headers_parse(HDRS, strlen(HDRS), NULL, &h, err, sizeof err), AUTH_OK);
+    assert_int_equal(auth_msg_headers_parse(HDRS, strlen(HDRS), NULL, &h, err, sizeof err), AUTH_OK);
     assert_int_equal(dkim_sign_new(&p, h, &s, err, sizeof err), AUTH_OK);
     assert_int_equal(dkim_sign_body(s, body, strlen(body)), AUTH_OK);
     assert_int_equal(dkim_sign_final(s, &field, err, sizeof err), AUTH_OK);
     dkim_sign_free(s);
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     return field;
 }
 
@@ -113,7 +113,7 @@ static struct verdict verify(const char *field, const char *body, time_t now)
     struct verdict out = {0};
 
     snprintf(hdrs, hlen + 1, "%s%s", field, HDRS);
-    assert_int_equal(msg_headers_parse(hdrs, hlen, NULL, &h, err, sizeof err), AUTH_OK);
+    assert_int_equal(auth_msg_headers_parse(hdrs, hlen, NULL, &h, err, sizeof err), AUTH_OK);
     assert_int_equal(dkim_verify_new(&p, h, &v), AUTH_OK);
     assert_int_equal(dkim_verify_body(v, body, strlen(body)), AUTH_OK);
     assert_int_equal(dkim_verify_final(v, ks), AUTH_OK);
@@ -126,7 +126,7 @@ static struct verdict verify(const char *field, const char *body, time_t now)
     out.timestamp = r->timestamp;
     out.expiry = r->expiry;
     dkim_verify_free(v);
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     free(hdrs);
     return out;
 }
@@ -218,11 +218,11 @@ static void largest_expiry(void **state)
     (void)state;
     assert_non_null(strstr(f, " x=1099511627776;"));
     expect(verify(f, BODY, t), DKIM_PASS, DKIM_R_NONE, NULL);
-    assert_int_equal(msg_headers_parse(HDRS, strlen(HDRS), NULL, &h, err, sizeof err), AUTH_OK);
+    assert_int_equal(auth_msg_headers_parse(HDRS, strlen(HDRS), NULL, &h, err, sizeof err), AUTH_OK);
     assert_int_equal(dkim_sign_new(&p, h, &s, err, sizeof err), AUTH_EINVAL);
     assert_null(s);
     assert_non_null(strstr(err, "x="));
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     /* A hand-made x= one past the limit (and past t=) is malformed. */
     bad = strdup(f);
     memcpy(strstr(bad, " x=1099511627776;"), " x=1099511627777;", 17);

@@ -66,7 +66,7 @@ static void sign_message(struct signed_msg *m, const char *selector, bool with_l
     assert_int_equal(dkim_keygen(DKIM_KEY_ED25519, 0, &m->key, err, sizeof err), AUTH_OK);
     assert_int_equal(dkim_record_for_key(m->key, &m->record, err, sizeof err), AUTH_OK);
     p.key = m->key;
-    assert_int_equal(msg_headers_parse(hdr, sizeof hdr - 3, NULL, &h, err, sizeof err),
+    assert_int_equal(auth_msg_headers_parse(hdr, sizeof hdr - 3, NULL, &h, err, sizeof err),
                      AUTH_OK);
     assert_int_equal(dkim_sign_new(&p, h, &s, err, sizeof err), AUTH_OK);
     assert_int_equal(dkim_sign_body(s, body, sizeof body - 1), AUTH_OK);
@@ -78,7 +78,7 @@ static void sign_message(struct signed_msg *m, const char *selector, bool with_l
     m->body_off = m->len - (sizeof body - 1);
     free(field);
     dkim_sign_free(s);
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
 }
 
 static void free_message(struct signed_msg *m)
@@ -101,9 +101,9 @@ static enum dkim_result verify(const char *text, size_t len, size_t body_off,
 
     size_t hdr_len, off;
 
-    assert_int_equal(msg_header_end(text, len, &hdr_len, &off), AUTH_OK);
+    assert_int_equal(auth_msg_header_end(text, len, &hdr_len, &off), AUTH_OK);
     assert_int_equal(off, body_off);
-    assert_int_equal(msg_headers_parse(text, hdr_len, NULL, &h, err, sizeof err), AUTH_OK);
+    assert_int_equal(auth_msg_headers_parse(text, hdr_len, NULL, &h, err, sizeof err), AUTH_OK);
     assert_int_equal(dkim_verify_new(NULL, h, &v), AUTH_OK);
     assert_int_equal(dkim_verify_body(v, text + body_off, len - body_off), AUTH_OK);
     assert_int_equal(dkim_verify_final(v, ks), AUTH_OK);
@@ -115,7 +115,7 @@ static enum dkim_result verify(const char *text, size_t len, size_t body_off,
     if (unsigned_bytes)
         *unsigned_bytes = r->unsigned_body_bytes;
     dkim_verify_free(v);
-    msg_headers_free(h);
+    auth_msg_headers_free(h);
     return res;
 }
 

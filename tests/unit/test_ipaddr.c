@@ -96,21 +96,21 @@ static void findings(void **state)
 {
     struct finding_list l = { .max = 3 };
 
-    assert_int_equal(finding_add(&l, "spf.all-pass", SEV_FAIL, "+all", NULL, "v=spf1 -all",
+    assert_int_equal(auth_finding_add(&l, "spf.all-pass", SEV_FAIL, "+all", NULL, "v=spf1 -all",
                                  "RFC 7208 5.1"), AUTH_OK);
-    assert_int_equal(finding_addf(&l, "mx.ipv6", SEV_INFO, "no AAAA", NULL, NULL,
+    assert_int_equal(auth_finding_addf(&l, "mx.ipv6", SEV_INFO, "no AAAA", NULL, NULL,
                                   "%d hosts", 2), AUTH_OK);
-    assert_int_equal(finding_add(&l, "x.error", SEV_ERROR, "timeout", NULL, NULL, NULL), AUTH_OK);
-    assert_int_equal(finding_add(&l, "x.more", SEV_PASS, "", NULL, NULL, NULL), AUTH_ELIMIT);
+    assert_int_equal(auth_finding_add(&l, "x.error", SEV_ERROR, "timeout", NULL, NULL, NULL), AUTH_OK);
+    assert_int_equal(auth_finding_add(&l, "x.more", SEV_PASS, "", NULL, NULL, NULL), AUTH_ELIMIT);
     assert_string_equal(l.items[1].detail, "2 hosts");
-    assert_int_equal(finding_count(&l, SEV_WARN), 1);
-    assert_int_equal(finding_count(&l, SEV_INFO), 2);
-    assert_int_equal(finding_count(&l, SEV_ERROR), 1);
-    assert_int_equal(finding_set_evidence(&l, "TXT \"v=spf1 +all\""), AUTH_OK);
+    assert_int_equal(auth_finding_count(&l, SEV_WARN), 1);
+    assert_int_equal(auth_finding_count(&l, SEV_INFO), 2);
+    assert_int_equal(auth_finding_count(&l, SEV_ERROR), 1);
+    assert_int_equal(auth_finding_set_evidence(&l, "TXT \"v=spf1 +all\""), AUTH_OK);
     assert_string_equal(l.items[2].evidence, "TXT \"v=spf1 +all\"");
-    assert_int_equal(finding_severity_parse("warn"), SEV_WARN);
-    assert_int_equal(finding_severity_parse("bogus"), -1);
-    finding_list_clear(&l);
+    assert_int_equal(auth_finding_severity_parse("warn"), SEV_WARN);
+    assert_int_equal(auth_finding_severity_parse("bogus"), -1);
+    auth_finding_list_clear(&l);
     assert_int_equal(l.count, 0);
 }
 

@@ -61,7 +61,7 @@ static void dkim_ids_in_checks(void **state)
     assert_int_equal(l.items[2].severity, SEV_FAIL);
     assert_string_equal(l.items[2].detail,
                         "s1._domainkey.example.com: rsa-sha256 signatures cannot use this key");
-    finding_list_clear(&l);
+    auth_finding_list_clear(&l);
 }
 
 static void spf_ids_in_checks(void **state)
@@ -89,7 +89,7 @@ static void spf_ids_in_checks(void **state)
     assert_string_equal(l.items[2].id, "spf.include-error");
     assert_int_equal(l.items[2].severity, SEV_ERROR);
     assert_string_equal(l.items[2].detail, "SERVFAIL");   /* at the root: no "reached by" */
-    finding_list_clear(&l);
+    auth_finding_list_clear(&l);
 }
 
 static void dmarc_ids_in_checks(void **state)
@@ -114,7 +114,7 @@ static void dmarc_ids_in_checks(void **state)
                         "example.com._report._dmarc.reports.example. TXT \"v=DMARC1\"");
     assert_string_equal(l.items[2].id, "dmarc.rua-undeliverable");
     assert_string_equal(l.items[2].detail, "reports.example has a null MX (RFC 7505)");
-    finding_list_clear(&l);
+    auth_finding_list_clear(&l);
 }
 
 int main(void)

@@ -31,12 +31,12 @@ static void outbound_blocked_vs_refused(void **state)
     assert_string_equal(only(&l)->id, "ports.outbound-25-blocked");
     assert_int_equal(only(&l)->severity, SEV_FAIL);
     assert_non_null(strstr(only(&l)->summary, "BLOCKED"));
-    finding_list_clear(&l);
+    auth_finding_list_clear(&l);
     o.state = PORT_CLOSED;
     assert_int_equal(findings_ports_outbound(&o, &l), AUTH_OK);
     assert_string_equal(only(&l)->id, "ports.outbound-25-refused");
     assert_non_null(strstr(only(&l)->summary, "not blocked"));
-    finding_list_clear(&l);
+    auth_finding_list_clear(&l);
 }
 
 static size_t count(const struct finding_list *l, const char *id)
@@ -123,7 +123,7 @@ static void inbound_checklist(void **state)
     assert_int_equal(count(&l, "ports.filtered"), 1);              /* 587 */
     assert_int_equal(count(&l, "ports.tls-ok"), 1);                /* 25 */
     assert_int_equal(count(&l, "ports.submission-closed"), 0);
-    finding_list_clear(&l);
+    auth_finding_list_clear(&l);
 }
 
 int main(void)

@@ -14,7 +14,7 @@ static bool generic(const char *name, const char *addr)
 {
     struct auth_ip ip;
     assert_int_equal(auth_ip_parse(addr, &ip), AUTH_OK);
-    return ptr_name_is_generic(name, &ip);
+    return mx_ptr_name_is_generic(name, &ip);
 }
 
 static void generic_names(void **state)

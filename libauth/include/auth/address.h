@@ -34,22 +34,22 @@ struct address {
 };
 
 /* Extract the one mailbox of a From header value.  AUTH_OK with *out set
- * (free with address_free), AUTH_EPARSE with err naming the problem
+ * (free with auth_msg_address_free), AUTH_EPARSE with err naming the problem
  * ("From holds 2 addresses", "address 'bob' has no domain", ...),
  * AUTH_ENOMEM. */
 AUTH_MUST_USE
-enum auth_status address_parse_from(const char *value, size_t len, struct address **out,
+enum auth_status auth_msg_address_parse_from(const char *value, size_t len, struct address **out,
                                     char *err, size_t errlen);
 
 /* The same for a message's From header fields: n values (lens[i] bytes
  * each).  n == 0 and n > 1 are AUTH_EPARSE ("no From header field",
  * "2 From header fields"). */
 AUTH_MUST_USE
-enum auth_status address_from_headers(const char *const *values, const size_t *lens,
+enum auth_status auth_msg_address_from_headers(const char *const *values, const size_t *lens,
                                       size_t n, struct address **out,
                                       char *err, size_t errlen);
 
-void address_free(struct address *a);
+void auth_msg_address_free(struct address *a);
 
 AUTH_API_END
 

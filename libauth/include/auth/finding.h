@@ -27,9 +27,9 @@ enum finding_severity {
 };
 
 /* "pass", "info", "warn", "fail", "error", "skipped". */
-const char *finding_severity_name(enum finding_severity s);
+const char *auth_finding_severity_name(enum finding_severity s);
 /* Parse one of those names; -1 when unknown. */
-int finding_severity_parse(const char *name);
+int auth_finding_severity_parse(const char *name);
 
 struct finding {
     char *id;          /* "spf.lookup-limit" */
@@ -50,40 +50,40 @@ struct finding_list {
 /* Append a finding (strings copied; detail/fix/reference/evidence may be
  * NULL).  AUTH_OK, AUTH_ENOMEM, AUTH_ELIMIT when the list is full. */
 AUTH_MUST_USE
-enum auth_status finding_add(struct finding_list *l, const char *id,
+enum auth_status auth_finding_add(struct finding_list *l, const char *id,
                              enum finding_severity sev, const char *summary,
                              const char *detail, const char *fix,
                              const char *reference);
 /* The same with printf-style detail. */
 AUTH_MUST_USE
-enum auth_status finding_addf(struct finding_list *l, const char *id,
+enum auth_status auth_finding_addf(struct finding_list *l, const char *id,
                               enum finding_severity sev, const char *summary,
                               const char *fix, const char *reference,
                               const char *detail_fmt, ...)
     __attribute__((format(printf, 7, 8)));
 /* Attach evidence text to the last finding added (copied). */
 AUTH_MUST_USE
-enum auth_status finding_set_evidence(struct finding_list *l, const char *evidence);
+enum auth_status auth_finding_set_evidence(struct finding_list *l, const char *evidence);
 
-/* Text for people in their language: when set, finding_add() passes the
- * summary, detail and fix through tr, and finding_addf() its summary, fix
+/* Text for people in their language: when set, auth_finding_add() passes the
+ * summary, detail and fix through tr, and auth_finding_addf() its summary, fix
  * and detail format (before formatting, so the format is what a catalog
  * holds).  NULL, the default, keeps the English as written, which JSON and
  * the other machine formats need.  Set it before any finding is made; tr
  * must return its argument when it has no translation. */
 typedef const char *(*finding_translator)(const char *text) __attribute__((format_arg(1)));
-void finding_set_translator(finding_translator tr);
+void auth_finding_set_translator(finding_translator tr);
 /* text through that translator (itself when none is set): for the other
  * text libauth makes for people, such as setup's record notes and
  * checklist, whose formats are translated before they are filled in. */
-const char *finding_text(const char *text) __attribute__((format_arg(1)));
+const char *auth_finding_text(const char *text) __attribute__((format_arg(1)));
 
 /* Number of findings at or above sev (PASS..FAIL scale; ERROR/SKIPPED are
  * counted only when sev is that exact value). */
-size_t finding_count(const struct finding_list *l, enum finding_severity sev);
+size_t auth_finding_count(const struct finding_list *l, enum finding_severity sev);
 
 /* Free every finding; the list is left empty and reusable. */
-void finding_list_clear(struct finding_list *l);
+void auth_finding_list_clear(struct finding_list *l);
 
 AUTH_API_END
 

@@ -9,8 +9,8 @@
  * Line ends may be CRLF or a bare LF (messages from files and pipes); both
  * end a line.  A bare CR is an ordinary octet.
  *
- * Streaming use: accumulate input until msg_header_end() finds the blank
- * line, parse the header block with msg_headers_parse(), then hand the body
+ * Streaming use: accumulate input until auth_msg_header_end() finds the blank
+ * line, parse the header block with auth_msg_headers_parse(), then hand the body
  * to its consumer in chunks (e.g. dkim_verify_body()); the body is never
  * needed whole.
  *
@@ -53,33 +53,33 @@ struct msg_headers;       /* opaque list of fields, in message order */
  * AUTH_ENOTFOUND: no blank line in buf yet (read more, or at end of input
  * the whole buffer is the header block and there is no body). */
 AUTH_MUST_USE
-enum auth_status msg_header_end(const char *buf, size_t len, size_t *hdr_len,
+enum auth_status auth_msg_header_end(const char *buf, size_t len, size_t *hdr_len,
                                 size_t *body_off);
 
-/* Parse a header block (buf[0..len), as bounded by msg_header_end()).  The
+/* Parse a header block (buf[0..len), as bounded by auth_msg_header_end()).  The
  * result points into buf, which must outlive it.  params may be NULL.
- * AUTH_OK with *out set (free with msg_headers_free); AUTH_EPARSE when a
+ * AUTH_OK with *out set (free with auth_msg_headers_free); AUTH_EPARSE when a
  * line is neither a field nor a continuation (err says which line);
  * AUTH_ELIMIT when a bound is exceeded; AUTH_ENOMEM. */
 AUTH_MUST_USE
-enum auth_status msg_headers_parse(const char *buf, size_t len,
+enum auth_status auth_msg_headers_parse(const char *buf, size_t len,
                                    const struct msg_parse_params *params,
                                    struct msg_headers **out,
                                    char *err, size_t errlen);
-void msg_headers_free(struct msg_headers *h);
+void auth_msg_headers_free(struct msg_headers *h);
 
-size_t msg_headers_count(const struct msg_headers *h);
+size_t auth_msg_headers_count(const struct msg_headers *h);
 /* The i-th field (i < count); borrowed, valid while h lives. */
-const struct msg_header *msg_headers_get(const struct msg_headers *h, size_t i);
+const struct msg_header *auth_msg_headers_get(const struct msg_headers *h, size_t i);
 
 /* Whether the field's name equals name (ASCII case-insensitive). */
-bool msg_header_name_is(const struct msg_header *f, const char *name, size_t name_len);
+bool auth_msg_header_name_is(const struct msg_header *f, const char *name, size_t name_len);
 
 /* The raw value (after the colon, folding and line end included). */
-const char *msg_header_value(const struct msg_header *f, size_t *len);
+const char *auth_msg_header_value(const struct msg_header *f, size_t *len);
 
 /* Index of the first field named name at or after from, or (size_t)-1. */
-size_t msg_headers_find(const struct msg_headers *h, const char *name, size_t from);
+size_t auth_msg_headers_find(const struct msg_headers *h, const char *name, size_t from);
 
 AUTH_API_END
 

@@ -8,10 +8,10 @@
  * stage go out together: MX + apex addresses, then all host addresses, then
  * all PTRs, then all forward checks; four round trips whatever the size.
  *
- * ptr_lookup() does the last two stages for one address.
+ * mx_ptr_lookup() does the last two stages for one address.
  *
  * The report structs are read-only views owned by the report; free with
- * mx_report_free() / ptr_report_free().  Nothing here prints.
+ * mx_report_free() / mx_ptr_report_free().  Nothing here prints.
  */
 #ifndef AUTH_MX_H
 #define AUTH_MX_H
@@ -85,33 +85,33 @@ enum auth_status mx_lookup(struct dns_engine *eng, const char *domain,
 void mx_report_free(struct mx_report *r);
 
 /* PTR names of one address and their forward confirmation.  AUTH_OK,
- * AUTH_ENOMEM, AUTH_EIO.  Free with ptr_report_free(). */
+ * AUTH_ENOMEM, AUTH_EIO.  Free with mx_ptr_report_free(). */
 AUTH_MUST_USE
-enum auth_status ptr_lookup(struct dns_engine *eng, const struct auth_ip *ip,
+enum auth_status mx_ptr_lookup(struct dns_engine *eng, const struct auth_ip *ip,
                             struct ptr_report **out);
-void ptr_report_free(struct ptr_report *r);
+void mx_ptr_report_free(struct ptr_report *r);
 
 /* Fill the PTR names and forward confirmation of n address reports (their
  * addr/address fields set) in two parallel stages.  Used by mx_lookup,
- * ptr_lookup and the audit's sending-IP checks. */
+ * mx_ptr_lookup and the audit's sending-IP checks. */
 AUTH_MUST_USE
-enum auth_status fcrdns_resolve(struct dns_engine *eng, struct ptr_report *const *reps,
+enum auth_status mx_fcrdns_resolve(struct dns_engine *eng, struct ptr_report *const *reps,
                                 size_t n);
 /* The same, but a PTR name that is one of known's MX hosts is confirmed
  * from the addresses known already resolved (no query): mx_lookup's last
  * stage costs nothing when every MX address's PTR names its MX host. */
 struct mx_report;
 AUTH_MUST_USE
-enum auth_status fcrdns_resolve_known(struct dns_engine *eng, struct ptr_report *const *reps,
+enum auth_status mx_fcrdns_resolve_known(struct dns_engine *eng, struct ptr_report *const *reps,
                                       size_t n, const struct mx_report *known);
 
 /* Whether a PTR name looks dynamic/generic (an ISP pool name rather than a
  * mail server's own): it embeds the address's digits, or has a label such
  * as dhcp, dyn, dynamic, pool, dsl, cable, ppp, dialup, client, broadband. */
-bool ptr_name_is_generic(const char *name, const struct auth_ip *ip);
+bool mx_ptr_name_is_generic(const char *name, const struct auth_ip *ip);
 
-/* Release what fcrdns_resolve allocated inside one report (not the report). */
-void ptr_report_clear(struct ptr_report *r);
+/* Release what mx_fcrdns_resolve allocated inside one report (not the report). */
+void mx_ptr_report_clear(struct ptr_report *r);
 
 AUTH_API_END
 

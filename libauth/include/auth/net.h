@@ -5,10 +5,10 @@
  * non-blocking connect to each address in turn bounded by a deadline, TLS
  * from libauth/tls started on it (implicit or after a STARTTLS-like
  * command), and reads and writes that wait with poll() until an absolute
- * deadline (tls_now_ms() milliseconds).
+ * deadline (auth_tls_now_ms() milliseconds).
  *
- * Ownership: net_connect() gives a connection the caller frees with
- * net_close().  Nothing here prints, exits or reads the environment.
+ * Ownership: auth_net_connect() gives a connection the caller frees with
+ * auth_net_close().  Nothing here prints, exits or reads the environment.
  */
 #ifndef AUTH_NET_H
 #define AUTH_NET_H
@@ -44,7 +44,7 @@ enum net_connect_error {
 };
 
 /* "ok", "resolve", "refused", "timeout", "unreachable", "other". */
-const char *net_connect_error_name(enum net_connect_error e);
+const char *auth_net_connect_error_name(enum net_connect_error e);
 
 struct net_conn;
 
@@ -56,7 +56,7 @@ struct net_conn;
  * saying which ("cannot resolve H: nxdomain"); AUTH_EINVAL (a name with no
  * engine, or a bad name); AUTH_ENOMEM, AUTH_EIO. */
 AUTH_MUST_USE
-enum auth_status net_resolve(struct dns_engine *eng, const char *host, struct net_addrs *out,
+enum auth_status auth_net_resolve(struct dns_engine *eng, const char *host, struct net_addrs *out,
                              char *err, size_t errlen);
 
 /* Connect to port of the first address of a that answers, trying each in
@@ -65,22 +65,22 @@ enum auth_status net_resolve(struct dns_engine *eng, const char *host, struct ne
  * AUTH_ETIMEOUT with *why saying which and err the reason; AUTH_EINVAL (no
  * address or one that does not parse); AUTH_ENOMEM.  why may be NULL. */
 AUTH_MUST_USE
-enum auth_status net_connect_addrs(const struct net_addrs *a, const char *host, uint16_t port,
+enum auth_status auth_net_connect_addrs(const struct net_addrs *a, const char *host, uint16_t port,
                                    uint64_t deadline_ms, struct net_conn **out,
                                    enum net_connect_error *why, char *err, size_t errlen);
 
-/* net_resolve() then net_connect_addrs(): *why is NET_CONN_RESOLVE when the
+/* auth_net_resolve() then auth_net_connect_addrs(): *why is NET_CONN_RESOLVE when the
  * host has no address. */
 AUTH_MUST_USE
-enum auth_status net_connect(struct dns_engine *eng, const char *host, uint16_t port,
+enum auth_status auth_net_connect(struct dns_engine *eng, const char *host, uint16_t port,
                              uint64_t deadline_ms, struct net_conn **out,
                              enum net_connect_error *why, char *err, size_t errlen);
 
 /* Start TLS on the connection: peer_name is verified (and sent as SNI) as
- * tls_session_start() does; facts (may be NULL) are filled.  Returns what
- * tls_session_start() returns. */
+ * auth_tls_session_start() does; facts (may be NULL) are filled.  Returns what
+ * auth_tls_session_start() returns. */
 AUTH_MUST_USE
-enum auth_status net_start_tls(struct net_conn *c, struct tls_ctx *ctx, const char *peer_name,
+enum auth_status auth_net_start_tls(struct net_conn *c, struct tls_ctx *ctx, const char *peer_name,
                                uint64_t deadline_ms, struct tls_facts *facts,
                                char *err, size_t errlen);
 
@@ -88,25 +88,25 @@ enum auth_status net_start_tls(struct net_conn *c, struct tls_ctx *ctx, const ch
  * *got > 0; AUTH_ENET when the peer closed (or reset); AUTH_ETIMEOUT;
  * AUTH_ETLS. */
 AUTH_MUST_USE
-enum auth_status net_read(struct net_conn *c, void *buf, size_t len, size_t *got,
+enum auth_status auth_net_read(struct net_conn *c, void *buf, size_t len, size_t *got,
                           uint64_t deadline_ms, char *err, size_t errlen);
 
 /* Write all of buf before the deadline.  AUTH_OK, AUTH_ETIMEOUT, AUTH_ENET,
  * AUTH_ETLS. */
 AUTH_MUST_USE
-enum auth_status net_write(struct net_conn *c, const void *buf, size_t len,
+enum auth_status auth_net_write(struct net_conn *c, const void *buf, size_t len,
                            uint64_t deadline_ms, char *err, size_t errlen);
 
 /* Whether TLS is active. */
-bool net_tls_active(const struct net_conn *c);
+bool auth_net_tls_active(const struct net_conn *c);
 /* The address connected to, as text ("127.0.0.1"). */
-const char *net_peer(const struct net_conn *c);
+const char *auth_net_peer(const struct net_conn *c);
 /* Our end of the connection, as text, and its family (AF_INET/AF_INET6);
  * "" and 0 when unknown. */
-const char *net_local(const struct net_conn *c, int *family);
+const char *auth_net_local(const struct net_conn *c, int *family);
 
 /* Close (with a TLS close_notify when graceful); NULL is fine. */
-void net_close(struct net_conn *c, bool graceful);
+void auth_net_close(struct net_conn *c, bool graceful);
 
 AUTH_API_END
 

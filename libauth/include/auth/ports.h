@@ -40,7 +40,7 @@ AUTH_API_BEGIN
 enum port_state { PORT_OPEN = 0, PORT_CLOSED, PORT_FILTERED, PORT_ERROR, PORT_SILENT };
 
 /* "open", "closed", "filtered", "error", "silent". */
-const char *port_state_name(enum port_state s);
+const char *ports_state_name(enum port_state s);
 
 struct port_probe {
     uint16_t port;             /* the service's well-known port */

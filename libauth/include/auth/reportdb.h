@@ -120,7 +120,7 @@ struct reportdb_summary {
 AUTH_MUST_USE
 enum auth_status report_db_summary(struct report_db *db, const char *domain, int64_t since,
                                    struct reportdb_summary **out, char *err, size_t errlen);
-void reportdb_summary_free(struct reportdb_summary *s);
+void report_db_summary_free(struct reportdb_summary *s);
 
 /* PTR names cached in the database: names (space-separated) and whether
  * one forward-confirms, when looked up within max_age seconds.

@@ -14,11 +14,11 @@
  *
  * Every blocking step (handshake, read, write, shutdown) waits with poll()
  * until an absolute deadline (CLOCK_MONOTONIC milliseconds, see
- * tls_now_ms()).  Nothing here prints or exits.
+ * auth_tls_now_ms()).  Nothing here prints or exits.
  *
- * Ownership: tls_ctx_new / tls_ctx_free; tls_session_start / tls_session_free
+ * Ownership: auth_tls_ctx_new / auth_tls_ctx_free; auth_tls_session_start / auth_tls_session_free
  * (the session does not own or close the fd).  tls_facts are filled by the
- * session and freed with tls_facts_clear().
+ * session and freed with auth_tls_facts_clear().
  */
 #ifndef AUTH_TLS_H
 #define AUTH_TLS_H
@@ -49,7 +49,7 @@ struct tls_params {
 };
 
 /* What the handshake showed.  Strings are NUL-terminated; lists are owned by
- * the facts and freed by tls_facts_clear(). */
+ * the facts and freed by auth_tls_facts_clear(). */
 struct tls_facts {
     char version[16];          /* "TLSv1.3" */
     char cipher[64];           /* "TLS_AES_256_GCM_SHA384" */
@@ -71,20 +71,20 @@ struct tls_session;
 
 /* Build a client context.  AUTH_OK; AUTH_EIO when ca_file cannot be read or
  * holds no certificate (err names the file); AUTH_ECRYPTO; AUTH_ENOMEM.
- * The caller frees *out with tls_ctx_free(). */
+ * The caller frees *out with auth_tls_ctx_free(). */
 AUTH_MUST_USE
-enum auth_status tls_ctx_new(const struct tls_params *params, struct tls_ctx **out,
+enum auth_status auth_tls_ctx_new(const struct tls_params *params, struct tls_ctx **out,
                              char *err, size_t errlen);
-void tls_ctx_free(struct tls_ctx *ctx);
+void auth_tls_ctx_free(struct tls_ctx *ctx);
 
 /* Monotonic clock in milliseconds, the time base of every deadline here. */
-uint64_t tls_now_ms(void);
+uint64_t auth_tls_now_ms(void);
 
 /* Wait with poll() until fd is ready for events (POLLIN/POLLOUT; an error
  * or hang-up also ends the wait) or the deadline passes.  AUTH_OK,
  * AUTH_ETIMEOUT, AUTH_EIO.  Shared by the plain-socket code of callers. */
 AUTH_MUST_USE
-enum auth_status tls_wait_fd(int fd, short events, uint64_t deadline_ms);
+enum auth_status auth_tls_wait_fd(int fd, short events, uint64_t deadline_ms);
 
 /* Run a client handshake on the connected non-blocking socket fd.
  * peer_name: the name to verify (DNS name, or an IP literal) and to send as
@@ -94,9 +94,9 @@ enum auth_status tls_wait_fd(int fd, short events, uint64_t deadline_ms);
  * the deadline passed; AUTH_ETLS on a handshake or (unless report_only)
  * verification failure, err saying why ("certificate verify failed:
  * hostname mismatch"); AUTH_ENET when the peer closed; AUTH_ENOMEM.
- * The caller frees *out with tls_session_free() (the fd stays open). */
+ * The caller frees *out with auth_tls_session_free() (the fd stays open). */
 AUTH_MUST_USE
-enum auth_status tls_session_start(struct tls_ctx *ctx, int fd, const char *peer_name,
+enum auth_status auth_tls_session_start(struct tls_ctx *ctx, int fd, const char *peer_name,
                                    uint64_t deadline_ms, struct tls_session **out,
                                    struct tls_facts *facts, char *err, size_t errlen);
 
@@ -104,19 +104,19 @@ enum auth_status tls_session_start(struct tls_ctx *ctx, int fd, const char *peer
  * *got > 0; AUTH_ENET with *got == 0 when the peer closed; AUTH_ETIMEOUT;
  * AUTH_ETLS on a TLS error. */
 AUTH_MUST_USE
-enum auth_status tls_session_read(struct tls_session *s, void *buf, size_t len,
+enum auth_status auth_tls_session_read(struct tls_session *s, void *buf, size_t len,
                                   size_t *got, uint64_t deadline_ms,
                                   char *err, size_t errlen);
 
 /* Write all len bytes before the deadline.  AUTH_OK, AUTH_ETIMEOUT,
  * AUTH_ENET (peer closed), AUTH_ETLS. */
 AUTH_MUST_USE
-enum auth_status tls_session_write(struct tls_session *s, const void *buf, size_t len,
+enum auth_status auth_tls_session_write(struct tls_session *s, const void *buf, size_t len,
                                    uint64_t deadline_ms, char *err, size_t errlen);
 
 /* Send close_notify (best effort, bounded by the deadline) and free.
  * NULL is fine. */
-void tls_session_free(struct tls_session *s, uint64_t deadline_ms);
+void auth_tls_session_free(struct tls_session *s, uint64_t deadline_ms);
 
 /* DANE (RFC 6698, RFC 7672): whether one TLSA record matches the chain in
  * facts.  usage 3 (DANE-EE) is matched against the leaf only, usage 2
@@ -125,20 +125,20 @@ void tls_session_free(struct tls_session *s, uint64_t deadline_ms);
  * certificate (DER), 1: its SubjectPublicKeyInfo; mtype 0: exact, 1:
  * SHA-256, 2: SHA-512.  Returns true on a match; false otherwise (also for
  * unusable parameters or an unparsable certificate). */
-bool tls_dane_match(const struct tls_facts *facts, uint8_t usage, uint8_t selector,
+bool auth_tls_dane_match(const struct tls_facts *facts, uint8_t usage, uint8_t selector,
                     uint8_t mtype, const unsigned char *data, size_t len);
 
 /* The same, and for DANE-TA (usage 2) also what RFC 7672 3.2.2-3.2.3 asks:
  * the matched trust anchor must certify the leaf through the chain sent
  * (signatures checked link by link), and the leaf must name host (the MX
  * host; NULL skips the name check).  DANE-EE (3) needs neither (3.1.1). */
-bool tls_dane_match_host(const struct tls_facts *facts, uint8_t usage, uint8_t selector,
+bool auth_tls_dane_match_host(const struct tls_facts *facts, uint8_t usage, uint8_t selector,
                          uint8_t mtype, const unsigned char *data, size_t len,
                          const char *host);
 
 /* Whether a TLSA record's parameters are usable for SMTP (usage 2 or 3,
  * selector 0 or 1, mtype 0, 1 or 2). */
-bool tls_dane_usable(uint8_t usage, uint8_t selector, uint8_t mtype);
+bool auth_tls_dane_usable(uint8_t usage, uint8_t selector, uint8_t mtype);
 
 /* Verify the chain in facts (as the peer sent it) again, offline, against
  * ctx's trust anchors and for peer_name (a DNS name with the handshake's
@@ -147,11 +147,11 @@ bool tls_dane_usable(uint8_t usage, uint8_t selector, uint8_t mtype);
  * A probe of one address shared by several host names judges each name
  * with it.  true when it verifies; otherwise why gets the reason ("hostname
  * mismatch", "unable to get local issuer certificate", ...). */
-bool tls_facts_verify_name(struct tls_ctx *ctx, const struct tls_facts *facts,
+bool auth_tls_facts_verify_name(struct tls_ctx *ctx, const struct tls_facts *facts,
                            const char *peer_name, char *why, size_t whylen);
 
 /* Release what the facts own and zero them.  NULL is fine. */
-void tls_facts_clear(struct tls_facts *f);
+void auth_tls_facts_clear(struct tls_facts *f);
 
 AUTH_API_END
 
