@@ -82,8 +82,7 @@ static enum arc_result verify(const char *m, size_t len, struct dkim_keystore *k
     if (auth_msg_header_end(m, len, &hl, &bo) == AUTH_OK &&
         auth_msg_headers_parse(m, hl, NULL, &h, err, sizeof err) == AUTH_OK &&
         arc_verify_new(NULL, h, &v) == AUTH_OK) {
-        arc_verify_body(v, m + bo, len - bo);
-        if (arc_verify_final(v, ks) == AUTH_OK)
+        if (arc_verify_body(v, m + bo, len - bo) == AUTH_OK && arc_verify_final(v, ks) == AUTH_OK)
             r = arc_verify_result(v);
     }
     arc_verify_free(v);
