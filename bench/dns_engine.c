@@ -210,7 +210,8 @@ static double run_engine(const char *spec, int *ok)
         dns_batch_add(b, name, DNS_T_A);
     }
     t0 = now_s();
-    dns_batch_wait(b);
+    /* a failed wait leaves the results unanswered: counted below as not ok */
+    auth_status_ignore(dns_batch_wait(b));
     t = now_s() - t0;
     *ok = 0;
     for (size_t i = 0; i < dns_batch_count(b); i++)
