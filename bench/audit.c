@@ -171,7 +171,7 @@ static size_t tape_questions(const char *path, struct question **out)
                 break;
             q = g;
         }
-        snprintf(q[n].name, sizeof q[n].name, "%s", name);
+        memcpy(q[n].name, name, strlen(name) + 1);   /* <= DNS_MAX_NAME, checked above */
         q[n++].type = (uint16_t)atoi(type);
     }
     if (fp)
