@@ -126,7 +126,7 @@ static enum auth_status policy(const struct dmarc_policy_info *pi,
                             "organizational domain", NULL, "RFC 9989 4.10.1",
                             "no record at _dmarc.%s; the %s record at _dmarc.%s applies "
                             "(%s=%s)", pi->domain,
-                            pi->psd_policy ? "public suffix" : "organizational",
+                            pi->psd_policy ? TR("public suffix") : TR("organizational"),
                             pi->policy_domain, pi->policy_tag, dmarc_policy_name(pi->policy));
     }
 }
@@ -154,8 +154,8 @@ static enum auth_status destination(const struct dmarc_policy_info *pi,
         return auth_finding_addf(out, "dmarc.rua-undeliverable", SEV_WARN, "report domain "
                             "cannot receive mail", NULL, "RFC 5321 5.1", "%s has %s",
                             p->dest, p->kind == DMARC_LINT_RUA_NULL_MX
-                            ? "a null MX (RFC 7505)" : p->kind == DMARC_LINT_RUA_NO_DOMAIN
-                            ? "no such domain" : "no MX and no address");
+                            ? TR("a null MX (RFC 7505)") : p->kind == DMARC_LINT_RUA_NO_DOMAIN
+                            ? TR("no such domain") : TR("no MX and no address"));
     }
 }
 

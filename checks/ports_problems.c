@@ -35,32 +35,41 @@ static enum auth_status add(struct finding_list *l, const struct port_probe *p, 
     return st;
 }
 
+/* Which submission ports are open, as one literal the catalog holds. */
+static const char *submission_open(const struct ports_problem *q)
+{
+    if (q->submission && q->submissions)
+        return N_("submission open on 587 and 465");
+    if (q->submission)
+        return N_("submission open on 587");
+    return q->submissions ? N_("submission open on 465") : "submission open on ";
+}
+
 static enum auth_status host_level(const struct ports_problem *q, const struct port_probe *p,
                                    struct finding_list *l)
 {
-    char s[200];
+    char s[400];
 
     switch (q->kind) {
     case PORTS_PROB_SMTP_CLOSED:
-        snprintf(s, sizeof s, "port 25 is %s: other servers cannot deliver mail here",
-                 ports_state_name(p->state));
-        return add(l, p, "ports.smtp-closed", SEV_FAIL, s, "open TCP port 25 in the "
-                   "firewall and have the MTA listen on it", "RFC 5321 4.5.4", NULL);
+        snprintf(s, sizeof s, TR("port 25 is %s: other servers cannot deliver mail here"),
+                 TR(ports_state_name(p->state)));   /* cmd/ports.c marks the names */
+        return add(l, p, "ports.smtp-closed", SEV_FAIL, s, N_("open TCP port 25 in the "
+                   "firewall and have the MTA listen on it"), "RFC 5321 4.5.4", NULL);
     case PORTS_PROB_SMTP_OPEN:
-        return add(l, p, "ports.smtp-open", SEV_PASS, "port 25 accepts connections", NULL,
+        return add(l, p, "ports.smtp-open", SEV_PASS, N_("port 25 accepts connections"), NULL,
                    NULL, NULL);
     case PORTS_PROB_SUBMISSION_CLOSED:
-        return add(l, p, "ports.submission-closed", SEV_FAIL, "neither 587 (submission) "
-                   "nor 465 (submissions) is open: mail clients cannot send",
-                   "open 465 (implicit TLS) and/or 587 (STARTTLS) with AUTH", REF_SUBMISSION,
+        return add(l, p, "ports.submission-closed", SEV_FAIL, N_("neither 587 (submission) "
+                   "nor 465 (submissions) is open: mail clients cannot send"),
+                   N_("open 465 (implicit TLS) and/or 587 (STARTTLS) with AUTH"), REF_SUBMISSION,
                    NULL);
     case PORTS_PROB_SUBMISSION_OPEN:
-        snprintf(s, sizeof s, "submission open on %s%s%s", q->submission ? "587" : "",
-                 q->submission && q->submissions ? " and " : "", q->submissions ? "465" : "");
-        return add(l, p, "ports.submission-open", SEV_PASS, s, NULL, NULL, NULL);
+        return add(l, p, "ports.submission-open", SEV_PASS, submission_open(q), NULL, NULL,
+                   NULL);
     default:                           /* PORTS_PROB_MAILBOX_TLS_CLOSED */
-        return add(l, p, "ports.mailbox-tls-closed", SEV_INFO, "neither 993 (imaps) "
-                   "nor 995 (pop3s) is open: no mailbox access with implicit TLS", NULL,
+        return add(l, p, "ports.mailbox-tls-closed", SEV_INFO, N_("neither 993 (imaps) "
+                   "nor 995 (pop3s) is open: no mailbox access with implicit TLS"), NULL,
                    "RFC 8314 3.3", NULL);
     }
 }
@@ -69,24 +78,25 @@ static enum auth_status cleartext(const struct ports_problem *q, const struct po
                                   struct finding_list *l)
 {
     const char *verb = p->port == 110 ? "STLS" : "STARTTLS";
-    char s[200];
+    char s[400];
 
     switch (q->kind) {
     case PORTS_PROB_STARTTLS_MISSING:
-        snprintf(s, sizeof s, "port %u does not offer STARTTLS: mail to it travels in clear",
+        snprintf(s, sizeof s, TR("port %u does not offer STARTTLS: mail to it travels in clear"),
                  (unsigned)p->port);
-        return add(l, p, "ports.starttls-missing", SEV_FAIL, s, "configure a certificate "
-                   "(Postfix: smtpd_tls_cert_file, smtpd_tls_security_level = may)",
+        return add(l, p, "ports.starttls-missing", SEV_FAIL, s, N_("configure a certificate "
+                   "(Postfix: smtpd_tls_cert_file, smtpd_tls_security_level = may)"),
                    "RFC 3207", NULL);
     case PORTS_PROB_PLAINTEXT_OPEN:
-        snprintf(s, sizeof s, "port %u (%s) is open without %s: passwords and mail in clear",
+        snprintf(s, sizeof s, TR("port %u (%s) is open without %s: passwords and mail in clear"),
                  (unsigned)p->port, p->service, verb);
-        return add(l, p, "ports.plaintext-open", SEV_FAIL, s, "close the port, or offer "
-                   "STARTTLS and refuse login before it (Dovecot: ssl = required)",
+        return add(l, p, "ports.plaintext-open", SEV_FAIL, s, N_("close the port, or offer "
+                   "STARTTLS and refuse login before it (Dovecot: ssl = required)"),
                    REF_TLS, NULL);
     default:                           /* PORTS_PROB_PLAINTEXT_PORT_OPEN */
-        snprintf(s, sizeof s, "port %u (%s) is open (with %s); the guides close it in favour "
-                 "of %s", (unsigned)p->port, p->service, verb, p->port == 110 ? "995" : "993");
+        snprintf(s, sizeof s, TR("port %u (%s) is open (with %s); the guides close it in "
+                 "favour of %s"), (unsigned)p->port, p->service, verb,
+                 p->port == 110 ? "995" : "993");
         return add(l, p, "ports.plaintext-port-open", SEV_INFO, s, NULL, "RFC 8314 3.3", NULL);
     }
 }
@@ -96,11 +106,11 @@ static enum auth_status auth_before_tls(const struct port_probe *p, struct findi
     bool mailbox = p->port == 110 || p->port == 143;
     char s[300];
 
-    snprintf(s, sizeof s, "port %u (%s) offers %s before TLS", (unsigned)p->port,
-             p->service, mailbox ? "login" : "AUTH");
+    snprintf(s, sizeof s, mailbox ? TR("port %u (%s) offers login before TLS")
+             : TR("port %u (%s) offers AUTH before TLS"), (unsigned)p->port, p->service);
     return add(l, p, "ports.auth-before-tls", mailbox ? SEV_FAIL : SEV_WARN, s,
-               mailbox ? "Dovecot: disable_plaintext_auth = yes (ssl = required)"
-                       : "Postfix: smtpd_tls_auth_only = yes", REF_TLS, NULL);
+               mailbox ? N_("Dovecot: disable_plaintext_auth = yes (ssl = required)")
+                       : N_("Postfix: smtpd_tls_auth_only = yes"), REF_TLS, NULL);
 }
 
 static enum auth_status tls(const struct ports_problem *q, const struct port_probe *p,
@@ -110,20 +120,20 @@ static enum auth_status tls(const struct ports_problem *q, const struct port_pro
 
     switch (q->kind) {
     case PORTS_PROB_TLS_FAILED:
-        snprintf(s, sizeof s, "TLS on port %u (%s) failed", (unsigned)p->port, p->service);
+        snprintf(s, sizeof s, TR("TLS on port %u (%s) failed"), (unsigned)p->port, p->service);
         return add(l, p, "ports.tls-failed", SEV_FAIL, s, NULL, REF_TLS, p->error);
     case PORTS_PROB_TLS_INVALID:
-        snprintf(s, sizeof s, "the certificate on port %u (%s) does not verify: %s",
+        snprintf(s, sizeof s, TR("the certificate on port %u (%s) does not verify: %s"),
                  (unsigned)p->port, p->service, p->tls.verify_error);
-        return add(l, p, "ports.tls-invalid", SEV_FAIL, s, "install a certificate for the "
-                   "host name, with its whole chain", REF_TLS, p->tls.subject);
+        return add(l, p, "ports.tls-invalid", SEV_FAIL, s, N_("install a certificate for the "
+                   "host name, with its whole chain"), REF_TLS, p->tls.subject);
     case PORTS_PROB_TLS_OLD:
-        snprintf(s, sizeof s, "port %u (%s) negotiated %s", (unsigned)p->port, p->service,
+        snprintf(s, sizeof s, TR("port %u (%s) negotiated %s"), (unsigned)p->port, p->service,
                  p->tls.version);
-        return add(l, p, "ports.tls-old", SEV_WARN, s, "allow TLS 1.2 and 1.3 only",
+        return add(l, p, "ports.tls-old", SEV_WARN, s, N_("allow TLS 1.2 and 1.3 only"),
                    "RFC 8996", NULL);
     default:                           /* PORTS_PROB_TLS_OK */
-        snprintf(s, sizeof s, "port %u (%s): %s, certificate verified", (unsigned)p->port,
+        snprintf(s, sizeof s, TR("port %u (%s): %s, certificate verified"), (unsigned)p->port,
                  p->service, p->tls.version);
         return add(l, p, "ports.tls-ok", SEV_PASS, s, NULL, NULL, NULL);
     }
@@ -138,16 +148,17 @@ static enum auth_status unanswered(const struct ports_problem *q, const struct p
     char s[300];
 
     if (q->kind == PORTS_PROB_FILTERED) {
-        snprintf(s, sizeof s, "port %u (%s) did not answer (filtered, or the host is "
-                 "down)", (unsigned)p->port, p->service);
+        snprintf(s, sizeof s, TR("port %u (%s) did not answer (filtered, or the host is "
+                 "down)"), (unsigned)p->port, p->service);
         return add(l, p, "ports.filtered", SEV_INFO, s, NULL, NULL, NULL);
     }
-    snprintf(s, sizeof s, "port %u (%s) accepts connections but sent no %s within %u ms",
-             (unsigned)p->port, p->service, p->implicit_tls ? "TLS handshake" : "greeting",
-             p->ms);
+    snprintf(s, sizeof s, p->implicit_tls
+             ? TR("port %u (%s) accepts connections but sent no TLS handshake within %u ms")
+             : TR("port %u (%s) accepts connections but sent no greeting within %u ms"),
+             (unsigned)p->port, p->service, p->ms);
     return add(l, p, "ports.no-greeting", p->port == 25 ? SEV_FAIL : SEV_WARN, s,
-               "check that the service runs and is not overloaded (process limits, "
-               "postscreen/greet delays), and that no middlebox holds the port",
+               N_("check that the service runs and is not overloaded (process limits, "
+                  "postscreen/greet delays), and that no middlebox holds the port"),
                p->port == 25 ? "RFC 5321 4.3.1; 4.5.3.2" : NULL, NULL);
 }
 
@@ -192,24 +203,24 @@ enum auth_status findings_ports_outbound(const struct port_probe *o, struct find
 
     switch (o->state) {
     case PORT_OPEN:
-        snprintf(s, sizeof s, "this machine reaches port 25 of the host (%u ms)", o->ms);
+        snprintf(s, sizeof s, TR("this machine reaches port 25 of the host (%u ms)"), o->ms);
         return add(l, o, "ports.outbound-25-open", SEV_PASS, s, NULL, NULL, NULL);
     case PORT_CLOSED:
-        return add(l, o, "ports.outbound-25-refused", SEV_WARN, "the host refused port 25: "
-                   "egress from here is not blocked, but that host does not listen", NULL,
+        return add(l, o, "ports.outbound-25-refused", SEV_WARN, N_("the host refused port 25: "
+                   "egress from here is not blocked, but that host does not listen"), NULL,
                    NULL, NULL);
     case PORT_SILENT:
-        snprintf(s, sizeof s, "port 25 of the host accepted the connection but sent no banner "
-                 "in %u ms: egress works, unless a middlebox intercepts port 25", o->ms);
+        snprintf(s, sizeof s, TR("port 25 of the host accepted the connection but sent no "
+                 "banner in %u ms: egress works, unless a middlebox intercepts port 25"), o->ms);
         return add(l, o, "ports.outbound-25-silent", SEV_WARN, s, NULL, NULL, NULL);
     case PORT_FILTERED:
-        snprintf(s, sizeof s, "no answer from port 25 within %u ms: outbound port 25 is "
-                 "probably BLOCKED from this machine (common at cloud providers)", o->ms);
-        return add(l, o, "ports.outbound-25-blocked", SEV_FAIL, s, "ask the provider to "
-                   "unblock outbound 25, or relay through a smarthost on 587/465", NULL,
+        snprintf(s, sizeof s, TR("no answer from port 25 within %u ms: outbound port 25 is "
+                 "probably BLOCKED from this machine (common at cloud providers)"), o->ms);
+        return add(l, o, "ports.outbound-25-blocked", SEV_FAIL, s, N_("ask the provider to "
+                   "unblock outbound 25, or relay through a smarthost on 587/465"), NULL,
                    NULL);
     default:
-        return add(l, o, "ports.outbound-25-error", SEV_ERROR, "could not test outbound "
-                   "port 25", NULL, NULL, o->error);
+        return add(l, o, "ports.outbound-25-error", SEV_ERROR, N_("could not test outbound "
+                   "port 25"), NULL, NULL, o->error);
     }
 }

@@ -18,6 +18,16 @@
 #include "auth/ports.h"
 #include "auth/spf.h"
 
+/* Text for people, as in audit.h: N_() marks a literal auth_finding_add()
+ * translates later (given through a helper); TR() translates a format
+ * before it is filled in, or a piece given to one as an argument. */
+#ifndef N_
+#define N_(s) (s)
+#endif
+#ifndef TR
+#define TR(s) auth_finding_text(s)
+#endif
+
 /* spf.* (spf_problems.c). */
 enum auth_status findings_from_spf(const struct spf_problems *pl, struct finding_list *out);
 

@@ -72,13 +72,13 @@ static enum auth_status sizes(const struct spf_problem *p, struct finding_list *
     char summary[300];
 
     if (p->kind == SPF_PROB_STRING_SIZE) {
-        snprintf(summary, sizeof summary, "%s: a TXT string of %u bytes (over 255)",
+        snprintf(summary, sizeof summary, TR("%s: a TXT string of %u bytes (over 255)"),
                  p->domain, p->number);
         return auth_finding_add(out, "spf.record-size", SEV_WARN, summary,
                            "A TXT character-string holds at most 255 bytes; split the record "
                            "into several strings.", NULL, REF " 3.3");
     }
-    snprintf(summary, sizeof summary, "%s: SPF record of %u bytes (over 450)", p->domain,
+    snprintf(summary, sizeof summary, TR("%s: SPF record of %u bytes (over 450)"), p->domain,
              p->number);
     return auth_finding_add(out, "spf.record-size", SEV_WARN, summary,
                        "Records over 450 bytes risk UDP truncation and TCP fallback "
@@ -90,13 +90,12 @@ static enum auth_status all_neutral(const struct spf_problem *p, struct finding_
 {
     char summary[300];
 
-    snprintf(summary, sizeof summary, "%s: %s", p->domain,
-             p->kind == SPF_PROB_ALL_NEUTRAL
-             ? "'?all' gives neutral to every unlisted host"
-             : "no 'all' and no redirect: unlisted hosts get neutral");
+    snprintf(summary, sizeof summary, p->kind == SPF_PROB_ALL_NEUTRAL
+             ? TR("%s: '?all' gives neutral to every unlisted host")
+             : TR("%s: no 'all' and no redirect: unlisted hosts get neutral"), p->domain);
     return add_fix(out, p, "spf.all-neutral", SEV_WARN, summary,
-                   "Neutral is treated like no policy; end the record with ~all (or -all once "
-                   "every sender is listed).", REF " 4.7");
+                   N_("Neutral is treated like no policy; end the record with ~all (or -all "
+                      "once every sender is listed)."), REF " 4.7");
 }
 
 static enum auth_status qualifiers(const struct spf_problem *p, struct finding_list *out)
@@ -105,22 +104,22 @@ static enum auth_status qualifiers(const struct spf_problem *p, struct finding_l
 
     switch (p->kind) {
     case SPF_PROB_ALL_PASS:
-        snprintf(summary, sizeof summary, "%s: '%s' lets every host on the internet pass",
+        snprintf(summary, sizeof summary, TR("%s: '%s' lets every host on the internet pass"),
                  p->domain, str(p->term));
         return add_fix(out, p, "spf.all-pass", SEV_FAIL, summary,
-                       "A pass-qualified all authorises any sender; end the record with ~all "
-                       "or -all.", REF " 5.1");
+                       N_("A pass-qualified all authorises any sender; end the record with "
+                          "~all or -all."), REF " 5.1");
     case SPF_PROB_REDIRECT_IGNORED:
-        snprintf(summary, sizeof summary, "%s: redirect= is ignored because the record has "
-                 "'all'", p->domain);
+        snprintf(summary, sizeof summary, TR("%s: redirect= is ignored because the record "
+                 "has 'all'"), p->domain);
         return add_fix(out, p, "spf.redirect-ignored", SEV_WARN, summary,
-                       "RFC 7208 6.1: redirect is used only when no mechanism matches, and "
-                       "'all' always matches.", REF " 6.1");
+                       N_("RFC 7208 6.1: redirect is used only when no mechanism matches, "
+                          "and 'all' always matches."), REF " 6.1");
     default:                           /* SPF_PROB_AFTER_ALL */
-        snprintf(summary, sizeof summary, "%s: '%s' comes after '%s' and is never "
-                 "evaluated", p->domain, str(p->term), str(p->other));
+        snprintf(summary, sizeof summary, TR("%s: '%s' comes after '%s' and is never "
+                 "evaluated"), p->domain, str(p->term), str(p->other));
         return add_fix(out, p, "spf.after-all", SEV_WARN, summary,
-                       "Mechanisms are evaluated left to right and 'all' always matches.",
+                       N_("Mechanisms are evaluated left to right and 'all' always matches."),
                        REF " 5.1");
     }
 }
@@ -131,20 +130,20 @@ static enum auth_status terms(const struct spf_problem *p, struct finding_list *
 
     switch (p->kind) {
     case SPF_PROB_PTR_USED:
-        snprintf(summary, sizeof summary, "%s: '%s' uses the ptr mechanism", p->domain,
+        snprintf(summary, sizeof summary, TR("%s: '%s' uses the ptr mechanism"), p->domain,
                  str(p->term));
         return add_fix(out, p, "spf.ptr-used", SEV_WARN, summary,
-                       "RFC 7208 5.5: ptr is slow, unreliable and SHOULD NOT be used; list "
-                       "the sending addresses with ip4:/ip6: or a instead.", REF " 5.5");
+                       N_("RFC 7208 5.5: ptr is slow, unreliable and SHOULD NOT be used; "
+                          "list the sending addresses with ip4:/ip6: or a instead."), REF " 5.5");
     case SPF_PROB_MX_NAMES:
-        snprintf(summary, sizeof summary, "%s: '%s' yields %u MX names (more than 10 is "
-                 "a permerror)", p->domain, str(p->term), p->number);
+        snprintf(summary, sizeof summary, TR("%s: '%s' yields %u MX names (more than 10 "
+                 "is a permerror)"), p->domain, str(p->term), p->number);
         return auth_finding_add(out, "spf.mx-names-limit", SEV_FAIL, summary,
                            "Replace the mx term with ip4:/ip6: terms for the mail hosts.",
                            NULL, REF " 4.6.4");
     default:                           /* SPF_PROB_MACRO_COUNT */
-        snprintf(summary, sizeof summary, "lookup count depends on macros ('%s' in %s): "
-                 "at least %u", str(p->term), p->domain, p->number);
+        snprintf(summary, sizeof summary, TR("lookup count depends on macros ('%s' in %s): "
+                 "at least %u"), str(p->term), p->domain, p->number);
         return auth_finding_add(out, "spf.macro-count", SEV_INFO, summary,
                            "Terms with macros are expanded per message; their targets cannot "
                            "be counted in advance, so the count is a lower bound.", NULL,
@@ -158,12 +157,12 @@ static enum auth_status record_errors(const struct spf_problem *p, struct findin
 
     switch (p->kind) {
     case SPF_PROB_SYNTAX:
-        snprintf(summary, sizeof summary, "%s: SPF record does not parse (permerror)",
+        snprintf(summary, sizeof summary, TR("%s: SPF record does not parse (permerror)"),
                  p->domain);
         return auth_finding_addf(out, "spf.syntax", SEV_FAIL, summary, NULL, REF " 4.6",
                             "%s\nrecord: %s", str(p->text), str(p->published));
     default:                           /* SPF_PROB_MULTIPLE */
-        snprintf(summary, sizeof summary, "%s: more than one SPF record (permerror)",
+        snprintf(summary, sizeof summary, TR("%s: more than one SPF record (permerror)"),
                  p->domain);
         return auth_finding_addf(out, "spf.multiple", SEV_FAIL, summary, NULL, REF " 4.5",
                             "%s; merge them into one TXT record.", str(p->text));
@@ -176,21 +175,21 @@ static enum auth_status target_errors(const struct spf_problem *p, struct findin
 
     switch (p->kind) {
     case SPF_PROB_INCLUDE_NO_RECORD:
-        snprintf(summary, sizeof summary, "'%s' in %s: target has no SPF record (permerror)",
-                 str(p->term), str(p->other));
+        snprintf(summary, sizeof summary, TR("'%s' in %s: target has no SPF record "
+                 "(permerror)"), str(p->term), str(p->other));
         return auth_finding_addf(out, "spf.include-no-record", SEV_FAIL, summary, NULL,
                             REF " 5.2", "%s: %s. Every evaluation reaching this term ends in "
                             "permerror; remove it or fix the target.", p->domain,
                             str(p->text));
     case SPF_PROB_INCLUDE_ERROR:
-        snprintf(summary, sizeof summary, "%s: SPF record could not be fetched (temperror)",
-                 p->domain);
+        snprintf(summary, sizeof summary, TR("%s: SPF record could not be fetched "
+                 "(temperror)"), p->domain);
         return auth_finding_addf(out, "spf.include-error", SEV_ERROR, summary, NULL, REF " 4.4",
-                            "%s%s%s", str(p->text), p->other ? "; reached by " : "",
+                            "%s%s%s", str(p->text), p->other ? TR("; reached by ") : "",
                             str(p->term));
     default:                           /* SPF_PROB_LOOP */
-        snprintf(summary, sizeof summary, "'%s' in %s: include/redirect loop", str(p->term),
-                 p->other ? p->other : "");
+        snprintf(summary, sizeof summary, TR("'%s' in %s: include/redirect loop"),
+                 str(p->term), p->other ? p->other : "");
         return auth_finding_addf(out, "spf.loop", SEV_FAIL, summary, NULL, REF " 4.6.4",
                             "%s is already on the path from the root; evaluation would "
                             "exceed the lookup limit (permerror).", p->domain);
@@ -202,38 +201,41 @@ static enum auth_status presence(const struct spf_problem *p, struct finding_lis
     char summary[300];
 
     if (p->kind == SPF_PROB_PUBLISHED) {
-        snprintf(summary, sizeof summary, "%s publishes an SPF record", p->domain);
+        snprintf(summary, sizeof summary, TR("%s publishes an SPF record"), p->domain);
         return auth_finding_add(out, "spf.missing", SEV_PASS, summary, p->published, NULL,
                            REF " 4.5");
     }
-    snprintf(summary, sizeof summary, "%s: no SPF record%s", p->domain,
-             p->nxdomain ? " (the name does not exist)" : "");
+    snprintf(summary, sizeof summary, p->nxdomain
+             ? TR("%s: no SPF record (the name does not exist)") : TR("%s: no SPF record"),
+             p->domain);
     return add_rec(out, p->domain, p->has_mx ? "v=spf1 mx -all" : "v=spf1 -all",
                    "spf.missing", SEV_FAIL, summary,
-                   p->has_mx ? "Receivers get 'none' and cannot tell forged mail from real. "
-                               "The fix authorises the MX hosts; list every other sending "
-                               "service too."
-                             : "The domain has no MX: if it sends no mail, publish "
-                               "'v=spf1 -all' so forged mail fails.", REF " 4.5");
+                   p->has_mx ? N_("Receivers get 'none' and cannot tell forged mail from "
+                                  "real. The fix authorises the MX hosts; list every other "
+                                  "sending service too.")
+                             : N_("The domain has no MX: if it sends no mail, publish "
+                                  "'v=spf1 -all' so forged mail fails."), REF " 4.5");
 }
 
 static enum auth_status lookups_over(const struct spf_problem *p, struct finding_list *out)
 {
     char summary[300];
 
-    snprintf(summary, sizeof summary, "%s: %s%u DNS-querying terms across the include "
-             "tree (limit 10)", p->domain, p->at_least ? "at least " : "", p->number);
+    snprintf(summary, sizeof summary, p->at_least
+             ? TR("%s: at least %u DNS-querying terms across the include tree (limit 10)")
+             : TR("%s: %u DNS-querying terms across the include tree (limit 10)"),
+             p->domain, p->number);
     return auth_finding_addf(out, "spf.lookup-limit", SEV_FAIL, summary, p->record, REF " 4.6.4",
                         "Evaluations that reach the 11th lookup end in permerror, whatever "
                         "the sender's address. %s", p->record
-                        ? "The fix is a flattened policy with the same result for every "
+                        ? TR("The fix is a flattened policy with the same result for every "
                           "address (includes replaced by the addresses they list today, in "
                           "order): it needs maintenance, re-generate it whenever an included "
-                          "provider changes its addresses."
-                        : "No flattened record with the same result fits in 10 lookups (an "
+                          "provider changes its addresses.")
+                        : TR("No flattened record with the same result fits in 10 lookups (an "
                           "include whose record holds non-pass terms, ptr, exists or macros "
                           "cannot be merged): remove includes that are not needed or list "
-                          "addresses directly.");
+                          "addresses directly."));
 }
 
 static enum auth_status lookups(const struct spf_problem *p, struct finding_list *out)
@@ -243,15 +245,15 @@ static enum auth_status lookups(const struct spf_problem *p, struct finding_list
     if (p->kind == SPF_PROB_LOOKUPS_OVER)
         return lookups_over(p, out);
     if (p->kind == SPF_PROB_VOID_LIMIT) {
-        snprintf(summary, sizeof summary, "%s: %u terms point at names with no data (limit 2 "
-                 "void lookups)", p->domain, p->number);
+        snprintf(summary, sizeof summary, TR("%s: %u terms point at names with no data "
+                 "(limit 2 void lookups)"), p->domain, p->number);
         return auth_finding_add(out, "spf.void-limit", SEV_FAIL, summary,
                            "Evaluations reaching the third empty answer end in permerror; "
                            "remove terms naming hosts or domains that no longer exist.", NULL,
                            REF " 4.6.4");
     }
-    snprintf(summary, sizeof summary, "%s: %s%u of 10 DNS lookups used", p->domain,
-             p->at_least ? "at least " : "", p->number);
+    snprintf(summary, sizeof summary, p->at_least ? TR("%s: at least %u of 10 DNS lookups used")
+             : TR("%s: %u of 10 DNS lookups used"), p->domain, p->number);
     if (p->kind == SPF_PROB_LOOKUPS_NEAR)
         return auth_finding_add(out, "spf.lookup-limit", SEV_WARN, summary,
                            "Close to the limit: one more include at any provider breaks the "
@@ -263,7 +265,8 @@ static enum auth_status type99(const struct spf_problem *p, struct finding_list 
 {
     char summary[300];
 
-    snprintf(summary, sizeof summary, "%s publishes the obsolete SPF RR type (99)", p->domain);
+    snprintf(summary, sizeof summary, TR("%s publishes the obsolete SPF RR type (99)"),
+             p->domain);
     return auth_finding_add(out, "spf.type99", SEV_INFO, summary,
                        "RFC 7208 3.1 removed type 99; only the TXT record is used. Remove "
                        "the type 99 record so the two cannot drift apart.", NULL, REF " 3.1");
@@ -275,11 +278,11 @@ static enum auth_status address(const struct spf_problem *p, struct finding_list
 
     auth_ip_format(&p->ip, ip, sizeof ip);
     if (p->kind == SPF_PROB_IP_PASS) {
-        snprintf(summary, sizeof summary, "%s gets pass (%s)", ip, p->term ? p->term : "");
+        snprintf(summary, sizeof summary, TR("%s gets pass (%s)"), ip, p->term ? p->term : "");
         return auth_finding_add(out, "spf.ip-not-authorized", SEV_PASS, summary, NULL, NULL,
                            REF " 4.6");
     }
-    snprintf(summary, sizeof summary, "%s is not authorised: SPF %s", ip,
+    snprintf(summary, sizeof summary, TR("%s is not authorised: SPF %s"), ip,
              spf_result_name(p->result));
     return auth_finding_addf(out, "spf.ip-not-authorized", SEV_FAIL, summary, NULL, REF " 4.6",
                         "check_host(%s, %s): %s%s%s", ip, str(p->other),

@@ -128,6 +128,21 @@ LANG=zh_CN.UTF-8 "$MAILCTL" ports 127.0.0.1 --timeout 5 \
 check "ports table in Chinese, padded by width" has "     25 smtp         关闭    （位于 $closed）" "$T_TMP/ports"
 LANG=zh_CN.UTF-8 "$MAILCTL" ports 127.0.0.1 --outbound --port-map "25=$closed" --timeout 5 > "$T_TMP/ob"
 check "ports --outbound in Chinese" has "127.0.0.1（出站 25 端口）" "$T_TMP/ob"
+check "ports finding summary in Chinese" has "ports.smtp-closed          25 端口关闭：其他服务器无法向这里投递邮件" "$T_TMP/ports"
+check "ports finding fix in Chinese" has "在防火墙中开放 TCP 25 端口，并让 MTA 在该端口监听" "$T_TMP/ports"
+check "ports --outbound finding in Chinese" has "该主机拒绝了 25 端口的连接：从这里出站没有被封锁" "$T_TMP/ob"
+
+# The linters' problems (checks/*_problems.c), answered from the recorded tape.
+tape=$SRC_DIR/testdata/replay/audit.tape
+LANG=zh_CN.UTF-8 "$MAILCTL" spf lint afterall.spf-tests.example --dns-replay "$tape" > "$T_TMP/spf"
+check "spf lint summary format in Chinese" has "afterall.spf-tests.example：'ip4:192.0.2.1' 位于 '-all' 之后，永远不会被求值" "$T_TMP/spf"
+check "spf lint detail in Chinese" has "机制按从左到右的顺序求值，而 'all' 总是匹配。" "$T_TMP/spf"
+LANG=zh_CN.UTF-8 "$MAILCTL" spf lint afterall.spf-tests.example --dns-replay "$tape" --json > "$T_TMP/spf.json"
+check "spf lint JSON stays English" has "'ip4:192.0.2.1' comes after '-all' and is never evaluated" "$T_TMP/spf.json"
+LANG=zh_CN.UTF-8 "$MAILCTL" dmarc check inherits.policies.example --dns-replay "$tape" > "$T_TMP/inh"
+check "dmarc check detail pieces in Chinese" has "适用 _dmarc.policies.example 上的组织域记录（sp=none）" "$T_TMP/inh"
+LANG=zh_CN.UTF-8 "$MAILCTL" dkim record weak.keys.example --selector selector1 --dns-replay "$tape" > "$T_TMP/weak"
+check "dkim record key finding in Chinese" has "selector1._domainkey.weak.keys.example：768 位 RSA；验证方必须拒绝它" "$T_TMP/weak"
 LANG=zh_CN.UTF-8 "$MAILCTL" send-test --from a@example.com --to b@example.net \
     --server "127.0.0.1:$closed" --tls none --timeout 5 > "$T_TMP/st" 2> "$T_TMP/st.err"
 check "send-test exits 3 when it cannot connect" [ $? -eq 3 ]
