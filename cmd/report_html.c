@@ -224,6 +224,18 @@ static void tls_section(FILE *fp, const struct reportdb_domain *x)
     fprintf(fp, "</table>\n");
 }
 
+/* What follows the DMARC part, and ends the domain's section: TLS
+ * reports, failure reports. */
+static void other_reports(FILE *fp, const struct reportdb_domain *x)
+{
+    if (x->tls_reports)
+        tls_section(fp, x);
+    if (x->failure_reports)
+        fprintf(fp, "<p>%llu failure report%s (RFC 6591) stored.</p>\n",
+                (unsigned long long)x->failure_reports, x->failure_reports == 1 ? "" : "s");
+    fprintf(fp, "</section>\n");
+}
+
 static void domain_section(FILE *fp, const struct rs_domain *d)
 {
     const struct reportdb_domain *x = d->db;
@@ -235,9 +247,14 @@ static void domain_section(FILE *fp, const struct rs_domain *d)
             (unsigned long long)x->reports, (unsigned long long)x->messages,
             (unsigned long long)x->dmarc_pass);
     esc(fp, x->domain);
-    fprintf(fp, "</h2><p class=\"meta\">%llu aggregate reports, %s to %s, published policy p=",
-            (unsigned long long)x->reports, report_time_iso(x->first, b, sizeof b),
-            report_time_iso(x->last, e, sizeof e));
+    if (!x->reports) {   /* TLS or failure reports only: no DMARC figures to chart */
+        fprintf(fp, "</h2><p class=\"meta\">No DMARC aggregate reports.</p>\n");
+        other_reports(fp, x);
+        return;
+    }
+    fprintf(fp, "</h2><p class=\"meta\">%llu aggregate report%s, %s to %s, published policy p=",
+            (unsigned long long)x->reports, x->reports == 1 ? "" : "s",
+            report_time_iso(x->first, b, sizeof b), report_time_iso(x->last, e, sizeof e));
     esc(fp, x->policy[0] ? x->policy : "?");
     fprintf(fp, "</p>\n<p class=\"ready\">");
     esc(fp, d->readiness);
@@ -256,12 +273,7 @@ static void domain_section(FILE *fp, const struct rs_domain *d)
     for (size_t i = 0; i < d->nsources; i++)
         source_row(fp, &d->sources[i]);
     fprintf(fp, "</table>\n");
-    if (x->tls_reports)
-        tls_section(fp, x);
-    if (x->failure_reports)
-        fprintf(fp, "<p>%llu failure reports (RFC 6591) stored.</p>\n",
-                (unsigned long long)x->failure_reports);
-    fprintf(fp, "</section>\n");
+    other_reports(fp, x);
 }
 
 int rs_html(const struct rs_summary *s, FILE *fp)

@@ -358,6 +358,9 @@ static void html_in_chromium(void **state)
     assert_int_equal(attr_after(out.out, "<tr class=\"tls-policy\" data-type=\"sts\"", "data-failure"),
                      json_integer_value(json_object_get(json_array_get(json_object_get(
                          json_object_get(d, "tlsrpt"), "policies"), 0), "failure")));
+    /* the one ARF sample: "1 failure report", singular */
+    assert_int_equal(json_integer_value(json_object_get(d, "failure_reports")), 1);
+    assert_non_null(strstr(out.out, "1 failure report (RFC 6591) stored."));
     assert_null(strstr(out.out, "<script"));
     assert_null(strstr(out.out, "http://"));
     assert_null(strstr(out.out, "https://"));
@@ -495,6 +498,10 @@ static void tls_policy_types(void **state)
                                  " data-failure=\"3\">"));
     assert_non_null(strstr(page, "<tr class=\"tls-failure\" data-policy-type=\"no-policy-found\""
                                  " data-count=\"2\"><td>mx3.good.example</td>"));
+    /* TLS reports only: said so, and no empty DMARC charts or sources table */
+    assert_non_null(strstr(page, "<p class=\"meta\">No DMARC aggregate reports.</p>"));
+    assert_null(strstr(page, "<div class=\"charts\">"));
+    assert_null(strstr(page, "<h3>Sources</h3>"));
     free(page);
 
     /* a database of schema 2 (failures without their policy type) is migrated:
