@@ -175,8 +175,12 @@ static void qps_run_completes_with_the_same_questions(void **state)
     assert_int_equal(slow.status, fast.status);
     /* the cap delays questions, it neither drops nor repeats them */
     assert_int_equal(slow.n, fast.n);
-    /* every query went through the bucket, and some had to wait */
-    assert_int_equal(slow.sent, slow.n);
+    /* every query the server saw went through the bucket (sent may be
+     * more: a retry after a timeout, or over TCP, which this UDP relay
+     * does not log, takes a token too), and some had to wait */
+    if (slow.sent < slow.n)
+        fail_msg("%lu queries reached the server, only %lu through the bucket", (unsigned long)slow.n,
+                 slow.sent);
     assert_true(slow.waits > 0);
     qlog_free(&fast);
     qlog_free(&slow);
