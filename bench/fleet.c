@@ -24,15 +24,9 @@
 
 #include <jansson.h>
 
+#include "testbench.h"
 #include "testenv.h"
 #include "testslurm.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static long env_count(const char *name, long def)
 {
@@ -76,47 +70,6 @@ static int make_fleet(char *dir, size_t dirlen, long n, long m)
     return fclose(z) | fclose(l) | fclose(s);
 }
 
-/* Run argv to its end with stdout to /dev/null; wall seconds, peak RSS. */
-static int run_measured(char *const argv[], double *wall, long *maxrss_kb)
-{
-    double t0 = now_s();
-    struct rusage ru;
-    int st;
-    pid_t pid = fork();
-
-    if (pid == 0) {
-        int fd = open("/dev/null", O_WRONLY);
-        dup2(fd, 1);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    if (pid < 0 || wait4(pid, &st, 0, &ru) != pid)
-        return -1;
-    *wall = now_s() - t0;
-    *maxrss_kb = ru.ru_maxrss;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* Lines of a JSON-lines file and the sum of their "queries". */
-static long count_lines(const char *path, long *queries)
-{
-    FILE *fp = fopen(path, "r");
-    static char buf[1 << 20];
-    long n = 0;
-
-    *queries = 0;
-    if (!fp)
-        return -1;
-    while (fgets(buf, sizeof buf, fp)) {
-        json_t *doc = json_loads(buf, 0, NULL);
-        *queries += (long)json_integer_value(json_object_get(doc, "queries"));
-        json_decref(doc);
-        n++;
-    }
-    fclose(fp);
-    return n;
-}
-
 static int local_run(const struct test_nsd *nsd, const char *dir, long n)
 {
     char list[512], out[512];
@@ -128,8 +81,8 @@ static int local_run(const struct test_nsd *nsd, const char *dir, long n)
     snprintf(out, sizeof out, "%s/out.jsonl", dir);
     char *argv[] = { (char *)test_mailctl(), "--resolver", (char *)nsd->spec, "check-dns",
                      "--no-smtp", "--jobs", "32", "--file", list, "--output", out, NULL };
-    rc = run_measured(argv, &wall, &rss);
-    lines = count_lines(out, &queries);
+    rc = test_run_measured(argv, NULL, &wall, &rss);
+    lines = test_jsonl_count(out, &queries);
     printf("(a) %ld domains, --no-smtp --jobs 32, local NSD: %.1f s = %.0f domains/s, "
            "%.1f DNS questions per domain, peak RSS %.1f MB (goal < 200 MB); exit %d, "
            "%ld lines\n", n, wall, (double)n / wall, lines > 0 ? (double)queries / lines : 0.0,
@@ -159,19 +112,19 @@ static double slurm_wall(const struct test_slurm *s, const struct test_nsd *nsd,
     char *env[] = { (char *)s->env_conf, mailctl, NULL };
     char *argv[] = { "/usr/bin/sbatch", "--wait", array, output, script, list, outdir,
                      "--resolver", (char *)nsd->spec, "--no-smtp", "--jobs", "32", NULL };
-    t0 = now_s();
+    t0 = test_now_s();
     if (test_run(argv, env, NULL, 0, 3600, &out) < 0 || out.status != 0) {
         fprintf(stderr, "sbatch failed: %s", out.err);
         return -1;
     }
-    wall = now_s() - t0;
+    wall = test_now_s() - t0;
     test_out_free(&out);
     {
         long total = 0;
         for (int k = 0; k < shards; k++) {
             char part[600];
             snprintf(part, sizeof part, "%s/part-%d.jsonl", outdir, k);
-            total += count_lines(part, &q);
+            total += test_jsonl_count(part, &q);
         }
         if (total != m)
             fprintf(stderr, "slurm %d shards: %ld lines for %ld domains\n", shards, total, m);

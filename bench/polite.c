@@ -26,18 +26,12 @@
 
 #include <jansson.h>
 
+#include "testbench.h"
 #include "testenv.h"
 #include "testpostfix.h"
 
 #define NADDR 4
 #define KEY "\"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAbenchkey\""
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static long env_count(const char *name, long def)
 {
@@ -112,45 +106,6 @@ static int make_zones(char *dir, size_t dirlen, long n)
     return fclose(h) | fclose(p) | fclose(lh) | fclose(lp);
 }
 
-/* Run argv with stdout into out (a file); wall seconds; exit status. */
-static int run_to(char *const argv[], const char *out, double *wall)
-{
-    double t0 = now_s();
-    int st;
-    pid_t pid = fork();
-
-    if (pid == 0) {
-        int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(fd, 1);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    if (pid < 0 || waitpid(pid, &st, 0) != pid)
-        return -1;
-    *wall = now_s() - t0;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-}
-
-/* Lines of a JSON-lines file and the sum of their "queries". */
-static long count_lines(const char *path, long *queries)
-{
-    FILE *fp = fopen(path, "r");
-    static char buf[1 << 20];
-    long n = 0;
-
-    *queries = 0;
-    if (!fp)
-        return -1;
-    while (fgets(buf, sizeof buf, fp)) {
-        json_t *doc = json_loads(buf, 0, NULL);
-        *queries += (long)json_integer_value(json_object_get(doc, "queries"));
-        json_decref(doc);
-        n++;
-    }
-    fclose(fp);
-    return n;
-}
-
 /* Postfix's sessions on one address ("connect from" lines, less the
  * connections dropped before a word, as banner waits and markers are): a
  * syslog name of its own (postfix/aK), postfix/smtpd for 127.0.0.1. */
@@ -193,9 +148,9 @@ static int bench_b(const struct test_nsd *nsd, const char *dir, long n)
     char *argv[] = { (char *)test_mailctl(), "--resolver", (char *)nsd->spec, "--ca-file",
                      pf.ca.ca_file, "check-dns", "--jobs", "32", "--file", list, "--json",
                      "--smtp-port", port, "--allow-private", NULL };
-    rc = run_to(argv, out, &wall);
+    rc = test_run_measured(argv, out, &wall, NULL);
     total_after = test_postfix_connections(&pf, 30);
-    lines = count_lines(out, &q);
+    lines = test_jsonl_count(out, &q);
     printf("(b) %ld domains, each its own MX name, on %d MX addresses (127.0.0.1-%d, one "
            "Postfix), full audit with SMTP, --jobs 32: exit %d\n", n, NADDR, NADDR, rc);
     printf("    %.0f domains/s (%.2f s), %ld lines, %.1f DNS questions/domain\n",
@@ -232,7 +187,8 @@ static double questions(const struct test_nsd *nsd, const char *dir, const char 
     argv[n] = NULL;
     snprintf(list, sizeof list, "%s/prov.txt", dir);
     snprintf(out, sizeof out, "%s/prov-%s.jsonl", dir, discovery);
-    if (run_to(argv, out, &wall) < 0 || (lines = count_lines(out, &q)) <= 0)
+    if (test_run_measured(argv, out, &wall, NULL) < 0 ||
+        (lines = test_jsonl_count(out, &q)) <= 0)
         return -1;
     *rate = wall > 0 ? (double)lines / wall : 0;
     return (double)q / (double)lines;

@@ -36,11 +36,8 @@ static int start(void **state)
 
 static int stop(void **state)
 {
-    char cmd[400];
-
     test_nsd_stop(&nsd);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_rmtree(dir);
 }
 
 /* mailctl --resolver NSD ARGS (argv NULL-terminated, at most 80). */
@@ -53,14 +50,6 @@ static void run(struct test_out *o, char **args)
         argv[n++] = args[i];
     argv[n] = NULL;
     assert_int_equal(test_run(argv, NULL, NULL, 0, 120, o), 0);
-}
-
-static void spit(const char *path, const char *data)
-{
-    FILE *fp = fopen(path, "wb");
-    assert_non_null(fp);
-    assert_int_equal(fwrite(data, 1, strlen(data), fp), strlen(data));
-    assert_int_equal(fclose(fp), 0);
 }
 
 static const char message[] = "From: Alice <alice@org.dmarctest>\r\nTo: bob@example.org\r\n"
@@ -77,7 +66,7 @@ static void make_signed(const char *name, const char *sel, const char *identity,
 
     snprintf(key, sizeof key, "%s/s1.private", dir);
     snprintf(in, sizeof in, "%s/in.eml", dir);
-    spit(in, message);
+    assert_int_equal(test_spit(in, message, strlen(message)), 0);
     run(&o, args);
     if (o.status != 0)
         fail_msg("sign: %s", o.err);
@@ -89,7 +78,7 @@ static void make_signed(const char *name, const char *sel, const char *identity,
         memcpy(p, to, strlen(to));          /* same length: a tampered copy */
     }
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    spit(path, text);
+    assert_int_equal(test_spit(path, text, strlen(text)), 0);
     free(text);
     test_out_free(&o);
 }
@@ -125,9 +114,12 @@ static void make_files(void)
     make_signed("auid.eml", "s1", "alice@org.dmarctest", NULL, NULL);
     make_signed(kinds[8], "s1", NULL, NULL, NULL);
     snprintf(path, sizeof path, "%s/nosig.eml", dir);
-    spit(path, message);
+    assert_int_equal(test_spit(path, message, strlen(message)), 0);
     snprintf(path, sizeof path, "%s/bad.eml", dir);
-    spit(path, "this is not a header\r\n\r\nbody\r\n");
+    {
+        static const char bad[] = "this is not a header\r\n\r\nbody\r\n";
+        assert_int_equal(test_spit(path, bad, sizeof bad - 1), 0);
+    }
     snprintf(path, sizeof path, "%s/adir", dir);
     assert_int_equal(mkdir(path, 0700), 0);
     for (size_t k = 0; k < NKINDS; k++) {

@@ -43,11 +43,8 @@ static int start(void **state)
 
 static int stop(void **state)
 {
-    char cmd[400];
-
     test_nsd_stop(&nsd);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return test_rmtree(dir);
 }
 
 /* mailctl ARGS... (NULL-terminated) with env (may be NULL) and stdin;
