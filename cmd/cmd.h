@@ -52,8 +52,7 @@ extern struct cmd_globals g_opts;
 #define _(s) gettext(s)
 #define N_(s) (s)
 /* T_() translates only when the output is for people (text): the same
- * literal then serves JSON in English (auth_finding_text, after
- * cmd_findings_for_people()). */
+ * literal then serves JSON in English (auth_finding_text). */
 #define T_(s) auth_finding_text(s)
 /* A text with a count: the catalog's plural form for n when the output is
  * for people (not --json, not g_opts.machine), else one (n == 1) or many,
@@ -63,9 +62,6 @@ const char *cmd_plural(const char *one, const char *many, unsigned long long n)
     __attribute__((format_arg(1), format_arg(2)));
 /* setlocale and the "mailctl" catalog; first thing in main(). */
 void cmd_i18n_init(void);
-/* Findings made from now on are in the user's language, unless the output
- * is for programs (--json, g_opts.machine).  Call once options are known. */
-void cmd_findings_for_people(void);
 /* Display columns of UTF-8 text (CJK: two per character). */
 size_t cmd_text_width(const char *s);
 /* s, then spaces up to width display columns. */

@@ -267,7 +267,6 @@ int cmd_dns_engine(struct dns_engine **out)
     int rc = resolvers_from_env();
     long fds;
 
-    cmd_findings_for_people();   /* options are known by now */
     if (rc != EXIT_OK)
         return rc;
     if (!g_opts.timeout_ms && getenv("MAILCTL_DNS_TIMEOUT")) {

@@ -149,7 +149,7 @@ void dmarc_print_policy(const struct dmarc_policy_info *pi, const struct finding
         printf("%s%s%s%s%s\n", pi->found == DMARC_FOUND_NONE ? out_red()
                : out_yellow(), pi->found == DMARC_FOUND_NONE ? _("none found")
                : dmarc_found_name(pi->found), pi->error ? ": " : "",
-               out_esc(pi->error), out_reset());
+               out_esc(pi->error_text), out_reset());
     label(_("org domain"));
     printf("%s\n", pi->org_domain ? out_esc(pi->org_domain) : "-");
     if (r) {
@@ -161,7 +161,8 @@ void dmarc_print_policy(const struct dmarc_policy_info *pi, const struct finding
             cmd_print_padded(stdout, out_esc(r->tags[i].name), 6);
             putchar(' ');
             cmd_print_padded(stdout, out_esc(r->tags[i].value), 24);
-            printf(" %s%s%s\n", dmarc_standard_name(r->tags[i].standard),
+            /* the names are in the catalog (N_ in libauth/dmarc/util.c) */
+            printf(" %s%s%s\n", _(dmarc_standard_name(r->tags[i].standard)),
                    r->tags[i].valid ? "" : _("  INVALID"),
                    r->tags[i].duplicate ? _(" (duplicate)") : "");
         }

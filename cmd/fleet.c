@@ -99,6 +99,7 @@ static int parse_args(struct fleet_cli *c, int argc, char **argv)
         return cmd_usage_error("fleet", "fleet needs at least one file of check-dns results");
     if (g_opts.json && c->format == FLEET_TEXT)
         c->format = FLEET_JSON;
+    g_opts.machine = c->format != FLEET_TEXT;   /* the HTML page is English (lang="en") */
     return EXIT_OK;
 }
 
@@ -285,10 +286,8 @@ int cmd_fleet(int argc, char **argv)
             out_json(json_incref(doc));
         else if (c.format == FLEET_HTML)
             fleet_print_html(doc);
-        else {
-            cmd_findings_for_people();      /* text: counts in the user's language */
+        else
             fleet_print_text(doc);
-        }
         json_decref(doc);
     }
     fleet_free(&cur);

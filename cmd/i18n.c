@@ -5,9 +5,11 @@
  *
  * Only text for people is translated: finding ids, JSON, JUnit, CSV and
  * the --format expect lines stay as they are, for the programs that read
- * them.  Findings are translated when they are made (their detail is
- * formatted from a translated format), so that happens only once the
- * command knows its output is text: cmd_findings_for_people().
+ * them.  libauth's text for people (findings, errors, reasons) is
+ * translated when it is made, from a translated format, through the
+ * translator set here, which asks g_opts each time: a command sets
+ * g_opts.json / g_opts.machine while it reads its options, before it
+ * makes any.
  */
 #include <limits.h>
 #include <locale.h>
@@ -22,6 +24,13 @@
 #define LOCALEDIR "/usr/share/locale"
 #endif
 
+/* gettext when the output is for people, except that "" stays ""
+ * (gettext("") is the catalog header); as written for programs. */
+static const char *translate(const char *s)
+{
+    return s && *s && !g_opts.json && !g_opts.machine ? gettext(s) : s;
+}
+
 void cmd_i18n_init(void)
 {
     /* MAILCTL_LOCALEDIR: catalogs of an uninstalled build (the tests). */
@@ -33,18 +42,7 @@ void cmd_i18n_init(void)
     bindtextdomain("mailctl", dir && *dir ? dir : LOCALEDIR);
     bind_textdomain_codeset("mailctl", "UTF-8");
     textdomain("mailctl");
-}
-
-/* gettext, except that "" stays "" (gettext("") is the catalog header). */
-static const char *translate(const char *s)
-{
-    return s && *s ? gettext(s) : s;
-}
-
-void cmd_findings_for_people(void)
-{
-    if (!g_opts.json && !g_opts.machine)
-        auth_finding_set_translator(translate);
+    auth_finding_set_translator(translate);
 }
 
 const char *cmd_plural(const char *one, const char *many, unsigned long long n)

@@ -165,7 +165,6 @@ static int run(const char *host, bool outbound, struct ports_params *p)
     struct auth_ip ip;
     int rc;
 
-    cmd_findings_for_people();
     /* a name is resolved by mailctl's DNS engine (--resolver), not the system's */
     if (auth_ip_parse(host, &ip) != AUTH_OK && (rc = cmd_dns_engine(&p->eng)) != EXIT_OK)
         return rc;

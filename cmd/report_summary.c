@@ -97,7 +97,6 @@ static int get_opts(int argc, char **argv, struct opts *o)
         o->format = g_opts.json ? "json" : "text";
     /* text in the user's language; JSON, CSV and HTML (lang="en") in English */
     g_opts.machine = strcmp(o->format, "text") != 0;
-    cmd_findings_for_people();
     if (strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "csv") &&
         strcmp(o->format, "html"))
         return cmd_usage_error("report summary", "bad --format '%s': text, json, csv or html",

@@ -247,7 +247,6 @@ int cmd_setup(int argc, char **argv)
     o.p.dkim_record = dkim_keyfiles_record(kf);
     o.p.key_file = dkim_keyfiles_key_path(kf);
     o.p.mta_sts_id = sts_id;
-    cmd_findings_for_people();          /* notes and checklist: text in the user's language */
     if (setup_plan_new(&o.p, &plan, err, sizeof err) != AUTH_OK)
         rc = cmd_error(EXIT_RUNTIME, "setup: %s", err);
     else

@@ -158,6 +158,15 @@ static char *dup_lower(const char *s)
     return d;
 }
 
+/* Printable ASCII only: what a quoted-string may hold without SMTPUTF8. */
+static bool is_ascii_text(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return false;
+    return true;
+}
+
 struct authres_result *authres_add(struct authres *ar, const char *method,
                                    const char *result, const char *reason,
                                    const char *comment)
@@ -174,6 +183,11 @@ struct authres_result *authres_add(struct authres *ar, const char *method,
     memset(r, 0, sizeof *r);
     r->method = dup_lower(method);
     r->result = dup_lower(result);
+    /* RFC 8601 2.2: reason= is a quoted-string, ASCII in a header without
+     * SMTPUTF8.  A reason in another script (a message the program
+     * translated for its user) is left out, not sent mangled. */
+    if (reason && !is_ascii_text(reason))
+        reason = NULL;
     r->reason = reason ? strdup(reason) : NULL;
     r->comment = comment ? strdup(comment) : NULL;
     ar->nresults++;

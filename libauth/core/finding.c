@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "auth/finding.h"
+#include "core/people.h"
 
 static const char *const sev_names[] = {
     "pass", "info", "warn", "fail", "error", "skipped",
@@ -32,9 +33,22 @@ void auth_finding_set_translator(finding_translator tr)
     g_tr = tr;
 }
 
+/* > 0 while this thread makes protocol text (core/people.h) */
+static _Thread_local unsigned english_depth;
+
+void auth_english_begin(void)
+{
+    english_depth++;
+}
+
+void auth_english_end(void)
+{
+    english_depth--;
+}
+
 static const char *tr(const char *s)
 {
-    return g_tr && s ? g_tr(s) : s;
+    return g_tr && s && !english_depth ? g_tr(s) : s;
 }
 
 const char *auth_finding_text(const char *text)

@@ -1,10 +1,13 @@
 /*
- * status.c - names for enum auth_status and the bounded reason formatter.
+ * status.c - names for enum auth_status and the bounded reason formatter,
+ * which gives the reason in the user's language when the program asked for
+ * it (core/people.h).
  */
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "auth/status.h"
+#include "core/people.h"
 
 const char *auth_strerror(enum auth_status st)
 {
@@ -33,7 +36,7 @@ enum auth_status auth_fail(char *err, size_t errlen, enum auth_status st,
     if (err && errlen > 0) {
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
+        vsnprintf(err, errlen, TR(fmt), ap);
         va_end(ap);
     }
     return st;

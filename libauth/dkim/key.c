@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 
 #include "dkim_int.h"
+#include "core/people.h"
 
 #define VCTX_KEEP 8            /* free verify contexts kept per algorithm */
 
@@ -78,8 +79,9 @@ static enum auth_status load_pkey(struct dkim_key *k, const struct dkim_tag *p,
     }
     free(der);
     if (!k->pkey)
-        return auth_fail(err, errlen, AUTH_EPARSE, "p= is not %s public key",
-                         k->type == DKIM_KEY_ED25519 ? "a 32-octet Ed25519" : "an RSA");
+        return k->type == DKIM_KEY_ED25519
+                   ? auth_fail(err, errlen, AUTH_EPARSE, "p= is not a 32-octet Ed25519 public key")
+                   : auth_fail(err, errlen, AUTH_EPARSE, "p= is not an RSA public key");
     k->bits = k->type == DKIM_KEY_ED25519 ? 256 : (unsigned)EVP_PKEY_get_bits(k->pkey);
     return AUTH_OK;
 }
@@ -94,7 +96,7 @@ static enum auth_status parse_into(struct dkim_key *k, const struct dkim_tags *t
     if (v && (v != &t->tag[0] || !dkim_word_eq(v->value, v->value_len, "DKIM1") ||
               memcmp(v->value, "DKIM1", 5) != 0))
         return auth_fail(err, errlen, AUTH_EPARSE, v != &t->tag[0]
-                         ? "v= must be the first tag" : "v= is not DKIM1");
+                         ? "v= must be the first tag" : N_("v= is not DKIM1"));
     if (!p)
         return auth_fail(err, errlen, AUTH_EPARSE, "no p= tag");
     if (!kt || dkim_word_eq(kt->value, kt->value_len, "rsa"))

@@ -9,11 +9,9 @@
 #include <string.h>
 
 #include "auth/finding.h"
+#include "core/people.h"
 #include "dmarc/walk.h"
 
-/* The notes of the walk are for people: translated when the program set a
- * translator (text output), English otherwise (JSON). */
-#define TR(s) auth_finding_text(s)
 
 struct disc {
     struct dmarc_policy_info *pi;
@@ -25,14 +23,14 @@ static void set_error(struct disc *d, const char *fmt, ...)
 
 static void set_error(struct disc *d, const char *fmt, ...)
 {
-    char buf[512];
     va_list ap;
 
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     free(d->pi->error);
-    d->pi->error = dmarc_strdup(buf, &d->oom);
+    free(d->pi->error_text);
+    va_start(ap, fmt);
+    if (!auth_text_vpair(&d->pi->error, &d->pi->error_text, fmt, ap))
+        d->oom = true;
+    va_end(ap);
 }
 
 static void add_step(struct disc *d, const char *domain, enum dns_status st, size_t ndmarc,
@@ -283,6 +281,7 @@ void dmarc_policy_info_free(struct dmarc_policy_info *pi)
     }
     free(pi->steps);
     free(pi->error);
+    free(pi->error_text);
     free(pi);
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/people.h"
 #include "dmarc/dmarc_int.h"
 
 enum dmarc_policy dmarc_disposition(enum dmarc_policy policy, int pct, bool testing,
@@ -46,16 +47,40 @@ static int check_aligned(struct dns_engine *eng, const struct dmarc_policy_info 
     return dmarc_aligned(mode, pi->domain, pi->org_domain, norm, org) ? 1 : 0;
 }
 
-static char *fmt(bool *oom, const char *f, ...) __attribute__((format(printf, 2, 3)));
-static char *fmt(bool *oom, const char *f, ...)
+/* The reason, in English for the header and JSON, and for people. */
+static void dmarc_reason(struct dmarc_eval *ev, bool *oom, const char *f, ...)
+    __attribute__((format(printf, 3, 4)));
+static void dmarc_reason(struct dmarc_eval *ev, bool *oom, const char *f, ...)
 {
-    char buf[512];
     va_list ap;
 
     va_start(ap, f);
-    vsnprintf(buf, sizeof buf, f, ap);
+    if (!auth_text_vpair(&ev->reason, &ev->reason_text, f, ap))
+        *oom = true;
     va_end(ap);
-    return dmarc_strdup(buf, oom);
+}
+
+/* One more clause after the reason, in both languages. */
+static void reason_append(struct dmarc_eval *ev, bool *oom, const char *clause)
+{
+    char *en = NULL, *people = NULL;
+
+    if (*oom)
+        return;
+    if (asprintf(&en, "%s%s", ev->reason, clause) < 0)
+        en = NULL;
+    if (asprintf(&people, "%s%s", ev->reason_text, TR(clause)) < 0)
+        people = NULL;
+    if (!en || !people) {
+        free(en);
+        free(people);
+        *oom = true;
+        return;
+    }
+    free(ev->reason);
+    free(ev->reason_text);
+    ev->reason = en;
+    ev->reason_text = people;
 }
 
 static void verdict_no_record(const struct dmarc_policy_info *pi, struct dmarc_eval *ev,
@@ -72,8 +97,12 @@ static void verdict_no_record(const struct dmarc_policy_info *pi, struct dmarc_e
         ev->result = DMARC_RESULT_NONE;
         break;
     }
-    ev->reason = pi->error ? dmarc_strdup(pi->error, oom)
-                           : fmt(oom, "no DMARC policy for %s", pi->domain);
+    if (pi->error) {
+        ev->reason = dmarc_strdup(pi->error, oom);
+        ev->reason_text = dmarc_strdup(pi->error_text ? pi->error_text : pi->error, oom);
+    } else {
+        dmarc_reason(ev, oom, "no DMARC policy for %s", pi->domain);
+    }
 }
 
 /* Alignment is a fact about identifiers (RFC 7489 3.1), so it is decided
@@ -130,14 +159,17 @@ enum auth_status dmarc_evaluate(struct dns_engine *eng, const struct dmarc_polic
     ev->policy = pi->policy;
     if (ev->spf_aligned || ev->dkim_aligned) {
         ev->result = DMARC_RESULT_PASS;
-        ev->reason = fmt(&oom, "%s aligned with %s", ev->dkim_aligned ? (ev->spf_aligned ?
-                         "DKIM and SPF" : "DKIM") : "SPF", pi->domain);
+        if (ev->dkim_aligned && ev->spf_aligned)
+            dmarc_reason(ev, &oom, "DKIM and SPF aligned with %s", pi->domain);
+        else if (ev->dkim_aligned)
+            dmarc_reason(ev, &oom, "DKIM aligned with %s", pi->domain);
+        else
+            dmarc_reason(ev, &oom, "SPF aligned with %s", pi->domain);
         goto done;
     }
     if (unsure) {
         ev->result = DMARC_RESULT_TEMPERROR;
-        ev->reason = fmt(&oom, "alignment could not be decided: a DNS Tree Walk query "
-                         "failed");
+        dmarc_reason(ev, &oom, "alignment could not be decided: a DNS Tree Walk query failed");
         goto done;
     }
     ev->result = DMARC_RESULT_FAIL;
@@ -147,13 +179,14 @@ enum auth_status dmarc_evaluate(struct dns_engine *eng, const struct dmarc_polic
     ev->testing = r->testing && ev->policy > DMARC_POLICY_NONE;
     ev->disposition = dmarc_disposition(ev->policy, r->pct, r->testing, roll,
                                         &ev->sampled_out);
-    ev->reason = fmt(&oom, "no passing identifier aligned with %s (%s alignment for "
-                     "DKIM, %s for SPF)%s%s", pi->domain,
-                     r->adkim == DMARC_ALIGN_STRICT ? "strict" : "relaxed",
-                     r->aspf == DMARC_ALIGN_STRICT ? "strict" : "relaxed",
-                     ev->testing ? "; t=y lowers the policy one level" : "",
-                     ev->sampled_out ? "; outside the pct sample: policy lowered one level"
-                                     : "");
+    /* strict / relaxed are the adkim / aspf values, left as the record has them */
+    dmarc_reason(ev, &oom, "no passing identifier aligned with %s (%s alignment for DKIM, %s for SPF)",
+           pi->domain, r->adkim == DMARC_ALIGN_STRICT ? "strict" : "relaxed",
+           r->aspf == DMARC_ALIGN_STRICT ? "strict" : "relaxed");
+    if (ev->testing)
+        reason_append(ev, &oom, N_("; t=y lowers the policy one level"));
+    if (ev->sampled_out)
+        reason_append(ev, &oom, N_("; outside the pct sample: policy lowered one level"));
 done:
     if (oom) {
         dmarc_eval_free(ev);
@@ -169,5 +202,6 @@ void dmarc_eval_free(struct dmarc_eval *ev)
         return;
     free(ev->aligned_dkim_domain);
     free(ev->reason);
+    free(ev->reason_text);
     free(ev);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dmarc/dmarc_int.h"
+#include "core/people.h"
 
 struct parser {
     struct dmarc_record *r;
@@ -33,7 +34,7 @@ void dmarc_problem_add(struct dmarc_record *r, bool *oom, enum dmarc_problem_lev
     if (*oom || r->nproblems >= 4 * DMARC_MAX_TAGS)
         return;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    vsnprintf(buf, sizeof buf, TR(fmt), ap);
     va_end(ap);
     np = realloc(r->problems, (r->nproblems + 1) * sizeof *np);
     if (!np) {

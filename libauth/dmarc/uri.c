@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dmarc/dmarc_int.h"
+#include "core/people.h"
 
 static int hexval(char c)
 {
@@ -97,21 +98,21 @@ static const char *parse_one(const char *s, size_t n, struct dmarc_uri *u, bool 
     u->uri = dmarc_sanitize(s, un);
     if (!u->uri) {
         *oom = true;
-        return "out of memory";
+        return N_("out of memory");
     }
     if (bang && !parse_size(bang + 1, n - un - 1, &u->max_size))
-        return "the size suffix after '!' is not digits with an optional k, m, g or t";
+        return N_("the size suffix after '!' is not digits with an optional k, m, g or t");
     for (size_t i = 0; i < un; i++)
         if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] > 0x7e)
-            return "holds a space, control or non-ASCII byte (URIs must percent-encode them)";
+            return N_("holds a space, control or non-ASCII byte (URIs must percent-encode them)");
     while (k < un && scheme_char(s[k], k == 0))
         k++;
     if (k == 0 || k >= un || s[k] != ':')
-        return "has no URI scheme (expected mailto:)";
+        return N_("has no URI scheme (expected mailto:)");
     u->scheme = malloc(k + 1);
     if (!u->scheme) {
         *oom = true;
-        return "out of memory";
+        return N_("out of memory");
     }
     for (size_t i = 0; i < k; i++)
         u->scheme[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] | 0x20 : s[i]);
@@ -125,13 +126,13 @@ static const char *parse_one(const char *s, size_t n, struct dmarc_uri *u, bool 
         an = (size_t)(q - a);
     u->address = pct_decode(a, an, oom);
     if (!u->address)
-        return *oom ? "out of memory" : "has a bad percent escape";
+        return *oom ? N_("out of memory") : N_("has a bad percent escape");
     const char *at = strrchr(u->address, '@');
     if (!at || at == u->address || !at[1])
-        return "the mailto: address has no local part or no domain";
+        return N_("the mailto: address has no local part or no domain");
     char dom[DNS_MAX_NAME + 2];
     if (dmarc_domain_normalize(at + 1, dom, sizeof dom) != AUTH_OK)
-        return "the mailto: address has no valid domain";
+        return N_("the mailto: address has no valid domain");
     u->domain = dmarc_strdup(dom, oom);
     return NULL;
 }
@@ -173,7 +174,7 @@ size_t dmarc_uri_list_parse(struct dmarc_record *r, const char *tag, const char 
         if (why) {
             bad++;
             dmarc_problem_add(r, oom, DMARC_PROB_ERROR, tag, "%s URI '%s' %s", tag,
-                              u->uri ? u->uri : "?", why);
+                              u->uri ? u->uri : "?", TR(why));
             continue;
         }
         u->valid = true;

@@ -8,6 +8,7 @@
 
 #include "auth/dns.h"
 #include "dmarc/dmarc_int.h"
+#include "core/people.h"
 
 const char *dmarc_policy_name(enum dmarc_policy p)
 {
@@ -22,9 +23,9 @@ const char *dmarc_policy_name(enum dmarc_policy p)
 const char *dmarc_standard_name(enum dmarc_standard s)
 {
     switch (s) {
-    case DMARC_STD_BOTH: return "RFC 7489 and RFC 9989";
-    case DMARC_STD_7489: return "RFC 7489 only";
-    case DMARC_STD_9989: return "RFC 9989 only";
+    case DMARC_STD_BOTH: return N_("RFC 7489 and RFC 9989");
+    case DMARC_STD_7489: return N_("RFC 7489 only");
+    case DMARC_STD_9989: return N_("RFC 9989 only");
     default: return "unknown";
     }
 }

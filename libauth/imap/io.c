@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "imap/imap_int.h"
+#include "core/people.h"
 
 enum auth_status imap_failed(struct imap_client *c, enum imap_failure f, enum auth_status st,
                              const char *fmt, ...)
@@ -18,7 +19,7 @@ enum auth_status imap_failed(struct imap_client *c, enum imap_failure f, enum au
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(c->why, sizeof c->why, fmt, ap);
+    vsnprintf(c->why, sizeof c->why, TR(fmt), ap);
     va_end(ap);
     c->failure = f;
     if (f == IMAP_FAIL_PROTOCOL || f == IMAP_FAIL_TIMEOUT || f == IMAP_FAIL_CONNECT ||
@@ -114,8 +115,9 @@ enum auth_status imap_read_response(struct imap_client *c, uint64_t deadline_ms,
         }
         st = fill(c, deadline_ms, why, sizeof why);
         if (st == AUTH_ETIMEOUT)
-            return imap_failed(c, IMAP_FAIL_TIMEOUT, st, "no complete response in time%s",
-                               c->inlen ? " (a response started and never finished)" : "");
+            return c->inlen ? imap_failed(c, IMAP_FAIL_TIMEOUT, st, "no complete response in "
+                                          "time (a response started and never finished)")
+                            : imap_failed(c, IMAP_FAIL_TIMEOUT, st, "no complete response in time");
         if (st == AUTH_ENOMEM)
             return imap_failed(c, IMAP_FAIL_LOCAL, st, "%s", why);
         if (st != AUTH_OK)

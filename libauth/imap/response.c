@@ -80,11 +80,11 @@ static enum auth_status frame(const char *buf, size_t len, size_t litmax, size_t
             return AUTH_OK;
         }
         if (lit > litmax)
-            return auth_fail(err, errlen, AUTH_ELIMIT,
-                             "the server announced a literal of %s%llu bytes (limit %zu)",
-                             lit == UINT64_MAX ? "over " : "",
-                             lit == UINT64_MAX ? 999999999999ULL : (unsigned long long)lit,
-                             litmax);
+            return lit == UINT64_MAX
+                       ? auth_fail(err, errlen, AUTH_ELIMIT, "the server announced a literal of "
+                                   "over %llu bytes (limit %zu)", 999999999999ULL, litmax)
+                       : auth_fail(err, errlen, AUTH_ELIMIT, "the server announced a literal of "
+                                   "%llu bytes (limit %zu)", (unsigned long long)lit, litmax);
         if (eol + 1 + lit > IMAP_RESPONSE_MAX)
             return auth_fail(err, errlen, AUTH_ELIMIT, "a response is over %d bytes",
                              IMAP_RESPONSE_MAX);

@@ -18,6 +18,7 @@
 #include "auth/address.h"
 #include "auth/name.h"
 #include "auth/dns.h"
+#include "core/people.h"
 
 /* A growable output string bounded by the input length. */
 struct sbuf {
@@ -221,7 +222,7 @@ static enum auth_status fail(char *err, size_t errlen, const char *fmt, ...)
 
     if (errlen) {
         va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
+        vsnprintf(err, errlen, TR(fmt), ap);
         va_end(ap);
     }
     return AUTH_EPARSE;
@@ -318,8 +319,11 @@ static enum auth_status parse_addr_spec(const char *s, size_t a, size_t b, struc
     if (st == AUTH_ENOMEM)
         return st;
     if (st != AUTH_OK || !strchr(ascii, '.'))
-        return fail(err, errlen, "address '%s' has domain '%s', which is not a %s", shown,
-                    dom.p, st != AUTH_OK ? "valid DNS name" : "fully qualified domain");
+        return st != AUTH_OK
+                   ? fail(err, errlen, "address '%s' has domain '%s', which is not a valid DNS "
+                          "name", shown, dom.p)
+                   : fail(err, errlen, "address '%s' has domain '%s', which is not a fully "
+                          "qualified domain", shown, dom.p);
     ad->domain_ascii = strdup(ascii);
     return ad->domain_ascii ? AUTH_OK : AUTH_ENOMEM;
 }

@@ -9,6 +9,7 @@
 #include <idn2.h>
 
 #include "auth/name.h"
+#include "core/people.h"
 
 #define MAX_LABEL 63
 #define MAX_NAME 253
@@ -42,7 +43,7 @@ static enum auth_status check_ascii(const char *s, char *err, size_t errlen)
         if (!is_ldh_or_underscore(c))
             return auth_fail(err, errlen, AUTH_EINVAL,
                              c < 0x20 || c == 0x7f ? "control character 0x%02x"
-                                                   : "character '%c' not allowed", c);
+                                                   : N_("character '%c' not allowed"), c);
         label++;
     }
     return AUTH_OK;
@@ -85,7 +86,7 @@ enum auth_status auth_name_to_alabel(const char *name, char *out, size_t outlen,
         len--;
     if (len == 0)
         return auth_fail(err, errlen, AUTH_EINVAL, name && *name ? "the root is not a domain"
-                                                                 : "empty name");
+                                                                 : N_("empty name"));
     if (len > MAX_INPUT)
         return auth_fail(err, errlen, AUTH_EINVAL, "%zu octets, too long", len);
     memcpy(in, name, len);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "auth/net.h"
+#include "core/people.h"
 
 struct net_conn {
     int fd;
@@ -145,7 +146,7 @@ enum auth_status auth_net_resolve(struct dns_engine *eng, const char *host, stru
     if (!out->n)
         auth_status_ignore(auth_fail(err, errlen, AUTH_ENET, "cannot resolve %s: %s", host,
                   dns_result_status(a) != DNS_NODATA ? dns_result_why(a)
-                  : dns_result_status(aaaa) == DNS_NODATA ? "no A or AAAA record"
+                  : dns_result_status(aaaa) == DNS_NODATA ? TR("no A or AAAA record")
                   : dns_result_why(aaaa)));
     dns_batch_free(b);
     return out->n ? AUTH_OK : AUTH_ENET;
@@ -199,7 +200,7 @@ enum auth_status auth_net_connect_addrs(const struct net_addrs *a, const char *h
     *why = connect_error_of(last);
     return auth_fail(err, errlen, last == ETIMEDOUT ? AUTH_ETIMEOUT : AUTH_ENET,
                      "cannot connect to %s port %u: %s", host ? host : a->addr[0],
-                     (unsigned)port, last == ETIMEDOUT ? "timed out" : strerror(last));
+                     (unsigned)port, last == ETIMEDOUT ? TR("timed out") : strerror(last));
 }
 
 enum auth_status auth_net_connect(struct dns_engine *eng, const char *host, uint16_t port,
@@ -247,8 +248,8 @@ enum auth_status auth_net_read(struct net_conn *c, void *buf, size_t len, size_t
             return auth_fail(err, errlen, AUTH_ENET, "read failed: %s", strerror(errno));
         st = auth_tls_wait_fd(c->fd, POLLIN, deadline_ms);
         if (st != AUTH_OK)
-            return auth_fail(err, errlen, st, "read %s", st == AUTH_ETIMEOUT ? "timed out"
-                                                                            : "failed");
+            return st == AUTH_ETIMEOUT ? auth_fail(err, errlen, st, "read timed out")
+                                       : auth_fail(err, errlen, st, "read failed");
     }
 }
 
@@ -272,8 +273,8 @@ enum auth_status auth_net_write(struct net_conn *c, const void *buf, size_t len,
             return auth_fail(err, errlen, AUTH_ENET, "write failed: %s", strerror(errno));
         st = auth_tls_wait_fd(c->fd, POLLOUT, deadline_ms);
         if (st != AUTH_OK)
-            return auth_fail(err, errlen, st, "write %s", st == AUTH_ETIMEOUT ? "timed out"
-                                                                              : "failed");
+            return st == AUTH_ETIMEOUT ? auth_fail(err, errlen, st, "write timed out")
+                                       : auth_fail(err, errlen, st, "write failed");
     }
     return AUTH_OK;
 }

@@ -12,6 +12,7 @@
 #include "auth/ipaddr.h"
 #include "auth/smtp.h"
 #include "setup/setup_int.h"
+#include "core/people.h"
 
 /* Top-level labels that never lead to the public DNS (RFC 6761, 6762). */
 static bool special_tld(const char *tld)
@@ -85,7 +86,7 @@ enum auth_status setup_rua_address(const char *rua, char *addr, size_t len,
     if (smtp_address_check(rua, false, false, why, sizeof why) != AUTH_OK ||
         strpbrk(rua, ",;!\"\\"))
         return auth_fail(err, errlen, AUTH_EINVAL, "--dmarc-rua '%.80s': %s", rua,
-                         strpbrk(rua, ",;!\"\\") ? "one plain address, no ',;!' or quotes"
+                         strpbrk(rua, ",;!\"\\") ? TR("one plain address, no ',;!' or quotes")
                                                  : why);
     if (snprintf(addr, len, "%s", rua) >= (int)len)
         return auth_fail(err, errlen, AUTH_EINVAL, "--dmarc-rua is too long");

@@ -10,12 +10,10 @@
 #include <strings.h>
 
 #include "auth/finding.h"
+#include "core/people.h"
 #include "auth/smtp.h"
 #include "setup/setup_int.h"
 
-/* Notes and checklist lines are for people: in their language when the
- * program set a translator (text output), English otherwise (JSON). */
-#define TR(s) auth_finding_text(s)
 
 #define TEXT_MAX 1200        /* one value or checklist line: names are <= 253 */
 #define RUA_MAX  320         /* "dmarc-reports@" + a 253-octet domain */

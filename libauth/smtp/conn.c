@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "smtp/smtp_int.h"
+#include "core/people.h"
 
 enum auth_status smtp_failed(struct smtp_client *c, enum smtp_failure f,
                              enum auth_status st, const char *fmt, ...)
@@ -17,7 +18,7 @@ enum auth_status smtp_failed(struct smtp_client *c, enum smtp_failure f,
     va_list ap;
 
     va_start(ap, fmt);
-    vsnprintf(c->why, sizeof c->why, fmt, ap);
+    vsnprintf(c->why, sizeof c->why, TR(fmt), ap);
     va_end(ap);
     c->failure = f;
     c->status = st;
@@ -229,13 +230,22 @@ enum auth_status smtp_conn_reply(struct smtp_client *c, unsigned timeout_ms, boo
         }
         st = fill(c, deadline, why, sizeof why);
         if (st == AUTH_ETIMEOUT)
-            return smtp_failed(c, SMTP_FAIL_TIMEOUT, st, "no complete reply within %u ms%s",
-                               timeout_ms, c->inlen ? " (reply started, never finished)" : "");
+            return c->inlen ? smtp_failed(c, SMTP_FAIL_TIMEOUT, st, "no complete reply within "
+                                          "%u ms (reply started, never finished)", timeout_ms)
+                            : smtp_failed(c, SMTP_FAIL_TIMEOUT, st,
+                                          "no complete reply within %u ms", timeout_ms);
+        /* the read's own words for an orderly close (net/conn.c), in
+         * whichever language auth_fail() wrote them */
+        if (st == AUTH_ENET && strstr(why, TR("connection closed by the server")))
+            return c->inlen ? smtp_failed(c, SMTP_FAIL_PROTOCOL, AUTH_EPARSE, "connection "
+                                          "closed by the server in the middle of a reply")
+                            : smtp_failed(c, SMTP_FAIL_PROTOCOL, AUTH_EPARSE,
+                                          "connection closed by the server before a reply");
         if (st != AUTH_OK)
-            return smtp_failed(c, SMTP_FAIL_PROTOCOL, AUTH_EPARSE, "connection %s%s",
-                               st == AUTH_ENET && strstr(why, "closed by the server")
-                                   ? "closed by the server" : why,
-                               c->inlen ? " in the middle of a reply" : " before a reply");
+            return c->inlen ? smtp_failed(c, SMTP_FAIL_PROTOCOL, AUTH_EPARSE,
+                                          "connection %s in the middle of a reply", why)
+                            : smtp_failed(c, SMTP_FAIL_PROTOCOL, AUTH_EPARSE,
+                                          "connection %s before a reply", why);
     }
 }
 

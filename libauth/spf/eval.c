@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "spf/spf_eval_mech.h"
+#include "core/people.h"
 
 #define MAX_DEPTH 24          /* hard bound; the lookup limit stops far earlier */
 #define MAX_IDENTITY 1024     /* bytes of MAIL FROM / HELO accepted */
@@ -27,12 +28,59 @@ void spf_note(struct spf_ctx *c, unsigned depth, const char *domain, const char 
         t->text = spf_arena_strdup(c->ev, text);
 }
 
-enum spf_match spf_fail_with(struct spf_ctx *c, struct spf_outcome *o, enum spf_match m,
-                             const char *reason)
+static void set_reason_v(struct spf_ctx *c, struct spf_outcome *o, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void set_reason_v(struct spf_ctx *c, struct spf_outcome *o, const char *fmt, va_list ap)
 {
-    if (!o->reason)
-        o->reason = spf_arena_strdup(c->ev, reason);
+    char *en, *people;
+
+    if (!auth_text_vpair(&en, &people, fmt, ap)) {
+        c->ev->nomem = true;
+        return;
+    }
+    o->reason = spf_arena_strdup(c->ev, en);
+    o->reason_text = spf_arena_strdup(c->ev, people);
+    free(en);
+    free(people);
+}
+
+void spf_set_reason(struct spf_ctx *c, struct spf_outcome *o, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    set_reason_v(c, o, fmt, ap);
+    va_end(ap);
+}
+
+enum spf_match spf_fail_with(struct spf_ctx *c, struct spf_outcome *o, enum spf_match m,
+                             const char *fmt, ...)
+{
+    va_list ap;
+
+    if (o->reason)
+        return m;
+    va_start(ap, fmt);
+    set_reason_v(c, o, fmt, ap);
+    va_end(ap);
     return m;
+}
+
+/* A syntax error of domain's record: the parser's message in English inside
+ * the header's reason, in the user's language in the text for people. */
+static void syntax_reason(struct spf_ctx *c, struct spf_outcome *o, const char *domain,
+                          const char *txt, size_t len, const char *err)
+{
+    static const char *const fmt = N_("%s: syntax error: %s");
+    struct spf_record *again = NULL;
+    char err_en[300] = "";
+
+    auth_english_begin();
+    if (spf_record_parse(txt, len, &again, NULL, err_en, sizeof err_en) == AUTH_OK)
+        spf_record_free(again);       /* cannot happen: the same text failed */
+    auth_english_end();
+    o->reason = spf_arena_printf(c->ev, fmt, domain, err_en);
+    o->reason_text = spf_arena_printf(c->ev, TR(fmt), domain, err);
 }
 
 /* Fetch and select the SPF record of domain. */
@@ -46,29 +94,33 @@ static enum spf_result fetch_record(struct spf_ctx *c, const char *domain, unsig
     struct spf_trace *t;
 
     *rec = NULL;
-    if (!r || dns_status_is_temporary(dns_result_status(r))) {
-        o->reason = spf_arena_printf(c->ev, "%s: DNS error fetching the SPF record: %s",
-                                     domain, r ? dns_result_why(r) : "resolver failure");
+    if (!r) {
+        spf_set_reason(c, o, "%s: the resolver failed fetching the SPF record", domain);
         return SPF_TEMPERROR;
+    }
+    if (dns_status_is_temporary(dns_result_status(r))) {
+        spf_set_reason(c, o, "%s: DNS error fetching the SPF record: %s", domain,
+                       dns_result_why(r));
+        return SPF_TEMPERROR;
+    }
+    if (dns_result_status(r) == DNS_NXDOMAIN) {
+        spf_set_reason(c, o, "%s: no SPF record (the name does not exist)", domain);
+        return SPF_NONE;
     }
     if (dns_result_status(r) != DNS_DATA ||
         (n = spf_select_record(r, &txt, &len, NULL)) == 0) {
-        o->reason = spf_arena_printf(c->ev, "%s: no SPF record (%s)", domain,
-                                     dns_result_status(r) == DNS_NXDOMAIN
-                                         ? "the name does not exist"
-                                         : "no TXT record starting with v=spf1");
+        spf_set_reason(c, o, "%s: no SPF record (no TXT record starting with v=spf1)", domain);
         return SPF_NONE;
     }
     if (n > 1) {
-        o->reason = spf_arena_printf(c->ev, "%s: %zu SPF records (exactly one allowed)",
-                                     domain, n);
+        spf_set_reason(c, o, "%s: %zu SPF records (exactly one allowed)", domain, n);
         return SPF_PERMERROR;
     }
     t = spf_trace_add(c->ev, SPF_TR_RECORD, depth, domain);
     if (t)
         t->text = spf_arena_printable(c->ev, (const char *)txt, len);
     if (spf_record_parse((const char *)txt, len, rec, NULL, err, sizeof err) != AUTH_OK) {
-        o->reason = spf_arena_printf(c->ev, "%s: syntax error: %s", domain, err);
+        syntax_reason(c, o, domain, (const char *)txt, len, err);
         return SPF_PERMERROR;
     }
     return SPF_NEUTRAL;   /* "record found", the caller evaluates it */
@@ -98,19 +150,19 @@ static void explain(struct spf_ctx *c, const struct spf_record *rec, const char 
     spf_env_domain(c, domain);
     if (spf_macro_expand_domain(exp->domain_spec, &c->env, name, sizeof name, err,
                                 sizeof err) != AUTH_OK || !spf_name_usable(name)) {
-        spf_note(c, depth, domain, "exp= target does not expand to a usable name: ignored");
+        spf_note(c, depth, domain, TR("exp= target does not expand to a usable name: ignored"));
         return;
     }
     r = spf_ask(c, depth, domain, name, DNS_T_TXT);
     if (!r || dns_result_status(r) != DNS_DATA || dns_result_count(r) != 1) {
-        spf_note(c, depth, domain, "exp= needs exactly one TXT record: ignored");
+        spf_note(c, depth, domain, TR("exp= needs exactly one TXT record: ignored"));
         return;
     }
     rr = dns_result_rr(r, 0);
     if (!exp_text_ok(rr->u.txt.data, rr->u.txt.len) ||
         spf_macro_expand((const char *)rr->u.txt.data, rr->u.txt.len, &c->env, true, text,
                          sizeof text, NULL, err, sizeof err) != AUTH_OK) {
-        spf_note(c, depth, domain, "explanation text is not a valid explanation-string: ignored");
+        spf_note(c, depth, domain, TR("explanation text is not a valid explanation-string: ignored"));
         return;
     }
     o->explanation = spf_arena_strdup(c->ev, text);
@@ -156,12 +208,14 @@ static enum spf_match eval_include(struct spf_ctx *c, const char *domain, unsign
         return M_NOMATCH;
     case SPF_TEMPERROR:
         o->reason = inner.reason;
+        o->reason_text = inner.reason_text;
         return M_TEMPERROR;
     case SPF_NONE:
-        o->reason = spf_arena_printf(c->ev, "include:%s has no SPF record", name);
+        spf_set_reason(c, o, "include:%s has no SPF record", name);
         return M_PERMERROR;
     default:
         o->reason = inner.reason;
+        o->reason_text = inner.reason_text;
         return M_PERMERROR;
     }
 }
@@ -174,17 +228,19 @@ static bool count_lookup(struct spf_ctx *c)
 
 /* The reason when count_lookup() said no: the limit in force, which the
  * caller may have set below or above the RFC's 10. */
-static const char *lookup_limit_reason(struct spf_ctx *c)
+static void lookup_limit_reason(struct spf_ctx *c, struct spf_outcome *o)
 {
-    return spf_arena_printf(c->ev, "more than %u DNS-querying terms (RFC 7208 4.6.4)",
-                            c->max_lookups);
+    spf_set_reason(c, o, "more than %u DNS-querying terms (RFC 7208 4.6.4)", c->max_lookups);
 }
 
 static enum spf_match eval_term(struct spf_ctx *c, const char *domain, unsigned depth,
                                 const struct spf_term *t, struct spf_outcome *o)
 {
-    if (spf_term_kind_queries_dns(t->kind) && !count_lookup(c))
-        return spf_fail_with(c, o, M_PERMERROR, lookup_limit_reason(c));
+    if (spf_term_kind_queries_dns(t->kind) && !count_lookup(c)) {
+        if (!o->reason)
+            lookup_limit_reason(c, o);
+        return M_PERMERROR;
+    }
     switch (t->kind) {
     case SPF_T_ALL: return M_MATCH;
     case SPF_T_IP4:
@@ -222,18 +278,18 @@ static enum spf_result eval_redirect(struct spf_ctx *c, const char *domain, unsi
 
     if (!count_lookup(c)) {
         trace_term(c, depth, domain, t, "permerror");
-        o->reason = lookup_limit_reason(c);
+        lookup_limit_reason(c, o);
         return SPF_PERMERROR;
     }
     if (!target_name(c, domain, t, name, sizeof name)) {
         trace_term(c, depth, domain, t, "permerror");
-        o->reason = spf_arena_strdup(c->ev, "redirect target is not a valid domain name");
+        spf_set_reason(c, o, "redirect target is not a valid domain name");
         return SPF_PERMERROR;
     }
     trace_term(c, depth, domain, t, "follow");
     r = check_host(c, name, depth + 1, want_exp, o);
     if (r == SPF_NONE) {
-        o->reason = spf_arena_printf(c->ev, "redirect=%s has no SPF record", name);
+        spf_set_reason(c, o, "redirect=%s has no SPF record", name);
         return SPF_PERMERROR;
     }
     return r;
@@ -266,7 +322,7 @@ static enum spf_result eval_record(struct spf_ctx *c, const struct spf_record *r
     }
     if (spf_record_redirect(rec))
         return eval_redirect(c, domain, depth, spf_record_redirect(rec), want_exp, o);
-    o->reason = spf_arena_printf(c->ev, "%s: no mechanism matched (default neutral)", domain);
+    spf_set_reason(c, o, "%s: no mechanism matched (default neutral)", domain);
     return SPF_NEUTRAL;
 }
 
@@ -279,7 +335,7 @@ static enum spf_result check_host(struct spf_ctx *c, const char *domain, unsigne
 
     (void)t;
     if (depth > MAX_DEPTH) {
-        o->reason = spf_arena_strdup(c->ev, "include/redirect nesting too deep");
+        spf_set_reason(c, o, "include/redirect nesting too deep");
         r = SPF_PERMERROR;
     } else {
         r = fetch_record(c, domain, depth, o, &rec);
@@ -371,9 +427,13 @@ enum auth_status spf_check_host(struct dns_engine *eng, const struct spf_request
     ev->domain = spf_arena_strdup(ev, domain);
     if (!spf_domain_valid(domain) || domain[0] == '[') {
         ev->result = SPF_NONE;
-        ev->reason = spf_arena_printf(ev, "'%s' is not a valid domain name with at least "
-                                      "two labels (RFC 7208 4.3)", domain);
-        spf_note(c, 0, domain, ev->reason);
+        struct spf_outcome bad = { 0 };
+
+        spf_set_reason(c, &bad, "'%s' is not a valid domain name with at least two labels "
+                       "(RFC 7208 4.3)", domain);
+        ev->reason = bad.reason;
+        ev->reason_text = bad.reason_text;
+        spf_note(c, 0, domain, ev->reason_text);
     } else {
         ev->result = check_host(c, domain, 0, true, &o);
         ev->explanation = ev->result == SPF_FAIL ? o.explanation : NULL;
@@ -383,8 +443,10 @@ enum auth_status spf_check_host(struct dns_engine *eng, const struct spf_request
             ev->mech_domain = o.mech_domain;
         }
         if (ev->result == SPF_TEMPERROR || ev->result == SPF_PERMERROR ||
-            ev->result == SPF_NONE || (ev->result == SPF_NEUTRAL && !o.mechanism))
+            ev->result == SPF_NONE || (ev->result == SPF_NEUTRAL && !o.mechanism)) {
             ev->reason = o.reason;
+            ev->reason_text = o.reason_text;
+        }
     }
     free(c);
     if (ev->nomem) {

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "spf/spf_eval_mech.h"
+#include "core/people.h"
 
 void spf_env_domain(struct spf_ctx *c, const char *domain)
 {
@@ -52,7 +53,7 @@ const struct dns_result *spf_ask(struct spf_ctx *c, unsigned depth, const char *
     const struct dns_result *r = NULL;
 
     if (dns_query(c->eng, name, type, &r) != AUTH_OK || !r) {
-        spf_note(c, depth, domain, "the resolver failed (out of memory or I/O error)");
+        spf_note(c, depth, domain, TR("the resolver failed (out of memory or I/O error)"));
         return NULL;
     }
     spf_trace_dns(c, depth, domain, r);
@@ -73,7 +74,7 @@ static bool target(struct spf_ctx *c, const char *domain, unsigned depth,
     spf_env_domain(c, domain);
     if (spf_macro_expand_domain(t->domain_spec, &c->env, name, len, err, sizeof err)
             != AUTH_OK || !spf_name_usable(name)) {
-        spf_note(c, depth, domain, "target is not a usable DNS name: no match");
+        spf_note(c, depth, domain, TR("target is not a usable DNS name: no match"));
         return false;
     }
     return true;
@@ -115,10 +116,9 @@ static bool any_addr_matches(const struct spf_ctx *c, const struct dns_result *r
 static enum spf_match temp(struct spf_ctx *c, struct spf_outcome *o,
                            const struct dns_result *r)
 {
-    char why[400];
-
-    snprintf(why, sizeof why, "DNS error: %s", r ? dns_result_why(r) : "resolver failure");
-    return spf_fail_with(c, o, M_TEMPERROR, why);
+    if (!r)
+        return spf_fail_with(c, o, M_TEMPERROR, "the resolver failed");
+    return spf_fail_with(c, o, M_TEMPERROR, "DNS error: %s", dns_result_why(r));
 }
 
 enum spf_match spf_eval_a(struct spf_ctx *c, const char *domain, unsigned depth,
@@ -222,7 +222,7 @@ static enum dns_status validate_ptr(struct spf_ctx *c, unsigned depth, const cha
         return dns_result_status(r);
     n = dns_result_count(r);
     if (n > SPF_MAX_PTR_NAMES)
-        spf_note(c, depth, domain, "more than 10 PTR names: only the first 10 are checked");
+        spf_note(c, depth, domain, TR("more than 10 PTR names: only the first 10 are checked"));
     b = dns_batch_new(c->eng);
     if (!b)
         return DNS_ERROR;

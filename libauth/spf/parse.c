@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "spf/spf_internal.h"
+#include "core/people.h"
 
 struct spf_record {
     char *mem;               /* the three copies */
@@ -77,7 +78,7 @@ static enum auth_status term_error(const struct spf_term *t, size_t *errpos, cha
     if (errpos)
         *errpos = t->pos;
     return auth_fail(err, errlen, AUTH_EPARSE, "column %zu, '%.*s': %s", t->pos + 1,
-                     (int)(t->len > 100 ? 100 : t->len), t->text, why);
+                     (int)(t->len > 100 ? 100 : t->len), t->text, TR(why));
 }
 
 static enum auth_status check_target(struct spf_term *t, char *spec, size_t *errpos,
@@ -108,11 +109,11 @@ static enum auth_status parse_modifier(struct spf_record *r, struct spf_term *t,
         t->kind = redirect ? SPF_T_REDIRECT : SPF_T_EXP;
         if (*slot)
             return term_error(t, errpos, err, errlen, redirect
-                              ? "redirect= appears more than once"
-                              : "exp= appears more than once");
+                              ? N_("redirect= appears more than once")
+                              : N_("exp= appears more than once"));
         *slot = t;
         if (!*value)
-            return term_error(t, errpos, err, errlen, "empty domain-spec");
+            return term_error(t, errpos, err, errlen, N_("empty domain-spec"));
         return check_target(t, value, errpos, err, errlen);
     }
     t->kind = SPF_T_UNKNOWN_MOD;
@@ -133,23 +134,23 @@ static enum auth_status parse_dual(struct spf_term *t, char *rest, size_t *errpo
         d--;
     if (d < end && d >= 2 && rest[d - 1] == '/' && rest[d - 2] == '/') {
         if (!cidr_parse(rest + d, end - d, 128, &t->cidr6))
-            return term_error(t, errpos, err, errlen, "bad IPv6 prefix length (0-128)");
+            return term_error(t, errpos, err, errlen, N_("bad IPv6 prefix length (0-128)"));
         end = d - 2;
         for (d = end; d > 0 && isdigit((unsigned char)rest[d - 1]); d--)
             ;
     }
     if (d < end && d >= 1 && rest[d - 1] == '/') {
         if (!cidr_parse(rest + d, end - d, 32, &t->cidr4))
-            return term_error(t, errpos, err, errlen, "bad IPv4 prefix length (0-32)");
+            return term_error(t, errpos, err, errlen, N_("bad IPv4 prefix length (0-32)"));
         end = d - 1;
     }
     rest[end] = '\0';
     if (end == 0)
         return AUTH_OK;
     if (rest[0] != ':')
-        return term_error(t, errpos, err, errlen, "unexpected text after the mechanism name");
+        return term_error(t, errpos, err, errlen, N_("unexpected text after the mechanism name"));
     if (end == 1)
-        return term_error(t, errpos, err, errlen, "empty domain-spec after ':'");
+        return term_error(t, errpos, err, errlen, N_("empty domain-spec after ':'"));
     return check_target(t, rest + 1, errpos, err, errlen);
 }
 
@@ -160,21 +161,21 @@ static enum auth_status parse_ip(struct spf_term *t, char *rest, size_t *errpos,
     char *slash;
 
     if (rest[0] != ':' || !rest[1])
-        return term_error(t, errpos, err, errlen, v6 ? "ip6 needs ':' and an IPv6 network"
-                                                     : "ip4 needs ':' and an IPv4 network");
+        return term_error(t, errpos, err, errlen, v6 ? N_("ip6 needs ':' and an IPv6 network")
+                                                     : N_("ip4 needs ':' and an IPv4 network"));
     rest++;
     slash = strchr(rest, '/');
     if (slash) {
         *slash = '\0';
         if (!cidr_parse(slash + 1, strlen(slash + 1), v6 ? 128 : 32,
                         v6 ? &t->cidr6 : &t->cidr4))
-            return term_error(t, errpos, err, errlen, v6 ? "bad IPv6 prefix length (0-128)"
-                                                         : "bad IPv4 prefix length (0-32)");
+            return term_error(t, errpos, err, errlen, v6 ? N_("bad IPv6 prefix length (0-128)")
+                                                         : N_("bad IPv4 prefix length (0-32)"));
     }
     if (v6 ? (auth_ip_parse(rest, &t->ip) != AUTH_OK || t->ip.family != AF_INET6)
            : (!ip4_strict(rest, strlen(rest)) || auth_ip_parse(rest, &t->ip) != AUTH_OK))
-        return term_error(t, errpos, err, errlen, v6 ? "not an IPv6 address"
-                                                     : "not an IPv4 address (a.b.c.d)");
+        return term_error(t, errpos, err, errlen, v6 ? N_("not an IPv6 address")
+                                                     : N_("not an IPv4 address (a.b.c.d)"));
     t->domain_spec = rest;
     return AUTH_OK;
 }
@@ -209,25 +210,25 @@ static enum auth_status parse_mechanism(struct spf_term *t, char *b, size_t *err
             goto known;
         }
     }
-    return term_error(t, errpos, err, errlen, "unknown mechanism");
+    return term_error(t, errpos, err, errlen, N_("unknown mechanism"));
 known:
     switch (t->kind) {
     case SPF_T_ALL:
         if (*rest)
-            return term_error(t, errpos, err, errlen, "'all' takes no argument");
+            return term_error(t, errpos, err, errlen, N_("'all' takes no argument"));
         return AUTH_OK;
     case SPF_T_INCLUDE:
     case SPF_T_EXISTS:
         if (rest[0] != ':' || !rest[1])
-            return term_error(t, errpos, err, errlen, "needs ':' and a domain");
+            return term_error(t, errpos, err, errlen, N_("needs ':' and a domain"));
         return check_target(t, rest + 1, errpos, err, errlen);
     case SPF_T_PTR:
         if (!*rest)
             return AUTH_OK;
         if (rest[0] != ':')
-            return term_error(t, errpos, err, errlen, "'ptr' takes only ':domain'");
+            return term_error(t, errpos, err, errlen, N_("'ptr' takes only ':domain'"));
         if (!rest[1])
-            return term_error(t, errpos, err, errlen, "empty domain-spec after ':'");
+            return term_error(t, errpos, err, errlen, N_("empty domain-spec after ':'"));
         return check_target(t, rest + 1, errpos, err, errlen);
     case SPF_T_A:
     case SPF_T_MX:

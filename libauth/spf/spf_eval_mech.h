@@ -11,7 +11,8 @@ enum spf_match { M_NOMATCH = 0, M_MATCH, M_TEMPERROR, M_PERMERROR };
 
 /* What one check_host() level reports upwards. */
 struct spf_outcome {
-    const char *mechanism, *mech_domain, *explanation, *reason;
+    const char *mechanism, *mech_domain, *explanation;
+    const char *reason, *reason_text;   /* English (header, JSON); for people */
 };
 
 struct spf_ctx {
@@ -34,9 +35,12 @@ const struct dns_result *spf_ask(struct spf_ctx *c, unsigned depth, const char *
 void spf_trace_dns(struct spf_ctx *c, unsigned depth, const char *domain,
                    const struct dns_result *r);
 void spf_note(struct spf_ctx *c, unsigned depth, const char *domain, const char *text);
-/* Set o->reason (if unset) and return m. */
+/* Set o's reason from fmt, in English and for people (core/people.h). */
+void spf_set_reason(struct spf_ctx *c, struct spf_outcome *o, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The same when o has no reason yet; returns m. */
 enum spf_match spf_fail_with(struct spf_ctx *c, struct spf_outcome *o, enum spf_match m,
-                             const char *reason);
+                             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Point %{d} at domain. */
 void spf_env_domain(struct spf_ctx *c, const char *domain);
 

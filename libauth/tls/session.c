@@ -12,6 +12,7 @@
 
 #include "auth/ipaddr.h"
 #include "tls/tls_int.h"
+#include "core/people.h"
 
 enum auth_status auth_tls_wait_fd(int fd, short events, uint64_t deadline_ms)
 {
@@ -48,6 +49,7 @@ static bool set_peer_name(SSL *ssl, const char *name)
 static enum auth_status want(struct tls_session *s, int r, uint64_t deadline_ms,
                              const char *what, char *err, size_t errlen)
 {
+    what = TR(what);
     char ebuf[200];
     int e = SSL_get_error(s->ssl, r);
     enum auth_status st;
@@ -66,7 +68,7 @@ static enum auth_status want(struct tls_session *s, int r, uint64_t deadline_ms,
     case SSL_ERROR_SYSCALL:
         if (ERR_peek_error() == 0)
             return auth_fail(err, errlen, AUTH_ENET, "connection %s during TLS %s",
-                             errno ? strerror(errno) : "closed by peer", what);
+                             errno ? strerror(errno) : TR("closed by peer"), what);
         /* fall through */
     default:
         return auth_fail(err, errlen, AUTH_ETLS, "TLS %s failed: %s", what,
@@ -106,7 +108,7 @@ enum auth_status auth_tls_session_start(struct tls_ctx *ctx, int fd, const char 
     }
     ERR_clear_error();
     while ((r = SSL_connect(s->ssl)) != 1) {
-        st = want(s, r, deadline_ms, "handshake", err, errlen);
+        st = want(s, r, deadline_ms, N_("handshake"), err, errlen);
         if (st != AUTH_OK)
             break;
     }
@@ -136,7 +138,7 @@ enum auth_status auth_tls_session_read(struct tls_session *s, void *buf, size_t 
 
         if (r == 1)
             return AUTH_OK;
-        st = want(s, 0, deadline_ms, "read", err, errlen);
+        st = want(s, 0, deadline_ms, N_("read"), err, errlen);
         if (st != AUTH_OK)
             return st;
     }
@@ -157,7 +159,7 @@ enum auth_status auth_tls_session_write(struct tls_session *s, const void *buf, 
             len -= done;
             continue;
         }
-        st = want(s, 0, deadline_ms, "write", err, errlen);
+        st = want(s, 0, deadline_ms, N_("write"), err, errlen);
         if (st != AUTH_OK)
             return st;
     }

@@ -148,6 +148,37 @@ LANG=zh_CN.UTF-8 "$MAILCTL" send-test --from a@example.com --to b@example.net \
 check "send-test exits 3 when it cannot connect" [ $? -eq 3 ]
 check "send-test text in Chinese" has "未投递（connect）" "$T_TMP/st"
 check "send-test error line in Chinese" has "mailctl: send-test：" "$T_TMP/st.err"
+check "libauth's errors in Chinese" has "无法连接到 127.0.0.1 的 $closed 端口" "$T_TMP/st.err"
+LANG=zh_CN.UTF-8 "$MAILCTL" send-test --from a@example.com --to b@example.net \
+    --server "127.0.0.1:$closed" --tls none --timeout 5 --json > "$T_TMP/st.json" 2>/dev/null
+check "libauth's errors in JSON stay English" has "cannot connect to 127.0.0.1 port $closed" "$T_TMP/st.json"
+
+# SPF: the reason, with the record's syntax error, for people in Chinese;
+# the same reason in JSON and in the Authentication-Results header in English.
+spf_syntax() { "$MAILCTL" spf check --ip 192.0.2.1 --mail-from a@syntax.spf-tests.example \
+    --dns-replay "$tape" "$@"; }
+LANG=zh_CN.UTF-8 spf_syntax > "$T_TMP/spfc"
+check "SPF reason and parse error in Chinese" has \
+    "syntax.spf-tests.example：语法错误：第 22 列，'ip4:192.0.2.300'：不是 IPv4 地址（应为 a.b.c.d）" "$T_TMP/spfc"
+LANG=zh_CN.UTF-8 spf_syntax --json > "$T_TMP/spfc.json"
+check "SPF reason in JSON stays English" has \
+    "syntax error: column 22, 'ip4:192.0.2.300': not an IPv4 address (a.b.c.d)" "$T_TMP/spfc.json"
+printf 'From: a@syntax.spf-tests.example\r\nTo: b@example.net\r\nSubject: t\r\n\r\nhi\r\n' \
+    > "$T_TMP/syntax.eml"
+LANG=zh_CN.UTF-8 "$MAILCTL" auth "$T_TMP/syntax.eml" --ip 192.0.2.1 --helo syntax.spf-tests.example \
+    --mail-from a@syntax.spf-tests.example --dns-replay "$tape" > "$T_TMP/auth"
+sed '/^$/q' "$T_TMP/auth" > "$T_TMP/auth.header"
+check "auth: the header's SPF reason in English" has \
+    "reason=\"syntax.spf-tests.example: syntax error: column 22, 'ip4:192.0.2.300': not" "$T_TMP/auth.header"
+check "auth: the header's DMARC reason in English" has \
+    'reason="no DMARC policy for syntax.spf-tests.example"' "$T_TMP/auth.header"
+check "auth: the header is ASCII" sh -c "! LC_ALL=C grep -q '[^ -~	]' '$T_TMP/auth.header'"
+check "auth: the DMARC line in Chinese" has "syntax.spf-tests.example 没有 DMARC 策略；处置 none" "$T_TMP/auth"
+
+# DMARC: the record parser's problems and the tag standards.
+LANG=zh_CN.UTF-8 "$MAILCTL" dmarc check syntax.policies.example --dns-replay "$tape" > "$T_TMP/dsyn"
+check "DMARC record problem in Chinese" has "pct=150 不是 0 到 100 之间的整数；按 100 处理" "$T_TMP/dsyn"
+check "DMARC tag standard in Chinese" has "仅 RFC 7489  无效" "$T_TMP/dsyn"
 
 LANG=zh_CN.UTF-8 "$MAILCTL" arc verify --help > "$T_TMP/out"
 check "arc verify --help in Chinese" has "验证邮件的 ARC 链" "$T_TMP/out"

@@ -163,6 +163,29 @@ static void round_trip(void **state)
     authres_free(ar);
 }
 
+/* A reason in another script (a message translated for the program's
+ * user) is left out of the header, which carries ASCII (RFC 8601 2.2). */
+static void non_ascii_reason_left_out(void **state)
+{
+    struct authres *ar = authres_new("mx.example.org");
+    struct authres_result *r;
+    char *s = NULL;
+
+    (void)state;
+    assert_non_null(ar);
+    r = authres_add(ar, "dmarc", "none", "example.com \xe6\xb2\xa1\xe6\x9c\x89 DMARC", NULL);
+    assert_non_null(r);
+    assert_null(r->reason);
+    assert_int_equal(authres_add_prop(r, "header", "from", "example.com"), AUTH_OK);
+    r = authres_add(ar, "spf", "none", "no SPF record", NULL);
+    assert_string_equal(r->reason, "no SPF record");
+    assert_int_equal(authres_format(ar, 1, 0, &s), AUTH_OK);
+    assert_string_equal(s, "Authentication-Results: mx.example.org; dmarc=none "
+                           "header.from=example.com; spf=none reason=\"no SPF record\"");
+    free(s);
+    authres_free(ar);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +194,7 @@ int main(void)
         cmocka_unit_test(parse_real),
         cmocka_unit_test(parse_bad),
         cmocka_unit_test(round_trip),
+        cmocka_unit_test(non_ascii_reason_left_out),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

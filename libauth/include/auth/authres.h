@@ -60,7 +60,8 @@ bool authres_id_valid(const char *id);
 /* New empty field for authserv_id (copied; must be a valid value: token or
  * domain, see authres_id_valid).  NULL on allocation failure or a bad id. */
 struct authres *authres_new(const char *authserv_id);
-/* Append a method result; reason and comment may be NULL (copied).
+/* Append a method result; reason and comment may be NULL (copied).  A
+ * reason that is not ASCII (RFC 8601 2.2 without SMTPUTF8) is left out.
  * Returns the result to add properties to, or NULL (ENOMEM or the bound). */
 struct authres_result *authres_add(struct authres *ar, const char *method,
                                    const char *result, const char *reason,

@@ -192,6 +192,9 @@ struct dmarc_policy_info {
     size_t nsteps;
     struct dmarc_step *steps;      /* every query, in walk order */
     char *error;                   /* one line for TEMPERROR/PERMERROR */
+    char *error_text;              /* the same in the user's language (text
+                                      output, auth_finding_set_translator);
+                                      error stays English for headers/JSON */
 };
 
 /* Discover the DMARC policy of an author domain.  Tree walk: query
@@ -249,7 +252,10 @@ struct dmarc_eval {
                                       on pass / no policy */
     bool sampled_out;              /* pct sampling lowered the policy */
     bool testing;                  /* t=y lowered the policy */
-    char *reason;                  /* one line: why this result */
+    char *reason;                  /* one line: why this result, English
+                                      (Authentication-Results, JSON) */
+    char *reason_text;             /* the same in the user's language (text
+                                      output, auth_finding_set_translator) */
 };
 
 /* Evaluate the message's identifiers against the discovered policy.  Org
