@@ -45,7 +45,7 @@ enum auth_status audit_dns_error(struct finding_list *out, const char *id, const
 {
     return auth_finding_addf(out, id, SEV_ERROR, "could not look up the record: DNS failure",
                         NULL, NULL, "%s %s: %s", what, dns_status_name(dns_result_status(res)),
-                        dns_result_why(res));
+                        dns_result_why_for_people(res));
 }
 
 bool audit_family_selected(const char *only, const char *family)

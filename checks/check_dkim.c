@@ -76,7 +76,7 @@ static void default_selectors(struct asked *a, time_t now)
  * pass, which is then judged again (auth/dns.h, deferred mode). */
 static bool not_yet(const struct dns_result *r)
 {
-    return dns_result_status(r) == DNS_ERROR && !strncmp(dns_result_why(r), "deferred:", 9);
+    return dns_result_deferred(r);
 }
 
 /* The v=spf1 record among TXT answers, or NULL. */

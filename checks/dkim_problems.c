@@ -106,7 +106,7 @@ enum auth_status findings_dkim_record(const char *domain, const char *selector,
                           "%s._domainkey.%s: %s", selector, domain, dns_status_name(ds));
     else if (ds != DNS_DATA)
         st = auth_finding_addf(fl, "dkim.not-found", SEV_ERROR, "key lookup failed", NULL,
-                          "RFC 6376 3.6.2.1", "%s", dns_result_why(r));
+                          "RFC 6376 3.6.2.1", "%s", dns_result_why_for_people(r));
     else
         st = findings_dkim_key(selector, domain, (const char *)rr->u.txt.data, rr->u.txt.len,
                                fl);

@@ -51,10 +51,10 @@ static enum auth_status presence(const struct dmarc_policy_info *pi,
                             pi->org_domain ? pi->org_domain : pi->domain);
     case DMARC_LINT_LOOKUP_FAILED:
         return auth_finding_add(out, "dmarc.missing", SEV_ERROR, "could not look up the DMARC "
-                           "policy", pi->error_text, NULL, "RFC 9989 4.10.1");
+                           "policy", pi->error_for_people, NULL, "RFC 9989 4.10.1");
     case DMARC_LINT_MULTIPLE:
         return auth_finding_add(out, "dmarc.multiple", SEV_FAIL, "more than one v=DMARC1 record "
-                           "at one name: receivers discard them all", pi->error_text, NULL,
+                           "at one name: receivers discard them all", pi->error_for_people, NULL,
                            "RFC 9989 4.10");
     default:                           /* DMARC_LINT_PUBLISHED */
         return auth_finding_addf(out, "dmarc.missing", SEV_PASS, "DMARC policy published", NULL,

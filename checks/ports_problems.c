@@ -11,14 +11,19 @@
 #define REF_SUBMISSION "RFC 8314 3.3; RFC 6409"
 #define REF_TLS        "RFC 8314; RFC 7525"
 
-/* One line of evidence about a probe. */
+/* One line of evidence about a probe, in the user's language for text. */
 static void evidence(const struct port_probe *p, char *buf, size_t len)
 {
-    snprintf(buf, len, "port %u (%s) probed at %u: %s%s%s%s%s%s%s", (unsigned)p->port,
-             p->service, (unsigned)p->probed_port, ports_state_name(p->state),
-             p->banner[0] ? ", banner: " : "", p->banner,
-             p->tls_done ? ", " : "", p->tls_done ? p->tls.version : "",
-             p->error[0] ? ", " : "", p->error);
+    /* the state's name is in the catalog: the ports table shows it too */
+    int n = snprintf(buf, len, TR("port %u (%s) probed at %u: %s"), (unsigned)p->port,
+                     p->service, (unsigned)p->probed_port, TR(ports_state_name(p->state)));
+
+    if (p->banner[0] && n >= 0 && (size_t)n < len)
+        n += snprintf(buf + n, len - (size_t)n, TR(", banner: %s"), p->banner);
+    if (p->tls_done && n >= 0 && (size_t)n < len)
+        n += snprintf(buf + n, len - (size_t)n, TR(", %s"), p->tls.version);
+    if (p->error[0] && n >= 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, TR(", %s"), p->error);
 }
 
 static enum auth_status add(struct finding_list *l, const struct port_probe *p, const char *id,

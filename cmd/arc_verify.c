@@ -39,8 +39,8 @@ static void print_text(const struct arc_verify *v)
     printf("%sarc=%s%s%s", out_bold(), c, arc_result_name(r), out_reset());
     if (r == ARC_PASS)
         printf(" (oldest-pass=%u)", arc_verify_oldest_pass(v));   /* RFC 8617 terms */
-    if (arc_verify_reason(v))
-        printf(" (%s)", arc_verify_reason(v));
+    if (arc_verify_reason_for_people(v))
+        printf(" (%s)", out_esc(arc_verify_reason_for_people(v)));
     putchar('\n');
     for (size_t i = 0; i < arc_verify_count(v); i++) {
         const struct arc_set_result *s = arc_verify_set(v, i);

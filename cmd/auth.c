@@ -345,7 +345,7 @@ static void print_text(const struct verdict *v, const char *header)
         return;
     printf("\n%sDMARC %s%s", c, dmarc_result_name(d), out_reset());
     if (v->ev)
-        printf(_("  %s; disposition %s; aligned: spf %s, dkim %s\n"), out_esc(v->ev->reason_text),
+        printf(_("  %s; disposition %s; aligned: spf %s, dkim %s\n"), out_esc(v->ev->reason_for_people),
                dmarc_policy_name(v->ev->disposition), v->ev->spf_aligned ? _("yes") : _("no"),
                v->ev->dkim_aligned ? _("yes") : _("no"));
     else

@@ -118,8 +118,8 @@ static void print_text(const char *file, const struct dkim_verify *v)
                dkim_result_name(r->result), out_reset(), r->domain ? out_esc(r->domain) : "?",
                r->selector ? out_esc(r->selector) : "?",
                r->algorithm >= 0 ? dkim_alg_name((enum dkim_alg)r->algorithm) : "?");
-        if (r->reason_text)
-            printf(" (%s)", out_esc(r->reason_text));
+        if (r->reason_for_people)
+            printf(" (%s)", out_esc(r->reason_for_people));
         if (r->has_length)
             printf(_(" l=: %llu body octets unsigned"), (unsigned long long)r->unsigned_body_bytes);
         putchar('\n');

@@ -149,7 +149,7 @@ void dmarc_print_policy(const struct dmarc_policy_info *pi, const struct finding
         printf("%s%s%s%s%s\n", pi->found == DMARC_FOUND_NONE ? out_red()
                : out_yellow(), pi->found == DMARC_FOUND_NONE ? _("none found")
                : dmarc_found_name(pi->found), pi->error ? ": " : "",
-               out_esc(pi->error_text), out_reset());
+               out_esc(pi->error_for_people), out_reset());
     label(_("org domain"));
     printf("%s\n", pi->org_domain ? out_esc(pi->org_domain) : "-");
     if (r) {

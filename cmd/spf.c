@@ -163,7 +163,7 @@ static void print_eval(const struct spf_eval *ev)
     }
     if (spf_eval_reason(ev)) {
         label(_("reason:"));
-        printf("%s\n", out_esc(spf_eval_reason_text(ev)));
+        printf("%s\n", out_esc(spf_eval_reason_for_people(ev)));
     }
     label(_("lookups:"));
     printf(_("%u of 10, void lookups %u of 2\n"), spf_eval_lookups(ev),

@@ -32,6 +32,7 @@ struct arc_chain {
     bool broken;                             /* structure invalid */
     struct dkim_tags scratch;                /* tags of the field being placed */
     char reason[200];                        /* first structure problem */
+    char reason_for_people[200];             /* the same in the user's language */
 };
 
 /* "ARC-Authentication-Results", "ARC-Message-Signature", "ARC-Seal". */

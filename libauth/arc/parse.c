@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "arc_int.h"
+#include "core/people.h"
 
 const char *const arc_kind_name[ARC_KINDS] = {
     "ARC-Authentication-Results", "ARC-Message-Signature", "ARC-Seal"
@@ -28,13 +29,16 @@ static void broken(struct arc_chain *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void broken(struct arc_chain *c, const char *fmt, ...)
 {
-    va_list ap;
+    va_list ap, again;
 
     if (c->broken)
         return;
     c->broken = true;
     va_start(ap, fmt);
+    va_copy(again, ap);
     vsnprintf(c->reason, sizeof c->reason, fmt, ap);
+    vsnprintf(c->reason_for_people, sizeof c->reason_for_people, auth_people_text(fmt), again);
+    va_end(again);
     va_end(ap);
 }
 

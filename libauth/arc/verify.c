@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "arc_int.h"
+#include "core/people.h"
 
 #define MAX_HASHERS 8
 
@@ -51,7 +52,8 @@ struct arc_verify {
     enum arc_result result;
     bool decided, temperror;
     unsigned oldest_pass;
-    char reason[256];
+    char reason[256];               /* English: for the headers and JSON */
+    char reason_for_people[256];    /* the same in the user's language */
 };
 
 const char *arc_result_name(enum arc_result r)
@@ -68,10 +70,25 @@ static void decide(struct arc_verify *v, enum arc_result r, const char *fmt, ...
     v->result = r;
     v->decided = true;
     if (fmt) {
+        va_list again;
+
         va_start(ap, fmt);
+        va_copy(again, ap);
         vsnprintf(v->reason, sizeof v->reason, fmt, ap);
+        vsnprintf(v->reason_for_people, sizeof v->reason_for_people, auth_people_text(fmt),
+                  again);
+        va_end(again);
         va_end(ap);
     }
+}
+
+/* A fail for one field of set i: why in English in the reason, translated
+ * (when it is one of the catalog's) in the copy for people. */
+static void decide_field(struct arc_verify *v, const char *field, unsigned i, const char *why)
+{
+    decide(v, ARC_FAIL, "%s i=%u: %s", field, i, why);
+    snprintf(v->reason_for_people, sizeof v->reason_for_people, "%s i=%u: %s", field, i,
+             auth_people_text(why));
 }
 
 /* d= or s= for reporting: only when it is a domain name, so what the
@@ -162,26 +179,28 @@ static enum auth_status check_ams_tags(struct arc_verify *v, unsigned i)
         return AUTH_OK;
     c = dkim_tags_get(t, "c");
     if (c && dkim_canon_parse(c->value, c->value_len, &p->hc, &p->bc) != AUTH_OK) {
-        snprintf(p->why_ams, sizeof p->why_ams, "bad canonicalisation c=");
+        snprintf(p->why_ams, sizeof p->why_ams, "%s", N_("bad canonicalisation c="));
         return AUTH_OK;
     }
     h = dkim_tags_get(t, "h");
     if (dkim_list_has(h->value, h->value_len, "arc-seal")) {
-        snprintf(p->why_ams, sizeof p->why_ams, "h= lists ARC-Seal (RFC 8617 4.1.2)");
+        snprintf(p->why_ams, sizeof p->why_ams, "%s",
+                 N_("h= lists ARC-Seal (RFC 8617 4.1.2)"));
         return AUTH_OK;
     }
     l = dkim_tags_get(t, "l");
     p->l = (uint64_t)-1;
     if (l) {
         if (!dkim_tag_uint(l, &n)) {
-            snprintf(p->why_ams, sizeof p->why_ams, "bad l= value");
+            snprintf(p->why_ams, sizeof p->why_ams, "%s", N_("bad l= value"));
             return AUTH_OK;
         }
         p->l = n;
     }
     p->hasher = hasher_for(v, p->bc, p->l);
     if (p->hasher < 0) {
-        snprintf(p->why_ams, sizeof p->why_ams, "not checked: too many distinct body hashes");
+        snprintf(p->why_ams, sizeof p->why_ams, "%s",
+                 N_("not checked: too many distinct body hashes"));
         return AUTH_OK;
     }
     p->key_ams = keyname(t);
@@ -198,11 +217,11 @@ static enum auth_status check_as_tags(struct arc_verify *v, unsigned i)
     if (p->alg_as < 0)
         return AUTH_OK;
     if (dkim_tags_get(t, "h")) {
-        snprintf(p->why_as, sizeof p->why_as, "an ARC-Seal has no h= (RFC 8617 4.1.3)");
+        snprintf(p->why_as, sizeof p->why_as, "%s", N_("an ARC-Seal has no h= (RFC 8617 4.1.3)"));
         return AUTH_OK;
     }
     if (arc_cv_of(t) < 0) {
-        snprintf(p->why_as, sizeof p->why_as, "cv= is not none, pass or fail");
+        snprintf(p->why_as, sizeof p->why_as, "%s", N_("cv= is not none, pass or fail"));
         return AUTH_OK;
     }
     p->as_ok = true;
@@ -260,29 +279,32 @@ static enum auth_status prepare(struct arc_verify *v)
         return st;
     if (arc_verify_newest_cv(v) == ARC_FAIL)
         return decide(v, ARC_FAIL, "the newest ARC-Seal (i=%u) says cv=fail", n), AUTH_OK;
-    if (v->c.broken)
-        return decide(v, ARC_FAIL, "%s", v->c.reason), AUTH_OK;
+    if (v->c.broken) {
+        decide(v, ARC_FAIL, "%s", v->c.reason);
+        memcpy(v->reason_for_people, v->c.reason_for_people, sizeof v->c.reason_for_people);
+        return AUTH_OK;
+    }
     if (!cv_sequence_ok(v))
         return AUTH_OK;
     for (unsigned i = 1; i <= n; i++) {
         if ((st = check_as_tags(v, i)) != AUTH_OK || (st = check_ams_tags(v, i)) != AUTH_OK)
             return st;
         if (!v->ps[i].as_ok)
-            return decide(v, ARC_FAIL, "ARC-Seal i=%u: %s", i, v->ps[i].why_as), AUTH_OK;
+            return decide_field(v, "ARC-Seal", i, v->ps[i].why_as), AUTH_OK;
     }
     if (v->ps[n].hasher < 0)
-        return decide(v, ARC_FAIL, "ARC-Message-Signature i=%u: %s", n, v->ps[n].why_ams),
+        return decide_field(v, "ARC-Message-Signature", n, v->ps[n].why_ams),
                AUTH_OK;
     return AUTH_OK;
 }
 
-enum auth_status arc_verify_new(const struct arc_verify_params *p,
-                                const struct msg_headers *hdrs, struct arc_verify **out)
+/* Verification runs with libauth's messages in English (core/people.h): the
+ * reason goes into ARC-Authentication-Results and Authentication-Results. */
+static enum auth_status verify_new(const struct msg_headers *hdrs, struct arc_verify **out)
 {
     struct arc_verify *v = calloc(1, sizeof *v);
     enum auth_status st;
 
-    (void)p;
     *out = NULL;
     if (!v)
         return AUTH_ENOMEM;
@@ -299,6 +321,18 @@ enum auth_status arc_verify_new(const struct arc_verify_params *p,
             v->list[v->nlist++] = v->ps[i].r;
     *out = v;
     return AUTH_OK;
+}
+
+enum auth_status arc_verify_new(const struct arc_verify_params *p,
+                                const struct msg_headers *hdrs, struct arc_verify **out)
+{
+    enum auth_status st;
+
+    (void)p;
+    auth_english_begin();
+    st = verify_new(hdrs, out);
+    auth_english_end();
+    return st;
 }
 
 enum auth_status arc_verify_body(struct arc_verify *v, const void *data, size_t len)
@@ -373,18 +407,18 @@ static void check_ams(struct arc_verify *v, struct dkim_keystore *ks, unsigned i
     hs = &v->h[p->hasher];
     n = dkim_b64_decode(bh->value, bh->value_len, want, sizeof want);
     if (p->l != (uint64_t)-1 && p->l > hs->canon_len) {
-        snprintf(p->why_ams, sizeof p->why_ams, "l= is longer than the body");
+        snprintf(p->why_ams, sizeof p->why_ams, "%s", N_("l= is longer than the body"));
         return;
     }
     if (n != hs->mdlen || CRYPTO_memcmp(want, hs->md, n) != 0) {
-        snprintf(p->why_ams, sizeof p->why_ams, "body hash mismatch (bh=)");
+        snprintf(p->why_ams, sizeof p->why_ams, "%s", N_("body hash mismatch (bh=)"));
         return;
     }
     if (dkim_header_digest(v->hdrs, (enum dkim_alg)p->alg_ams, p->hc, h->value, h->value_len,
                            m->f->raw, m->f->raw_len, m->f->value_off + b->raw_value_off,
                            m->f->value_off + b->raw_value_end, md, &mdlen) != AUTH_OK ||
         !sig_ok(k, p->alg_ams, b, md, mdlen)) {
-        snprintf(p->why_ams, sizeof p->why_ams, "signature does not verify (b=)");
+        snprintf(p->why_ams, sizeof p->why_ams, "%s", N_("signature does not verify (b=)"));
         return;
     }
     p->r.ams = ARC_PASS;
@@ -402,7 +436,7 @@ static void check_as(struct arc_verify *v, struct dkim_keystore *ks, unsigned i,
     if (!k)
         return;
     if (!sig_ok(k, p->alg_as, b, md, mdlen)) {
-        snprintf(p->why_as, sizeof p->why_as, "seal does not verify (b=)");
+        snprintf(p->why_as, sizeof p->why_as, "%s", N_("seal does not verify (b=)"));
         return;
     }
     p->r.seal = ARC_PASS;
@@ -442,7 +476,10 @@ enum auth_status arc_verify_final(struct arc_verify *v, struct dkim_keystore *ks
     }
     if (v->decided)
         return AUTH_OK;
-    return validate(v, ks, n);
+    auth_english_begin();           /* see verify_new() */
+    enum auth_status st = validate(v, ks, n);
+    auth_english_end();
+    return st;
 }
 
 /* Steps 4-6 with the keys: every AMS and every AS. */
@@ -467,11 +504,11 @@ static enum auth_status validate(struct arc_verify *v, struct dkim_keystore *ks,
     for (size_t j = 0; j < v->nlist; j++)
         v->list[j] = v->ps[v->list[j].instance].r;
     if (v->ps[n].r.ams != ARC_PASS)
-        return decide(v, ARC_FAIL, "ARC-Message-Signature i=%u: %s", n, v->ps[n].why_ams),
+        return decide_field(v, "ARC-Message-Signature", n, v->ps[n].why_ams),
                AUTH_OK;
     for (unsigned i = n; i >= 1; i--)
         if (v->ps[i].r.seal != ARC_PASS)
-            return decide(v, ARC_FAIL, "ARC-Seal i=%u: %s", i, v->ps[i].why_as), AUTH_OK;
+            return decide_field(v, "ARC-Seal", i, v->ps[i].why_as), AUTH_OK;
     v->oldest_pass = n;
     while (v->oldest_pass > 1 && v->ps[v->oldest_pass - 1].r.ams == ARC_PASS)
         v->oldest_pass--;
@@ -487,6 +524,11 @@ enum arc_result arc_verify_result(const struct arc_verify *v)
 const char *arc_verify_reason(const struct arc_verify *v)
 {
     return v->result == ARC_FAIL ? v->reason : NULL;
+}
+
+const char *arc_verify_reason_for_people(const struct arc_verify *v)
+{
+    return v->result == ARC_FAIL ? v->reason_for_people : NULL;
 }
 
 bool arc_verify_temperror(const struct arc_verify *v)

@@ -51,6 +51,11 @@ static const char *tr(const char *s)
     return g_tr && s && !english_depth ? g_tr(s) : s;
 }
 
+const char *auth_people_text(const char *s)
+{
+    return g_tr && s ? g_tr(s) : s;
+}
+
 const char *auth_finding_text(const char *text)
 {
     return tr(text);

@@ -20,7 +20,7 @@ static char *vformat(const char *fmt, va_list ap)
 
 bool auth_text_vpair(char **en, char **people, const char *fmt, va_list ap)
 {
-    const char *local = TR(fmt);
+    const char *local = auth_people_text(fmt);
     va_list again;
 
     va_copy(again, ap);

@@ -30,6 +30,9 @@
  * text (an SPF record's syntax error inside the reason of a header). */
 void auth_english_begin(void);
 void auth_english_end(void);
+/* s in the user's language even inside auth_english_begin(): for the
+ * people's half of a pair. */
+const char *auth_people_text(const char *s) __attribute__((format_arg(1)));
 /* fmt filled in as written into *en, and in the user's language into
  * *people (an equal copy when there is no translator or no translation).
  * Both are malloc'd; false, with both NULL, when out of memory. */

@@ -20,6 +20,7 @@
 #include "auth/dns.h"
 #include "auth/name.h"
 #include "dkim_int.h"
+#include "core/people.h"
 
 #define MAX_HASHERS 16
 
@@ -67,17 +68,17 @@ static void verdict(struct sig *s, enum dkim_result res, enum dkim_reason why,
 static void verdict(struct sig *s, enum dkim_result res, enum dkim_reason why,
                     const char *fmt, ...)
 {
-    char text[256];
     va_list ap;
 
     s->r.result = res;
     s->r.reason = why;
     s->hasher = -1;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
     free(s->r.reason_text);
-    s->r.reason_text = strdup(text);
+    free(s->r.reason_for_people);
+    va_start(ap, fmt);
+    /* on ENOMEM both stay NULL: the result itself is kept */
+    auth_text_vpair(&s->r.reason_text, &s->r.reason_for_people, fmt, ap);
+    va_end(ap);
 }
 
 static char *tagdup(const struct dkim_tag *t)
@@ -277,8 +278,11 @@ static enum auth_status parse_sig(struct dkim_verify *v, struct sig *s,
     return AUTH_OK;
 }
 
-enum auth_status dkim_verify_new(const struct dkim_verify_params *p,
-                                 const struct msg_headers *hdrs, struct dkim_verify **out)
+/* Verification runs with libauth's messages in English (core/people.h):
+ * the reasons go into Authentication-Results, and the key store they come
+ * from is shared; verdict() makes the people's copy of each reason. */
+static enum auth_status verify_new(const struct dkim_verify_params *p,
+                                   const struct msg_headers *hdrs, struct dkim_verify **out)
 {
     struct dkim_verify *v = calloc(1, sizeof *v);
     size_t count = auth_msg_headers_count(hdrs), nsig = 0;
@@ -320,6 +324,17 @@ enum auth_status dkim_verify_new(const struct dkim_verify_params *p,
     }
     *out = v;
     return AUTH_OK;
+}
+
+enum auth_status dkim_verify_new(const struct dkim_verify_params *p,
+                                 const struct msg_headers *hdrs, struct dkim_verify **out)
+{
+    enum auth_status st;
+
+    auth_english_begin();
+    st = verify_new(p, hdrs, out);
+    auth_english_end();
+    return st;
 }
 
 enum auth_status dkim_verify_body(struct dkim_verify *v, const void *data, size_t len)
@@ -441,11 +456,13 @@ enum auth_status dkim_verify_final(struct dkim_verify *v, struct dkim_keystore *
     /* A failed fetch leaves the names it could not store without an entry
      * or with a temporary status; dkim_keystore_get reports each as such,
      * so every signature gets its own temperror below. */
+    auth_english_begin();           /* see verify_new() */
     auth_status_ignore(dkim_keystore_fetch(ks, names, nn));
     free(names);
     for (size_t i = 0; i < v->n; i++)
         if (v->s[i].hasher >= 0)
             check_sig(v, ks, &v->s[i]);
+    auth_english_end();
     return AUTH_OK;
 }
 
@@ -482,6 +499,7 @@ void dkim_verify_free(struct dkim_verify *v)
         free(v->s[i].r.selector);
         free(v->s[i].r.identity);
         free(v->s[i].r.reason_text);
+        free(v->s[i].r.reason_for_people);
         free(v->s[i].keyname);
     }
     for (size_t i = 0; i < v->nh; i++)

@@ -26,11 +26,29 @@ static void set_error(struct disc *d, const char *fmt, ...)
     va_list ap;
 
     free(d->pi->error);
-    free(d->pi->error_text);
+    free(d->pi->error_for_people);
     va_start(ap, fmt);
-    if (!auth_text_vpair(&d->pi->error, &d->pi->error_text, fmt, ap))
+    if (!auth_text_vpair(&d->pi->error, &d->pi->error_for_people, fmt, ap))
         d->oom = true;
     va_end(ap);
+}
+
+/* The failed query's why: in English in pi->error, translated in
+ * pi->error_for_people. */
+static void set_error_dns(struct disc *d, const char *name, const struct dns_result *res)
+{
+    static const char *const fmt = N_("DNS query for _dmarc.%s failed: %s");
+    struct dmarc_policy_info *pi = d->pi;
+
+    free(pi->error);
+    free(pi->error_for_people);
+    if (asprintf(&pi->error, fmt, name, dns_result_why(res)) < 0)
+        pi->error = NULL;
+    if (asprintf(&pi->error_for_people, auth_people_text(fmt), name,
+                 dns_result_why_for_people(res)) < 0)
+        pi->error_for_people = NULL;
+    if (!pi->error || !pi->error_for_people)
+        d->oom = true;
 }
 
 static void add_step(struct disc *d, const char *domain, enum dns_status st, size_t ndmarc,
@@ -103,8 +121,7 @@ static void discover_treewalk(struct disc *d, struct walk *w)
     pi->org_domain = dmarc_strdup(org, &d->oom);
     if (w->temp_at >= 0) {
         pi->found = DMARC_FOUND_TEMPERROR;
-        set_error(d, "DNS query for _dmarc.%s failed: %s", w->lv[w->temp_at].name,
-                  dns_result_why(w->lv[w->temp_at].res));
+        set_error_dns(d, w->lv[w->temp_at].name, w->lv[w->temp_at].res);
         return;
     }
     for (size_t i = 0; i < w->used; i++)
@@ -149,8 +166,7 @@ static void discover_psl(struct disc *d, struct walk_level *lv, size_t n)
                  "(RFC 7489 6.6.3)" : lv[i].rec ? "DMARC record found" : NULL);
         if (dns_status_is_temporary(lv[i].status)) {
             pi->found = DMARC_FOUND_TEMPERROR;
-            set_error(d, "DNS query for _dmarc.%s failed: %s", lv[i].name,
-                      dns_result_why(lv[i].res));
+            set_error_dns(d, lv[i].name, lv[i].res);
             return;
         }
         if (lv[i].ndmarc > 1) {
@@ -281,7 +297,7 @@ void dmarc_policy_info_free(struct dmarc_policy_info *pi)
     }
     free(pi->steps);
     free(pi->error);
-    free(pi->error_text);
+    free(pi->error_for_people);
     free(pi);
 }
 

@@ -55,7 +55,7 @@ static void dmarc_reason(struct dmarc_eval *ev, bool *oom, const char *f, ...)
     va_list ap;
 
     va_start(ap, f);
-    if (!auth_text_vpair(&ev->reason, &ev->reason_text, f, ap))
+    if (!auth_text_vpair(&ev->reason, &ev->reason_for_people, f, ap))
         *oom = true;
     va_end(ap);
 }
@@ -69,7 +69,7 @@ static void reason_append(struct dmarc_eval *ev, bool *oom, const char *clause)
         return;
     if (asprintf(&en, "%s%s", ev->reason, clause) < 0)
         en = NULL;
-    if (asprintf(&people, "%s%s", ev->reason_text, TR(clause)) < 0)
+    if (asprintf(&people, "%s%s", ev->reason_for_people, TR(clause)) < 0)
         people = NULL;
     if (!en || !people) {
         free(en);
@@ -78,9 +78,9 @@ static void reason_append(struct dmarc_eval *ev, bool *oom, const char *clause)
         return;
     }
     free(ev->reason);
-    free(ev->reason_text);
+    free(ev->reason_for_people);
     ev->reason = en;
-    ev->reason_text = people;
+    ev->reason_for_people = people;
 }
 
 static void verdict_no_record(const struct dmarc_policy_info *pi, struct dmarc_eval *ev,
@@ -99,7 +99,7 @@ static void verdict_no_record(const struct dmarc_policy_info *pi, struct dmarc_e
     }
     if (pi->error) {
         ev->reason = dmarc_strdup(pi->error, oom);
-        ev->reason_text = dmarc_strdup(pi->error_text ? pi->error_text : pi->error, oom);
+        ev->reason_for_people = dmarc_strdup(pi->error_for_people ? pi->error_for_people : pi->error, oom);
     } else {
         dmarc_reason(ev, oom, "no DMARC policy for %s", pi->domain);
     }
@@ -202,6 +202,6 @@ void dmarc_eval_free(struct dmarc_eval *ev)
         return;
     free(ev->aligned_dkim_domain);
     free(ev->reason);
-    free(ev->reason_text);
+    free(ev->reason_for_people);
     free(ev);
 }

@@ -275,7 +275,7 @@ static enum auth_status judge_dest(const struct dest *d, const struct dns_batch 
 
     if (dns_status_is_temporary(as))
         st = add_dest(out, DMARC_LINT_RUA_AUTH_ERROR, d, dns_result_qname(ar),
-                      dns_result_why(ar), as);
+                      dns_result_why_for_people(ar), as);
     else if (!has_dmarc_txt(ar))
         st = add_dest(out, DMARC_LINT_RUA_UNAUTHORIZED, d, dns_result_qname(ar), NULL, as);
     return st == AUTH_OK ? judge_route(d, b, out) : st;

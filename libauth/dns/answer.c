@@ -387,9 +387,12 @@ static enum dns_wire_verdict type_answer(const ldns_pkt *pkt,
         res->status = DNS_DATA;
         if (res->qtype == DNS_T_MX)
             take_hints(pkt, res);
-        dns_result_set_why(res, "%zu %s record%s for %s", res->nrr,
-                           dns_type_name(res->qtype), res->nrr == 1 ? "" : "s",
-                           dns_result_owner(res));
+        if (res->nrr == 1)
+            dns_result_set_why(res, "1 %s record for %s", dns_type_name(res->qtype),
+                               dns_result_owner(res));
+        else
+            dns_result_set_why(res, "%zu %s records for %s", res->nrr,
+                               dns_type_name(res->qtype), dns_result_owner(res));
         break;
     case WALK_BAD:
         if (res->status != DNS_ERROR) {   /* rdata we cannot use */

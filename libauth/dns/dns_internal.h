@@ -43,14 +43,13 @@ struct dns_result {
     unsigned ms;
     char server[DNS_SERVER_STRLEN];
     char why[DNS_WHY_LEN];
+    const char *why_for_people;     /* arena; NULL when the same as why */
     struct dns_hint *hints;          /* DNS_MAX_HINTS slots, arena; NULL until one */
     size_t nhint;
     struct dns_arena_block *arena;
     struct dns_result *next_owned;  /* engine's list of every result */
 };
 
-/* The why of a placeholder for a deferred question (dns_result_deferred). */
-#define DNS_DEFERRED_WHY "deferred: "
 /* At most this many additional-section addresses kept per answer. */
 #define DNS_MAX_HINTS DNS_MAX_HINT_ADDRS
 
@@ -167,6 +166,7 @@ struct dns_layer_answer {
     size_t len;
     bool tcp;
     char why[DNS_WHY_LEN];
+    char why_for_people[DNS_WHY_LEN];   /* "" when the same as why */
 };
 
 struct dns_layer_ops {
@@ -255,6 +255,7 @@ struct dns_q {
     char garbage_why[160];
     enum dns_status fail_status;      /* SERVFAIL/REFUSED seen, else DNS_DATA */
     char fail_why[DNS_WHY_LEN];
+    const char *fail_why_for_people;    /* in the result's arena, or NULL */
     unsigned servers_used;            /* bitmask of servers tried */
     bool taped;                       /* its final message was heard by the layers */
     size_t source;                    /* layer that answered this try (nlayers: network) */

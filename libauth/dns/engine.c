@@ -233,7 +233,7 @@ static bool defer(struct dns_engine *eng, struct dns_result *r)
     eng->deferred[eng->ndeferred++] = r;
     r->status = DNS_ERROR;
     r->deferred = true;
-    dns_result_set_why(r, DNS_DEFERRED_WHY "%s %s not asked yet", r->qname, dns_type_name(r->qtype));
+    dns_result_set_why(r, "deferred: %s %s not asked yet", r->qname, dns_type_name(r->qtype));
     return true;
 }
 
@@ -254,6 +254,7 @@ enum auth_status dns_engine_fetch_deferred(struct dns_engine *eng)
         r->status = DNS_DATA;
         r->deferred = false;
         r->why[0] = '\0';
+        r->why_for_people = NULL;
         dns_result_reset_answer(r);
         qs[i].res = r;
         qs[i].fd = -1;

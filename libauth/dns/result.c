@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/people.h"
 #include "dns/dns_internal.h"
 
 struct dns_arena_block {
@@ -111,12 +112,23 @@ void dns_result_reset_answer(struct dns_result *r)
     r->rcode = -1;
 }
 
+/* The people's copy is made only when the catalog translates fmt: none
+ * for JSON, bulk audits and English (core/people.h). */
 void dns_result_set_why(struct dns_result *r, const char *fmt, ...)
 {
-    va_list ap;
+    const char *local = auth_people_text(fmt);
+    va_list ap, again;
 
     va_start(ap, fmt);
+    va_copy(again, ap);
     vsnprintf(r->why, sizeof r->why, fmt, ap);
+    r->why_for_people = NULL;
+    if (local != fmt) {
+        char text[DNS_WHY_LEN];
+        vsnprintf(text, sizeof text, local, again);
+        r->why_for_people = dns_result_strdup(r, text, strlen(text));
+    }
+    va_end(again);
     va_end(ap);
 }
 
@@ -183,6 +195,11 @@ bool dns_result_tcp(const struct dns_result *r)
 const char *dns_result_why(const struct dns_result *r)
 {
     return r->why;
+}
+
+const char *dns_result_why_for_people(const struct dns_result *r)
+{
+    return r->why_for_people ? r->why_for_people : r->why;
 }
 
 unsigned dns_result_ms(const struct dns_result *r)

@@ -21,6 +21,7 @@
 
 #include "auth/file.h"
 #include "dns/dns_internal.h"
+#include "core/people.h"
 
 #define TAPE_MAGIC "# mailctl dns tape 1"
 #define TAPE_LINE_MAX (DNS_MAX_WIRE / 3 * 4 + 1024)
@@ -327,8 +328,11 @@ static enum dns_layer_verdict tape_ask(void *self, const char *name, uint32_t ke
     e = t->n ? bsearch(&k, t->e, t->n, sizeof t->e[0], entry_cmp) : NULL;  /* sorted at load */
     if (!e) {
         out->status = DNS_ERROR;
-        snprintf(out->why, sizeof out->why, "%s %s is not in the replay file", name,
-                 dns_type_name((uint16_t)key));
+        const char *type = dns_type_name((uint16_t)key);
+
+        snprintf(out->why, sizeof out->why, "%s %s is not in the replay file", name, type);
+        snprintf(out->why_for_people, sizeof out->why_for_people,
+                 auth_people_text("%s %s is not in the replay file"), name, type);
         return DNS_LAYER_ANSWER;
     }
     if (e->status != DNS_DATA || e->len < 12 || !(out->wire = malloc(e->len))) {

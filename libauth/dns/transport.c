@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dns/dns_internal.h"
+#include "core/people.h"
 
 static uint64_t now_ms(void)
 {
@@ -93,10 +94,18 @@ static void finish(struct dns_engine *eng, struct dns_q *q, uint64_t now)
     memcpy(detail, r->why, sizeof detail);
     switch (r->status) {
     case DNS_TIMEOUT:
-        dns_result_set_why(r, "timeout: no answer from %.80s after %u tr%s%s%s%s",
-                           servers, q->tries, q->tries == 1 ? "y" : "ies",
-                           q->garbage_why[0] ? " (" : "", q->garbage_why,
-                           q->garbage_why[0] ? ")" : "");
+        /* whole sentences, one per case, so that a catalog can say each */
+        if (q->tries == 1 && !q->garbage_why[0])
+            dns_result_set_why(r, "timeout: no answer from %.80s after 1 try", servers);
+        else if (q->tries == 1)
+            dns_result_set_why(r, "timeout: no answer from %.80s after 1 try (%s)", servers,
+                               q->garbage_why);
+        else if (!q->garbage_why[0])
+            dns_result_set_why(r, "timeout: no answer from %.80s after %u tries", servers,
+                               q->tries);
+        else
+            dns_result_set_why(r, "timeout: no answer from %.80s after %u tries (%s)", servers,
+                               q->tries, q->garbage_why);
         break;
     case DNS_MALFORMED:
         dns_result_set_why(r, "malformed: only unusable answers from %.80s (%s)",
@@ -130,6 +139,9 @@ static void layer_answer(struct dns_engine *eng, struct dns_q *q, size_t i,
     if (a->status != DNS_DATA) {
         q->res->status = a->status;
         dns_result_set_why(q->res, "%s", a->why);
+        if (a->why_for_people[0])
+            q->res->why_for_people = dns_result_strdup(q->res, a->why_for_people,
+                                                       strlen(a->why_for_people));
         done_as_is(eng, q);
         return;
     }
@@ -215,6 +227,7 @@ static void next_try(struct dns_engine *eng, struct dns_q *q, uint64_t now)
     if (q->fail_status != DNS_DATA) {
         q->res->status = q->fail_status;
         memcpy(q->res->why, q->fail_why, sizeof q->res->why);
+        q->res->why_for_people = q->fail_why_for_people;
     } else {
         q->res->status = q->garbage ? DNS_MALFORMED : DNS_TIMEOUT;
     }
@@ -351,6 +364,7 @@ static bool on_message(struct dns_engine *eng, struct dns_q *q, const uint8_t *m
         q->tries = q->rcode_fails = 0;
         q->garbage = false;
         q->fail_status = DNS_DATA;
+        q->fail_why_for_people = NULL;
         close_fd(q);
         send_try(eng, q, now);
         return true;
@@ -367,6 +381,7 @@ static bool on_message(struct dns_engine *eng, struct dns_q *q, const uint8_t *m
          (r->status == DNS_REFUSED && ++q->rcode_fails < eng->nservers))) {
         q->fail_status = r->status;
         memcpy(q->fail_why, r->why, sizeof q->fail_why);
+        q->fail_why_for_people = r->why_for_people;     /* r's arena lives on */
         r->server[0] = '\0';
         next_try(eng, q, now);
         return true;
@@ -474,7 +489,7 @@ static void tcp_io(struct dns_engine *eng, struct dns_q *q, uint64_t now)
         return;
     }
     snprintf(q->garbage_why, sizeof q->garbage_why, "TCP: %s",
-             n == 0 ? "connection closed early" : strerror(errno));
+             n == 0 ? TR("connection closed early") : strerror(errno));
     next_try(eng, q, now);
 }
 
@@ -489,6 +504,7 @@ static void start(struct dns_engine *eng, struct dns_q *q, uint64_t now)
     q->start_ms = now;
     q->edns = !eng->no_edns;
     q->fail_status = DNS_DATA;
+    q->fail_why_for_people = NULL;
     q->source = eng->nlayers;
     q->claimed = 0;
     snprintf(q->cur, sizeof q->cur, "%s", q->res->qname);

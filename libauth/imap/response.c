@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "auth/imap.h"
+#include "core/people.h"
 
 #define NONE ((size_t)-1)
 
@@ -112,7 +113,7 @@ struct cur {
 static bool failed(struct cur *c, enum auth_status st, const char *what)
 {
     if (c->st == AUTH_OK)
-        c->st = auth_fail(c->err, c->errlen, st, "%s", what);
+        c->st = auth_fail(c->err, c->errlen, st, "%s", TR(what));
     return false;
 }
 

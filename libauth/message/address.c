@@ -125,18 +125,18 @@ static const char *split(const char *s, size_t n, struct split *sp)
         char c = i < n ? s[i] : ',';
         if (c == '(') {
             if (!skip_comment(s, n, &i))
-                return "unbalanced or too deeply nested comment";
+                return N_("unbalanced or too deeply nested comment");
             continue;
         }
         if (c == '"') {
             if (!skip_quoted(s, n, &i))
-                return "unterminated quoted string";
+                return N_("unterminated quoted string");
             continue;
         }
         if (c == '[' && i < n) {
             const char *close = memchr(s + i, ']', n - i);
             if (!close)
-                return "unterminated domain literal";
+                return N_("unterminated domain literal");
             i = (size_t)(close - s) + 1;
             continue;
         }
@@ -394,7 +394,7 @@ enum auth_status auth_msg_address_parse_from(const char *value, size_t len, stru
         return fail(err, errlen, "From value holds a NUL byte");
     why = split(value, len, &sp);
     if (why)
-        return fail(err, errlen, "From does not parse: %s", why);
+        return fail(err, errlen, "From does not parse: %s", TR(why));
     if (sp.group)
         return fail(err, errlen, "From uses group syntax: a From field is a mailbox-list "
                     "(RFC 5322 3.6.2) and no single author domain can be taken from it");

@@ -87,7 +87,7 @@ static size_t resolve_entry(const struct dns_result *ra, const struct dns_result
             *st = auth_fail(err, errlen, AUTH_EPERM, "%s has only private or documentation addresses (not probed)", host);
         else if (dns_status_is_temporary(sa) || dns_status_is_temporary(s6))
             *st = auth_fail(err, errlen, AUTH_ETEMP, "address lookup of %s failed: %s", host,
-                            dns_result_why(dns_status_is_temporary(sa) ? ra : r6));
+                            dns_result_why_for_people(dns_status_is_temporary(sa) ? ra : r6));
         else
             *st = auth_fail(err, errlen, AUTH_ENOTFOUND, "%s has no address (A %s, AAAA %s)",
                             host, dns_status_name(sa), dns_status_name(s6));

@@ -38,7 +38,7 @@ static enum auth_status take_names(struct ptr_report *rep, const struct dns_resu
 
     rep->status = dns_result_status(res);
     if (rep->status != DNS_DATA && rep->status != DNS_NODATA &&
-        rep->status != DNS_NXDOMAIN && !(rep->error = strdup(dns_result_why(res))))
+        rep->status != DNS_NXDOMAIN && !(rep->error = strdup(dns_result_why_for_people(res))))
         return AUTH_ENOMEM;
     if (n > PTR_MAX_NAMES)
         n = PTR_MAX_NAMES;

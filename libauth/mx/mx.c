@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "auth/mx.h"
+#include "core/people.h"
 
 void mx_report_free(struct mx_report *r)
 {
@@ -97,7 +98,7 @@ static enum auth_status take_mx(struct mx_report *r, const struct dns_result *mx
         r->implicit = true;
         return add_host(r, 0, r->domain);
     }
-    if (r->mx_status != DNS_NODATA && !(r->error = strdup(dns_result_why(mx))))
+    if (r->mx_status != DNS_NODATA && !(r->error = strdup(dns_result_why_for_people(mx))))
         return AUTH_ENOMEM;
     return AUTH_OK;
 }
@@ -133,13 +134,13 @@ static enum auth_status describe_host(struct mx_host *h, const struct dns_result
     if (h->naddrs)
         return AUTH_OK;
     if (h->ip_literal)
-        why = "the MX target is an IP address, not a host name";
+        why = TR("the MX target is an IP address, not a host name");
     else if (dns_status_is_temporary(h->a_status))
-        why = dns_result_why(a);
+        why = dns_result_why_for_people(a);
     else if (h->a_status == DNS_NXDOMAIN)
-        why = "the host name does not exist (NXDOMAIN)";
+        why = TR("the host name does not exist (NXDOMAIN)");
     else
-        why = "the host has no A or AAAA record";
+        why = TR("the host has no A or AAAA record");
     return (h->error = strdup(why)) ? AUTH_OK : AUTH_ENOMEM;
 }
 

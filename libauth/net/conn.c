@@ -145,9 +145,9 @@ enum auth_status auth_net_resolve(struct dns_engine *eng, const char *host, stru
     take_addresses(aaaa, out);
     if (!out->n)
         auth_status_ignore(auth_fail(err, errlen, AUTH_ENET, "cannot resolve %s: %s", host,
-                  dns_result_status(a) != DNS_NODATA ? dns_result_why(a)
+                  dns_result_status(a) != DNS_NODATA ? dns_result_why_for_people(a)
                   : dns_result_status(aaaa) == DNS_NODATA ? TR("no A or AAAA record")
-                  : dns_result_why(aaaa)));
+                  : dns_result_why_for_people(aaaa)));
     dns_batch_free(b);
     return out->n ? AUTH_OK : AUTH_ENET;
 }

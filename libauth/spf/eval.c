@@ -39,7 +39,7 @@ static void set_reason_v(struct spf_ctx *c, struct spf_outcome *o, const char *f
         return;
     }
     o->reason = spf_arena_strdup(c->ev, en);
-    o->reason_text = spf_arena_strdup(c->ev, people);
+    o->reason_for_people = spf_arena_strdup(c->ev, people);
     free(en);
     free(people);
 }
@@ -80,7 +80,7 @@ static void syntax_reason(struct spf_ctx *c, struct spf_outcome *o, const char *
         spf_record_free(again);       /* cannot happen: the same text failed */
     auth_english_end();
     o->reason = spf_arena_printf(c->ev, fmt, domain, err_en);
-    o->reason_text = spf_arena_printf(c->ev, TR(fmt), domain, err);
+    o->reason_for_people = spf_arena_printf(c->ev, TR(fmt), domain, err);
 }
 
 /* Fetch and select the SPF record of domain. */
@@ -99,8 +99,12 @@ static enum spf_result fetch_record(struct spf_ctx *c, const char *domain, unsig
         return SPF_TEMPERROR;
     }
     if (dns_status_is_temporary(dns_result_status(r))) {
-        spf_set_reason(c, o, "%s: DNS error fetching the SPF record: %s", domain,
-                       dns_result_why(r));
+        static const char *const fmt = N_("%s: DNS error fetching the SPF record: %s");
+
+        /* the answer's why in English in the one, translated in the other */
+        o->reason = spf_arena_printf(c->ev, fmt, domain, dns_result_why(r));
+        o->reason_for_people = spf_arena_printf(c->ev, auth_people_text(fmt), domain,
+                                                dns_result_why_for_people(r));
         return SPF_TEMPERROR;
     }
     if (dns_result_status(r) == DNS_NXDOMAIN) {
@@ -208,14 +212,14 @@ static enum spf_match eval_include(struct spf_ctx *c, const char *domain, unsign
         return M_NOMATCH;
     case SPF_TEMPERROR:
         o->reason = inner.reason;
-        o->reason_text = inner.reason_text;
+        o->reason_for_people = inner.reason_for_people;
         return M_TEMPERROR;
     case SPF_NONE:
         spf_set_reason(c, o, "include:%s has no SPF record", name);
         return M_PERMERROR;
     default:
         o->reason = inner.reason;
-        o->reason_text = inner.reason_text;
+        o->reason_for_people = inner.reason_for_people;
         return M_PERMERROR;
     }
 }
@@ -432,8 +436,8 @@ enum auth_status spf_check_host(struct dns_engine *eng, const struct spf_request
         spf_set_reason(c, &bad, "'%s' is not a valid domain name with at least two labels "
                        "(RFC 7208 4.3)", domain);
         ev->reason = bad.reason;
-        ev->reason_text = bad.reason_text;
-        spf_note(c, 0, domain, ev->reason_text);
+        ev->reason_for_people = bad.reason_for_people;
+        spf_note(c, 0, domain, ev->reason_for_people);
     } else {
         ev->result = check_host(c, domain, 0, true, &o);
         ev->explanation = ev->result == SPF_FAIL ? o.explanation : NULL;
@@ -445,7 +449,7 @@ enum auth_status spf_check_host(struct dns_engine *eng, const struct spf_request
         if (ev->result == SPF_TEMPERROR || ev->result == SPF_PERMERROR ||
             ev->result == SPF_NONE || (ev->result == SPF_NEUTRAL && !o.mechanism)) {
             ev->reason = o.reason;
-            ev->reason_text = o.reason_text;
+            ev->reason_for_people = o.reason_for_people;
         }
     }
     free(c);

@@ -32,7 +32,7 @@ void spf_trace_dns(struct spf_ctx *c, unsigned depth, const char *domain,
     t->status = dns_result_status(r);
     n = dns_result_count(r);
     if (t->status != DNS_DATA) {
-        t->text = spf_arena_strdup(c->ev, dns_result_why(r));
+        t->text = spf_arena_strdup(c->ev, dns_result_why_for_people(r));
         return;
     }
     answers = spf_arena_alloc(c->ev, (n ? n : 1) * sizeof *answers);
@@ -116,9 +116,17 @@ static bool any_addr_matches(const struct spf_ctx *c, const struct dns_result *r
 static enum spf_match temp(struct spf_ctx *c, struct spf_outcome *o,
                            const struct dns_result *r)
 {
+    static const char *const fmt = N_("DNS error: %s");
+
     if (!r)
         return spf_fail_with(c, o, M_TEMPERROR, "the resolver failed");
-    return spf_fail_with(c, o, M_TEMPERROR, "DNS error: %s", dns_result_why(r));
+    if (!o->reason) {
+        /* the answer's why in English in the one, translated in the other */
+        o->reason = spf_arena_printf(c->ev, fmt, dns_result_why(r));
+        o->reason_for_people = spf_arena_printf(c->ev, auth_people_text(fmt),
+                                                dns_result_why_for_people(r));
+    }
+    return M_TEMPERROR;
 }
 
 enum spf_match spf_eval_a(struct spf_ctx *c, const char *domain, unsigned depth,

@@ -137,7 +137,7 @@ const char *spf_eval_mechanism_domain(const struct spf_eval *ev) { return ev->me
 const char *spf_eval_domain(const struct spf_eval *ev) { return ev->domain; }
 const char *spf_eval_identity(const struct spf_eval *ev) { return ev->identity; }
 const char *spf_eval_reason(const struct spf_eval *ev) { return ev->reason; }
-const char *spf_eval_reason_text(const struct spf_eval *ev) { return ev->reason_text; }
+const char *spf_eval_reason_for_people(const struct spf_eval *ev) { return ev->reason_for_people; }
 unsigned spf_eval_lookups(const struct spf_eval *ev) { return ev->lookups; }
 unsigned spf_eval_void_lookups(const struct spf_eval *ev) { return ev->voids; }
 size_t spf_eval_trace_count(const struct spf_eval *ev) { return ev->ntrace; }

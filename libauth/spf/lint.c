@@ -320,7 +320,7 @@ static void lint_ip(struct lint *L, const struct auth_ip *ip, const char *from)
         p->result = spf_eval_result(ev);
         set(L, &p->term, spf_eval_mechanism(ev));
         set(L, &p->other, from);
-        set(L, &p->text, spf_eval_reason_text(ev));
+        set(L, &p->text, spf_eval_reason_for_people(ev));
     }
     spf_eval_free(ev);
 }

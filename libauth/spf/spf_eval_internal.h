@@ -14,7 +14,7 @@ struct arena_chunk;
 struct spf_eval {
     enum spf_result result;
     const char *explanation, *mechanism, *mech_domain, *domain, *identity, *reason;
-    const char *reason_text;    /* reason for people (core/people.h) */
+    const char *reason_for_people;    /* reason for people (core/people.h) */
     unsigned lookups, voids;
     struct spf_trace *trace;
     size_t ntrace, captrace;

@@ -12,7 +12,7 @@ enum spf_match { M_NOMATCH = 0, M_MATCH, M_TEMPERROR, M_PERMERROR };
 /* What one check_host() level reports upwards. */
 struct spf_outcome {
     const char *mechanism, *mech_domain, *explanation;
-    const char *reason, *reason_text;   /* English (header, JSON); for people */
+    const char *reason, *reason_for_people;   /* English (header, JSON); for people */
 };
 
 struct spf_ctx {

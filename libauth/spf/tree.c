@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "spf/spf_tree_internal.h"
+#include "core/people.h"
 
 const char *spf_node_status_name(enum spf_node_status s)
 {
@@ -82,7 +83,7 @@ static void node_error(struct spf_node *n, enum spf_node_status st, const char *
 {
     n->status = st;
     free(n->error);
-    n->error = strdup(msg);
+    n->error = strdup(TR(msg));
 }
 
 static bool is_ancestor(const struct spf_node *n, const char *domain)
@@ -102,7 +103,7 @@ static void node_take_txt(struct spf_node *n, const struct dns_result *r)
     char err[300];
 
     if (!r || dns_status_is_temporary(dns_result_status(r))) {
-        node_error(n, SPF_NODE_DNS_ERROR, r ? dns_result_why(r) : "resolver failure");
+        node_error(n, SPF_NODE_DNS_ERROR, r ? dns_result_why_for_people(r) : "resolver failure");
         return;
     }
     if (dns_result_status(r) == DNS_NXDOMAIN) {

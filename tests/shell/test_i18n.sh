@@ -130,6 +130,9 @@ LANG=zh_CN.UTF-8 "$MAILCTL" ports 127.0.0.1 --outbound --port-map "25=$closed" -
 check "ports --outbound in Chinese" has "127.0.0.1（出站 25 端口）" "$T_TMP/ob"
 check "ports finding summary in Chinese" has "ports.smtp-closed          25 端口关闭：其他服务器无法向这里投递邮件" "$T_TMP/ports"
 check "ports finding fix in Chinese" has "在防火墙中开放 TCP 25 端口，并让 MTA 在该端口监听" "$T_TMP/ports"
+LANG=zh_CN.UTF-8 "$MAILCTL" ports 127.0.0.1 --timeout 5 -v --port-map "25=$closed" > "$T_TMP/ports-v"
+check "ports evidence in Chinese" has "证据：25 端口（smtp），在 $closed 探测：关闭，无法连接到 127.0.0.1 的 $closed 端口" \
+    "$T_TMP/ports-v"
 check "ports --outbound finding in Chinese" has "该主机拒绝了 25 端口的连接：从这里出站没有被封锁" "$T_TMP/ob"
 
 # The linters' problems (checks/*_problems.c), answered from the recorded tape.
@@ -155,6 +158,8 @@ check "libauth's errors in JSON stay English" has "cannot connect to 127.0.0.1 p
 
 # SPF: the reason, with the record's syntax error, for people in Chinese;
 # the same reason in JSON and in the Authentication-Results header in English.
+# ascii_only FILE: every octet printable ASCII, tab, CR or LF (a header field).
+ascii_only() { ! LC_ALL=C grep -q "$(printf '[^ -~\t\r]')" "$1"; }
 spf_syntax() { "$MAILCTL" spf check --ip 192.0.2.1 --mail-from a@syntax.spf-tests.example \
     --dns-replay "$tape" "$@"; }
 LANG=zh_CN.UTF-8 spf_syntax > "$T_TMP/spfc"
@@ -172,8 +177,45 @@ check "auth: the header's SPF reason in English" has \
     "reason=\"syntax.spf-tests.example: syntax error: column 22, 'ip4:192.0.2.300': not" "$T_TMP/auth.header"
 check "auth: the header's DMARC reason in English" has \
     'reason="no DMARC policy for syntax.spf-tests.example"' "$T_TMP/auth.header"
-check "auth: the header is ASCII" sh -c "! LC_ALL=C grep -q '[^ -~	]' '$T_TMP/auth.header'"
+check "auth: the header is ASCII" ascii_only "$T_TMP/auth.header"
 check "auth: the DMARC line in Chinese" has "syntax.spf-tests.example 没有 DMARC 策略；处置 none" "$T_TMP/auth"
+
+# A DNS answer's why, for people in Chinese, in JSON in English.
+LANG=zh_CN.UTF-8 "$MAILCTL" mx nonexist.example --dns-replay "$tape" > "$T_TMP/mx" 2> "$T_TMP/mx.err"
+check "DNS why in Chinese" has "MX 查询失败：回放文件中没有 nonexist.example MX" "$T_TMP/mx"
+check "DNS why in the error line too" has "mailctl: 回放文件中没有 nonexist.example MX" "$T_TMP/mx.err"
+LANG=zh_CN.UTF-8 "$MAILCTL" mx nonexist.example --dns-replay "$tape" --json > "$T_TMP/mx.json" 2>/dev/null
+check "DNS why in JSON stays English" has '"error": "nonexist.example MX is not in the replay file"' \
+    "$T_TMP/mx.json"
+
+# DKIM: the signature's reason for people in Chinese; in JSON and in the
+# Authentication-Results header in English, with the DMARC query's why.
+printf 'DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com; s=s1; h=subject;\r\n bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA\r\nFrom: a@example.com\r\nSubject: t\r\n\r\n' \
+    > "$T_TMP/nofrom.eml"
+LANG=zh_CN.UTF-8 "$MAILCTL" dkim verify "$T_TMP/nofrom.eml" --dns-replay "$tape" > "$T_TMP/dv"
+check "DKIM reason in Chinese" has "permerror d=example.com s=s1 a=rsa-sha256 (h= 没有列出 From)" "$T_TMP/dv"
+LANG=zh_CN.UTF-8 "$MAILCTL" dkim verify "$T_TMP/nofrom.eml" --dns-replay "$tape" --json > "$T_TMP/dv.json"
+check "DKIM reason in JSON stays English" has '"reason": "h= does not list From"' "$T_TMP/dv.json"
+LANG=zh_CN.UTF-8 "$MAILCTL" auth "$T_TMP/nofrom.eml" --ip 192.0.2.1 --mail-from a@example.com \
+    --helo example.com --dns-replay "$tape" > "$T_TMP/auth2"
+sed '/^$/q' "$T_TMP/auth2" > "$T_TMP/auth2.header"
+check "auth: the DKIM reason in the header in English" has 'dkim=permerror reason="h= does not list From"' \
+    "$T_TMP/auth2.header"
+check "auth: the DMARC query's why in the header in English" has \
+    'reason="DNS query for _dmarc.example.com failed: _dmarc.example.com TXT is not in the replay file"' \
+    "$T_TMP/auth2.header"
+check "auth: that header is ASCII" ascii_only "$T_TMP/auth2.header"
+check "auth: the DMARC line with the why in Chinese" has "查询 _dmarc.example.com 失败：回放文件中没有 _dmarc.example.com TXT" \
+    "$T_TMP/auth2"
+
+# ARC: the chain's reason for people in Chinese, in JSON in English.
+printf 'ARC-Seal: i=1; a=rsa-sha256; cv=none; d=example.com; s=s1; b=AAAA\r\nFrom: a@example.com\r\nSubject: t\r\n\r\nhi\r\n' \
+    > "$T_TMP/arc.eml"
+LANG=zh_CN.UTF-8 "$MAILCTL" arc verify "$T_TMP/arc.eml" --dns-replay "$tape" > "$T_TMP/arc"
+check "ARC reason in Chinese" has "arc=fail (实例 i=1 没有 ARC-Authentication-Results)" "$T_TMP/arc"
+LANG=zh_CN.UTF-8 "$MAILCTL" arc verify "$T_TMP/arc.eml" --dns-replay "$tape" --json > "$T_TMP/arc.json"
+check "ARC reason in JSON stays English" has '"reason": "instance i=1 has no ARC-Authentication-Results"' \
+    "$T_TMP/arc.json"
 
 # DMARC: the record parser's problems and the tag standards.
 LANG=zh_CN.UTF-8 "$MAILCTL" dmarc check syntax.policies.example --dns-replay "$tape" > "$T_TMP/dsyn"

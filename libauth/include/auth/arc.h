@@ -72,6 +72,10 @@ enum auth_status arc_verify_final(struct arc_verify *v, struct dkim_keystore *ks
 enum arc_result arc_verify_result(const struct arc_verify *v);
 /* One line saying why the chain is not pass; NULL on pass and none. */
 const char *arc_verify_reason(const struct arc_verify *v);
+/* The same in the user's language when the program set a translator
+ * (auth_finding_set_translator: text output); arc_verify_reason() stays
+ * English, for the ARC-Authentication-Results it goes into and JSON. */
+const char *arc_verify_reason_for_people(const struct arc_verify *v);
 /* Whether a key lookup failed temporarily (the result is then fail). */
 bool arc_verify_temperror(const struct arc_verify *v);
 /* Lowest instance n such that every AMS from n to the newest validates

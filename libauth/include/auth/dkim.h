@@ -297,7 +297,8 @@ struct dkim_sig_result {
     enum dkim_canon header_canon, body_canon;
     enum dkim_result result;
     enum dkim_reason reason;
-    char *reason_text;        /* one line, NULL on a clean pass */
+    char *reason_text;        /* one line, NULL on a clean pass; English
+                                 (Authentication-Results, JSON) */
     bool body_hash_ok;
     bool weak;                /* rsa-sha1 or short key: valid but weak */
     bool testing;             /* key has t=y */
@@ -307,6 +308,8 @@ struct dkim_sig_result {
     /* With l=: canonical body octets after the signed length, which the
      * signature does not cover (anyone may have added them); 0 otherwise. */
     uint64_t unsigned_body_bytes;
+    char *reason_for_people;  /* reason_text in the user's language (text
+                                 output, auth_finding_set_translator) */
 };
 
 struct dkim_verify_params {

@@ -192,7 +192,7 @@ struct dmarc_policy_info {
     size_t nsteps;
     struct dmarc_step *steps;      /* every query, in walk order */
     char *error;                   /* one line for TEMPERROR/PERMERROR */
-    char *error_text;              /* the same in the user's language (text
+    char *error_for_people;        /* the same in the user's language (text
                                       output, auth_finding_set_translator);
                                       error stays English for headers/JSON */
 };
@@ -254,7 +254,7 @@ struct dmarc_eval {
     bool testing;                  /* t=y lowered the policy */
     char *reason;                  /* one line: why this result, English
                                       (Authentication-Results, JSON) */
-    char *reason_text;             /* the same in the user's language (text
+    char *reason_for_people;       /* the same in the user's language (text
                                       output, auth_finding_set_translator) */
 };
 

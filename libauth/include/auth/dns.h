@@ -138,6 +138,10 @@ bool dns_result_tcp(const struct dns_result *r);
 /* A one-line human reason for a non-DATA status, e.g.
  * "timeout: no answer from 127.0.0.1:53 after 3 tries".  Never NULL. */
 const char *dns_result_why(const struct dns_result *r);
+/* The same in the user's language when the program set a translator
+ * (auth_finding_set_translator: text output); dns_result_why() stays
+ * English, for JSON and for reasons that go into message headers. */
+const char *dns_result_why_for_people(const struct dns_result *r);
 /* Milliseconds from first send to the final answer (0 from cache). */
 unsigned dns_result_ms(const struct dns_result *r);
 /* Addresses of name that an MX answer's additional section carried (RFC

@@ -237,7 +237,7 @@ const char *spf_eval_reason(const struct spf_eval *ev);
 /* The same in the user's language when the program set a translator
  * (auth_finding_set_translator: text output); spf_eval_reason() stays
  * English, for Authentication-Results and JSON. */
-const char *spf_eval_reason_text(const struct spf_eval *ev);
+const char *spf_eval_reason_for_people(const struct spf_eval *ev);
 unsigned spf_eval_lookups(const struct spf_eval *ev);
 unsigned spf_eval_void_lookups(const struct spf_eval *ev);
 size_t spf_eval_trace_count(const struct spf_eval *ev);
