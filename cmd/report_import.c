@@ -71,7 +71,7 @@ int imp_store_buffer(struct imp *im, const char *buf, size_t len, const char *or
         imp_count(im, r, dup);
         if (r->kind == REPORT_NONE && !dup && !g_opts.json && g_opts.verbose >= 0)
             cmd_warn("%s: unreadable, stored with its reason: %s", rpt_safe(origin),
-                     rpt_safe(r->error));
+                     rpt_safe(r->error_for_people));
     }
     report_list_free(l);
     return EXIT_OK;

@@ -26,7 +26,7 @@ static void print_text(const struct report *r, const char *file)
 
     if (r->kind == REPORT_NONE) {
         printf(_("%s: %serror%s: %s\n"), rpt_safe(file), out_red(), out_reset(),
-               rpt_safe(r->error));
+               rpt_safe(r->error_for_people));
         return;
     }
     if (r->kind == REPORT_AGGREGATE)
@@ -43,7 +43,7 @@ static void print_text(const struct report *r, const char *file)
                rpt_safe(r->feedback_type), rpt_safe(r->reported_domain),
                rpt_safe(r->source_ip), rpt_safe(r->auth_failure));
     for (size_t i = 0; i < r->nwarnings; i++)
-        printf(_("  %swarning%s: %s\n"), out_yellow(), out_reset(), rpt_safe(r->warnings[i]));
+        printf(_("  %swarning%s: %s\n"), out_yellow(), out_reset(), rpt_safe(r->warnings_for_people[i]));
 }
 
 /* Parse one file and print its entries.  Returns whether it held a report;

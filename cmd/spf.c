@@ -127,7 +127,9 @@ static void print_trace(const struct spf_trace *t)
             printf(" %s", out_esc(t->answers[i]));
         if (t->nanswers > 12)
             printf(" ...(%zu)", t->nanswers);
-        printf("%s%s%s\n", out_dim(), t->text && t->status != DNS_DATA ? "" : "", out_reset());
+        if (t->text && t->status != DNS_DATA)      /* why it has no data */
+            printf(" %s%s%s", out_dim(), out_esc(t->text), out_reset());
+        putchar('\n');
         break;
     case SPF_TR_NOTE:
         printf(_("%*s  note: %s\n"), ind, "", out_esc(t->text));

@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dns/dns_internal.h"
 #include "core/people.h"
+#include "dns/dns_internal.h"
 
 static uint64_t now_ms(void)
 {
@@ -84,6 +84,7 @@ static void finish(struct dns_engine *eng, struct dns_q *q, uint64_t now)
 {
     struct dns_result *r = q->res;
     char detail[DNS_WHY_LEN], servers[DNS_WHY_LEN];
+    const char *detail_for_people = r->why_for_people;     /* in r's arena */
 
     close_fd(q);
     free(q->wire);
@@ -114,6 +115,13 @@ static void finish(struct dns_engine *eng, struct dns_q *q, uint64_t now)
     default:
         dns_result_set_why(r, "%s: %.160s, from %s", dns_status_name(r->status),
                            detail, r->server[0] ? r->server : servers);
+        if (detail_for_people) {
+            char text[DNS_WHY_LEN];
+            snprintf(text, sizeof text, auth_people_text("%s: %.160s, from %s"),
+                     dns_status_name(r->status), detail_for_people,
+                     r->server[0] ? r->server : servers);
+            r->why_for_people = dns_result_strdup(r, text, strlen(text));
+        }
     }
     if (!q->taped)
         hear(eng, q, r->status, NULL, 0, false, r->why);

@@ -117,13 +117,15 @@ struct agg {
     size_t rec_cap;
     struct report_record *rec;   /* the record being read */
     bool root_closed;
-    char fail[200];
+    const char *fail;            /* why the parse stopped: a catalog literal */
+    char bad_root[64];           /* ... or the root element that is not <feedback> */
 };
 
+/* why: a fixed message, marked for the catalog (report_fail_msg). */
 static void stop(struct agg *a, const char *why)
 {
-    if (!a->fail[0])
-        snprintf(a->fail, sizeof a->fail, "%s", why);
+    if (!a->fail)
+        a->fail = why;
     XML_StopParser(a->xp, XML_FALSE);
 }
 
@@ -203,9 +205,8 @@ static void open_root(struct agg *a, const char *local)
         return;
     }
     if (strcmp(local, "feedback") != 0) {
-        char why[160];
-        snprintf(why, sizeof why, "not a DMARC aggregate report (root element <%.60s>)", local);
-        stop(a, why);
+        snprintf(a->bad_root, sizeof a->bad_root, "%s", local);
+        stop(a, a->bad_root);
         return;
     }
     a->depth = 1;
@@ -555,19 +556,22 @@ static struct report *parse_xml(struct report *r, const char *xml, size_t len)
     /* in one call: fed in pieces, expat recounts line positions over each
      * piece, which measured 13 % more instructions for no gain */
     st = len > (size_t)INT32_MAX ? XML_STATUS_ERROR : XML_Parse(a.xp, xml, (int)len, 1);
-    if (a.fail[0]) {
-        report_fail(r, "%s", a.fail);
+    /* report_fail() frees r when out of memory: r is NULL then */
+    if (a.fail && a.bad_root[0]) {
+        r = report_fail(r, "not a DMARC aggregate report (root element <%.60s>)", a.bad_root);
+    } else if (a.fail) {
+        r = report_fail_msg(r, a.fail);
     } else if (st != XML_STATUS_OK) {
         if (a.root_closed)
             report_warn(r, "junk after the end of the XML document ignored");
         else
-            report_fail(r, "not well-formed XML (line %lu: %s)",
-                        (unsigned long)XML_GetCurrentLineNumber(a.xp),
-                        XML_ErrorString(XML_GetErrorCode(a.xp)));
+            r = report_fail(r, "not well-formed XML (line %lu: %s)",
+                            (unsigned long)XML_GetCurrentLineNumber(a.xp),
+                            XML_ErrorString(XML_GetErrorCode(a.xp)));
     } else if (!a.root_closed) {
-        report_fail(r, "no XML document");
+        r = report_fail(r, "no XML document");
     }
-    if (r->kind == REPORT_AGGREGATE)
+    if (r && r->kind == REPORT_AGGREGATE)
         check_report(&a);
     free(a.text);
     XML_ParserFree(a.xp);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "auth/ipaddr.h"
+#include "core/people.h"
 #include "report/report_int.h"
 
 const char *report_kind_name(enum report_kind k)
@@ -105,10 +106,14 @@ void report_free(struct report *r)
         return;
     free_content(r);
     free(r->error);
+    free(r->error_for_people);
     free(r->source);
-    for (size_t i = 0; i < r->nwarnings; i++)
+    for (size_t i = 0; i < r->nwarnings; i++) {
         free(r->warnings[i]);
+        free(r->warnings_for_people[i]);
+    }
     free(r->warnings);
+    free(r->warnings_for_people);
     free(r);
 }
 
@@ -129,15 +134,36 @@ static void sanitize(char *s)
     }
 }
 
-static char *vformat(const char *fmt, va_list ap)
+/* fmt filled in, cut to one line, made safe to show (sanitize). */
+static void vformat_into(char *buf, size_t len, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void vformat_into(char *buf, size_t len, const char *fmt, va_list ap)
 {
-    char buf[512];
-
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    vsnprintf(buf, len, fmt, ap);
     sanitize(buf);
-    return strdup(buf);
 }
 
+/* r's error from fmt: English (kept in the database) and for people. */
+static bool set_error(struct report *r, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+static bool set_error(struct report *r, const char *fmt, va_list ap)
+{
+    char en[512], people[512];
+    va_list again;
+
+    va_copy(again, ap);
+    vformat_into(en, sizeof en, fmt, ap);
+    vformat_into(people, sizeof people, auth_people_text(fmt), again);
+    va_end(again);
+    free(r->error);
+    free(r->error_for_people);
+    r->error = strdup(en);
+    r->error_for_people = strdup(people);
+    return r->error && r->error_for_people;
+}
+
+/* Out of memory, r stays an error entry whose text may be NULL: callers
+ * go on using r, so it is never freed here. */
 struct report *report_fail(struct report *r, const char *fmt, ...)
 {
     va_list ap;
@@ -146,13 +172,22 @@ struct report *report_fail(struct report *r, const char *fmt, ...)
         return NULL;
     free_content(r);
     r->kind = REPORT_NONE;
-    free(r->error);
     va_start(ap, fmt);
-    r->error = vformat(fmt, ap);
+    set_error(r, fmt, ap);          /* false: out of memory, see above */
     va_end(ap);
-    if (!r->error) {
-        report_free(r);
-        return NULL;
+    return r;
+}
+
+struct report *report_fail_msg(struct report *r, const char *msg)
+{
+    r = report_fail(r, "%s", msg);
+    if (r) {
+        char people[512];
+
+        snprintf(people, sizeof people, "%s", auth_people_text(msg));
+        sanitize(people);
+        free(r->error_for_people);
+        r->error_for_people = strdup(people);     /* NULL: see report_fail() */
     }
     return r;
 }
@@ -161,13 +196,14 @@ struct report *report_error_new(const char *fmt, ...)
 {
     struct report *r = report_new(REPORT_NONE);
     va_list ap;
+    bool ok;
 
     if (!r)
         return NULL;
     va_start(ap, fmt);
-    r->error = vformat(fmt, ap);
+    ok = set_error(r, fmt, ap);
     va_end(ap);
-    if (!r->error) {
+    if (!ok) {
         report_free(r);
         return NULL;
     }
@@ -176,24 +212,36 @@ struct report *report_error_new(const char *fmt, ...)
 
 void report_warn(struct report *r, const char *fmt, ...)
 {
-    char buf[512];
-    va_list ap;
-    char **w;
+    char en[512], people[512];
+    va_list ap, again;
+    char **w, **wp;
 
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_copy(again, ap);
+    vformat_into(en, sizeof en, fmt, ap);
+    vformat_into(people, sizeof people, auth_people_text(fmt), again);
+    va_end(again);
     va_end(ap);
-    sanitize(buf);
     for (size_t i = 0; i < r->nwarnings; i++)
-        if (strcmp(r->warnings[i], buf) == 0)
+        if (strcmp(r->warnings[i], en) == 0)
             return;
     if (r->nwarnings >= REPORT_MAX_WARNINGS)
         return;
+    /* a lost warning is better than a lost report */
     if (!(w = realloc(r->warnings, (r->nwarnings + 1) * sizeof *w)))
-        return;   /* a lost warning is better than a lost report */
+        return;
     r->warnings = w;
-    if ((w[r->nwarnings] = strdup(buf)))
+    if (!(wp = realloc(r->warnings_for_people, (r->nwarnings + 1) * sizeof *wp)))
+        return;
+    r->warnings_for_people = wp;
+    w[r->nwarnings] = strdup(en);
+    wp[r->nwarnings] = strdup(people);
+    if (w[r->nwarnings] && wp[r->nwarnings]) {
         r->nwarnings++;
+        return;
+    }
+    free(w[r->nwarnings]);
+    free(wp[r->nwarnings]);
 }
 
 static bool is_space(char c)

@@ -15,11 +15,15 @@
 #define REPORT_MAX_PARTS 64
 
 struct report *report_new(enum report_kind kind);
-/* Turn r into an error entry (drops what was parsed).  Returns r. */
+/* Turn r into an error entry (drops what was parsed).  Returns r, also
+ * when out of memory (its error text is then NULL); NULL only for NULL. */
 struct report *report_fail(struct report *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* A new error entry; NULL only when out of memory. */
 struct report *report_error_new(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* report_fail() with a fixed message from the catalog (marked N_), which
+ * is not a format. */
+struct report *report_fail_msg(struct report *r, const char *msg);
 /* Note a repair (bounded; duplicates dropped). */
 void report_warn(struct report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

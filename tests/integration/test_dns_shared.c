@@ -163,6 +163,33 @@ static void shared_mx_host_asked_once_per_run(void **state)
     qlog_free(&q);
 }
 
+/* Sort q's lines and drop repeats (a retry after a timeout under load asks
+ * the same question again): the set of questions asked.  The random
+ * selector that tells a wildcard key record (mailctl-RANDOM._domainkey) is
+ * new in every run: it becomes "mailctl-*". */
+static void distinct(struct qlog *q)
+{
+    size_t k = 0;
+
+    for (size_t i = 0; i < q->n; i++) {
+        char *dot = strchr(q->line[i], '.');
+        if (!strncmp(q->line[i], "mailctl-", 8) && dot > q->line[i] + 8 &&
+            !strncmp(dot, "._domainkey.", 12)) {
+            q->line[i][8] = '*';
+            memmove(q->line[i] + 9, dot, strlen(dot) + 1);
+        }
+    }
+    qsort(q->line, q->n, sizeof *q->line, cmp_line);
+    for (size_t i = 0; i < q->n; i++) {
+        if (k && !strcmp(q->line[k - 1], q->line[i])) {
+            free(q->line[i]);
+            continue;
+        }
+        q->line[k++] = q->line[i];
+    }
+    q->n = k;
+}
+
 static void qps_run_completes_with_the_same_questions(void **state)
 {
     struct qlog fast, slow;
@@ -173,8 +200,6 @@ static void qps_run_completes_with_the_same_questions(void **state)
     run_logged(qps, &slow);
     assert_int_equal(slow.reports, NDOMAINS);
     assert_int_equal(slow.status, fast.status);
-    /* the cap delays questions, it neither drops nor repeats them */
-    assert_int_equal(slow.n, fast.n);
     /* every query the server saw went through the bucket (sent may be
      * more: a retry after a timeout, or over TCP, which this UDP relay
      * does not log, takes a token too), and some had to wait */
@@ -182,6 +207,13 @@ static void qps_run_completes_with_the_same_questions(void **state)
         fail_msg("%lu queries reached the server, only %lu through the bucket", (unsigned long)slow.n,
                  slow.sent);
     assert_true(slow.waits > 0);
+    /* the cap delays questions, it neither drops nor adds any (a retry
+     * repeats one, which a loaded machine may need in either run) */
+    distinct(&fast);
+    distinct(&slow);
+    assert_int_equal(slow.n, fast.n);
+    for (size_t i = 0; i < slow.n; i++)
+        assert_string_equal(slow.line[i], fast.line[i]);
     qlog_free(&fast);
     qlog_free(&slow);
 }

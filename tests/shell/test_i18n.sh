@@ -217,6 +217,23 @@ LANG=zh_CN.UTF-8 "$MAILCTL" arc verify "$T_TMP/arc.eml" --dns-replay "$tape" --j
 check "ARC reason in JSON stays English" has '"reason": "instance i=1 has no ARC-Authentication-Results"' \
     "$T_TMP/arc.json"
 
+# SPF trace: a DNS answer's why (the tape's recorded REFUSED) in Chinese.
+LANG=zh_CN.UTF-8 "$MAILCTL" spf check --ip 192.0.2.9 --mail-from a@temp.spf-tests.example \
+    --dns-replay "$tape" > "$T_TMP/spft"
+check "SPF trace: why a question has no data, in Chinese" has \
+    "TXT? not-served.invalid refused: refused：查询 not-served.invalid TXT 被拒绝（REFUSED），来自 replay" \
+    "$T_TMP/spft"
+
+# Reports: why a file is unreadable in Chinese on the terminal, in English
+# in the database (which machines read).
+printf '<?xml version="1.0"?><foo/>' > "$T_TMP/notdmarc.xml"
+LANG=zh_CN.UTF-8 "$MAILCTL" report import --db "$T_TMP/bad.db" "$T_TMP/notdmarc.xml" \
+    > /dev/null 2> "$T_TMP/imp.err"
+check "report error in Chinese" has "不是 DMARC 汇总报告（根元素为 <foo>）" "$T_TMP/imp.err"
+sqlite3 "$T_TMP/bad.db" "SELECT error FROM reports" > "$T_TMP/imp.db"
+check "report error in the database stays English" has \
+    "not a DMARC aggregate report (root element <foo>)" "$T_TMP/imp.db"
+
 # DMARC: the record parser's problems and the tag standards.
 LANG=zh_CN.UTF-8 "$MAILCTL" dmarc check syntax.policies.example --dns-replay "$tape" > "$T_TMP/dsyn"
 check "DMARC record problem in Chinese" has "pct=150 不是 0 到 100 之间的整数；按 100 处理" "$T_TMP/dsyn"

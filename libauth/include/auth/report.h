@@ -112,6 +112,11 @@ struct report {
     int64_t arrival_date;          /* -1 when absent or unreadable */
     struct report_header *original_headers;
     size_t noriginal_headers;
+    /* error and warnings as the database and JSON keep them (English), and
+     * for people: in their language when the program set a translator
+     * (auth_finding_set_translator: text output), else the same text */
+    char *error_for_people;
+    char **warnings_for_people;    /* nwarnings, parallel to warnings */
 };
 
 struct report_list {

@@ -197,7 +197,8 @@ struct spf_trace {
     enum spf_trace_kind kind;
     unsigned depth;             /* include/redirect nesting, 0 at the top */
     const char *domain;         /* the check_host() domain */
-    const char *text;           /* term, record or note text; NULL for DNS */
+    const char *text;           /* term, record or note text; for DNS, why
+                                   there is no data (NULL on data) */
     const char *outcome;        /* TERM: "match", "no match", "permerror"...;
                                    RESULT: the result name; else NULL */
     /* DNS only: */
