@@ -17,9 +17,10 @@ static void hash(enum dkim_canon c, const uint8_t *d, size_t n, size_t chunk,
     if (dkim_bodyhash_new(c, DKIM_RSA_SHA256, limit, &bh) != AUTH_OK)
         abort();
     dkim_bodyhash_set_pipeline(bh, pipe_after);
+    /* only crashes and sanitizer reports count: the statuses are not asked */
     for (size_t i = 0; i < n; i += chunk)
-        dkim_bodyhash_update(bh, d + i, n - i < chunk ? n - i : chunk);
-    dkim_bodyhash_final(bh, md, &mdlen, NULL);
+        auth_status_ignore(dkim_bodyhash_update(bh, d + i, n - i < chunk ? n - i : chunk));
+    auth_status_ignore(dkim_bodyhash_final(bh, md, &mdlen, NULL));
     dkim_bodyhash_free(bh);
 }
 

@@ -29,11 +29,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct dns_engine *eng = NULL;
             const struct dns_result *r;
             if (dns_engine_new(&p, &eng, err, sizeof err) == AUTH_OK) {
-                dns_query(eng, "example.com", DNS_T_TXT, &r);
-                dns_query(eng, "example.com", DNS_T_MX, &r);
+                /* any answer will do: the replay is what is fuzzed */
+                auth_status_ignore(dns_query(eng, "example.com", DNS_T_TXT, &r));
+                auth_status_ignore(dns_query(eng, "example.com", DNS_T_MX, &r));
                 dns_engine_free(eng);
             }
-            dns_tape_close(t, err, sizeof err);
+            auth_status_ignore(dns_tape_close(t, err, sizeof err));
         }
     }
     close(fd);

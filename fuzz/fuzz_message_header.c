@@ -31,8 +31,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct dkim_keystore *ks;
         if (dkim_keystore_new(&ks) == AUTH_OK) {
             if (dkim_verify_new(NULL, h, &v) == AUTH_OK) {
-                dkim_verify_body(v, buf + bo, size - bo);
-                dkim_verify_final(v, ks);
+                /* a verdict of any kind will do: the parsing is what is fuzzed */
+                auth_status_ignore(dkim_verify_body(v, buf + bo, size - bo));
+                auth_status_ignore(dkim_verify_final(v, ks));
                 (void)dkim_verify_overall(v);
                 dkim_verify_free(v);
             }

@@ -29,8 +29,9 @@ for f in fuzz/fuzz_*.c; do
     [ -f "$f" ] || continue
     name=$(basename "$f" .c)
     [ -z "${FUZZ_ONLY:-}" ] || [ "$FUZZ_ONLY" = "$name" ] || [ "$FUZZ_ONLY" = "${name#fuzz_}" ] || continue
-    clang $cflags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-        "$f" $objs -o "$out/$name" $libs
+    # the harness is held to the project's warnings (a dropped status, say)
+    clang $cflags -Wall -Wextra -Werror -fsanitize=fuzzer,address,undefined \
+        -fno-sanitize-recover=all "$f" $objs -o "$out/$name" $libs
     corpus="$out/corpus/$name"
     mkdir -p "$corpus"
     [ -d "fuzz/corpus/${name#fuzz_}" ] && cp -n fuzz/corpus/"${name#fuzz_}"/* "$corpus"/ 2>/dev/null || true
