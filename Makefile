@@ -4,6 +4,7 @@
 #   make deps         install missing Debian packages (scripts/deps.sh)
 #   make check        deps + build + every test (unit and integration, real servers)
 #   make check-asan   the same under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make check-valgrind  unit tests and everyday commands under valgrind (make check runs it)
 #   make demo         start the test servers on the bundled zones and run mailctl on them
 #   make bench        benchmarks (bench/), figures beside the peers
 #   make compare      `mailctl auth` beside mailauth (npm) on the DMARC tests, case by case
@@ -75,7 +76,7 @@ endif
 PROGRAMS := $(BUILD)/mailctl $(if $(KEYGEN_SRC),$(BUILD)/dkimkeygen)
 
 .SECONDARY:
-.PHONY: all deps check check-asan test demo bench compare fuzz conformance lint install clean tests
+.PHONY: all deps check check-asan check-valgrind test demo bench compare fuzz conformance lint install clean tests
 .PHONY: deb deb-test
 all: $(BUILD)/libauth.a $(BUILD)/libauth.so $(PROGRAMS) $(BUILD)/libauth.pc
 
@@ -166,6 +167,13 @@ check: deps
 	scripts/lint.sh
 	scripts/abi-check.sh $(BUILD)
 	scripts/run-tests.sh $(BUILD) $(TESTS)
+	scripts/valgrind.sh $(BUILD)
+
+# The unit tests and the everyday commands (offline, English and Chinese)
+# under valgrind; `make check` ends with it.
+check-valgrind: deps
+	$(MAKE) tests
+	scripts/valgrind.sh $(BUILD)
 
 test: tests
 	scripts/run-tests.sh $(BUILD) $(TESTS)
