@@ -121,14 +121,16 @@ static void print_trace(const struct spf_trace *t)
         printf("%*s  %-40s %s\n", ind, "", out_esc(t->text), out_esc(t->outcome));
         break;
     case SPF_TR_DNS:
-        printf("%*s  %s? %s %s:", ind, "", dns_type_name(t->qtype), out_esc(t->qname),
-               dns_status_name(t->status));
+        printf("%*s  %s? %s ", ind, "", dns_type_name(t->qtype), out_esc(t->qname));
+        if (t->text && t->status != DNS_DATA) {    /* why it has no data: names the status */
+            printf("%s%s%s\n", out_dim(), out_esc(t->text), out_reset());
+            break;
+        }
+        printf("%s:", dns_status_name(t->status));
         for (size_t i = 0; i < t->nanswers && i < 12; i++)
             printf(" %s", out_esc(t->answers[i]));
         if (t->nanswers > 12)
             printf(" ...(%zu)", t->nanswers);
-        if (t->text && t->status != DNS_DATA)      /* why it has no data */
-            printf(" %s%s%s", out_dim(), out_esc(t->text), out_reset());
         putchar('\n');
         break;
     case SPF_TR_NOTE:

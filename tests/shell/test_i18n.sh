@@ -221,7 +221,7 @@ check "ARC reason in JSON stays English" has '"reason": "instance i=1 has no ARC
 LANG=zh_CN.UTF-8 "$MAILCTL" spf check --ip 192.0.2.9 --mail-from a@temp.spf-tests.example \
     --dns-replay "$tape" > "$T_TMP/spft"
 check "SPF trace: why a question has no data, in Chinese" has \
-    "TXT? not-served.invalid refused: refused：查询 not-served.invalid TXT 被拒绝（REFUSED），来自 replay" \
+    "TXT? not-served.invalid refused：查询 not-served.invalid TXT 被拒绝（REFUSED），来自 replay" \
     "$T_TMP/spft"
 
 # Reports: why a file is unreadable in Chinese on the terminal, in English
