@@ -72,13 +72,6 @@ static void default_selectors(struct asked *a, time_t now)
     }
 }
 
-/* A placeholder of the gather stage: the question is asked after this
- * pass, which is then judged again (auth/dns.h, deferred mode). */
-static bool not_yet(const struct dns_result *r)
-{
-    return dns_result_deferred(r);
-}
-
 /* The v=spf1 record among TXT answers, or NULL. */
 static const char *spf_text(const struct dns_result *txt, char *buf, size_t len)
 {
@@ -112,7 +105,9 @@ static bool provider_selectors(struct audit_ctx *ctx, struct asked *a)
     ready = dns_batch_wait(b) == AUTH_OK;
     mx = dns_batch_result(b, 0);
     txt = dns_batch_result(b, 1);
-    if (ready && (not_yet(mx) || not_yet(txt))) {
+    /* a placeholder of the gather stage: asked after this pass, which is
+     * then judged again (auth/dns.h, deferred mode) */
+    if (ready && (dns_result_deferred(mx) || dns_result_deferred(txt))) {
         dns_batch_free(b);
         return false;
     }
@@ -148,7 +143,7 @@ static bool any_key(struct audit_ctx *ctx, const struct asked *a, bool *ready)
     }
     if (dns_batch_wait(b) == AUTH_OK) {
         for (size_t i = 0; i <= a->n; i++)
-            *ready &= !not_yet(dns_batch_result(b, i));
+            *ready &= !dns_result_deferred(dns_batch_result(b, i));
         if (looks_like_key(dns_batch_result(b, a->n), &wild, &wild_len) && !*ready)
             wild = NULL;
         for (size_t i = 0; *ready && i < a->n && !found; i++)

@@ -10,33 +10,16 @@
 
 static const char *REF = "RFC 9989 4.7";
 
-/* Append s (n bytes) to buf at *len, as far as it fits (cap includes the NUL). */
-static void append(char *buf, size_t cap, size_t *len, const char *s, size_t n)
-{
-    size_t room = *len < cap ? cap - 1 - *len : 0;
-
-    if (n > room)
-        n = room;
-    memcpy(buf + *len, s, n);
-    *len += n;
-    buf[*len] = '\0';
-}
-
 /* The zone-file line publishing value at _dmarc.DOMAIN, split into strings
- * of at most 255 bytes. */
+ * of at most 255 bytes (cut at cap). */
 static void zone_line(const char *domain, const char *value, char *out, size_t cap)
 {
-    size_t len = 0, vlen = strlen(value);
+    size_t vlen = strlen(value);
     int n = snprintf(out, cap, "_dmarc.%s. 3600 IN TXT", domain);
 
-    if (n < 0 || (size_t)n >= cap)
-        return;
-    len = (size_t)n;
-    for (size_t i = 0; i < vlen; i += 255) {
-        append(out, cap, &len, " \"", 2);
-        append(out, cap, &len, value + i, vlen - i < 255 ? vlen - i : 255);
-        append(out, cap, &len, "\"", 1);
-    }
+    for (size_t i = 0; n >= 0 && (size_t)n < cap && i < vlen; i += 255)
+        n += snprintf(out + n, cap - (size_t)n, " \"%.*s\"",
+                      (int)(vlen - i < 255 ? vlen - i : 255), value + i);
 }
 
 static enum auth_status presence(const struct dmarc_policy_info *pi,

@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <ldns/ldns.h>
 #include <openssl/evp.h>
 
+#include "auth/dns.h"
 #include "testsnap.h"
 
 /* "NAME TYPE status" lines: the status word, or NULL for an RR line. */
@@ -131,4 +133,24 @@ out:
     ldns_rr_list_deep_free(all);
     free(copy);
     return rc;
+}
+
+struct dns_tape *test_snapshot_open(const char *text)
+{
+    char path[] = "/tmp/mailctl-snap-XXXXXX", err[256];
+    struct dns_tape *tape = NULL;
+    int fd = mkstemp(path);
+
+    if (fd < 0) {
+        perror("testsnap: mkstemp");
+        return NULL;
+    }
+    close(fd);
+    if (test_snapshot_tape(path, text) == 0 &&
+        dns_tape_open(path, DNS_TAPE_REPLAY, &tape, err, sizeof err) != AUTH_OK) {
+        fprintf(stderr, "testsnap: %s\n", err);
+        tape = NULL;
+    }
+    unlink(path);
+    return tape;
 }

@@ -13,7 +13,13 @@
 #ifndef MAILCTL_TESTSNAP_H
 #define MAILCTL_TESTSNAP_H
 
+struct dns_tape;
+
 /* Write the tape to path.  0, or -1 with a message on stderr. */
 int test_snapshot_tape(const char *path, const char *text);
+/* The same tape opened for replay (its file already gone: a replay tape is
+ * read whole when opened).  NULL, with a message on stderr, on failure;
+ * close it with dns_tape_close(). */
+struct dns_tape *test_snapshot_open(const char *text);
 
 #endif

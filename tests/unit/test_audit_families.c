@@ -28,22 +28,15 @@ struct judged {
 /* Judge domain with only the families of only, from the snapshot text. */
 static struct audit_result *judge(const char *domain, const char *only, const char *snapshot)
 {
-    char path[] = "/tmp/mailctl-snap-XXXXXX", err[256];
-    int fd = mkstemp(path);
-    struct dns_tape *tape = NULL;
-    struct dns_engine_params dp = {0};
-    struct audit_options opt = { .no_smtp = true, .only = only, .now = AUDIT_NOW };
+    char err[256];
+    struct dns_tape *tape = test_snapshot_open(snapshot);
+    struct dns_engine_params dp = { .tape = tape };
+    struct audit_options opt = { .no_smtp = true, .only = only, .now = AUDIT_NOW, .dns = &dp };
     struct audit_result *r = NULL;
 
-    assert_true(fd >= 0);
-    close(fd);
-    assert_int_equal(test_snapshot_tape(path, snapshot), 0);
-    assert_int_equal(dns_tape_open(path, DNS_TAPE_REPLAY, &tape, err, sizeof err), AUTH_OK);
-    dp.tape = tape;
-    opt.dns = &dp;
+    assert_non_null(tape);
     assert_int_equal(audit_run(domain, &opt, &r, err, sizeof err), AUTH_OK);
     assert_int_equal(dns_tape_close(tape, err, sizeof err), AUTH_OK);
-    unlink(path);
     return r;
 }
 

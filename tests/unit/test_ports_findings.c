@@ -97,22 +97,9 @@ static void library_problem_kinds(void **state)
 
 static void inbound_checklist(void **state)
 {
-    struct ports_report r = { .n = 7, .probes = {
-        { .port = 25, .service = "smtp", .state = PORT_OPEN, .starttls_offered = true,
-          .tls_done = true, .auth_before_tls = true,
-          .tls = { .version = "TLSv1.2", .verified = true } },
-        { .port = 465, .service = "submissions", .implicit_tls = true, .state = PORT_OPEN,
-          .tls_done = true, .tls = { .version = "TLSv1", .verified = true } },
-        { .port = 587, .service = "submission", .state = PORT_FILTERED },
-        { .port = 993, .service = "imaps", .implicit_tls = true, .state = PORT_OPEN,
-          .tls_done = true, .tls = { .version = "TLSv1.3", .verify_error = "expired" } },
-        { .port = 995, .service = "pop3s", .implicit_tls = true, .state = PORT_OPEN },
-        { .port = 110, .service = "pop3", .state = PORT_CLOSED },
-        { .port = 143, .service = "imap", .state = PORT_OPEN },
-    } };
     struct finding_list l = {0};
 
-    assert_int_equal(findings_from_ports(&r, &l), AUTH_OK);
+    assert_int_equal(findings_from_ports(&typical, &l), AUTH_OK);
     assert_int_equal(count(&l, "ports.smtp-open"), 1);
     assert_int_equal(count(&l, "ports.submission-open"), 1);      /* 465 */
     assert_int_equal(count(&l, "ports.auth-before-tls"), 1);       /* 25: warn */
